@@ -1,0 +1,220 @@
+//! The history of a case: every change is an event that keeps what happened, when it
+//! happened (`at`), when it was recorded, and by whom. A case's state is the fold of its events.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::complaint::ComplaintDetails;
+
+/// The decision on a complaint or one of its points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The landlord accepts the complaint.
+    Upheld,
+    /// The landlord accepts part of it.
+    PartlyUpheld,
+    /// The landlord does not accept it.
+    NotUpheld,
+}
+
+impl Outcome {
+    /// The snake_case name used in the API and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Upheld => "upheld",
+            Outcome::PartlyUpheld => "partly_upheld",
+            Outcome::NotUpheld => "not_upheld",
+        }
+    }
+}
+
+/// The decision on one point of the complaint as defined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointDecision {
+    /// The point as defined at acknowledgement.
+    pub point: String,
+    /// Upheld, partly upheld or not upheld.
+    pub decision: Outcome,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Something the landlord promised to do in a response, with the date it is due.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromisedAction {
+    /// What will be done.
+    pub description: String,
+    /// By when.
+    pub due: NaiveDate,
+}
+
+/// A stage response with the contents the Code requires.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageResponse {
+    /// Overall decision.
+    pub outcome: Outcome,
+    /// The reasons, in plain English.
+    pub summary: String,
+    /// Apology, action or compensation offered.
+    pub remedy: Option<String>,
+    /// Decision on each point.
+    pub point_decisions: Vec<PointDecision>,
+    /// Outstanding actions with dates.
+    pub actions: Vec<PromisedAction>,
+}
+
+/// A recorded ground on which a landlord may refuse to take on or escalate a complaint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExclusionGround {
+    /// The issue arose, or the resident became aware of it, more than 12 months ago.
+    Over12Months,
+    /// Legal proceedings have started.
+    LegalProceedings,
+    /// It has already been considered.
+    AlreadyConsidered,
+}
+
+impl ExclusionGround {
+    /// The snake_case name used in the API and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExclusionGround::Over12Months => "over_12_months",
+            ExclusionGround::LegalProceedings => "legal_proceedings",
+            ExclusionGround::AlreadyConsidered => "already_considered",
+        }
+    }
+}
+
+/// Who asked for the next stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestedThrough {
+    /// The resident, on their case page.
+    Resident,
+    /// Staff recording a request made by phone, letter or in person.
+    Staff,
+}
+
+/// What happened to a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CaseEvent {
+    /// The complaint was received and logged at Stage 1.
+    Received {
+        /// The procedure it follows.
+        procedure: String,
+        /// What the complaint says and who made it.
+        complaint: ComplaintDetails,
+        /// A service request whose response the resident is dissatisfied with.
+        service_request: Option<String>,
+        /// SHA-256 of the resident's access code (the code itself is never stored).
+        access_code_hash: Option<String>,
+    },
+    /// Stage 1 resolved at first contact with the resident's agreement: counts as
+    /// acknowledged and responded on its receipt date.
+    ResolvedAtFirstContact {
+        /// The decision.
+        outcome: Outcome,
+        /// What was agreed, as the written response.
+        summary: String,
+    },
+    /// A stage was acknowledged, defined and logged; names who handles it.
+    Acknowledged {
+        /// The stage acknowledged.
+        stage: u8,
+        /// Stage 1: the Investigating Manager; later stages: the reviewer.
+        handler: String,
+        /// The complaint as defined: its points.
+        complaint_points: Vec<String>,
+    },
+    /// The stage's response deadlines were moved, with a reason.
+    Extended {
+        /// The stage extended.
+        stage: u8,
+        /// Working days added.
+        working_days: u32,
+        /// Why, as told to the resident.
+        reason: String,
+    },
+    /// A stage response was issued.
+    Responded {
+        /// The stage responded to.
+        stage: u8,
+        /// Its contents.
+        response: StageResponse,
+    },
+    /// The resident asked for the next stage.
+    EscalationRequested {
+        /// The stage asked for.
+        stage: u8,
+        /// The resident's reason.
+        reason: Option<String>,
+        /// True when asked after the window: accepted and flagged, never refused for it.
+        late: bool,
+        /// Through whom the request came.
+        through: RequestedThrough,
+    },
+    /// The landlord refused to take on or escalate the complaint on an exclusion ground.
+    Refused {
+        /// The stage refused.
+        stage: u8,
+        /// The recorded ground.
+        ground: ExclusionGround,
+        /// The explanation given to the resident.
+        explanation: String,
+    },
+    /// The resident withdrew the complaint; it is kept and reported as withdrawn.
+    Withdrawn {
+        /// What the resident said, if anything.
+        reason: Option<String>,
+    },
+    /// The complaint was referred to the Housing Ombudsman.
+    OmbudsmanReferred {
+        /// Details of the referral.
+        detail: String,
+    },
+    /// The Housing Ombudsman's determination.
+    OmbudsmanDetermination {
+        /// Its findings and orders.
+        detail: String,
+    },
+}
+
+impl CaseEvent {
+    /// The event's snake_case name, as stored and shown in the history.
+    pub fn name(&self) -> &'static str {
+        match self {
+            CaseEvent::Received { .. } => "received",
+            CaseEvent::ResolvedAtFirstContact { .. } => "resolved_at_first_contact",
+            CaseEvent::Acknowledged { .. } => "acknowledged",
+            CaseEvent::Extended { .. } => "extended",
+            CaseEvent::Responded { .. } => "responded",
+            CaseEvent::EscalationRequested { .. } => "escalation_requested",
+            CaseEvent::Refused { .. } => "refused",
+            CaseEvent::Withdrawn { .. } => "withdrawn",
+            CaseEvent::OmbudsmanReferred { .. } => "ombudsman_referred",
+            CaseEvent::OmbudsmanDetermination { .. } => "ombudsman_determination",
+        }
+    }
+}
+
+/// An event with its bookkeeping: what, when it happened, when it was recorded, by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// Position in the case history, from 1; equals the case version after it.
+    pub sequence: u64,
+    /// When it happened (may be earlier than recorded, never later).
+    pub at: DateTime<Utc>,
+    /// When it was recorded.
+    pub recorded_at: DateTime<Utc>,
+    /// Staff email, `resident` or `system`.
+    pub by: String,
+    /// What happened.
+    #[serde(flatten)]
+    pub event: CaseEvent,
+}

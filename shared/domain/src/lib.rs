@@ -1,0 +1,22 @@
+//! The rules of P3 Housing's complaints procedure and the Housing Ombudsman's Complaint
+//! Handling Code, with no AWS, HTTP or database in sight. Every entry point (the local server,
+//! the Lambda functions and the CLI) runs these rules through [`service::Service`] over the
+//! small traits in [`ports`].
+#![warn(missing_docs)]
+
+pub mod access;
+pub mod alert;
+pub mod calendar;
+pub mod case;
+pub mod complaint;
+pub mod deadline;
+pub mod event;
+pub mod london;
+pub mod policy;
+pub mod ports;
+pub mod service;
+pub mod service_request;
+pub mod validation;
+
+/// The Housing Ombudsman's contact details, stated on every final response and refusal.
+pub const HOUSING_OMBUDSMAN: &str = "Housing Ombudsman Service, PO Box 152, Liverpool L33 7WQ; telephone 0300 111 3000; www.housing-ombudsman.org.uk";

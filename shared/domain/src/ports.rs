@@ -1,0 +1,194 @@
+//! The small traits the domain needs from the outside world. The local server implements them
+//! on SQLite and a timer loop; the Lambda functions on DynamoDB, EventBridge Scheduler, SQS and SES.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::alert::{Alert, AlertEmail, Timer};
+use crate::case::Case;
+use crate::event::EventRecord;
+use crate::service_request::ServiceRequest;
+
+/// Where time comes from: injected so tests can stand on any date.
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// Where unguessable secrets come from (access codes).
+pub trait Random: Send + Sync {
+    /// Ten bytes from a cryptographically secure source.
+    fn bytes10(&self) -> [u8; 10];
+}
+
+/// Why a store operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// Another write changed the case first (its version moved on).
+    #[error("the case was changed by someone else")]
+    VersionConflict,
+    /// The idempotency key was already used; the stored reply should be returned.
+    #[error("the idempotency key was already used")]
+    DuplicateKey,
+    /// The store cannot be reached or written now; try again later.
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    /// Stored data could not be read back.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// A reply kept under an idempotency key, so a retry answers exactly as the first time did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredReply {
+    /// HTTP-style status code of the first answer.
+    pub status: u16,
+    /// Its body.
+    pub body: String,
+    /// Content type of the body.
+    pub content_type: String,
+}
+
+/// An idempotency record written together with the change it answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    /// Scoped key: caller, route and the client's key.
+    pub key: String,
+    /// Hash of the request body, to refuse a reuse of the key for a different request.
+    pub fingerprint: String,
+    /// The reply.
+    pub reply: StoredReply,
+    /// When written (records expire after a day).
+    pub created_at: DateTime<Utc>,
+}
+
+/// Denormalised fields of a case kept beside it for queries (lists, reports).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseIndex {
+    /// Status name as of the write.
+    pub status: String,
+    /// Current stage.
+    pub stage: u8,
+    /// Stage 1 Investigating Manager.
+    pub owner: Option<String>,
+    /// Current stage's handler.
+    pub handler: Option<String>,
+    /// London receipt date.
+    pub received_on: NaiveDate,
+    /// Due date of the earliest unmet landlord deadline.
+    pub next_due: Option<NaiveDate>,
+    /// While `responded`: the last day of the resident's window; the case counts as closed after it.
+    pub open_until: Option<NaiveDate>,
+}
+
+/// A change to persist: the new state of a case, its new events, the full set of alert timers
+/// it now needs, and any idempotency record; all or nothing.
+#[derive(Debug, Clone)]
+pub struct CaseWrite {
+    /// The case after the change.
+    pub case: Case,
+    /// Query fields.
+    pub index: CaseIndex,
+    /// Events added by the change.
+    pub new_events: Vec<EventRecord>,
+    /// The version the change was decided on (0 for a new case); a mismatch is a conflict.
+    pub expected_version: u64,
+    /// Every timer the case needs now (replaces the previous set).
+    pub timers: Vec<Timer>,
+    /// Reply to keep under an idempotency key.
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+/// A list query over cases.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseQuery {
+    /// Status name; none means every open case.
+    pub status: Option<String>,
+    /// Stage 1 owner or current handler.
+    pub owner: Option<String>,
+    /// Only cases with a landlord deadline before today.
+    pub overdue: bool,
+    /// The London date the query is made on.
+    pub today: Option<NaiveDate>,
+    /// At most this many.
+    pub limit: usize,
+}
+
+/// Persistence of cases, service requests, idempotency records and sent alerts.
+#[async_trait]
+pub trait CaseStore: Send + Sync {
+    /// Reserves the next case reference for a year, e.g. `CMP-2026-00042`; never reused.
+    async fn next_reference(&self, year: i32) -> Result<String, StoreError>;
+    /// Persists a change atomically; `VersionConflict` if the case moved on, `DuplicateKey` if
+    /// the idempotency key exists.
+    async fn save(&self, write: CaseWrite) -> Result<(), StoreError>;
+    /// A case by reference.
+    async fn load(&self, reference: &str) -> Result<Option<Case>, StoreError>;
+    /// Cases matching a query, earliest next deadline first.
+    async fn list(&self, query: &CaseQuery) -> Result<Vec<Case>, StoreError>;
+    /// The reply kept under an idempotency key, if any.
+    async fn idempotent_reply(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
+    /// Reserves the next service request id for a year, e.g. `SR-2026-00007`.
+    async fn next_service_request_id(&self, year: i32) -> Result<String, StoreError>;
+    /// Persists a new service request (with its idempotency record) atomically.
+    async fn save_service_request(&self, request: ServiceRequest, idempotency: Option<IdempotencyRecord>) -> Result<(), StoreError>;
+    /// A service request by id.
+    async fn load_service_request(&self, id: &str) -> Result<Option<ServiceRequest>, StoreError>;
+    /// True when the alert with this id was already sent.
+    async fn alert_sent(&self, alert_id: &str) -> Result<bool, StoreError>;
+    /// Records that an alert was sent (after the notifier accepted it).
+    async fn mark_alert_sent(&self, alert_id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+}
+
+/// Tells the scheduler that a case's timers changed. Locally the timers are already in the
+/// store and this wakes the timer loop; on AWS it creates and deletes one-time schedules.
+#[async_trait]
+pub trait AlertScheduler: Send + Sync {
+    /// Makes the scheduled alerts of a case match `timers`.
+    async fn sync(&self, reference: &str, timers: &[Timer]) -> Result<(), StoreError>;
+}
+
+/// A timer that has come due, as held by a local timer queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueTimer {
+    /// The alert to consider sending.
+    pub alert: Alert,
+    /// Attempts so far (for back-off).
+    pub attempts: u32,
+}
+
+/// A durable queue of timers for a single-process deployment.
+#[async_trait]
+pub trait TimerQueue: Send + Sync {
+    /// Timers due at or before `now`, oldest first.
+    async fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<DueTimer>, StoreError>;
+    /// The earliest pending fire time, to sleep until.
+    async fn next_fire_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
+    /// Removes a timer that was handled.
+    async fn complete(&self, alert_id: &str) -> Result<(), StoreError>;
+    /// Tries a timer again later after a failed send.
+    async fn postpone(&self, alert_id: &str, until: DateTime<Utc>) -> Result<(), StoreError>;
+}
+
+/// Why a notifier could not send.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("could not send: {0}")]
+pub struct NotifyError(pub String);
+
+/// Sends emails (outbox files or SMTP locally, SES on AWS).
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    /// Sends one alert email; `Ok` only once it has been accepted.
+    async fn send(&self, email: &AlertEmail) -> Result<(), NotifyError>;
+}

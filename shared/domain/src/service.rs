@@ -1,0 +1,333 @@
+//! The complaints service: the one sequence every entry point runs (local server, Lambda
+//! functions, CLI). Load, decide with the domain, save all-or-nothing with the case's timers
+//! and idempotency record, then tell the scheduler; and, when a timer fires, decide whether
+//! its alert still goes out and send it once.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Utc};
+
+use crate::access;
+use crate::alert::{self, Alert, AlertAddresses, Skip};
+use crate::case::{Actor, Case, CaseStatus, Command, CommandError, NewCase, Rules};
+use crate::deadline::{self, DeadlineStep};
+use crate::london::london_date;
+use crate::ports::{
+    AlertScheduler, CaseIndex, CaseStore, CaseWrite, Clock, IdempotencyRecord, Notifier, NotifyError,
+    Random, StoreError, StoredReply,
+};
+use crate::service_request::ServiceRequest;
+
+/// What the service needs from its host besides the ports.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The landlord's name, shown in emails.
+    pub landlord: String,
+    /// Configured categories.
+    pub categories: Vec<String>,
+    /// Alert recipients.
+    pub addresses: AlertAddresses,
+    /// Base URL of the staff pages, for links in alerts.
+    pub base_url: String,
+}
+
+/// Everything the service runs on.
+#[derive(Clone)]
+pub struct Service {
+    /// Cases, service requests, idempotency and sent alerts.
+    pub store: Arc<dyn CaseStore>,
+    /// Alert timers.
+    pub scheduler: Arc<dyn AlertScheduler>,
+    /// Email.
+    pub notifier: Arc<dyn Notifier>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Secrets.
+    pub random: Arc<dyn Random>,
+    /// Procedures and calendar.
+    pub rules: Arc<Rules>,
+    /// Host settings.
+    pub settings: Arc<Settings>,
+}
+
+/// Why a service call failed, in the terms the edge maps to answers.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// No such case or service request.
+    #[error("not found")]
+    NotFound,
+    /// `If-Match` named a version that is no longer current.
+    #[error("the case has changed since version {expected}; it is now at version {actual}")]
+    StaleVersion {
+        /// The version the caller had.
+        expected: u64,
+        /// The current version.
+        actual: u64,
+    },
+    /// The domain refused the command.
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    /// The idempotency key was used before for a different request.
+    #[error("this Idempotency-Key was already used for a different request")]
+    KeyReused,
+    /// The store or a dependency is down; try again later.
+    #[error("temporarily unavailable: {0}")]
+    Unavailable(String),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        ServiceError::Unavailable(e.to_string())
+    }
+}
+
+/// A client's idempotency key, scoped by the edge to caller and route, and the request's fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    /// The scoped key.
+    pub key: String,
+    /// Hash of the request.
+    pub fingerprint: String,
+}
+
+/// The answer to a write: the case as saved (absent on a replay) and the reply to send.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The case after the change; `None` when the reply is a replay of an earlier request.
+    pub case: Option<Case>,
+    /// The reply.
+    pub reply: StoredReply,
+    /// The access code, shown once, for a new case.
+    pub access_code: Option<String>,
+}
+
+/// What happened to a fired alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FireOutcome {
+    /// The email went out.
+    Sent,
+    /// It had gone out before (a duplicate event or timer).
+    AlreadySent,
+    /// The case no longer exists.
+    NoCase,
+    /// Not sent, and why.
+    Skipped(Skip),
+}
+
+const CONFLICT_RETRIES: usize = 5;
+
+impl Service {
+    /// The index fields of a case as of now.
+    pub fn index(&self, case: &Case, now: DateTime<Utc>) -> Result<CaseIndex, ServiceError> {
+        let policy = self.rules.policy_of(case)?;
+        let today = london_date(now);
+        let deadlines = deadline::deadlines(case, policy, &self.rules.calendar, today);
+        let status = case.status(policy, &self.rules.calendar, today);
+        let open_until = match status {
+            CaseStatus::Responded => deadlines
+                .iter()
+                .find(|d| d.kind.step == DeadlineStep::RequestWindow && d.kind.stage == case.current_stage().number + 1)
+                .map(|d| d.due),
+            _ => None,
+        };
+        Ok(CaseIndex {
+            status: status.name(),
+            stage: case.current_stage().number,
+            owner: case.owner().map(str::to_string),
+            handler: case.current_handler().map(str::to_string),
+            received_on: case.received_on(),
+            next_due: deadline::next_landlord_deadline(&deadlines).map(|d| d.due),
+            open_until,
+        })
+    }
+
+    /// The alert timers a case needs as of now.
+    pub fn timers(&self, case: &Case, now: DateTime<Utc>) -> Result<Vec<alert::Timer>, ServiceError> {
+        let plan = self.plan(case, now)?;
+        Ok(alert::timers(&plan, now))
+    }
+
+    fn plan(&self, case: &Case, now: DateTime<Utc>) -> Result<Vec<Alert>, ServiceError> {
+        let policy = self.rules.policy_of(case)?;
+        let deadlines = deadline::deadlines(case, policy, &self.rules.calendar, london_date(now));
+        Ok(alert::plan(&case.reference, &deadlines, &self.rules.calendar))
+    }
+
+    async fn replay(&self, idem: Option<&IdempotencyKey>) -> Result<Option<Written>, ServiceError> {
+        let Some(idem) = idem else { return Ok(None) };
+        match self.store.idempotent_reply(&idem.key).await? {
+            Some(rec) if rec.fingerprint == idem.fingerprint => {
+                Ok(Some(Written { case: None, reply: rec.reply, access_code: None }))
+            }
+            Some(_) => Err(ServiceError::KeyReused),
+            None => Ok(None),
+        }
+    }
+
+    async fn persist(
+        &self,
+        before_version: u64,
+        case: Case,
+        new_events: Vec<crate::event::EventRecord>,
+        idem: Option<&IdempotencyKey>,
+        reply: StoredReply,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let index = self.index(&case, now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let timers = self.timers(&case, now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let reference = case.reference.clone();
+        let idempotency = idem.map(|k| IdempotencyRecord {
+            key: k.key.clone(),
+            fingerprint: k.fingerprint.clone(),
+            reply,
+            created_at: now,
+        });
+        self.store
+            .save(CaseWrite {
+                case,
+                index,
+                new_events,
+                expected_version: before_version,
+                timers: timers.clone(),
+                idempotency,
+            })
+            .await?;
+        // The timers are saved with the case; a failed sync is repaired by the scheduler's own
+        // reconciliation, so it never fails a write that is already durable.
+        if let Err(e) = self.scheduler.sync(&reference, &timers).await {
+            tracing_hint(&reference, &e);
+        }
+        Ok(())
+    }
+
+    /// Logs a new complaint. `render` turns the saved case (and the access code shown once)
+    /// into the reply kept for retries.
+    pub async fn create_case(
+        &self,
+        mut new: NewCase,
+        by: &str,
+        at: Option<DateTime<Utc>>,
+        idem: Option<&IdempotencyKey>,
+        render: &(dyn Fn(&Case, &str) -> StoredReply + Send + Sync),
+    ) -> Result<Written, ServiceError> {
+        if let Some(w) = self.replay(idem).await? {
+            return Ok(w);
+        }
+        let now = self.clock.now();
+        let actor = Actor { by: by.to_string(), at: at.unwrap_or(now), now };
+        if actor.at > now {
+            return Err(CommandError::InFuture { at: actor.at }.into());
+        }
+        let code = access::format_code(self.random.bytes10());
+        new.access_code_hash = Some(access::hash_code(&code));
+        let reference = self.store.next_reference(london_date(actor.at).year()).await?;
+        let case = Case::open(&reference, new, &actor, &self.rules)?;
+        let reply = render(&case, &code);
+        let events = case.history.clone();
+        match self.persist(0, case.clone(), events, idem, reply.clone(), now).await {
+            Ok(()) => Ok(Written { case: Some(case), reply, access_code: Some(code) }),
+            Err(StoreError::DuplicateKey) => self.replay(idem).await?.ok_or(ServiceError::KeyReused),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Runs a command on a case. With `expected_version` (If-Match) a stale version is refused;
+    /// without it, a concurrent change is retried on the fresh case, so both apply in order
+    /// where both stay valid.
+    pub async fn act(
+        &self,
+        reference: &str,
+        command: Command,
+        by: &str,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<u64>,
+        idem: Option<&IdempotencyKey>,
+        render: &(dyn Fn(&Case) -> StoredReply + Send + Sync),
+    ) -> Result<Written, ServiceError> {
+        if let Some(w) = self.replay(idem).await? {
+            return Ok(w);
+        }
+        for _ in 0..CONFLICT_RETRIES {
+            let case = self.store.load(reference).await?.ok_or(ServiceError::NotFound)?;
+            if let Some(expected) = expected_version {
+                if expected != case.version {
+                    return Err(ServiceError::StaleVersion { expected, actual: case.version });
+                }
+            }
+            let now = self.clock.now();
+            let actor = Actor { by: by.to_string(), at: at.unwrap_or(now), now };
+            let (next, events) = case.execute(command.clone(), &actor, &self.rules)?;
+            let reply = render(&next);
+            match self.persist(case.version, next.clone(), events, idem, reply.clone(), now).await {
+                Ok(()) => return Ok(Written { case: Some(next), reply, access_code: None }),
+                Err(StoreError::VersionConflict) => {
+                    if let Some(expected) = expected_version {
+                        let actual = self.store.load(reference).await?.map(|c| c.version).unwrap_or(expected);
+                        return Err(ServiceError::StaleVersion { expected, actual });
+                    }
+                    continue;
+                }
+                Err(StoreError::DuplicateKey) => return self.replay(idem).await?.ok_or(ServiceError::KeyReused),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Unavailable("the case is being changed by others; try again".into()))
+    }
+
+    /// Logs a service request.
+    pub async fn create_service_request(
+        &self,
+        mut request: ServiceRequest,
+        idem: Option<&IdempotencyKey>,
+        render: &(dyn Fn(&ServiceRequest) -> StoredReply + Send + Sync),
+    ) -> Result<Written, ServiceError> {
+        if let Some(w) = self.replay(idem).await? {
+            return Ok(w);
+        }
+        let now = self.clock.now();
+        if request.logged_at > now {
+            return Err(CommandError::InFuture { at: request.logged_at }.into());
+        }
+        request.recorded_at = now;
+        request.id = self.store.next_service_request_id(london_date(request.logged_at).year()).await?;
+        let reply = render(&request);
+        let record = idem.map(|k| IdempotencyRecord {
+            key: k.key.clone(),
+            fingerprint: k.fingerprint.clone(),
+            reply: reply.clone(),
+            created_at: now,
+        });
+        match self.store.save_service_request(request, record).await {
+            Ok(()) => Ok(Written { case: None, reply, access_code: None }),
+            Err(StoreError::DuplicateKey) => self.replay(idem).await?.ok_or(ServiceError::KeyReused),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Handles a fired alert timer: sends it unless it was sent before, is no longer planned,
+    /// or was overtaken by a later alert of the same deadline. Errors mean "try again later".
+    pub async fn fire(&self, alert: &Alert) -> Result<FireOutcome, ServiceError> {
+        let id = alert.id();
+        if self.store.alert_sent(&id).await? {
+            return Ok(FireOutcome::AlreadySent);
+        }
+        let Some(case) = self.store.load(&alert.reference).await? else {
+            return Ok(FireOutcome::NoCase);
+        };
+        let now = self.clock.now();
+        let plan = self.plan(&case, now)?;
+        if let Err(skip) = alert::check_fired(alert, &plan, now) {
+            return Ok(FireOutcome::Skipped(skip));
+        }
+        let url = format!("{}/staff/complaints/{}", self.settings.base_url.trim_end_matches('/'), case.reference);
+        let email = alert::render(&case, alert, &self.settings.addresses, &self.rules.calendar, now, &url, &self.settings.landlord);
+        self.notifier.send(&email).await.map_err(|NotifyError(e)| ServiceError::Unavailable(e))?;
+        self.store.mark_alert_sent(&id, now).await?;
+        Ok(FireOutcome::Sent)
+    }
+}
+
+fn tracing_hint(reference: &str, e: &StoreError) {
+    // The domain has no logger; the error is surfaced on stderr for the host's log collector.
+    eprintln!("{{\"level\":\"WARN\",\"message\":\"scheduler sync failed\",\"reference\":\"{reference}\",\"error\":{:?}}}", e.to_string());
+}
