@@ -652,7 +652,7 @@ impl Case {
                 let used = stage.extended_by();
                 if working_days == 0 {
                     e.add("working_days", "must be at least 1");
-                } else if used + working_days > limit {
+                } else if used.saturating_add(working_days) > limit {
                     e.add(
                         "working_days",
                         format!("Stage {n} may be extended by at most {limit} working days in all; {used} already used"),

@@ -103,6 +103,8 @@ pub enum RequestedThrough {
 /// What happened to a case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// Events are written once and stored; the size of the first variant costs nothing that matters.
+#[allow(clippy::large_enum_variant)]
 pub enum CaseEvent {
     /// The complaint was received and logged at Stage 1.
     Received {

@@ -1,0 +1,343 @@
+//! Staff identity: a signed bearer token (JWT, HS256) locally; on AWS the API's JWT authorizer
+//! has already checked the token and the claims arrive with the request. Either way a handler
+//! sees a [`Staff`] with an email and a role, or the request is refused.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+/// What a member of staff may do; each role includes the one before it, apart from `auditor`,
+/// who reads cases and reports and changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads cases and reports only.
+    Auditor,
+    /// Records complaints, service requests, Stage 2 requests, withdrawals; acknowledges.
+    Officer,
+    /// Also Stage 1 extensions and responses.
+    InvestigatingManager,
+    /// Head of Tenant Services and senior managers: also Stage 2, refusals, Ombudsman.
+    SeniorManager,
+}
+
+impl Role {
+    /// Parses a role name.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "auditor" => Some(Role::Auditor),
+            "officer" => Some(Role::Officer),
+            "investigating_manager" => Some(Role::InvestigatingManager),
+            "senior_manager" => Some(Role::SeniorManager),
+            _ => None,
+        }
+    }
+
+    /// The role's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Auditor => "auditor",
+            Role::Officer => "officer",
+            Role::InvestigatingManager => "investigating_manager",
+            Role::SeniorManager => "senior_manager",
+        }
+    }
+
+    /// True when this role may do what `needed` may (auditors may change nothing).
+    pub fn includes(self, needed: Role) -> bool {
+        if needed == Role::Auditor {
+            return true;
+        }
+        self != Role::Auditor && self >= needed
+    }
+}
+
+/// An authenticated member of staff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    /// Display name.
+    pub name: String,
+    /// Email: how staff are identified on cases.
+    pub email: String,
+    /// Role.
+    pub role: Role,
+}
+
+/// The claims of a local staff token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// The user's name.
+    pub sub: String,
+    /// The user's email.
+    pub email: String,
+    /// The user's role.
+    pub role: String,
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// Issued at (seconds since the epoch).
+    pub iat: i64,
+    /// Expires at (seconds since the epoch).
+    pub exp: i64,
+}
+
+/// Why a token was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No Authorization header, or not `Bearer`.
+    #[error("a bearer token is required")]
+    Missing,
+    /// Not a well-formed JWT.
+    #[error("the token is malformed")]
+    Malformed,
+    /// Wrong algorithm (including `none`) or wrong signature.
+    #[error("the token's signature is not valid")]
+    BadSignature,
+    /// Expired or not yet valid.
+    #[error("the token has expired")]
+    Expired,
+    /// Issued for another audience or by another issuer.
+    #[error("the token was not issued for this service")]
+    WrongAudience,
+    /// Unknown role or missing email.
+    #[error("the token does not name a known role and an email")]
+    BadClaims,
+}
+
+/// Issues and checks HS256 tokens with the local signing key.
+#[derive(Clone)]
+pub struct TokenKey {
+    key: Vec<u8>,
+    issuer: String,
+    audience: String,
+}
+
+impl std::fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenKey")
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .finish()
+    }
+}
+
+/// Issuer of local tokens.
+pub const LOCAL_ISSUER: &str = "p3-local";
+/// Audience of staff tokens.
+pub const STAFF_AUDIENCE: &str = "p3-staff";
+
+impl TokenKey {
+    /// A key with the local issuer and staff audience.
+    pub fn new(key: Vec<u8>) -> TokenKey {
+        TokenKey {
+            key,
+            issuer: LOCAL_ISSUER.into(),
+            audience: STAFF_AUDIENCE.into(),
+        }
+    }
+
+    fn mac(&self, data: &[u8]) -> Vec<u8> {
+        let mut m = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        m.update(data);
+        m.finalize().into_bytes().to_vec()
+    }
+
+    /// Signs a token for a member of staff, valid for `ttl`.
+    pub fn issue(
+        &self,
+        name: &str,
+        email: &str,
+        role: Role,
+        now: DateTime<Utc>,
+        ttl: chrono::Duration,
+    ) -> String {
+        let header = B64.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let claims = Claims {
+            sub: name.into(),
+            email: email.to_ascii_lowercase(),
+            role: role.as_str().into(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            iat: now.timestamp(),
+            exp: (now + ttl).timestamp(),
+        };
+        let payload = B64.encode(serde_json::to_vec(&claims).expect("claims serialize"));
+        let signing_input = format!("{header}.{payload}");
+        let sig = B64.encode(self.mac(signing_input.as_bytes()));
+        format!("{signing_input}.{sig}")
+    }
+
+    /// Checks a token: HS256 only, the signature in constant time, expiry, issuer and audience.
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<Staff, AuthError> {
+        let mut parts = token.split('.');
+        let (Some(h), Some(p), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(AuthError::Malformed);
+        };
+        let header: serde_json::Value =
+            serde_json::from_slice(&B64.decode(h).map_err(|_| AuthError::Malformed)?)
+                .map_err(|_| AuthError::Malformed)?;
+        if header.get("alg").and_then(|a| a.as_str()) != Some("HS256") {
+            return Err(AuthError::BadSignature);
+        }
+        let sig = B64.decode(s).map_err(|_| AuthError::BadSignature)?;
+        let expected = self.mac(format!("{h}.{p}").as_bytes());
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(
+            sig.as_slice(),
+            expected.as_slice(),
+        )) {
+            return Err(AuthError::BadSignature);
+        }
+        let claims: Claims =
+            serde_json::from_slice(&B64.decode(p).map_err(|_| AuthError::Malformed)?)
+                .map_err(|_| AuthError::BadClaims)?;
+        if claims.exp <= now.timestamp() || claims.iat > now.timestamp() + 300 {
+            return Err(AuthError::Expired);
+        }
+        if claims.aud != self.audience || claims.iss != self.issuer {
+            return Err(AuthError::WrongAudience);
+        }
+        let role = Role::parse(&claims.role).ok_or(AuthError::BadClaims)?;
+        if !p3_domain::validation::is_email(&claims.email) {
+            return Err(AuthError::BadClaims);
+        }
+        Ok(Staff {
+            name: claims.sub,
+            email: claims.email.to_ascii_lowercase(),
+            role,
+        })
+    }
+}
+
+/// How the edge learns who is calling: the local HS256 key, or claims already verified by an
+/// API gateway authorizer.
+pub trait Authenticator: Send + Sync {
+    /// Authenticates the request from its headers and extensions.
+    fn authenticate(
+        &self,
+        parts: &http::request::Parts,
+        now: DateTime<Utc>,
+    ) -> Result<Staff, AuthError>;
+}
+
+/// Reads the bearer token from the Authorization header.
+pub fn bearer(parts: &http::request::Parts) -> Result<&str, AuthError> {
+    let value = parts
+        .headers
+        .get(http::header::AUTHORIZATION)
+        .ok_or(AuthError::Missing)?;
+    let value = value.to_str().map_err(|_| AuthError::Malformed)?;
+    let (scheme, token) = value.split_once(' ').ok_or(AuthError::Missing)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(AuthError::Missing);
+    }
+    Ok(token.trim())
+}
+
+impl Authenticator for TokenKey {
+    fn authenticate(
+        &self,
+        parts: &http::request::Parts,
+        now: DateTime<Utc>,
+    ) -> Result<Staff, AuthError> {
+        let token = match bearer(parts) {
+            Ok(t) => t.to_string(),
+            Err(AuthError::Missing) => cookie(parts, "p3_staff").ok_or(AuthError::Missing)?,
+            Err(e) => return Err(e),
+        };
+        self.verify(&token, now)
+    }
+}
+
+/// A cookie's value from the request.
+pub fn cookie(parts: &http::request::Parts, name: &str) -> Option<String> {
+    cookie_from(&parts.headers, name)
+}
+
+/// A cookie's value from request headers.
+pub fn cookie_from(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> TokenKey {
+        TokenKey::new(vec![7; 32])
+    }
+
+    #[test]
+    fn a_token_round_trips() {
+        let now = Utc::now();
+        let t = key().issue(
+            "Ann",
+            "Ann@P3.example",
+            Role::Officer,
+            now,
+            chrono::Duration::hours(1),
+        );
+        let s = key().verify(&t, now).unwrap();
+        assert_eq!(s.email, "ann@p3.example");
+        assert_eq!(s.role, Role::Officer);
+    }
+
+    #[test]
+    fn unsigned_wrongly_signed_expired_and_foreign_tokens_are_refused() {
+        let now = Utc::now();
+        let t = key().issue(
+            "Ann",
+            "ann@p3.example",
+            Role::Officer,
+            now,
+            chrono::Duration::hours(1),
+        );
+        let (_, rest) = t.split_once('.').unwrap();
+        let (payload, _) = rest.split_once('.').unwrap();
+        let none = format!(
+            "{}.{payload}.",
+            B64.encode(br#"{"alg":"none","typ":"JWT"}"#)
+        );
+        assert_eq!(key().verify(&none, now), Err(AuthError::BadSignature));
+        assert_eq!(
+            TokenKey::new(vec![8; 32]).verify(&t, now),
+            Err(AuthError::BadSignature)
+        );
+        assert_eq!(
+            key().verify(&t, now + chrono::Duration::hours(2)),
+            Err(AuthError::Expired)
+        );
+        let mut other = key();
+        other.audience = "someone-else".into();
+        let foreign = other.issue(
+            "Ann",
+            "ann@p3.example",
+            Role::Officer,
+            now,
+            chrono::Duration::hours(1),
+        );
+        assert_eq!(key().verify(&foreign, now), Err(AuthError::WrongAudience));
+        assert_eq!(key().verify("abc", now), Err(AuthError::Malformed));
+    }
+
+    #[test]
+    fn roles_include_the_ones_before_them_but_auditors_change_nothing() {
+        assert!(Role::SeniorManager.includes(Role::Officer));
+        assert!(Role::InvestigatingManager.includes(Role::Officer));
+        assert!(!Role::Officer.includes(Role::InvestigatingManager));
+        assert!(!Role::Auditor.includes(Role::Officer));
+        assert!(Role::Officer.includes(Role::Auditor));
+    }
+}

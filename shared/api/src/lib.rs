@@ -1,0 +1,196 @@
+//! The HTTP edge of the complaints service, shared by the local server (`p3 serve`) and the
+//! Lambda functions: one router per function, all over the domain's [`Service`].
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod body;
+pub mod html;
+pub mod limit;
+pub mod problem;
+mod public;
+mod staff;
+pub mod views;
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::routing::{get, post};
+use axum::Router;
+use http::request::Parts;
+use p3_domain::service::Service;
+
+use crate::auth::{AuthError, Authenticator, Role, Staff};
+use crate::limit::RateLimiter;
+use crate::problem::Problem;
+
+/// What every handler needs.
+#[derive(Clone)]
+pub struct AppState {
+    /// The domain service over its ports.
+    pub service: Service,
+    /// Who is calling.
+    pub auth: Arc<dyn Authenticator>,
+    /// The public form's per-client limit.
+    pub form_limit: Arc<RateLimiter>,
+    /// Wrong access-code guesses per client.
+    pub code_limit: Arc<RateLimiter>,
+}
+
+/// The client's address as the host saw it (socket peer locally, source IP on AWS), used for
+/// rate limits. Inserted into request extensions by the host.
+#[derive(Debug, Clone)]
+pub struct ClientAddr(pub String);
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        state
+            .auth
+            .authenticate(parts, state.service.clock.now())
+            .map_err(|e| match e {
+                AuthError::Missing => Problem::unauthorized("Sign in: a bearer token is required"),
+                other => Problem::unauthorized(other.to_string()),
+            })
+    }
+}
+
+impl Staff {
+    /// Refuses the request (403) unless the caller's role includes `needed`.
+    pub fn require(&self, needed: Role) -> Result<(), Problem> {
+        if self.role.includes(needed) {
+            Ok(())
+        } else {
+            Err(Problem::forbidden(format!(
+                "This needs the {} role; you have {}",
+                needed.as_str(),
+                self.role.as_str()
+            )))
+        }
+    }
+}
+
+/// `intake`: the form, new complaints, the resident's view, staff intake and service requests.
+pub fn intake_router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(public::form))
+        .route("/complaints", post(public::submit))
+        .route("/complaints/{reference}", get(public::resident_view))
+        .route(
+            "/complaints/{reference}/confirmation",
+            get(public::confirmation),
+        )
+        .route("/staff/complaints", post(staff::create_complaint))
+        .route(
+            "/staff/service-requests",
+            post(staff::create_service_request),
+        )
+        .route(
+            "/staff/service-requests/{id}/dissatisfaction",
+            post(staff::dissatisfaction),
+        )
+}
+
+/// `acknowledgement`: both stages.
+pub fn acknowledgement_router() -> Router<AppState> {
+    Router::new().route(
+        "/staff/complaints/{reference}/acknowledgement",
+        post(staff::acknowledge),
+    )
+}
+
+/// `stage1-response`.
+pub fn stage1_response_router() -> Router<AppState> {
+    Router::new().route(
+        "/staff/complaints/{reference}/stage1-response",
+        post(staff::stage1_response),
+    )
+}
+
+/// `stage2`: requests from the resident and staff, and the Stage 2 response.
+pub fn stage2_router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/complaints/{reference}/stage2",
+            post(public::request_stage2),
+        )
+        .route(
+            "/staff/complaints/{reference}/stage2",
+            post(staff::request_stage2),
+        )
+        .route(
+            "/staff/complaints/{reference}/stage2-response",
+            post(staff::stage2_response),
+        )
+}
+
+/// `cases`: lists, reads, extensions, withdrawals, refusals and Ombudsman records.
+pub fn cases_router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/complaints", get(staff::list))
+        .route("/staff/complaints/{reference}", get(staff::get_case))
+        .route(
+            "/staff/complaints/{reference}/extension",
+            post(staff::extend),
+        )
+        .route(
+            "/staff/complaints/{reference}/withdrawal",
+            post(staff::withdraw),
+        )
+        .route("/staff/complaints/{reference}/refusal", post(staff::refuse))
+        .route(
+            "/staff/complaints/{reference}/ombudsman",
+            post(staff::ombudsman),
+        )
+}
+
+/// Every route: what the local server serves.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(intake_router())
+        .merge(acknowledgement_router())
+        .merge(stage1_response_router())
+        .merge(stage2_router())
+        .merge(cases_router())
+        .fallback(|| async {
+            Problem::new(http::StatusCode::NOT_FOUND, "not-found", "No such route")
+        })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                http::StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "That method is not allowed here",
+            )
+        })
+        .layer(axum::middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn security_headers(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use http::header::{self, HeaderValue};
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}

@@ -1,0 +1,434 @@
+//! Public routes, no login: the complaint form, its submission (form or JSON), the resident's
+//! view of their case with its access code, and their request for Stage 2.
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
+use http::{header, HeaderMap, HeaderValue, StatusCode};
+use p3_domain::access;
+use p3_domain::case::{Case, Command, NewCase};
+use p3_domain::complaint::{Channel, ComplaintForm};
+use p3_domain::event::RequestedThrough;
+use p3_domain::policy::HOUSING;
+use p3_domain::ports::StoredReply;
+use p3_domain::service::IdempotencyKey;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::body::{self, BodyKind};
+use crate::html::{self, FormPage};
+use crate::problem::Problem;
+use crate::staff::reply;
+use crate::{views, AppState, ClientAddr};
+
+type Result<T> = std::result::Result<T, Problem>;
+
+const CSRF_COOKIE: &str = "p3_csrf";
+
+fn client(addr: Option<Extension<ClientAddr>>) -> String {
+    addr.map(|Extension(a)| a.0)
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn random_hex(n: usize) -> String {
+    let mut b = vec![0u8; n];
+    getrandom::fill(&mut b).expect("the operating system provides randomness");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    accept.contains("text/html")
+}
+
+fn private_page(mut res: Response) -> Response {
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, private"),
+    );
+    res
+}
+
+/// `GET /`: the complaint form, whatever the Accept header.
+pub(crate) async fn form(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let csrf = crate::auth::cookie_from(&headers, CSRF_COOKIE)
+        .filter(|c| c.len() == 32)
+        .unwrap_or_else(|| random_hex(16));
+    let page = FormPage {
+        csrf: csrf.clone(),
+        idempotency_key: random_hex(16),
+        values: Default::default(),
+        errors: Default::default(),
+        categories: st.service.settings.categories.clone(),
+        landlord: st.service.settings.landlord.clone(),
+    };
+    let mut res = Html(html::form_page(&page)).into_response();
+    let cookie = format!("{CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Strict");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    private_page(res)
+}
+
+#[derive(Deserialize)]
+struct PublicJson {
+    name: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    address: Option<String>,
+    postcode: Option<String>,
+    tenancy_reference: Option<String>,
+    description: Option<String>,
+    desired_outcome: Option<String>,
+    category: Option<String>,
+    tenure: Option<String>,
+}
+
+fn form_field(fields: &[(String, String)], name: &str) -> Option<String> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
+/// `POST /complaints`: a new complaint from the public form (303 to the confirmation page) or
+/// as JSON (201 with the case and its access code).
+pub(crate) async fn submit(
+    State(st): State<AppState>,
+    addr: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let kind = body::kind_of(&headers).ok_or_else(|| {
+        Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Send the complaint as application/json or a form",
+        )
+    })?;
+    let who = client(addr);
+    st.form_limit.check(&who).map_err(Problem::too_many)?;
+    let raw = body::read_limited(&headers, body).await?;
+    let (form, idem_key, is_form, csrf) = match kind {
+        BodyKind::Json => {
+            let b: PublicJson = body::parse_json(&raw)?;
+            let key = headers
+                .get("idempotency-key")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let f = ComplaintForm {
+                name: b.name,
+                email: b.email,
+                phone: b.phone,
+                address: b.address,
+                postcode: b.postcode,
+                tenancy_reference: b.tenancy_reference,
+                description: b.description,
+                desired_outcome: b.desired_outcome,
+                category: b.category,
+                tenure: b.tenure,
+            };
+            (f, key, false, None)
+        }
+        BodyKind::Form => {
+            let fields: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
+            let get = |n: &str| form_field(&fields, n);
+            let f = ComplaintForm {
+                name: get("name"),
+                email: get("email"),
+                phone: get("phone"),
+                address: get("address"),
+                postcode: get("postcode"),
+                tenancy_reference: get("tenancy_reference"),
+                description: get("description"),
+                desired_outcome: get("desired_outcome"),
+                category: get("category"),
+                tenure: get("tenure"),
+            };
+            let key = headers
+                .get("idempotency-key")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+                .or_else(|| get("idempotency_key"));
+            (f, key, true, Some(get("csrf_token").unwrap_or_default()))
+        }
+    };
+    if let Some(token) = &csrf {
+        let cookie = crate::auth::cookie_from(&headers, CSRF_COOKIE).unwrap_or_default();
+        let ok = !token.is_empty()
+            && token.len() == cookie.len()
+            && subtle::ConstantTimeEq::ct_eq(token.as_bytes(), cookie.as_bytes()).into();
+        if !ok {
+            let mut res = Html(html::message_page(
+                "Your session has expired",
+                "For your security, please go back to the complaint form, reload it, and send your complaint again.",
+            ))
+            .into_response();
+            *res.status_mut() = StatusCode::FORBIDDEN;
+            return Ok(res);
+        }
+    }
+    let values = form.clone();
+    let details = match form.validate(Channel::Web, &st.service.settings.categories) {
+        Ok(d) => d,
+        Err(errors) if is_form => {
+            let page = FormPage {
+                csrf: csrf.unwrap_or_default(),
+                idempotency_key: idem_key.unwrap_or_else(|| random_hex(16)),
+                values,
+                errors,
+                categories: st.service.settings.categories.clone(),
+                landlord: st.service.settings.landlord.clone(),
+            };
+            let mut res = Html(html::form_page(&page)).into_response();
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(private_page(res));
+        }
+        Err(errors) => return Err(Problem::invalid(errors)),
+    };
+    let idem = match idem_key
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+    {
+        Some(k) if k.len() > 200 => {
+            return Err(Problem::field(
+                "Idempotency-Key",
+                "must be 1 to 200 characters",
+            ))
+        }
+        Some(k) => Some(IdempotencyKey {
+            key: format!("public POST /complaints {k}"),
+            fingerprint: body::fingerprint(
+                "POST",
+                "/complaints",
+                if is_form { b"form" } else { &raw },
+            ),
+        }),
+        None => None,
+    };
+    let new = NewCase {
+        procedure: HOUSING.into(),
+        complaint: details,
+        service_request: None,
+        access_code_hash: None,
+        first_contact_resolution: None,
+    };
+    let rules = st.service.rules.clone();
+    let clock = st.service.clock.clone();
+    let render = move |c: &Case, code: &str| {
+        if is_form {
+            StoredReply {
+                status: 303,
+                body: format!("/complaints/{}/confirmation?code={}", c.reference, code),
+                content_type: "text/uri-list".into(),
+            }
+        } else {
+            let mut v = views::resident_case(c, &rules, clock.now());
+            v["access_code"] = json!(code);
+            StoredReply {
+                status: 201,
+                body: v.to_string(),
+                content_type: "application/json".into(),
+            }
+        }
+    };
+    let w = st
+        .service
+        .create_case(new, "resident", None, idem.as_ref(), &render)
+        .await?;
+    if let Some(c) = &w.case {
+        tracing::info!(reference = %c.reference, channel = "web", "complaint received");
+    }
+    Ok(private_page(reply(w.reply)))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CodeQuery {
+    code: Option<String>,
+}
+
+/// Loads a case only if the code matches; anything else is the same 404, so a stranger
+/// cannot tell whether a reference exists. Wrong guesses are rate-limited per client.
+async fn case_with_code(
+    st: &AppState,
+    who: &str,
+    reference: &str,
+    code: Option<&str>,
+) -> Result<Case> {
+    if st.code_limit.is_exhausted(who) {
+        return Err(Problem::too_many(60));
+    }
+    let case = match code {
+        Some(code) if !code.trim().is_empty() && reference.len() <= 40 => st
+            .service
+            .store
+            .load(reference)
+            .await
+            .map_err(p3_domain::service::ServiceError::from)?,
+        _ => None,
+    };
+    let ok = case.filter(|c| {
+        let stored = c.access_code_hash.as_deref().unwrap_or("");
+        access::verify(code.unwrap_or(""), stored) && !stored.is_empty()
+    });
+    match ok {
+        Some(c) => Ok(c),
+        None => {
+            let _ = st.code_limit.check(who);
+            Err(Problem::not_found())
+        }
+    }
+}
+
+/// `GET /complaints/{reference}?code=`: the resident's view (HTML for browsers, else JSON).
+pub(crate) async fn resident_view(
+    State(st): State<AppState>,
+    addr: Option<Extension<ClientAddr>>,
+    Path(reference): Path<String>,
+    Query(q): Query<CodeQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let who = client(addr);
+    let case = match case_with_code(&st, &who, &reference, q.code.as_deref()).await {
+        Ok(c) => c,
+        Err(p) if wants_html(&headers) && p.status == 404 => {
+            let mut res = Html(html::message_page(
+                "We could not find that complaint",
+                "Check the reference and the access code in your confirmation and try again.",
+            ))
+            .into_response();
+            *res.status_mut() = StatusCode::NOT_FOUND;
+            return Ok(private_page(res));
+        }
+        Err(p) => return Err(p),
+    };
+    let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
+    if wants_html(&headers) {
+        let csrf = crate::auth::cookie_from(&headers, CSRF_COOKIE)
+            .filter(|c| c.len() == 32)
+            .unwrap_or_else(|| random_hex(16));
+        let mut res = Html(html::case_page(
+            &view,
+            q.code.as_deref().unwrap_or(""),
+            &csrf,
+            &st.service.settings.landlord,
+        ))
+        .into_response();
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Strict"
+        )) {
+            res.headers_mut().insert(header::SET_COOKIE, v);
+        }
+        return Ok(private_page(res));
+    }
+    Ok(private_page(axum::Json(view).into_response()))
+}
+
+/// `GET /complaints/{reference}/confirmation?code=`: what the resident sees after sending the form.
+pub(crate) async fn confirmation(
+    State(st): State<AppState>,
+    addr: Option<Extension<ClientAddr>>,
+    Path(reference): Path<String>,
+    Query(q): Query<CodeQuery>,
+) -> Result<Response> {
+    let who = client(addr);
+    let case = case_with_code(&st, &who, &reference, q.code.as_deref()).await?;
+    let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
+    Ok(private_page(
+        Html(html::confirmation_page(
+            &view,
+            q.code.as_deref().unwrap_or(""),
+            &st.service.settings.landlord,
+        ))
+        .into_response(),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+struct Stage2Json {
+    reason: Option<String>,
+}
+
+/// `POST /complaints/{reference}/stage2?code=`: the resident asks for a Stage 2 review.
+pub(crate) async fn request_stage2(
+    State(st): State<AppState>,
+    addr: Option<Extension<ClientAddr>>,
+    Path(reference): Path<String>,
+    Query(q): Query<CodeQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let who = client(addr);
+    let raw = body::read_limited(&headers, body).await?;
+    let (reason, is_form) = match body::kind_of(&headers) {
+        Some(BodyKind::Json) => (body::parse_json::<Stage2Json>(&raw)?.reason, false),
+        Some(BodyKind::Form) => {
+            let fields: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
+            let token = form_field(&fields, "csrf_token").unwrap_or_default();
+            let cookie = crate::auth::cookie_from(&headers, CSRF_COOKIE).unwrap_or_default();
+            if token.is_empty() || token != cookie {
+                return Err(Problem::forbidden(
+                    "The form has expired; reload the page and try again",
+                ));
+            }
+            (form_field(&fields, "reason"), true)
+        }
+        None if raw.is_empty() => (None, false),
+        None => {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Send application/json or a form",
+            ))
+        }
+    };
+    let case = case_with_code(&st, &who, &reference, q.code.as_deref()).await?;
+    let idem = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|k| IdempotencyKey {
+            key: format!("resident POST /complaints/{reference}/stage2 {k}"),
+            fingerprint: body::fingerprint("POST", "stage2", &raw),
+        });
+    let rules = st.service.rules.clone();
+    let clock = st.service.clock.clone();
+    let code = q.code.clone().unwrap_or_default();
+    let reference2 = case.reference.clone();
+    let render = move |c: &Case| {
+        if is_form {
+            StoredReply {
+                status: 303,
+                body: format!("/complaints/{reference2}?code={code}"),
+                content_type: "text/uri-list".into(),
+            }
+        } else {
+            StoredReply {
+                status: 201,
+                body: views::resident_case(c, &rules, clock.now()).to_string(),
+                content_type: "application/json".into(),
+            }
+        }
+    };
+    let cmd = Command::RequestNextStage {
+        reason,
+        through: RequestedThrough::Resident,
+    };
+    let w = st
+        .service
+        .act(
+            &case.reference,
+            cmd,
+            "resident",
+            None,
+            None,
+            idem.as_ref(),
+            &render,
+        )
+        .await?;
+    tracing::info!(reference = %case.reference, "stage 2 requested by resident");
+    Ok(private_page(reply(w.reply)))
+}

@@ -1,0 +1,180 @@
+//! The landlord's configuration: one TOML file, every setting with a working default, so
+//! `p3 serve` with no file is a complete service.
+
+use std::path::{Path, PathBuf};
+
+use p3_domain::alert::AlertAddresses;
+use p3_domain::calendar::CalendarConfig;
+use p3_domain::complaint::DEFAULT_CATEGORIES;
+use p3_domain::policy::Policy;
+use serde::Deserialize;
+
+/// All settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The landlord's name, shown on pages and emails.
+    pub landlord: String,
+    /// Public base URL for links in emails (default: the local address).
+    pub base_url: Option<String>,
+    /// Complaint categories.
+    pub categories: Vec<String>,
+    /// Region, extra and removed holidays, closure days.
+    pub calendar: CalendarConfig,
+    /// Alert recipients.
+    pub alerts: AlertAddresses,
+    /// The sender address of emails.
+    pub mail_from: String,
+    /// SMTP relay; off by default (emails go to the outbox folder).
+    pub smtp: Option<SmtpConfig>,
+    /// Homes owned per tenure, for the Tenant Satisfaction Measures.
+    pub homes: Homes,
+    /// The public form.
+    pub public_form: PublicForm,
+    /// Procedures replacing or adding to the built-in ones.
+    pub policies: Vec<Policy>,
+    /// Policy files (TOML) to load, relative to the config file.
+    pub policy_files: Vec<PathBuf>,
+}
+
+/// An SMTP relay (plain SMTP to a trusted relay, e.g. the organisation's mail gateway).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// Relay host.
+    pub host: String,
+    /// Relay port.
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+}
+
+fn default_smtp_port() -> u16 {
+    25
+}
+
+/// Homes owned, per tenure.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Homes {
+    /// Low-cost rental homes.
+    pub low_cost_rental: Option<u32>,
+    /// Low-cost home ownership homes.
+    pub low_cost_home_ownership: Option<u32>,
+}
+
+/// Limits of the public form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PublicForm {
+    /// Submissions per client per hour (0: no limit).
+    pub rate_limit_per_hour: u32,
+}
+
+impl Default for PublicForm {
+    fn default() -> Self {
+        PublicForm {
+            rate_limit_per_hour: 20,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            landlord: "P3 Housing".into(),
+            base_url: None,
+            categories: DEFAULT_CATEGORIES.iter().map(|s| s.to_string()).collect(),
+            calendar: CalendarConfig::default(),
+            alerts: AlertAddresses::default(),
+            mail_from: "complaints-service@p3housing.invalid".into(),
+            smtp: None,
+            homes: Homes::default(),
+            public_form: PublicForm::default(),
+            policies: Vec::new(),
+            policy_files: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads a config file; an error names the field at fault.
+    pub fn load(path: &Path) -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let mut config =
+            Config::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for file in config.policy_files.clone() {
+            let full = base.join(&file);
+            let text = std::fs::read_to_string(&full)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", full.display()))?;
+            let policy =
+                Policy::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", full.display()))?;
+            config.policies.push(policy);
+        }
+        Ok(config)
+    }
+
+    /// Parses and checks config text.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let de = toml::Deserializer::new(text);
+        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            format!("{path}: {}", e.into_inner().message().trim())
+        })?;
+        if config.categories.is_empty() {
+            return Err("categories: at least one category is needed".into());
+        }
+        for (i, p) in config.policies.iter().enumerate() {
+            p.validate()
+                .map_err(|e| format!("policies[{i}].{}: {}", e.field, e.message))?;
+        }
+        for (field, v) in [
+            ("alerts.complaints_team", &config.alerts.complaints_team),
+            (
+                "alerts.head_of_tenant_services",
+                &config.alerts.head_of_tenant_services,
+            ),
+            ("mail_from", &config.mail_from),
+        ] {
+            if !p3_domain::validation::is_email(v) {
+                return Err(format!("{field}: `{v}` is not an email address"));
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_file_is_a_complete_configuration() {
+        let c = Config::parse("").unwrap();
+        assert_eq!(c.landlord, "P3 Housing");
+        assert_eq!(c.categories.len(), 9);
+        assert_eq!(c.public_form.rate_limit_per_hour, 20);
+        assert!(c.smtp.is_none());
+    }
+
+    #[test]
+    fn a_bad_setting_names_its_field() {
+        let e = Config::parse("[public_form]\nrate_limit_per_hour = \"lots\"\n").unwrap_err();
+        assert!(e.starts_with("public_form.rate_limit_per_hour"), "{e}");
+        let e = Config::parse(
+            "[alerts]\ncomplaints_team = \"nobody\"\nhead_of_tenant_services = \"h@p3.example\"\n",
+        )
+        .unwrap_err();
+        assert!(e.starts_with("alerts.complaints_team"), "{e}");
+        let e = Config::parse("colour = 1\n").unwrap_err();
+        assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn closure_days_and_policies_can_be_configured() {
+        let c =
+            Config::parse("[calendar]\nclosure_days = [\"2026-12-29\", \"2026-12-30\"]\n").unwrap();
+        assert_eq!(c.calendar.closure_days.len(), 2);
+    }
+}

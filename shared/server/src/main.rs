@@ -1,0 +1,289 @@
+//! `p3`: the complaints service on one machine.
+//!
+//! - `p3 serve [--port 3000] [--data-dir ./data] [--config FILE]`
+//! - `p3 token --user NAME --email EMAIL --role ROLE [--data-dir DIR]`
+
+mod config;
+mod outbox;
+mod timers;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use p3_api::auth::{Role, TokenKey};
+use p3_api::limit::RateLimiter;
+use p3_api::{AppState, ClientAddr};
+use p3_domain::calendar::Calendar;
+use p3_domain::case::Rules;
+use p3_domain::policy::Procedures;
+use p3_domain::ports::{Random, SystemClock};
+use p3_domain::service::{Service, Settings};
+use p3_sqlite::SqliteStore;
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(name = "p3", about = "P3 Housing complaints service", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the service: HTTP on 127.0.0.1, the SQLite store, alert timers and delivery.
+    Serve {
+        /// Port on 127.0.0.1.
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// Where the store, the signing key and the outbox live.
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// Configuration file (TOML); every setting has a default.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Print a signed staff token (its last line is the token).
+    Token {
+        /// The staff member's name.
+        #[arg(long)]
+        user: String,
+        /// Their email: how they are identified on cases.
+        #[arg(long)]
+        email: String,
+        /// officer, investigating_manager, senior_manager or auditor.
+        #[arg(long)]
+        role: String,
+        /// Where the signing key lives.
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// Hours the token is valid.
+        #[arg(long, default_value_t = 12)]
+        hours: i64,
+    },
+}
+
+struct OsRandom;
+
+impl Random for OsRandom {
+    fn bytes10(&self) -> [u8; 10] {
+        let mut b = [0u8; 10];
+        getrandom::fill(&mut b).expect("the operating system provides randomness");
+        b
+    }
+}
+
+/// Reads the signing key from the data dir, creating it (owner-only) on first use.
+fn signing_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let path = data_dir.join("signing.key");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let key: Vec<u8> = (0..text.trim().len() / 2)
+            .filter_map(|i| u8::from_str_radix(&text.trim()[2 * i..2 * i + 2], 16).ok())
+            .collect();
+        anyhow::ensure!(
+            key.len() >= 32,
+            "{} is not a valid signing key; delete it to make a new one",
+            path.display()
+        );
+        return Ok(key);
+    }
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("randomness: {e}"))?;
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let tmp = data_dir.join("signing.key.tmp");
+    std::fs::write(&tmp, &hex)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    Ok(key.to_vec())
+}
+
+fn init_logging() {
+    use std::io::IsTerminal;
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("P3_LOG").unwrap_or_else(|_| "info".into());
+    if std::io::stderr().is_terminal() {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
+}
+
+async fn serve(port: u16, data_dir: PathBuf, config_path: Option<PathBuf>) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let config = match &config_path {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    std::fs::create_dir_all(&data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let key = signing_key(&data_dir)?;
+    let store =
+        Arc::new(SqliteStore::open(&data_dir.join("p3.db")).map_err(|e| anyhow::anyhow!("{e}"))?);
+    let notifier = outbox::OutboxNotifier::new(
+        data_dir.join("outbox"),
+        &config.mail_from,
+        config.smtp.as_ref().map(|s| (s.host.clone(), s.port)),
+    )?;
+    let mut procedures = Procedures::default();
+    for p in config.policies.clone() {
+        procedures.replace(p);
+    }
+    let rules = Rules {
+        procedures,
+        calendar: Calendar::new(&config.calendar),
+    };
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+    let addr = listener.local_addr()?;
+    let base_url = config
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let service = Service {
+        store: store.clone(),
+        scheduler: store.clone(),
+        notifier: Arc::new(notifier),
+        clock: Arc::new(SystemClock),
+        random: Arc::new(OsRandom),
+        rules: Arc::new(rules),
+        settings: Arc::new(Settings {
+            landlord: config.landlord.clone(),
+            categories: config.categories.clone(),
+            addresses: config.alerts.clone(),
+            base_url: base_url.clone(),
+        }),
+    };
+    let state = AppState {
+        service: service.clone(),
+        auth: Arc::new(TokenKey::new(key)),
+        form_limit: Arc::new(RateLimiter::new(
+            config.public_form.rate_limit_per_hour,
+            Duration::from_secs(3600),
+        )),
+        code_limit: Arc::new(RateLimiter::new(30, Duration::from_secs(3600))),
+    };
+    let app = p3_api::router(state).layer(axum::middleware::from_fn(client_addr));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let timer_task = tokio::spawn(timers::run(
+        service,
+        store.clone(),
+        store.timer_wakeup(),
+        stop_rx,
+    ));
+    tracing::info!(address = %addr, data_dir = %data_dir.display(), startup_ms = started.elapsed().as_millis() as u64, "p3 listening");
+    println!(
+        "p3 listening on {base_url} (data in {})",
+        data_dir.display()
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+    })
+    .await?;
+    let _ = stop_tx.send(true);
+    let _ = timer_task.await;
+    Ok(())
+}
+
+async fn client_addr(
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    req.extensions_mut()
+        .insert(ClientAddr(peer.ip().to_string()));
+    next.run(req).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Cmd::Serve {
+            port,
+            data_dir,
+            config,
+        } => {
+            init_logging();
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(serve(port, data_dir, config))
+        }
+        Cmd::Token {
+            user,
+            email,
+            role,
+            data_dir,
+            hours,
+        } => {
+            let role = Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--role must be officer, investigating_manager, senior_manager or auditor"
+                )
+            })?;
+            anyhow::ensure!(
+                p3_domain::validation::is_email(&email),
+                "--email must be an email address"
+            );
+            anyhow::ensure!(
+                (1..=24 * 31).contains(&hours),
+                "--hours must be from 1 to 744"
+            );
+            let key = TokenKey::new(signing_key(&data_dir)?);
+            let token = key.issue(
+                &user,
+                &email,
+                role,
+                chrono::Utc::now(),
+                chrono::Duration::hours(hours),
+            );
+            println!(
+                "Staff token for {user} <{}> as {} (valid {hours} hours):",
+                email.to_ascii_lowercase(),
+                role.as_str()
+            );
+            println!("{token}");
+            Ok(())
+        }
+    }
+}

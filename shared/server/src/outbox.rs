@@ -1,0 +1,83 @@
+//! Local email delivery: RFC 5322 `.eml` files in `<data-dir>/outbox/`, or an SMTP relay when
+//! configured. A file per alert id, written atomically, so a resend of the same alert is a no-op.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use lettre::message::{header::ContentType, Mailbox, Message};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use p3_domain::alert::AlertEmail;
+use p3_domain::ports::{Notifier, NotifyError};
+
+/// Writes emails to the outbox folder, and also relays them by SMTP when configured.
+pub struct OutboxNotifier {
+    dir: PathBuf,
+    from: Mailbox,
+    smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
+}
+
+impl OutboxNotifier {
+    /// An outbox in `dir` (created if missing), sending from `from`.
+    pub fn new(
+        dir: PathBuf,
+        from: &str,
+        smtp: Option<(String, u16)>,
+    ) -> anyhow::Result<OutboxNotifier> {
+        std::fs::create_dir_all(&dir)?;
+        let from: Mailbox = from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;
+        let smtp = smtp.map(|(host, port)| {
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+                .port(port)
+                .build()
+        });
+        Ok(OutboxNotifier { dir, from, smtp })
+    }
+
+    fn message(&self, email: &AlertEmail) -> Result<Message, NotifyError> {
+        let mut b = Message::builder()
+            .from(self.from.clone())
+            .subject(email.subject.clone())
+            .message_id(Some(format!("<{}@p3-complaints>", email.alert_id)));
+        for to in &email.to {
+            let mb: Mailbox = to
+                .parse()
+                .map_err(|e| NotifyError(format!("bad recipient: {e}")))?;
+            b = b.to(mb);
+        }
+        b.header(ContentType::TEXT_PLAIN)
+            .body(email.body.clone())
+            .map_err(|e| NotifyError(e.to_string()))
+    }
+}
+
+#[async_trait]
+impl Notifier for OutboxNotifier {
+    async fn send(&self, email: &AlertEmail) -> Result<(), NotifyError> {
+        let file = self.dir.join(format!("{}.eml", email.alert_id));
+        if tokio::fs::try_exists(&file).await.unwrap_or(false) {
+            return Ok(());
+        }
+        let message = self.message(email)?;
+        if let Some(smtp) = &self.smtp {
+            smtp.send(message.clone())
+                .await
+                .map_err(|e| NotifyError(format!("SMTP: {e}")))?;
+        }
+        let bytes = message.formatted();
+        let tmp = self.dir.join(format!(".{}.tmp", email.alert_id));
+        let dir = self.dir.clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &file)?;
+            std::fs::File::open(&dir)?.sync_all()
+        })
+        .await
+        .map_err(|e| NotifyError(e.to_string()))?
+        .map_err(|e| NotifyError(format!("outbox: {e}")))
+    }
+}
