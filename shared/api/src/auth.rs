@@ -140,6 +140,15 @@ impl TokenKey {
         }
     }
 
+    /// A key for another issuer and audience (an identity provider's, or a test's wrong one).
+    pub fn with_issuer_audience(key: Vec<u8>, issuer: &str, audience: &str) -> TokenKey {
+        TokenKey {
+            key,
+            issuer: issuer.into(),
+            audience: audience.into(),
+        }
+    }
+
     fn mac(&self, data: &[u8]) -> Vec<u8> {
         let mut m = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
         m.update(data);

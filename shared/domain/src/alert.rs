@@ -52,7 +52,13 @@ impl Alert {
     /// A stable identity: the same case, deadline, due date and kind always give the same id,
     /// so a timer re-created or an event delivered twice sends one email.
     pub fn id(&self) -> String {
-        format!("{}.{}.{}.{}", self.reference, self.deadline, self.due.format("%Y%m%d"), self.kind.as_str())
+        format!(
+            "{}.{}.{}.{}",
+            self.reference,
+            self.deadline,
+            self.due.format("%Y%m%d"),
+            self.kind.as_str()
+        )
     }
 }
 
@@ -60,16 +66,27 @@ impl Alert {
 pub fn plan(reference: &str, deadlines: &[Deadline], calendar: &Calendar) -> Vec<Alert> {
     let mut out = Vec::new();
     for d in deadlines {
-        if !d.kind.is_alerted() || !matches!(d.status, DeadlineStatus::Pending | DeadlineStatus::Breached) {
+        if !d.kind.is_alerted()
+            || !matches!(d.status, DeadlineStatus::Pending | DeadlineStatus::Breached)
+        {
             continue;
         }
         let days = [
-            (AlertKind::Reminder, calendar.subtract_working_days(d.due, 2)),
+            (
+                AlertKind::Reminder,
+                calendar.subtract_working_days(d.due, 2),
+            ),
             (AlertKind::DueToday, calendar.working_day_on_or_after(d.due)),
             (AlertKind::Breach, calendar.next_working_day(d.due)),
         ];
         for (kind, day) in days {
-            out.push(Alert { reference: reference.into(), deadline: d.kind, due: d.due, kind, at: nine_am(day) });
+            out.push(Alert {
+                reference: reference.into(),
+                deadline: d.kind,
+                due: d.due,
+                kind,
+                at: nine_am(day),
+            });
         }
     }
     out.sort_by_key(|a| a.at);
@@ -91,19 +108,26 @@ pub fn timers(plan: &[Alert], now: DateTime<Utc>) -> Vec<Timer> {
     let mut out: Vec<Timer> = Vec::with_capacity(plan.len());
     for a in plan {
         if a.at > now {
-            out.push(Timer { alert: a.clone(), fire_at: a.at });
+            out.push(Timer {
+                alert: a.clone(),
+                fire_at: a.at,
+            });
             continue;
         }
         if superseded(plan, a, now) {
             continue;
         }
-        out.push(Timer { alert: a.clone(), fire_at: now });
+        out.push(Timer {
+            alert: a.clone(),
+            fire_at: now,
+        });
     }
     out
 }
 
 fn superseded(plan: &[Alert], a: &Alert, now: DateTime<Utc>) -> bool {
-    plan.iter().any(|b| b.deadline == a.deadline && b.due == a.due && b.at > a.at && b.at <= now)
+    plan.iter()
+        .any(|b| b.deadline == a.deadline && b.due == a.due && b.at > a.at && b.at <= now)
 }
 
 /// Why an alert that fired is not sent.
@@ -183,7 +207,9 @@ pub fn render(
         .stage(alert.deadline.stage)
         .and_then(|s| s.acknowledgement.as_ref())
         .map(|a| a.handler.clone());
-    let mut to = vec![handler.clone().unwrap_or_else(|| addresses.complaints_team.clone())];
+    let mut to = vec![handler
+        .clone()
+        .unwrap_or_else(|| addresses.complaints_team.clone())];
     if alert.kind == AlertKind::Breach && !to.contains(&addresses.head_of_tenant_services) {
         to.push(addresses.head_of_tenant_services.clone());
     }
@@ -193,12 +219,18 @@ pub fn render(
     let (headline, when) = match alert.kind {
         AlertKind::Reminder => {
             let left = calendar.working_days_between(today, alert.due).max(0);
-            (format!("Reminder: {label} due {due}"), format!("{left} working day(s) left"))
+            (
+                format!("Reminder: {label} due {due}"),
+                format!("{left} working day(s) left"),
+            )
         }
         AlertKind::DueToday => (format!("Due today: {label}"), "due today".to_string()),
         AlertKind::Breach => {
             let over = calendar.working_days_between(alert.due, today).max(1);
-            (format!("BREACH: {label} missed (was due {due})"), format!("{over} working day(s) overdue"))
+            (
+                format!("BREACH: {label} missed (was due {due})"),
+                format!("{over} working day(s) overdue"),
+            )
         }
     };
     let subject = format!("[{landlord} complaints] {}: {headline}", case.reference);
@@ -213,5 +245,10 @@ pub fn render(
             ""
         },
     );
-    AlertEmail { alert_id: alert.id(), to, subject, body }
+    AlertEmail {
+        alert_id: alert.id(),
+        to,
+        subject,
+        body,
+    }
 }

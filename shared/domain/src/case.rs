@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::calendar::Calendar;
 use crate::complaint::ComplaintDetails;
 use crate::deadline::{self, DeadlineStep};
-use crate::event::{CaseEvent, EventRecord, ExclusionGround, Outcome, RequestedThrough, StageResponse};
+use crate::event::{
+    CaseEvent, EventRecord, ExclusionGround, Outcome, RequestedThrough, StageResponse,
+};
 use crate::london::london_date;
 use crate::policy::{Policy, Procedures};
 use crate::validation::{self, ValidationErrors};
@@ -230,7 +232,10 @@ impl CaseStatus {
 
     /// True while the landlord still owes the resident something at the current stage.
     pub fn is_open(self) -> bool {
-        !matches!(self, CaseStatus::Closed | CaseStatus::Withdrawn | CaseStatus::Refused)
+        !matches!(
+            self,
+            CaseStatus::Closed | CaseStatus::Withdrawn | CaseStatus::Refused
+        )
     }
 }
 
@@ -347,22 +352,39 @@ fn check_at(actor: &Actor, previous: Option<DateTime<Utc>>) -> Result<(), Comman
     }
     if let Some(previous) = previous {
         if actor.at < previous {
-            return Err(CommandError::BeforePreviousEvent { at: actor.at, previous });
+            return Err(CommandError::BeforePreviousEvent {
+                at: actor.at,
+                previous,
+            });
         }
     }
     Ok(())
 }
 
 fn record(sequence: u64, actor: &Actor, event: CaseEvent) -> EventRecord {
-    EventRecord { sequence, at: actor.at, recorded_at: actor.now, by: actor.by.clone(), event }
+    EventRecord {
+        sequence,
+        at: actor.at,
+        recorded_at: actor.now,
+        by: actor.by.clone(),
+        event,
+    }
 }
 
 impl Case {
     /// Logs a new complaint at Stage 1; `actor.at` is when it was received.
-    pub fn open(reference: &str, new: NewCase, actor: &Actor, rules: &Rules) -> Result<Case, CommandError> {
+    pub fn open(
+        reference: &str,
+        new: NewCase,
+        actor: &Actor,
+        rules: &Rules,
+    ) -> Result<Case, CommandError> {
         check_at(actor, None)?;
         if rules.procedures.get(&new.procedure).is_none() {
-            return Err(CommandError::invalid("procedure", format!("unknown procedure `{}`", new.procedure)));
+            return Err(CommandError::invalid(
+                "procedure",
+                format!("unknown procedure `{}`", new.procedure),
+            ));
         }
         let mut events = vec![CaseEvent::Received {
             procedure: new.procedure,
@@ -372,9 +394,15 @@ impl Case {
         }];
         if let Some(fcr) = new.first_contact_resolution {
             if fcr.summary.trim().is_empty() {
-                return Err(CommandError::invalid("resolution_summary", "Enter what was agreed with the resident"));
+                return Err(CommandError::invalid(
+                    "resolution_summary",
+                    "Enter what was agreed with the resident",
+                ));
             }
-            events.push(CaseEvent::ResolvedAtFirstContact { outcome: fcr.outcome, summary: fcr.summary });
+            events.push(CaseEvent::ResolvedAtFirstContact {
+                outcome: fcr.outcome,
+                summary: fcr.summary,
+            });
         }
         let mut case = Case::empty(reference);
         for (i, e) in events.into_iter().enumerate() {
@@ -434,7 +462,10 @@ impl Case {
 
     /// The Stage 1 Investigating Manager: the case owner.
     pub fn owner(&self) -> Option<&str> {
-        self.stage(1)?.acknowledgement.as_ref().map(|a| a.handler.as_str())
+        self.stage(1)?
+            .acknowledgement
+            .as_ref()
+            .map(|a| a.handler.as_str())
     }
 
     /// The current later-stage reviewer, if any.
@@ -448,19 +479,29 @@ impl Case {
 
     /// Who answers for the current stage: its handler, once named.
     pub fn current_handler(&self) -> Option<&str> {
-        self.current_stage().acknowledgement.as_ref().map(|a| a.handler.as_str())
+        self.current_stage()
+            .acknowledgement
+            .as_ref()
+            .map(|a| a.handler.as_str())
     }
 
     /// True when a first contact resolution closed Stage 1.
     pub fn resolved_at_first_contact(&self) -> bool {
-        self.stage(1).and_then(|s| s.response.as_ref()).is_some_and(|r| r.first_contact)
+        self.stage(1)
+            .and_then(|s| s.response.as_ref())
+            .is_some_and(|r| r.first_contact)
     }
 
     /// Folds one event into the case.
     pub fn apply(&mut self, rec: EventRecord) {
         let at = rec.at;
         match &rec.event {
-            CaseEvent::Received { procedure, complaint, service_request, access_code_hash } => {
+            CaseEvent::Received {
+                procedure,
+                complaint,
+                service_request,
+                access_code_hash,
+            } => {
                 self.procedure = procedure.clone();
                 self.complaint = complaint.clone();
                 self.received_at = at;
@@ -477,7 +518,11 @@ impl Case {
             }
             CaseEvent::ResolvedAtFirstContact { outcome, summary } => {
                 if let Some(s) = self.stages.first_mut() {
-                    s.acknowledgement = Some(Acknowledgement { at, handler: rec.by.clone(), complaint_points: Vec::new() });
+                    s.acknowledgement = Some(Acknowledgement {
+                        at,
+                        handler: rec.by.clone(),
+                        complaint_points: Vec::new(),
+                    });
                     s.response = Some(IssuedResponse {
                         at,
                         by: rec.by.clone(),
@@ -492,45 +537,95 @@ impl Case {
                     });
                 }
             }
-            CaseEvent::Acknowledged { stage, handler, complaint_points } => {
+            CaseEvent::Acknowledged {
+                stage,
+                handler,
+                complaint_points,
+            } => {
                 if let Some(s) = self.stage_mut(*stage) {
-                    s.acknowledgement =
-                        Some(Acknowledgement { at, handler: handler.clone(), complaint_points: complaint_points.clone() });
+                    s.acknowledgement = Some(Acknowledgement {
+                        at,
+                        handler: handler.clone(),
+                        complaint_points: complaint_points.clone(),
+                    });
                 }
             }
-            CaseEvent::Extended { stage, working_days, reason } => {
+            CaseEvent::Extended {
+                stage,
+                working_days,
+                reason,
+            } => {
                 let by = rec.by.clone();
                 if let Some(s) = self.stage_mut(*stage) {
-                    s.extensions.push(Extension { at, working_days: *working_days, reason: reason.clone(), by });
+                    s.extensions.push(Extension {
+                        at,
+                        working_days: *working_days,
+                        reason: reason.clone(),
+                        by,
+                    });
                 }
             }
             CaseEvent::Responded { stage, response } => {
                 let by = rec.by.clone();
                 if let Some(s) = self.stage_mut(*stage) {
-                    s.response = Some(IssuedResponse { at, by, first_contact: false, response: response.clone() });
+                    s.response = Some(IssuedResponse {
+                        at,
+                        by,
+                        first_contact: false,
+                        response: response.clone(),
+                    });
                 }
             }
-            CaseEvent::EscalationRequested { stage, reason, late, through } => {
+            CaseEvent::EscalationRequested {
+                stage,
+                reason,
+                late,
+                through,
+            } => {
                 self.stages.push(StageRecord {
                     number: *stage,
                     started_at: at,
-                    request: Some(StageRequest { reason: reason.clone(), late: *late, through: *through }),
+                    request: Some(StageRequest {
+                        reason: reason.clone(),
+                        late: *late,
+                        through: *through,
+                    }),
                     acknowledgement: None,
                     extensions: Vec::new(),
                     response: None,
                 });
             }
-            CaseEvent::Refused { stage, ground, explanation } => {
-                self.refusal = Some(Refusal { at, stage: *stage, ground: *ground, explanation: explanation.clone() });
+            CaseEvent::Refused {
+                stage,
+                ground,
+                explanation,
+            } => {
+                self.refusal = Some(Refusal {
+                    at,
+                    stage: *stage,
+                    ground: *ground,
+                    explanation: explanation.clone(),
+                });
             }
             CaseEvent::Withdrawn { reason } => {
-                self.withdrawal = Some(Withdrawal { at, reason: reason.clone() });
+                self.withdrawal = Some(Withdrawal {
+                    at,
+                    reason: reason.clone(),
+                });
             }
             CaseEvent::OmbudsmanReferred { detail } => {
-                self.ombudsman.push(OmbudsmanRecord { event: "referred".into(), at, detail: detail.clone() });
+                self.ombudsman.push(OmbudsmanRecord {
+                    event: "referred".into(),
+                    at,
+                    detail: detail.clone(),
+                });
             }
             CaseEvent::OmbudsmanDetermination { detail } => {
-                self.ombudsman.push(OmbudsmanRecord { event: "determination".into(), at, detail: detail.clone() });
+                self.ombudsman.push(OmbudsmanRecord {
+                    event: "determination".into(),
+                    at,
+                    detail: detail.clone(),
+                });
             }
         }
         self.version = rec.sequence;
@@ -559,7 +654,10 @@ impl Case {
                 if n >= policy.last_stage() {
                     return CaseStatus::Closed;
                 }
-                let window = policy.stage(n).and_then(|p| p.next_stage_window_working_days).unwrap_or(0);
+                let window = policy
+                    .stage(n)
+                    .and_then(|p| p.next_stage_window_working_days)
+                    .unwrap_or(0);
                 let closes = calendar.add_working_days(london_date(r.at), window);
                 if today > closes {
                     CaseStatus::Closed
@@ -572,7 +670,12 @@ impl Case {
 
     /// Checks a command against the case and the rules and returns the resulting case and the
     /// new events to persist; the case itself is unchanged.
-    pub fn execute(&self, command: Command, actor: &Actor, rules: &Rules) -> Result<(Case, Vec<EventRecord>), CommandError> {
+    pub fn execute(
+        &self,
+        command: Command,
+        actor: &Actor,
+        rules: &Rules,
+    ) -> Result<(Case, Vec<EventRecord>), CommandError> {
         let events = self.decide(command, actor, rules)?;
         let mut next = self.clone();
         let mut records = Vec::with_capacity(events.len());
@@ -586,10 +689,14 @@ impl Case {
 
     fn ensure_active(&self, what: &str) -> Result<(), CommandError> {
         if self.withdrawal.is_some() {
-            return Err(CommandError::NotAllowed(format!("cannot {what}: the complaint was withdrawn")));
+            return Err(CommandError::NotAllowed(format!(
+                "cannot {what}: the complaint was withdrawn"
+            )));
         }
         if self.refusal.is_some() {
-            return Err(CommandError::NotAllowed(format!("cannot {what}: the complaint was refused")));
+            return Err(CommandError::NotAllowed(format!(
+                "cannot {what}: the complaint was refused"
+            )));
         }
         Ok(())
     }
@@ -600,21 +707,35 @@ impl Case {
             .iter()
             .filter(|s| s.number < before)
             .flat_map(|s| {
-                s.acknowledgement.iter().map(|a| a.handler.as_str()).chain(s.response.iter().map(|r| r.by.as_str()))
+                s.acknowledgement
+                    .iter()
+                    .map(|a| a.handler.as_str())
+                    .chain(s.response.iter().map(|r| r.by.as_str()))
             })
             .collect()
     }
 
-    fn decide(&self, command: Command, actor: &Actor, rules: &Rules) -> Result<Vec<CaseEvent>, CommandError> {
+    fn decide(
+        &self,
+        command: Command,
+        actor: &Actor,
+        rules: &Rules,
+    ) -> Result<Vec<CaseEvent>, CommandError> {
         check_at(actor, self.history.last().map(|e| e.at))?;
         let policy = rules.policy_of(self)?;
         let stage = self.current_stage();
         let n = stage.number;
         match command {
-            Command::Acknowledge { investigating_manager, reviewer, complaint_points } => {
+            Command::Acknowledge {
+                investigating_manager,
+                reviewer,
+                complaint_points,
+            } => {
                 self.ensure_active("acknowledge")?;
                 if stage.acknowledgement.is_some() {
-                    return Err(CommandError::NotAllowed(format!("Stage {n} is already acknowledged")));
+                    return Err(CommandError::NotAllowed(format!(
+                        "Stage {n} is already acknowledged"
+                    )));
                 }
                 let (field, handler) = if n == 1 {
                     ("investigating_manager", investigating_manager)
@@ -625,30 +746,59 @@ impl Case {
                 let Some(handler) = handler else {
                     return Err(CommandError::invalid(
                         field,
-                        if n == 1 { "Name the Investigating Manager (staff email)" } else { "Name the reviewer (staff email)" },
+                        if n == 1 {
+                            "Name the Investigating Manager (staff email)"
+                        } else {
+                            "Name the reviewer (staff email)"
+                        },
                     ));
                 };
                 if !validation::is_email(&handler) {
-                    return Err(CommandError::invalid(field, "must be a staff email address"));
+                    return Err(CommandError::invalid(
+                        field,
+                        "must be a staff email address",
+                    ));
                 }
-                if n > 1 && self.earlier_stage_people(n).iter().any(|p| p.eq_ignore_ascii_case(&handler)) {
+                if n > 1
+                    && self
+                        .earlier_stage_people(n)
+                        .iter()
+                        .any(|p| p.eq_ignore_ascii_case(&handler))
+                {
                     return Err(CommandError::invalid(
                         field,
                         "the reviewer must be a different person from the Stage 1 Investigating Manager and from whoever issued the Stage 1 response",
                     ));
                 }
                 let points = check_points(complaint_points)?;
-                Ok(vec![CaseEvent::Acknowledged { stage: n, handler, complaint_points: points }])
+                Ok(vec![CaseEvent::Acknowledged {
+                    stage: n,
+                    handler,
+                    complaint_points: points,
+                }])
             }
-            Command::Extend { working_days, reason } => {
+            Command::Extend {
+                working_days,
+                reason,
+            } => {
                 self.ensure_active("extend")?;
                 if stage.response.is_some() {
-                    return Err(CommandError::NotAllowed(format!("Stage {n} has already been responded to")));
+                    return Err(CommandError::NotAllowed(format!(
+                        "Stage {n} has already been responded to"
+                    )));
                 }
                 let mut e = ValidationErrors::new();
                 let reason = reason.trim().to_string();
-                e.require_text("reason", Some(&reason), 2_000, "the reason for the extension");
-                let limit = policy.stage(n).map(|p| p.max_extension_working_days).unwrap_or(0);
+                e.require_text(
+                    "reason",
+                    Some(&reason),
+                    2_000,
+                    "the reason for the extension",
+                );
+                let limit = policy
+                    .stage(n)
+                    .map(|p| p.max_extension_working_days)
+                    .unwrap_or(0);
                 let used = stage.extended_by();
                 if working_days == 0 {
                     e.add("working_days", "must be at least 1");
@@ -659,7 +809,8 @@ impl Case {
                     );
                 }
                 e.into_result()?;
-                let due = deadline::due_date(self, policy, &rules.calendar, n, DeadlineStep::Response);
+                let due =
+                    deadline::due_date(self, policy, &rules.calendar, n, DeadlineStep::Response);
                 if let Some(due) = due {
                     if london_date(actor.at) > due {
                         return Err(CommandError::NotAllowed(format!(
@@ -667,20 +818,38 @@ impl Case {
                         )));
                     }
                 }
-                Ok(vec![CaseEvent::Extended { stage: n, working_days, reason }])
+                Ok(vec![CaseEvent::Extended {
+                    stage: n,
+                    working_days,
+                    reason,
+                }])
             }
-            Command::Respond { stage: asked, response } => {
+            Command::Respond {
+                stage: asked,
+                response,
+            } => {
                 self.ensure_active("respond")?;
                 if asked != n {
-                    return Err(CommandError::NotAllowed(format!("the case is at Stage {n}, not Stage {asked}")));
+                    return Err(CommandError::NotAllowed(format!(
+                        "the case is at Stage {n}, not Stage {asked}"
+                    )));
                 }
                 if stage.response.is_some() {
-                    return Err(CommandError::NotAllowed(format!("Stage {n} has already been responded to")));
+                    return Err(CommandError::NotAllowed(format!(
+                        "Stage {n} has already been responded to"
+                    )));
                 }
                 if stage.acknowledgement.is_none() {
-                    return Err(CommandError::NotAllowed(format!("Stage {n} must be acknowledged before it is responded to")));
+                    return Err(CommandError::NotAllowed(format!(
+                        "Stage {n} must be acknowledged before it is responded to"
+                    )));
                 }
-                if n > 1 && self.earlier_stage_people(n).iter().any(|p| p.eq_ignore_ascii_case(&actor.by)) {
+                if n > 1
+                    && self
+                        .earlier_stage_people(n)
+                        .iter()
+                        .any(|p| p.eq_ignore_ascii_case(&actor.by))
+                {
                     return Err(CommandError::NotAllowed(
                         "a later stage must be answered by someone who did not handle or answer an earlier stage".into(),
                     ));
@@ -691,7 +860,9 @@ impl Case {
             Command::RequestNextStage { reason, through } => {
                 self.ensure_active("escalate")?;
                 let Some(issued) = &stage.response else {
-                    return Err(CommandError::NotAllowed(format!("Stage {n} has not been responded to yet")));
+                    return Err(CommandError::NotAllowed(format!(
+                        "Stage {n} has not been responded to yet"
+                    )));
                 };
                 if n >= policy.last_stage() {
                     return Err(CommandError::NotAllowed(
@@ -702,12 +873,25 @@ impl Case {
                 let mut e = ValidationErrors::new();
                 e.check_len("reason", reason.as_deref(), 5_000);
                 e.into_result()?;
-                let window = policy.stage(n).and_then(|p| p.next_stage_window_working_days).unwrap_or(0);
-                let closes = rules.calendar.add_working_days(london_date(issued.at), window);
+                let window = policy
+                    .stage(n)
+                    .and_then(|p| p.next_stage_window_working_days)
+                    .unwrap_or(0);
+                let closes = rules
+                    .calendar
+                    .add_working_days(london_date(issued.at), window);
                 let late = london_date(actor.at) > closes;
-                Ok(vec![CaseEvent::EscalationRequested { stage: n + 1, reason, late, through }])
+                Ok(vec![CaseEvent::EscalationRequested {
+                    stage: n + 1,
+                    reason,
+                    late,
+                    through,
+                }])
             }
-            Command::Refuse { ground, explanation } => {
+            Command::Refuse {
+                ground,
+                explanation,
+            } => {
                 self.ensure_active("refuse")?;
                 if stage.response.is_some() {
                     return Err(CommandError::NotAllowed(format!(
@@ -715,15 +899,26 @@ impl Case {
                     )));
                 }
                 let mut e = ValidationErrors::new();
-                e.require_text("explanation", Some(&explanation), 5_000, "the explanation given to the resident");
+                e.require_text(
+                    "explanation",
+                    Some(&explanation),
+                    5_000,
+                    "the explanation given to the resident",
+                );
                 e.into_result()?;
-                Ok(vec![CaseEvent::Refused { stage: n, ground, explanation: explanation.trim().into() }])
+                Ok(vec![CaseEvent::Refused {
+                    stage: n,
+                    ground,
+                    explanation: explanation.trim().into(),
+                }])
             }
             Command::Withdraw { reason } => {
                 self.ensure_active("withdraw")?;
                 let today = london_date(actor.at);
                 if self.status(policy, &rules.calendar, today) == CaseStatus::Closed {
-                    return Err(CommandError::NotAllowed("the complaint is already closed".into()));
+                    return Err(CommandError::NotAllowed(
+                        "the complaint is already closed".into(),
+                    ));
                 }
                 let reason = validation::clean(reason);
                 let mut e = ValidationErrors::new();
@@ -731,7 +926,10 @@ impl Case {
                 e.into_result()?;
                 Ok(vec![CaseEvent::Withdrawn { reason }])
             }
-            Command::Ombudsman { determination, detail } => {
+            Command::Ombudsman {
+                determination,
+                detail,
+            } => {
                 let mut e = ValidationErrors::new();
                 e.require_text("detail", Some(&detail), 10_000, "the details");
                 e.into_result()?;
@@ -744,12 +942,16 @@ impl Case {
                         ));
                     }
                     if self.ombudsman.iter().any(|o| o.event == "determination") {
-                        return Err(CommandError::NotAllowed("the Ombudsman's determination is already recorded".into()));
+                        return Err(CommandError::NotAllowed(
+                            "the Ombudsman's determination is already recorded".into(),
+                        ));
                     }
                     Ok(vec![CaseEvent::OmbudsmanDetermination { detail }])
                 } else {
                     if referred {
-                        return Err(CommandError::NotAllowed("the referral to the Ombudsman is already recorded".into()));
+                        return Err(CommandError::NotAllowed(
+                            "the referral to the Ombudsman is already recorded".into(),
+                        ));
                     }
                     Ok(vec![CaseEvent::OmbudsmanReferred { detail }])
                 }
@@ -768,7 +970,10 @@ fn check_points(points: Vec<String>) -> Result<Vec<String>, CommandError> {
         if p.is_empty() {
             e.add(&format!("complaint_points[{i}]"), "must not be blank");
         } else if p.chars().count() > 2_000 {
-            e.add(&format!("complaint_points[{i}]"), "must be 2000 characters or fewer");
+            e.add(
+                &format!("complaint_points[{i}]"),
+                "must be 2000 characters or fewer",
+            );
         }
     }
     e.into_result()?;
@@ -778,7 +983,12 @@ fn check_points(points: Vec<String>) -> Result<Vec<String>, CommandError> {
 fn check_response(r: StageResponse) -> Result<StageResponse, CommandError> {
     let mut e = ValidationErrors::new();
     let summary = r.summary.trim().to_string();
-    e.require_text("summary", Some(&summary), 20_000, "the response: the decision and the reasons for it");
+    e.require_text(
+        "summary",
+        Some(&summary),
+        20_000,
+        "the response: the decision and the reasons for it",
+    );
     let remedy = validation::clean(r.remedy);
     e.check_len("remedy", remedy.as_deref(), 5_000);
     if r.point_decisions.len() > 50 {
@@ -788,8 +998,16 @@ fn check_response(r: StageResponse) -> Result<StageResponse, CommandError> {
         if p.point.trim().is_empty() {
             e.add(&format!("point_decisions[{i}].point"), "must not be blank");
         }
-        e.check_len(&format!("point_decisions[{i}].point"), Some(&p.point), 2_000);
-        e.check_len(&format!("point_decisions[{i}].reason"), p.reason.as_deref(), 5_000);
+        e.check_len(
+            &format!("point_decisions[{i}].point"),
+            Some(&p.point),
+            2_000,
+        );
+        e.check_len(
+            &format!("point_decisions[{i}].reason"),
+            p.reason.as_deref(),
+            5_000,
+        );
     }
     if r.actions.len() > 50 {
         e.add("actions", "at most 50 actions");
@@ -798,8 +1016,16 @@ fn check_response(r: StageResponse) -> Result<StageResponse, CommandError> {
         if a.description.trim().is_empty() {
             e.add(&format!("actions[{i}].description"), "must not be blank");
         }
-        e.check_len(&format!("actions[{i}].description"), Some(&a.description), 2_000);
+        e.check_len(
+            &format!("actions[{i}].description"),
+            Some(&a.description),
+            2_000,
+        );
     }
     e.into_result()?;
-    Ok(StageResponse { summary, remedy, ..r })
+    Ok(StageResponse {
+        summary,
+        remedy,
+        ..r
+    })
 }

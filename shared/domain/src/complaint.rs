@@ -47,7 +47,9 @@ impl Channel {
 }
 
 /// The kind of home, reported separately in the Tenant Satisfaction Measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Tenure {
     /// Low-cost rental accommodation (the default).
@@ -143,7 +145,11 @@ pub struct ComplaintForm {
 impl ComplaintForm {
     /// Checks the form against the intake rules and returns the complaint's details, or every
     /// field at fault. `categories` are the landlord's configured category names.
-    pub fn validate(self, channel: Channel, categories: &[String]) -> Result<ComplaintDetails, ValidationErrors> {
+    pub fn validate(
+        self,
+        channel: Channel,
+        categories: &[String],
+    ) -> Result<ComplaintDetails, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let name = clean(self.name);
         let email = clean(self.email);
@@ -157,18 +163,29 @@ impl ComplaintForm {
         let tenure = clean(self.tenure);
 
         e.check_len("name", name.as_deref(), 200);
-        e.require_text("description", description.as_deref(), MAX_DESCRIPTION, "a description of your complaint");
+        e.require_text(
+            "description",
+            description.as_deref(),
+            MAX_DESCRIPTION,
+            "a description of your complaint",
+        );
         e.check_len("desired_outcome", desired_outcome.as_deref(), 5_000);
         e.check_len("address", address.as_deref(), 500);
         e.check_len("tenancy_reference", tenancy_reference.as_deref(), 50);
         if let Some(v) = &email {
             if !validation::is_email(v) {
-                e.add("email", "Enter an email address in the correct format, like name@example.com");
+                e.add(
+                    "email",
+                    "Enter an email address in the correct format, like name@example.com",
+                );
             }
         }
         if let Some(v) = &phone {
             if !validation::is_uk_phone(v) {
-                e.add("phone", "Enter a UK phone number, like 01632 960 001 or 07700 900 982");
+                e.add(
+                    "phone",
+                    "Enter a UK phone number, like 01632 960 001 or 07700 900 982",
+                );
             }
         }
         let postcode = match postcode {
@@ -181,7 +198,12 @@ impl ComplaintForm {
             },
             None => None,
         };
-        for (field, v) in [("name", &name), ("address", &address), ("tenancy_reference", &tenancy_reference), ("desired_outcome", &desired_outcome)] {
+        for (field, v) in [
+            ("name", &name),
+            ("address", &address),
+            ("tenancy_reference", &tenancy_reference),
+            ("desired_outcome", &desired_outcome),
+        ] {
             if v.as_deref().is_some_and(validation::has_control_chars) {
                 e.add(field, "must not contain control characters");
             }
@@ -191,7 +213,10 @@ impl ComplaintForm {
         }
         if let Some(c) = &category {
             if !categories.iter().any(|k| k == c) {
-                e.add("category", format!("Choose one of the categories: {}", categories.join(", ")));
+                e.add(
+                    "category",
+                    format!("Choose one of the categories: {}", categories.join(", ")),
+                );
             }
         }
         let tenure = match tenure.as_deref() {
@@ -199,13 +224,23 @@ impl ComplaintForm {
             Some("low_cost_rental") => Tenure::LowCostRental,
             Some("low_cost_home_ownership") => Tenure::LowCostHomeOwnership,
             Some(_) => {
-                e.add("tenure", "must be low_cost_rental or low_cost_home_ownership");
+                e.add(
+                    "tenure",
+                    "must be low_cost_rental or low_cost_home_ownership",
+                );
                 Tenure::default()
             }
         };
         e.into_result()?;
         Ok(ComplaintDetails {
-            resident: Resident { name, email, phone, address, postcode, tenancy_reference },
+            resident: Resident {
+                name,
+                email,
+                phone,
+                address,
+                postcode,
+                tenancy_reference,
+            },
             representative: None,
             channel,
             category,
@@ -235,19 +270,35 @@ mod tests {
 
     #[test]
     fn a_complaint_needs_a_description_and_one_way_to_reach_the_resident() {
-        let e = ComplaintForm::default().validate(Channel::Web, &cats()).unwrap_err();
+        let e = ComplaintForm::default()
+            .validate(Channel::Web, &cats())
+            .unwrap_err();
         assert!(e.message_for("description").is_some());
         assert!(e.message_for("email").unwrap().contains("at least one way"));
-        let ok = ComplaintForm { email: None, address: Some("1 High St".into()), ..form() };
+        let ok = ComplaintForm {
+            email: None,
+            address: Some("1 High St".into()),
+            ..form()
+        };
         assert!(ok.validate(Channel::Web, &cats()).is_ok());
     }
 
     #[test]
     fn description_up_to_ten_thousand_characters() {
-        let ok = ComplaintForm { description: Some("é".repeat(10_000)), ..form() };
+        let ok = ComplaintForm {
+            description: Some("é".repeat(10_000)),
+            ..form()
+        };
         assert!(ok.validate(Channel::Web, &cats()).is_ok());
-        let long = ComplaintForm { description: Some("a".repeat(10_001)), ..form() };
-        assert!(long.validate(Channel::Web, &cats()).unwrap_err().message_for("description").is_some());
+        let long = ComplaintForm {
+            description: Some("a".repeat(10_001)),
+            ..form()
+        };
+        assert!(long
+            .validate(Channel::Web, &cats())
+            .unwrap_err()
+            .message_for("description")
+            .is_some());
     }
 
     #[test]
@@ -269,7 +320,12 @@ mod tests {
 
     #[test]
     fn blank_fields_count_as_absent_and_postcodes_are_normalised() {
-        let f = ComplaintForm { phone: Some("  ".into()), postcode: Some("sw1a1aa".into()), category: Some("".into()), ..form() };
+        let f = ComplaintForm {
+            phone: Some("  ".into()),
+            postcode: Some("sw1a1aa".into()),
+            category: Some("".into()),
+            ..form()
+        };
         let d = f.validate(Channel::Web, &cats()).unwrap();
         assert_eq!(d.resident.phone, None);
         assert_eq!(d.resident.postcode.as_deref(), Some("SW1A 1AA"));
@@ -279,7 +335,13 @@ mod tests {
 
     #[test]
     fn html_in_a_description_is_kept_as_text() {
-        let f = ComplaintForm { description: Some("<script>alert(1)</script> =SUM(A1)".into()), ..form() };
-        assert_eq!(f.validate(Channel::Web, &cats()).unwrap().description, "<script>alert(1)</script> =SUM(A1)");
+        let f = ComplaintForm {
+            description: Some("<script>alert(1)</script> =SUM(A1)".into()),
+            ..form()
+        };
+        assert_eq!(
+            f.validate(Channel::Web, &cats()).unwrap().description,
+            "<script>alert(1)</script> =SUM(A1)"
+        );
     }
 }

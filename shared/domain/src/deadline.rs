@@ -39,7 +39,10 @@ impl DeadlineKind {
 
     /// True for deadlines the landlord owes and is alerted about.
     pub fn is_alerted(self) -> bool {
-        matches!(self.step, DeadlineStep::Acknowledgement | DeadlineStep::Response)
+        matches!(
+            self.step,
+            DeadlineStep::Acknowledgement | DeadlineStep::Response
+        )
     }
 
     /// Plain-English name for emails and pages: "Stage 1 response".
@@ -139,7 +142,12 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
-fn status_of(met: Option<DateTime<Utc>>, due: NaiveDate, closed: Option<NaiveDate>, today: NaiveDate) -> DeadlineStatus {
+fn status_of(
+    met: Option<DateTime<Utc>>,
+    due: NaiveDate,
+    closed: Option<NaiveDate>,
+    today: NaiveDate,
+) -> DeadlineStatus {
     match met {
         Some(at) if london_date(at) <= due => DeadlineStatus::Met,
         Some(_) => DeadlineStatus::MetLate,
@@ -153,7 +161,13 @@ fn status_of(met: Option<DateTime<Utc>>, due: NaiveDate, closed: Option<NaiveDat
 }
 
 /// The due date of one deadline of a stage the case has entered, with extensions applied.
-pub fn due_date(case: &Case, policy: &Policy, calendar: &Calendar, stage: u8, step: DeadlineStep) -> Option<NaiveDate> {
+pub fn due_date(
+    case: &Case,
+    policy: &Policy,
+    calendar: &Calendar,
+    stage: u8,
+    step: DeadlineStep,
+) -> Option<NaiveDate> {
     deadlines(case, policy, calendar, london_date(case.received_at))
         .into_iter()
         .find(|d| d.kind == DeadlineKind::new(stage, step))
@@ -161,7 +175,12 @@ pub fn due_date(case: &Case, policy: &Policy, calendar: &Calendar, stage: u8, st
 }
 
 /// Every deadline of a case as it stands on `today` (a London date).
-pub fn deadlines(case: &Case, policy: &Policy, calendar: &Calendar, today: NaiveDate) -> Vec<Deadline> {
+pub fn deadlines(
+    case: &Case,
+    policy: &Policy,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> Vec<Deadline> {
     let mut out = Vec::with_capacity(8);
     let closed = case
         .withdrawal
@@ -169,7 +188,9 @@ pub fn deadlines(case: &Case, policy: &Policy, calendar: &Calendar, today: Naive
         .map(|w| london_date(w.at))
         .or_else(|| case.refusal.as_ref().map(|r| london_date(r.at)));
     for (i, s) in case.stages.iter().enumerate() {
-        let Some(sp) = policy.stage(s.number) else { continue };
+        let Some(sp) = policy.stage(s.number) else {
+            continue;
+        };
         let start = s.started_on();
         let ack_due = calendar.add_working_days(start, sp.acknowledgement.working_days);
         let ack_at = s.acknowledgement.as_ref().map(|a| a.at);

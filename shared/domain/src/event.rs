@@ -72,6 +72,7 @@ pub struct StageResponse {
 #[serde(rename_all = "snake_case")]
 pub enum ExclusionGround {
     /// The issue arose, or the resident became aware of it, more than 12 months ago.
+    #[serde(rename = "over_12_months")]
     Over12Months,
     /// Legal proceedings have started.
     LegalProceedings,
@@ -219,4 +220,25 @@ pub struct EventRecord {
     /// What happened.
     #[serde(flatten)]
     pub event: CaseEvent,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclusion_grounds_use_the_names_of_the_api() {
+        for (g, name) in [
+            (ExclusionGround::Over12Months, "over_12_months"),
+            (ExclusionGround::LegalProceedings, "legal_proceedings"),
+            (ExclusionGround::AlreadyConsidered, "already_considered"),
+        ] {
+            assert_eq!(serde_json::to_value(g).unwrap(), name);
+            assert_eq!(g.as_str(), name);
+            assert_eq!(
+                serde_json::from_value::<ExclusionGround>(name.into()).unwrap(),
+                g
+            );
+        }
+    }
 }

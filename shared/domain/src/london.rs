@@ -47,7 +47,10 @@ pub struct Month {
 impl Month {
     /// The month a London date falls in.
     pub fn of(date: NaiveDate) -> Month {
-        Month { year: date.year(), month: date.month() }
+        Month {
+            year: date.year(),
+            month: date.month(),
+        }
     }
 
     /// The first day of the month.
@@ -63,18 +66,30 @@ impl Month {
     /// The following month.
     pub fn next(self) -> Month {
         if self.month == 12 {
-            Month { year: self.year + 1, month: 1 }
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
         } else {
-            Month { year: self.year, month: self.month + 1 }
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
         }
     }
 
     /// The month before.
     pub fn previous(self) -> Month {
         if self.month == 1 {
-            Month { year: self.year - 1, month: 12 }
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
         } else {
-            Month { year: self.year, month: self.month - 1 }
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
         }
     }
 }
@@ -113,27 +128,51 @@ mod tests {
     #[test]
     fn received_at_0030_bst_counts_on_the_london_date() {
         // 00:30 BST on Tuesday 2026-06-02 is 23:30 UTC on Monday 2026-06-01.
-        assert_eq!(london_date(utc("2026-06-01T23:30:00Z")), NaiveDate::from_ymd_opt(2026, 6, 2).unwrap());
+        assert_eq!(
+            london_date(utc("2026-06-01T23:30:00Z")),
+            NaiveDate::from_ymd_opt(2026, 6, 2).unwrap()
+        );
     }
 
     #[test]
     fn received_at_0030_gmt_is_the_same_date_as_utc() {
-        assert_eq!(london_date(utc("2026-01-13T00:30:00Z")), NaiveDate::from_ymd_opt(2026, 1, 13).unwrap());
+        assert_eq!(
+            london_date(utc("2026-01-13T00:30:00Z")),
+            NaiveDate::from_ymd_opt(2026, 1, 13).unwrap()
+        );
     }
 
     #[test]
     fn nine_am_is_0800_utc_in_summer_and_0900_utc_in_winter() {
-        assert_eq!(nine_am(NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()), utc("2026-07-01T08:00:00Z"));
-        assert_eq!(nine_am(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()), utc("2026-12-01T09:00:00Z"));
+        assert_eq!(
+            nine_am(NaiveDate::from_ymd_opt(2026, 7, 1).unwrap()),
+            utc("2026-07-01T08:00:00Z")
+        );
+        assert_eq!(
+            nine_am(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
+            utc("2026-12-01T09:00:00Z")
+        );
     }
 
     #[test]
     fn nine_am_on_the_nights_the_clocks_change() {
         // Clocks go forward Sunday 2026-03-29 and back Sunday 2026-10-25.
-        assert_eq!(nine_am(NaiveDate::from_ymd_opt(2026, 3, 29).unwrap()), utc("2026-03-29T08:00:00Z"));
-        assert_eq!(nine_am(NaiveDate::from_ymd_opt(2026, 3, 28).unwrap()), utc("2026-03-28T09:00:00Z"));
-        assert_eq!(nine_am(NaiveDate::from_ymd_opt(2026, 10, 25).unwrap()), utc("2026-10-25T09:00:00Z"));
-        assert_eq!(nine_am(NaiveDate::from_ymd_opt(2026, 10, 24).unwrap()), utc("2026-10-24T08:00:00Z"));
+        assert_eq!(
+            nine_am(NaiveDate::from_ymd_opt(2026, 3, 29).unwrap()),
+            utc("2026-03-29T08:00:00Z")
+        );
+        assert_eq!(
+            nine_am(NaiveDate::from_ymd_opt(2026, 3, 28).unwrap()),
+            utc("2026-03-28T09:00:00Z")
+        );
+        assert_eq!(
+            nine_am(NaiveDate::from_ymd_opt(2026, 10, 25).unwrap()),
+            utc("2026-10-25T09:00:00Z")
+        );
+        assert_eq!(
+            nine_am(NaiveDate::from_ymd_opt(2026, 10, 24).unwrap()),
+            utc("2026-10-24T08:00:00Z")
+        );
     }
 
     #[test]

@@ -81,16 +81,31 @@ impl Policy {
             stages: vec![
                 StagePolicy {
                     name: "Stage 1".into(),
-                    acknowledgement: Timescale { working_days: 5, from: Anchor::StageStart },
-                    response: Timescale { working_days: 10, from: Anchor::StageStart },
-                    response_code: Some(Timescale { working_days: 10, from: Anchor::Acknowledgement }),
+                    acknowledgement: Timescale {
+                        working_days: 5,
+                        from: Anchor::StageStart,
+                    },
+                    response: Timescale {
+                        working_days: 10,
+                        from: Anchor::StageStart,
+                    },
+                    response_code: Some(Timescale {
+                        working_days: 10,
+                        from: Anchor::Acknowledgement,
+                    }),
                     max_extension_working_days: 10,
                     next_stage_window_working_days: Some(10),
                 },
                 StagePolicy {
                     name: "Stage 2".into(),
-                    acknowledgement: Timescale { working_days: 5, from: Anchor::StageStart },
-                    response: Timescale { working_days: 20, from: Anchor::Acknowledgement },
+                    acknowledgement: Timescale {
+                        working_days: 5,
+                        from: Anchor::StageStart,
+                    },
+                    response: Timescale {
+                        working_days: 20,
+                        from: Anchor::Acknowledgement,
+                    },
                     response_code: None,
                     max_extension_working_days: 20,
                     next_stage_window_working_days: None,
@@ -105,8 +120,14 @@ impl Policy {
     pub fn support_services() -> Policy {
         let stage = |name: &str, response_days: u32, window: Option<u32>| StagePolicy {
             name: name.into(),
-            acknowledgement: Timescale { working_days: 5, from: Anchor::StageStart },
-            response: Timescale { working_days: response_days, from: Anchor::StageStart },
+            acknowledgement: Timescale {
+                working_days: 5,
+                from: Anchor::StageStart,
+            },
+            response: Timescale {
+                working_days: response_days,
+                from: Anchor::StageStart,
+            },
             response_code: None,
             max_extension_working_days: response_days,
             next_stage_window_working_days: window,
@@ -139,7 +160,10 @@ impl Policy {
 
     /// Checks the rules a usable procedure must keep.
     pub fn validate(&self) -> Result<(), PolicyError> {
-        let err = |field: String, message: &str| PolicyError { field, message: message.into() };
+        let err = |field: String, message: &str| PolicyError {
+            field,
+            message: message.into(),
+        };
         if self.id.trim().is_empty() {
             return Err(err("id".into(), "must not be empty"));
         }
@@ -153,10 +177,16 @@ impl Policy {
         for (i, s) in self.stages.iter().enumerate() {
             let at = |f: &str| format!("stages[{i}].{f}");
             if s.acknowledgement.working_days == 0 {
-                return Err(err(at("acknowledgement.working_days"), "must be at least 1"));
+                return Err(err(
+                    at("acknowledgement.working_days"),
+                    "must be at least 1",
+                ));
             }
             if s.acknowledgement.from != Anchor::StageStart {
-                return Err(err(at("acknowledgement.from"), "an acknowledgement counts from the stage start"));
+                return Err(err(
+                    at("acknowledgement.from"),
+                    "an acknowledgement counts from the stage start",
+                ));
             }
             if s.response.working_days == 0 {
                 return Err(err(at("response.working_days"), "must be at least 1"));
@@ -167,7 +197,10 @@ impl Policy {
                 }
             }
             for (name, days) in [
-                ("acknowledgement.working_days", s.acknowledgement.working_days),
+                (
+                    "acknowledgement.working_days",
+                    s.acknowledgement.working_days,
+                ),
                 ("response.working_days", s.response.working_days),
                 ("max_extension_working_days", s.max_extension_working_days),
             ] {
@@ -177,12 +210,23 @@ impl Policy {
             }
             match (i == last, s.next_stage_window_working_days) {
                 (true, Some(_)) => {
-                    return Err(err(at("next_stage_window_working_days"), "the last stage has no next stage"))
+                    return Err(err(
+                        at("next_stage_window_working_days"),
+                        "the last stage has no next stage",
+                    ))
                 }
                 (false, None) => {
-                    return Err(err(at("next_stage_window_working_days"), "required on every stage but the last"))
+                    return Err(err(
+                        at("next_stage_window_working_days"),
+                        "required on every stage but the last",
+                    ))
                 }
-                (false, Some(0)) => return Err(err(at("next_stage_window_working_days"), "must be at least 1")),
+                (false, Some(0)) => {
+                    return Err(err(
+                        at("next_stage_window_working_days"),
+                        "must be at least 1",
+                    ))
+                }
                 _ => {}
             }
         }
@@ -208,14 +252,18 @@ pub struct Procedures {
 
 impl Default for Procedures {
     fn default() -> Self {
-        Procedures { policies: vec![Policy::housing(), Policy::support_services()] }
+        Procedures {
+            policies: vec![Policy::housing(), Policy::support_services()],
+        }
     }
 }
 
 impl Procedures {
     /// A set of procedures; a later policy with the same id replaces an earlier one.
     pub fn new(policies: Vec<Policy>) -> Procedures {
-        let mut p = Procedures { policies: Vec::new() };
+        let mut p = Procedures {
+            policies: Vec::new(),
+        };
         for policy in policies {
             p.replace(policy);
         }
@@ -250,12 +298,30 @@ mod tests {
         assert_eq!(p.stages.len(), 2, "the Code allows no more than two stages");
         let s1 = p.stage(1).unwrap();
         assert_eq!(s1.acknowledgement.working_days, 5);
-        assert_eq!(s1.response, Timescale { working_days: 10, from: Anchor::StageStart });
-        assert_eq!(s1.response_code, Some(Timescale { working_days: 10, from: Anchor::Acknowledgement }));
+        assert_eq!(
+            s1.response,
+            Timescale {
+                working_days: 10,
+                from: Anchor::StageStart
+            }
+        );
+        assert_eq!(
+            s1.response_code,
+            Some(Timescale {
+                working_days: 10,
+                from: Anchor::Acknowledgement
+            })
+        );
         assert_eq!(s1.max_extension_working_days, 10);
         assert_eq!(s1.next_stage_window_working_days, Some(10));
         let s2 = p.stage(2).unwrap();
-        assert_eq!(s2.response, Timescale { working_days: 20, from: Anchor::Acknowledgement });
+        assert_eq!(
+            s2.response,
+            Timescale {
+                working_days: 20,
+                from: Anchor::Acknowledgement
+            }
+        );
         assert_eq!(s2.max_extension_working_days, 20);
         assert!(p.stage(3).is_none());
     }
@@ -308,20 +374,33 @@ mod tests {
     fn zero_day_timescales_and_windows_on_the_last_stage_are_refused() {
         let mut p = Policy::housing();
         p.stages[1].response.working_days = 0;
-        assert_eq!(p.validate().unwrap_err().field, "stages[1].response.working_days");
+        assert_eq!(
+            p.validate().unwrap_err().field,
+            "stages[1].response.working_days"
+        );
         let mut p = Policy::housing();
         p.stages[1].next_stage_window_working_days = Some(10);
-        assert_eq!(p.validate().unwrap_err().field, "stages[1].next_stage_window_working_days");
+        assert_eq!(
+            p.validate().unwrap_err().field,
+            "stages[1].next_stage_window_working_days"
+        );
         let mut p = Policy::housing();
         p.stages[0].next_stage_window_working_days = None;
-        assert_eq!(p.validate().unwrap_err().field, "stages[0].next_stage_window_working_days");
+        assert_eq!(
+            p.validate().unwrap_err().field,
+            "stages[0].next_stage_window_working_days"
+        );
     }
 
     #[test]
     fn a_configured_policy_replaces_the_built_in_one() {
         let mut custom = Policy::housing();
         custom.stages[0].response.working_days = 15;
-        let procs = Procedures::new(vec![Policy::housing(), Policy::support_services(), custom.clone()]);
+        let procs = Procedures::new(vec![
+            Policy::housing(),
+            Policy::support_services(),
+            custom.clone(),
+        ]);
         assert_eq!(procs.get(HOUSING), Some(&custom));
         assert_eq!(procs.all().len(), 2);
     }

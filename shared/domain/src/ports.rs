@@ -142,7 +142,11 @@ pub trait CaseStore: Send + Sync {
     /// Reserves the next service request id for a year, e.g. `SR-2026-00007`.
     async fn next_service_request_id(&self, year: i32) -> Result<String, StoreError>;
     /// Persists a new service request (with its idempotency record) atomically.
-    async fn save_service_request(&self, request: ServiceRequest, idempotency: Option<IdempotencyRecord>) -> Result<(), StoreError>;
+    async fn save_service_request(
+        &self,
+        request: ServiceRequest,
+        idempotency: Option<IdempotencyRecord>,
+    ) -> Result<(), StoreError>;
     /// A service request by id.
     async fn load_service_request(&self, id: &str) -> Result<Option<ServiceRequest>, StoreError>;
     /// True when the alert with this id was already sent.

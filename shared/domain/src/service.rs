@@ -13,8 +13,8 @@ use crate::case::{Actor, Case, CaseStatus, Command, CommandError, NewCase, Rules
 use crate::deadline::{self, DeadlineStep};
 use crate::london::london_date;
 use crate::ports::{
-    AlertScheduler, CaseIndex, CaseStore, CaseWrite, Clock, IdempotencyRecord, Notifier, NotifyError,
-    Random, StoreError, StoredReply,
+    AlertScheduler, CaseIndex, CaseStore, CaseWrite, Clock, IdempotencyRecord, Notifier,
+    NotifyError, Random, StoreError, StoredReply,
 };
 use crate::service_request::ServiceRequest;
 
@@ -126,7 +126,10 @@ impl Service {
         let open_until = match status {
             CaseStatus::Responded => deadlines
                 .iter()
-                .find(|d| d.kind.step == DeadlineStep::RequestWindow && d.kind.stage == case.current_stage().number + 1)
+                .find(|d| {
+                    d.kind.step == DeadlineStep::RequestWindow
+                        && d.kind.stage == case.current_stage().number + 1
+                })
                 .map(|d| d.due),
             _ => None,
         };
@@ -142,23 +145,38 @@ impl Service {
     }
 
     /// The alert timers a case needs as of now.
-    pub fn timers(&self, case: &Case, now: DateTime<Utc>) -> Result<Vec<alert::Timer>, ServiceError> {
+    pub fn timers(
+        &self,
+        case: &Case,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<alert::Timer>, ServiceError> {
         let plan = self.plan(case, now)?;
         Ok(alert::timers(&plan, now))
     }
 
     fn plan(&self, case: &Case, now: DateTime<Utc>) -> Result<Vec<Alert>, ServiceError> {
+        // A withdrawn or refused complaint is no longer owed a response: no more alerts, even
+        // for a deadline it missed before it ended.
+        if case.withdrawal.is_some() || case.refusal.is_some() {
+            return Ok(Vec::new());
+        }
         let policy = self.rules.policy_of(case)?;
         let deadlines = deadline::deadlines(case, policy, &self.rules.calendar, london_date(now));
-        Ok(alert::plan(&case.reference, &deadlines, &self.rules.calendar))
+        Ok(alert::plan(
+            &case.reference,
+            &deadlines,
+            &self.rules.calendar,
+        ))
     }
 
     async fn replay(&self, idem: Option<&IdempotencyKey>) -> Result<Option<Written>, ServiceError> {
         let Some(idem) = idem else { return Ok(None) };
         match self.store.idempotent_reply(&idem.key).await? {
-            Some(rec) if rec.fingerprint == idem.fingerprint => {
-                Ok(Some(Written { case: None, reply: rec.reply, access_code: None }))
-            }
+            Some(rec) if rec.fingerprint == idem.fingerprint => Ok(Some(Written {
+                case: None,
+                reply: rec.reply,
+                access_code: None,
+            })),
             Some(_) => Err(ServiceError::KeyReused),
             None => Ok(None),
         }
@@ -173,8 +191,12 @@ impl Service {
         reply: StoredReply,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let index = self.index(&case, now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let timers = self.timers(&case, now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let index = self
+            .index(&case, now)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let timers = self
+            .timers(&case, now)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let reference = case.reference.clone();
         let idempotency = idem.map(|k| IdempotencyRecord {
             key: k.key.clone(),
@@ -214,19 +236,35 @@ impl Service {
             return Ok(w);
         }
         let now = self.clock.now();
-        let actor = Actor { by: by.to_string(), at: at.unwrap_or(now), now };
+        let actor = Actor {
+            by: by.to_string(),
+            at: at.unwrap_or(now),
+            now,
+        };
         if actor.at > now {
             return Err(CommandError::InFuture { at: actor.at }.into());
         }
         let code = access::format_code(self.random.bytes10());
         new.access_code_hash = Some(access::hash_code(&code));
-        let reference = self.store.next_reference(london_date(actor.at).year()).await?;
+        let reference = self
+            .store
+            .next_reference(london_date(actor.at).year())
+            .await?;
         let case = Case::open(&reference, new, &actor, &self.rules)?;
         let reply = render(&case, &code);
         let events = case.history.clone();
-        match self.persist(0, case.clone(), events, idem, reply.clone(), now).await {
-            Ok(()) => Ok(Written { case: Some(case), reply, access_code: Some(code) }),
-            Err(StoreError::DuplicateKey) => self.replay(idem).await?.ok_or(ServiceError::KeyReused),
+        match self
+            .persist(0, case.clone(), events, idem, reply.clone(), now)
+            .await
+        {
+            Ok(()) => Ok(Written {
+                case: Some(case),
+                reply,
+                access_code: Some(code),
+            }),
+            Err(StoreError::DuplicateKey) => {
+                self.replay(idem).await?.ok_or(ServiceError::KeyReused)
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -249,30 +287,59 @@ impl Service {
             return Ok(w);
         }
         for _ in 0..CONFLICT_RETRIES {
-            let case = self.store.load(reference).await?.ok_or(ServiceError::NotFound)?;
+            let case = self
+                .store
+                .load(reference)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
             if let Some(expected) = expected_version {
                 if expected != case.version {
-                    return Err(ServiceError::StaleVersion { expected, actual: case.version });
+                    return Err(ServiceError::StaleVersion {
+                        expected,
+                        actual: case.version,
+                    });
                 }
             }
             let now = self.clock.now();
-            let actor = Actor { by: by.to_string(), at: at.unwrap_or(now), now };
+            let actor = Actor {
+                by: by.to_string(),
+                at: at.unwrap_or(now),
+                now,
+            };
             let (next, events) = case.execute(command.clone(), &actor, &self.rules)?;
             let reply = render(&next);
-            match self.persist(case.version, next.clone(), events, idem, reply.clone(), now).await {
-                Ok(()) => return Ok(Written { case: Some(next), reply, access_code: None }),
+            match self
+                .persist(case.version, next.clone(), events, idem, reply.clone(), now)
+                .await
+            {
+                Ok(()) => {
+                    return Ok(Written {
+                        case: Some(next),
+                        reply,
+                        access_code: None,
+                    })
+                }
                 Err(StoreError::VersionConflict) => {
                     if let Some(expected) = expected_version {
-                        let actual = self.store.load(reference).await?.map(|c| c.version).unwrap_or(expected);
+                        let actual = self
+                            .store
+                            .load(reference)
+                            .await?
+                            .map(|c| c.version)
+                            .unwrap_or(expected);
                         return Err(ServiceError::StaleVersion { expected, actual });
                     }
                     continue;
                 }
-                Err(StoreError::DuplicateKey) => return self.replay(idem).await?.ok_or(ServiceError::KeyReused),
+                Err(StoreError::DuplicateKey) => {
+                    return self.replay(idem).await?.ok_or(ServiceError::KeyReused)
+                }
                 Err(e) => return Err(e.into()),
             }
         }
-        Err(ServiceError::Unavailable("the case is being changed by others; try again".into()))
+        Err(ServiceError::Unavailable(
+            "the case is being changed by others; try again".into(),
+        ))
     }
 
     /// Logs a service request.
@@ -287,10 +354,16 @@ impl Service {
         }
         let now = self.clock.now();
         if request.logged_at > now {
-            return Err(CommandError::InFuture { at: request.logged_at }.into());
+            return Err(CommandError::InFuture {
+                at: request.logged_at,
+            }
+            .into());
         }
         request.recorded_at = now;
-        request.id = self.store.next_service_request_id(london_date(request.logged_at).year()).await?;
+        request.id = self
+            .store
+            .next_service_request_id(london_date(request.logged_at).year())
+            .await?;
         let reply = render(&request);
         let record = idem.map(|k| IdempotencyRecord {
             key: k.key.clone(),
@@ -299,8 +372,14 @@ impl Service {
             created_at: now,
         });
         match self.store.save_service_request(request, record).await {
-            Ok(()) => Ok(Written { case: None, reply, access_code: None }),
-            Err(StoreError::DuplicateKey) => self.replay(idem).await?.ok_or(ServiceError::KeyReused),
+            Ok(()) => Ok(Written {
+                case: None,
+                reply,
+                access_code: None,
+            }),
+            Err(StoreError::DuplicateKey) => {
+                self.replay(idem).await?.ok_or(ServiceError::KeyReused)
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -320,9 +399,24 @@ impl Service {
         if let Err(skip) = alert::check_fired(alert, &plan, now) {
             return Ok(FireOutcome::Skipped(skip));
         }
-        let url = format!("{}/staff/complaints/{}", self.settings.base_url.trim_end_matches('/'), case.reference);
-        let email = alert::render(&case, alert, &self.settings.addresses, &self.rules.calendar, now, &url, &self.settings.landlord);
-        self.notifier.send(&email).await.map_err(|NotifyError(e)| ServiceError::Unavailable(e))?;
+        let url = format!(
+            "{}/staff/complaints/{}",
+            self.settings.base_url.trim_end_matches('/'),
+            case.reference
+        );
+        let email = alert::render(
+            &case,
+            alert,
+            &self.settings.addresses,
+            &self.rules.calendar,
+            now,
+            &url,
+            &self.settings.landlord,
+        );
+        self.notifier
+            .send(&email)
+            .await
+            .map_err(|NotifyError(e)| ServiceError::Unavailable(e))?;
         self.store.mark_alert_sent(&id, now).await?;
         Ok(FireOutcome::Sent)
     }

@@ -57,7 +57,10 @@ pub struct ServiceRequestForm {
 
 impl ServiceRequestForm {
     /// Checks the request with the same resident rules as a complaint.
-    pub fn validate(self, categories: &[String]) -> Result<(Resident, String, Option<String>, Option<String>), ValidationErrors> {
+    pub fn validate(
+        self,
+        categories: &[String],
+    ) -> Result<(Resident, String, Option<String>, Option<String>), ValidationErrors> {
         let response = clean(self.response);
         let as_complaint = ComplaintForm {
             name: self.name,

@@ -35,7 +35,10 @@ impl ValidationErrors {
 
     /// Records a field at fault.
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.push(FieldError { field: field.into(), message: message.into() });
+        self.errors.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     /// True when nothing is at fault.
@@ -54,11 +57,18 @@ impl ValidationErrors {
 
     /// The message for a field, if it is at fault.
     pub fn message_for(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
 
     fn summary(&self) -> String {
-        self.errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+        self.errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     /// Checks an optional text field's length in characters.
@@ -74,8 +84,12 @@ impl ValidationErrors {
     pub fn require_text(&mut self, field: &str, value: Option<&str>, max: usize, what: &str) {
         match value.map(str::trim) {
             None | Some("") => self.add(field, format!("Enter {what}")),
-            Some(v) if v.chars().count() > max => self.add(field, format!("must be {max} characters or fewer")),
-            Some(v) if has_control_chars(v) => self.add(field, "must not contain control characters"),
+            Some(v) if v.chars().count() > max => {
+                self.add(field, format!("must be {max} characters or fewer"))
+            }
+            Some(v) if has_control_chars(v) => {
+                self.add(field, "must not contain control characters")
+            }
             _ => {}
         }
     }
@@ -83,12 +97,15 @@ impl ValidationErrors {
 
 /// Text from outside, trimmed; blank becomes absent (forms post empty fields).
 pub fn clean(value: Option<String>) -> Option<String> {
-    value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// True for characters that never belong in typed text (tabs and newlines are allowed).
 pub fn has_control_chars(v: &str) -> bool {
-    v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    v.chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
 }
 
 /// A plausible email address: one `@`, a dotted domain, no spaces.
@@ -96,15 +113,20 @@ pub fn is_email(v: &str) -> bool {
     if v.len() > 254 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
     }
-    let Some((local, domain)) = v.rsplit_once('@') else { return false };
+    let Some((local, domain)) = v.rsplit_once('@') else {
+        return false;
+    };
     if local.is_empty() || local.len() > 64 || local.contains('@') || domain.len() < 3 {
         return false;
     }
     let labels: Vec<&str> = domain.split('.').collect();
     labels.len() >= 2
-        && labels
-            .iter()
-            .all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-'))
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
 }
 
 /// A UK phone number: 10 or 11 digits starting 0, or +44 with the leading 0 dropped;
@@ -119,7 +141,9 @@ pub fn is_uk_phone(v: &str) -> bool {
     }
     let digits: String = v.chars().filter(char::is_ascii_digit).collect();
     if plus {
-        digits.starts_with("44") && !digits[2..].starts_with('0') && (9..=10).contains(&(digits.len() - 2))
+        digits.starts_with("44")
+            && !digits[2..].starts_with('0')
+            && (9..=10).contains(&(digits.len() - 2))
     } else {
         digits.starts_with('0') && (10..=11).contains(&digits.len())
     }
@@ -128,7 +152,11 @@ pub fn is_uk_phone(v: &str) -> bool {
 /// Normalises a UK postcode to upper case with one space before the inward code, if it has
 /// the shape of one (`SW1A 1AA`, `M1 1AE`, `GIR 0AA`).
 pub fn normalise_postcode(v: &str) -> Option<String> {
-    let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
+    let compact: String = v
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_uppercase();
     if !compact.is_ascii() || !(5..=7).contains(&compact.len()) {
         return None;
     }
@@ -166,10 +194,23 @@ mod tests {
 
     #[test]
     fn uk_phones() {
-        for ok in ["01632 960001", "07700 900123", "+44 7700 900123", "(0161) 496 0000", "0800-123-4567"] {
+        for ok in [
+            "01632 960001",
+            "07700 900123",
+            "+44 7700 900123",
+            "(0161) 496 0000",
+            "0800-123-4567",
+        ] {
             assert!(is_uk_phone(ok), "{ok}");
         }
-        for bad in ["12345", "+1 212 555 0100", "07700 900123 ext 4", "+44 07700 900123", "0770090012345", "0+7700900123"] {
+        for bad in [
+            "12345",
+            "+1 212 555 0100",
+            "07700 900123 ext 4",
+            "+44 07700 900123",
+            "0770090012345",
+            "0+7700900123",
+        ] {
             assert!(!is_uk_phone(bad), "{bad}");
         }
     }

@@ -1,0 +1,259 @@
+//! Every staff route against no token, malformed and forged tokens, the wrong role and the
+//! right role, over real HTTP.
+
+mod support;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine;
+use chrono::{Duration, Utc};
+use p3_api::auth::{Role, TokenKey, LOCAL_ISSUER, STAFF_AUDIENCE};
+use serde_json::{json, Value};
+use support::*;
+
+fn key_of(dir: &std::path::Path) -> Vec<u8> {
+    let hex = std::fs::read_to_string(dir.join("signing.key")).unwrap();
+    let hex = hex.trim();
+    (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_staff_route_refuses_missing_forged_expired_and_foreign_tokens_and_the_wrong_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let c = client();
+    let key = TokenKey::new(key_of(dir.path()));
+    let now = Utc::now();
+    let tok = |role: Role| {
+        key.issue(
+            "Test User",
+            &format!("{}@p3.example", role.as_str()),
+            role,
+            now,
+            Duration::hours(1),
+        )
+    };
+
+    // A case at Stage 1 and one at Stage 2, and a service request, to aim the routes at.
+    let officer = tok(Role::Officer);
+    let body = json!({"name": "R", "email": "r@example.org", "description": "Broken lift", "channel": "phone"});
+    let (_, case1, _) = post_json(&c, &s.url("/staff/complaints"), Some(&officer), &body).await;
+    let r1 = case1["reference"].as_str().unwrap().to_string();
+    let (_, sr, _) = post_json(
+        &c,
+        &s.url("/staff/service-requests"),
+        Some(&officer),
+        &json!({"description": "Fix the lift", "email": "r@example.org"}),
+    )
+    .await;
+    let sr = sr["id"].as_str().unwrap().to_string();
+
+    let forged_none = {
+        let payload = B64.encode(serde_json::to_vec(&json!({"sub": "x", "email": "x@p3.example", "role": "senior_manager", "iss": LOCAL_ISSUER, "aud": STAFF_AUDIENCE, "iat": now.timestamp(), "exp": now.timestamp() + 3600})).unwrap());
+        format!(
+            "{}.{payload}.",
+            B64.encode(br#"{"alg":"none","typ":"JWT"}"#)
+        )
+    };
+    let bad_tokens: Vec<(&str, String)> = vec![
+        ("malformed", "not-a-jwt".into()),
+        ("alg none", forged_none),
+        (
+            "wrong key",
+            TokenKey::new(vec![9; 32]).issue(
+                "x",
+                "x@p3.example",
+                Role::SeniorManager,
+                now,
+                Duration::hours(1),
+            ),
+        ),
+        (
+            "expired",
+            key.issue(
+                "x",
+                "x@p3.example",
+                Role::SeniorManager,
+                now - Duration::hours(3),
+                Duration::hours(1),
+            ),
+        ),
+        (
+            "wrong audience",
+            TokenKey::with_issuer_audience(key_of(dir.path()), LOCAL_ISSUER, "another-service")
+                .issue(
+                    "x",
+                    "x@p3.example",
+                    Role::SeniorManager,
+                    now,
+                    Duration::hours(1),
+                ),
+        ),
+        (
+            "wrong issuer",
+            TokenKey::with_issuer_audience(key_of(dir.path()), "someone-else", STAFF_AUDIENCE)
+                .issue(
+                    "x",
+                    "x@p3.example",
+                    Role::SeniorManager,
+                    now,
+                    Duration::hours(1),
+                ),
+        ),
+    ];
+
+    // (method, path, body, the least role allowed, a role that must be refused)
+    let routes: Vec<(&str, String, Value, Role, Option<Role>)> = vec![
+        (
+            "POST",
+            "/staff/complaints".into(),
+            body.clone(),
+            Role::Officer,
+            Some(Role::Auditor),
+        ),
+        (
+            "GET",
+            "/staff/complaints".into(),
+            Value::Null,
+            Role::Auditor,
+            None,
+        ),
+        (
+            "GET",
+            format!("/staff/complaints/{r1}"),
+            Value::Null,
+            Role::Auditor,
+            None,
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r1}/extension"),
+            json!({"working_days": 2, "reason": "Survey"}),
+            Role::InvestigatingManager,
+            Some(Role::Officer),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r1}/acknowledgement"),
+            json!({"investigating_manager": "investigating_manager@p3.example"}),
+            Role::Officer,
+            Some(Role::Auditor),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r1}/stage1-response"),
+            json!({"outcome": "upheld", "summary": "Fixed"}),
+            Role::InvestigatingManager,
+            Some(Role::Officer),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r1}/stage2"),
+            json!({"reason": "Still broken"}),
+            Role::Officer,
+            Some(Role::Auditor),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r1}/acknowledgement"),
+            json!({"reviewer": "senior_manager@p3.example"}),
+            Role::Officer,
+            Some(Role::Auditor),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r1}/stage2-response"),
+            json!({"outcome": "upheld", "summary": "Upheld"}),
+            Role::SeniorManager,
+            Some(Role::InvestigatingManager),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r1}/ombudsman"),
+            json!({"event": "referred", "detail": "Referred"}),
+            Role::SeniorManager,
+            Some(Role::InvestigatingManager),
+        ),
+        (
+            "POST",
+            "/staff/service-requests".into(),
+            json!({"description": "Fix the door", "phone": "01632 960001"}),
+            Role::Officer,
+            Some(Role::Auditor),
+        ),
+        (
+            "POST",
+            format!("/staff/service-requests/{sr}/dissatisfaction"),
+            json!({"description": "Still not fixed"}),
+            Role::Officer,
+            Some(Role::Auditor),
+        ),
+        (
+            "POST",
+            "/staff/complaints/CMP-2000-00001/withdrawal".into(),
+            json!({}),
+            Role::Officer,
+            Some(Role::Auditor),
+        ),
+        (
+            "POST",
+            "/staff/complaints/CMP-2000-00001/refusal".into(),
+            json!({"ground": "over_12_months", "explanation": "x"}),
+            Role::SeniorManager,
+            Some(Role::InvestigatingManager),
+        ),
+    ];
+
+    let send = |method: &str, path: &str, body: &Value, token: Option<&str>| {
+        let mut r = if method == "GET" {
+            c.get(s.url(path))
+        } else {
+            c.post(s.url(path)).json(body)
+        };
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send()
+    };
+    let mut checked = 0;
+    for (method, path, body, least, refused) in &routes {
+        let res = send(method, path, body, None).await.unwrap();
+        assert_eq!(
+            res.status().as_u16(),
+            401,
+            "{method} {path} without a token"
+        );
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        checked += 1;
+        for (what, t) in &bad_tokens {
+            let res = send(method, path, body, Some(t)).await.unwrap();
+            assert_eq!(
+                res.status().as_u16(),
+                401,
+                "{method} {path} with a {what} token"
+            );
+            checked += 1;
+        }
+        if let Some(role) = refused {
+            let res = send(method, path, body, Some(&tok(*role))).await.unwrap();
+            assert_eq!(
+                res.status().as_u16(),
+                403,
+                "{method} {path} as {}",
+                role.as_str()
+            );
+            checked += 1;
+        }
+        let res = send(method, path, body, Some(&tok(*least))).await.unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        assert!(
+            status < 300 || (path.contains("CMP-2000") && status == 404),
+            "{method} {path} as {}: {status} {text}",
+            least.as_str()
+        );
+        checked += 1;
+    }
+    assert!(checked >= routes.len() * 8, "{checked}");
+}
