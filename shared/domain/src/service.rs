@@ -217,7 +217,7 @@ impl Service {
         // The timers are saved with the case; a failed sync is repaired by the scheduler's own
         // reconciliation, so it never fails a write that is already durable.
         if let Err(e) = self.scheduler.sync(&reference, &timers).await {
-            tracing_hint(&reference, &e);
+            tracing::warn!(reference = %reference, error = %e, "scheduler sync failed; timers are kept with the case");
         }
         Ok(())
     }
@@ -420,9 +420,4 @@ impl Service {
         self.store.mark_alert_sent(&id, now).await?;
         Ok(FireOutcome::Sent)
     }
-}
-
-fn tracing_hint(reference: &str, e: &StoreError) {
-    // The domain has no logger; the error is surfaced on stderr for the host's log collector.
-    eprintln!("{{\"level\":\"WARN\",\"message\":\"scheduler sync failed\",\"reference\":\"{reference}\",\"error\":{:?}}}", e.to_string());
 }
