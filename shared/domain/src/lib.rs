@@ -14,6 +14,7 @@ pub mod event;
 pub mod london;
 pub mod policy;
 pub mod ports;
+pub mod report;
 pub mod service;
 pub mod service_request;
 pub mod validation;
