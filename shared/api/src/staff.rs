@@ -2,7 +2,7 @@
 //! `Idempotency-Key` and `at`, and answer with the whole updated case.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -122,38 +122,6 @@ fn case_reply(st: &AppState, status: u16) -> impl Fn(&Case) -> StoredReply + Sen
         body: views::staff_case(c, &rules, clock.now()).to_string(),
         content_type: "application/json".into(),
     }
-}
-
-#[allow(clippy::too_many_arguments)] // the request's parts, each used once; bundling them would only rename them
-async fn act(
-    st: &AppState,
-    staff: &Staff,
-    reference: &str,
-    headers: &HeaderMap,
-    path: &str,
-    raw: &[u8],
-    command: Command,
-    at: Option<DateTime<Utc>>,
-) -> Result<Response> {
-    let expected = if_match(headers)?;
-    let idem = idempotency(headers, &staff.email, path, raw)?;
-    let render = case_reply(st, 200);
-    let w = st
-        .service
-        .act(
-            reference,
-            command,
-            &staff.email,
-            at,
-            expected,
-            idem.as_ref(),
-            &render,
-        )
-        .await?;
-    if let Some(c) = &w.case {
-        tracing::info!(reference = %c.reference, version = c.version, by_role = %staff.role.as_str(), "case updated");
-    }
-    Ok(reply(w.reply))
 }
 
 async fn load(st: &AppState, reference: &str) -> Result<Case> {
@@ -566,6 +534,54 @@ pub(crate) async fn get_case(
     Ok(res)
 }
 
+/// Runs a staff action on a case: checks the role, reads the JSON body, turns it into the
+/// domain command (with its `at`), and applies it with `If-Match` and `Idempotency-Key`.
+async fn action<B: serde::de::DeserializeOwned>(
+    st: &AppState,
+    staff: &Staff,
+    reference: &str,
+    request: Request,
+    needed: Role,
+    route: &str,
+    command: impl FnOnce(B) -> (Command, Option<DateTime<Utc>>),
+) -> Result<Response> {
+    staff.require(needed)?;
+    let (parts, body) = request.into_parts();
+    let headers = &parts.headers;
+    let (b, raw): (B, _) = json_body(headers, body).await?;
+    let (command, at) = command(b);
+    let expected = if_match(headers)?;
+    let path = format!("/staff/complaints/{reference}/{route}");
+    let idem = idempotency(headers, &staff.email, &path, &raw)?;
+    let render = case_reply(st, 200);
+    let w = st
+        .service
+        .act(
+            reference,
+            command,
+            &staff.email,
+            at,
+            expected,
+            idem.as_ref(),
+            &render,
+        )
+        .await?;
+    if let Some(c) = &w.case {
+        tracing::info!(reference = %c.reference, version = c.version, by_role = %staff.role.as_str(), route, "case updated");
+    }
+    Ok(reply(w.reply))
+}
+
+/// The role a stage's extension or response needs: Stage 1 the Investigating Manager,
+/// later stages a senior manager.
+fn role_for_stage(stage: u8) -> Role {
+    if stage <= 1 {
+        Role::InvestigatingManager
+    } else {
+        Role::SeniorManager
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AckBody {
@@ -580,18 +596,25 @@ pub(crate) async fn acknowledge(
     State(st): State<AppState>,
     staff: Staff,
     Path(reference): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<Response> {
-    staff.require(Role::Officer)?;
-    let (b, raw): (AckBody, _) = json_body(&headers, body).await?;
-    let cmd = Command::Acknowledge {
-        investigating_manager: b.investigating_manager,
-        reviewer: b.reviewer,
-        complaint_points: b.complaint_points,
-    };
-    let path = format!("/staff/complaints/{reference}/acknowledgement");
-    act(&st, &staff, &reference, &headers, &path, &raw, cmd, b.at).await
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::Officer,
+        "acknowledgement",
+        |b: AckBody| {
+            let cmd = Command::Acknowledge {
+                investigating_manager: b.investigating_manager,
+                reviewer: b.reviewer,
+                complaint_points: b.complaint_points,
+            };
+            (cmd, b.at)
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -606,21 +629,28 @@ pub(crate) async fn extend(
     State(st): State<AppState>,
     staff: Staff,
     Path(reference): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<Response> {
     staff.require(Role::InvestigatingManager)?;
-    let (b, raw): (ExtendBody, _) = json_body(&headers, body).await?;
-    let case = load(&st, &reference).await?;
-    if case.current_stage().number > 1 {
-        staff.require(Role::SeniorManager)?;
-    }
-    let cmd = Command::Extend {
-        working_days: b.working_days,
-        reason: b.reason,
-    };
-    let path = format!("/staff/complaints/{reference}/extension");
-    act(&st, &staff, &reference, &headers, &path, &raw, cmd, b.at).await
+    let stage = load(&st, &reference).await?.current_stage().number;
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        role_for_stage(stage),
+        "extension",
+        |b: ExtendBody| {
+            (
+                Command::Extend {
+                    working_days: b.working_days,
+                    reason: b.reason,
+                },
+                b.at,
+            )
+        },
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -640,33 +670,27 @@ async fn respond(
     st: AppState,
     staff: Staff,
     reference: String,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
     stage: u8,
 ) -> Result<Response> {
-    staff.require(if stage == 1 {
-        Role::InvestigatingManager
-    } else {
-        Role::SeniorManager
-    })?;
-    let (b, raw): (ResponseBody, _) = json_body(&headers, body).await?;
-    let response = StageResponse {
-        outcome: b.outcome,
-        summary: b.summary,
-        remedy: b.remedy,
-        point_decisions: b.point_decisions,
-        actions: b.actions,
-    };
-    let path = format!("/staff/complaints/{reference}/stage{stage}-response");
-    act(
+    let route = format!("stage{stage}-response");
+    action(
         &st,
         &staff,
         &reference,
-        &headers,
-        &path,
-        &raw,
-        Command::Respond { stage, response },
-        b.at,
+        request,
+        role_for_stage(stage),
+        &route,
+        |b: ResponseBody| {
+            let response = StageResponse {
+                outcome: b.outcome,
+                summary: b.summary,
+                remedy: b.remedy,
+                point_decisions: b.point_decisions,
+                actions: b.actions,
+            };
+            (Command::Respond { stage, response }, b.at)
+        },
     )
     .await
 }
@@ -675,20 +699,18 @@ pub(crate) async fn stage1_response(
     State(st): State<AppState>,
     staff: Staff,
     Path(reference): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<Response> {
-    respond(st, staff, reference, headers, body, 1).await
+    respond(st, staff, reference, request, 1).await
 }
 
 pub(crate) async fn stage2_response(
     State(st): State<AppState>,
     staff: Staff,
     Path(reference): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<Response> {
-    respond(st, staff, reference, headers, body, 2).await
+    respond(st, staff, reference, request, 2).await
 }
 
 #[derive(Deserialize)]
@@ -702,38 +724,42 @@ pub(crate) async fn request_stage2(
     State(st): State<AppState>,
     staff: Staff,
     Path(reference): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<Response> {
-    staff.require(Role::Officer)?;
-    let (b, raw): (ReasonBody, _) = json_body(&headers, body).await?;
-    let cmd = Command::RequestNextStage {
-        reason: b.reason,
-        through: RequestedThrough::Staff,
-    };
-    let path = format!("/staff/complaints/{reference}/stage2");
-    act(&st, &staff, &reference, &headers, &path, &raw, cmd, b.at).await
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::Officer,
+        "stage2",
+        |b: ReasonBody| {
+            (
+                Command::RequestNextStage {
+                    reason: b.reason,
+                    through: RequestedThrough::Staff,
+                },
+                b.at,
+            )
+        },
+    )
+    .await
 }
 
 pub(crate) async fn withdraw(
     State(st): State<AppState>,
     staff: Staff,
     Path(reference): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<Response> {
-    staff.require(Role::Officer)?;
-    let (b, raw): (ReasonBody, _) = json_body(&headers, body).await?;
-    let path = format!("/staff/complaints/{reference}/withdrawal");
-    act(
+    action(
         &st,
         &staff,
         &reference,
-        &headers,
-        &path,
-        &raw,
-        Command::Withdraw { reason: b.reason },
-        b.at,
+        request,
+        Role::Officer,
+        "withdrawal",
+        |b: ReasonBody| (Command::Withdraw { reason: b.reason }, b.at),
     )
     .await
 }
@@ -750,24 +776,24 @@ pub(crate) async fn refuse(
     State(st): State<AppState>,
     staff: Staff,
     Path(reference): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<Response> {
-    staff.require(Role::SeniorManager)?;
-    let (b, raw): (RefusalBody, _) = json_body(&headers, body).await?;
-    let path = format!("/staff/complaints/{reference}/refusal");
-    act(
+    action(
         &st,
         &staff,
         &reference,
-        &headers,
-        &path,
-        &raw,
-        Command::Refuse {
-            ground: b.ground,
-            explanation: b.explanation,
+        request,
+        Role::SeniorManager,
+        "refusal",
+        |b: RefusalBody| {
+            (
+                Command::Refuse {
+                    ground: b.ground,
+                    explanation: b.explanation,
+                },
+                b.at,
+            )
         },
-        b.at,
     )
     .await
 }
@@ -791,15 +817,25 @@ pub(crate) async fn ombudsman(
     State(st): State<AppState>,
     staff: Staff,
     Path(reference): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    request: Request,
 ) -> Result<Response> {
-    staff.require(Role::SeniorManager)?;
-    let (b, raw): (OmbudsmanBody, _) = json_body(&headers, body).await?;
-    let cmd = Command::Ombudsman {
-        determination: matches!(b.event, OmbudsmanEvent::Determination),
-        detail: b.detail,
-    };
-    let path = format!("/staff/complaints/{reference}/ombudsman");
-    act(&st, &staff, &reference, &headers, &path, &raw, cmd, b.at).await
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::SeniorManager,
+        "ombudsman",
+        |b: OmbudsmanBody| {
+            let determination = matches!(b.event, OmbudsmanEvent::Determination);
+            (
+                Command::Ombudsman {
+                    determination,
+                    detail: b.detail,
+                },
+                b.at,
+            )
+        },
+    )
+    .await
 }
