@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::alert::{Alert, AlertEmail, Timer};
 use crate::case::Case;
 use crate::event::EventRecord;
+use crate::london::Month;
 use crate::service_request::ServiceRequest;
 
 /// Where time comes from: injected so tests can stand on any date.
@@ -195,4 +196,25 @@ pub struct NotifyError(pub String);
 pub trait Notifier: Send + Sync {
     /// Sends one alert email; `Ok` only once it has been accepted.
     async fn send(&self, email: &AlertEmail) -> Result<(), NotifyError>;
+}
+
+/// What one month's report is computed from, as a [`ReportSource`] found it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MonthRecords {
+    /// Every case with an event whose `at` falls in the month (Europe/London), and every case
+    /// with a stage still open at the month's last moment; a source may add a few more (the
+    /// figures simply do not count them), never leave one out.
+    pub cases: Vec<Case>,
+    /// Every service request whose `logged_at` falls in the month.
+    pub service_requests: Vec<ServiceRequest>,
+    /// Rows (SQLite) or items (DynamoDB) read to find them, for benchmarks: a month's report
+    /// should read about that month's records, never the whole store.
+    pub rows_read: u64,
+}
+
+/// Where reports read their records: only what one month needs, through indexes.
+#[async_trait]
+pub trait ReportSource: Send + Sync {
+    /// The cases and service requests the report of `month` (Europe/London) needs.
+    async fn month_records(&self, month: Month) -> Result<MonthRecords, StoreError>;
 }

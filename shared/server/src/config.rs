@@ -35,6 +35,17 @@ pub struct Config {
     pub policies: Vec<Policy>,
     /// Policy files (TOML) to load, relative to the config file.
     pub policy_files: Vec<PathBuf>,
+    /// Reports.
+    pub reports: ReportsConfig,
+}
+
+/// Report settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportsConfig {
+    /// The landlord's lessons learned for the annual report: a text or Markdown file, relative
+    /// to the config file, shown escaped (a placeholder when unset).
+    pub lessons_learned_file: Option<PathBuf>,
 }
 
 /// An SMTP relay (plain SMTP to a trusted relay, e.g. the organisation's mail gateway).
@@ -92,6 +103,7 @@ impl Default for Config {
             public_form: PublicForm::default(),
             policies: Vec::new(),
             policy_files: Vec::new(),
+            reports: ReportsConfig::default(),
         }
     }
 }
@@ -111,6 +123,17 @@ impl Config {
             let policy =
                 Policy::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", full.display()))?;
             config.policies.push(policy);
+        }
+        if let Some(file) = config.reports.lessons_learned_file.take() {
+            let full = base.join(file);
+            std::fs::metadata(&full).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: reports.lessons_learned_file: cannot read {}: {e}",
+                    path.display(),
+                    full.display()
+                )
+            })?;
+            config.reports.lessons_learned_file = Some(full);
         }
         Ok(config)
     }

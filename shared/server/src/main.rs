@@ -2,9 +2,12 @@
 //!
 //! - `p3 serve [--port 3000] [--data-dir ./data] [--config FILE]`
 //! - `p3 token --user NAME --email EMAIL --role ROLE [--data-dir DIR]`
+//! - `p3 report --month YYYY-MM [--format json|csv|xlsx|html] [--out FILE] [--data-dir DIR]`
+//! - `p3 report --year YYYY [--format json|html] [--out FILE] [--data-dir DIR]`
 
 mod config;
 mod outbox;
+mod reports;
 mod timers;
 
 use std::net::SocketAddr;
@@ -46,6 +49,33 @@ enum Cmd {
         /// Configuration file (TOML); every setting has a default.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Start the monthly export schedule's clock at this instant (RFC 3339; for tests).
+        #[arg(long, hide = true)]
+        exports_now: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Print a monthly or annual complaints report from the store (stdout unless --out).
+    Report {
+        /// The Europe/London month, YYYY-MM.
+        #[arg(long, conflicts_with = "year", required_unless_present = "year")]
+        month: Option<String>,
+        /// The financial year starting in April of YYYY (annual report).
+        #[arg(long)]
+        year: Option<i32>,
+        /// json, csv, xlsx or html (annual: json or html).
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// Write to this file (atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Where the store lives.
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// Configuration file (TOML): procedures, calendar, homes, lessons learned.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Print the rows read and the time taken on stderr.
+        #[arg(long)]
+        stats: bool,
     },
     /// Print a signed staff token (its last line is the token).
     Token {
@@ -125,7 +155,12 @@ fn init_logging() {
     }
 }
 
-async fn serve(port: u16, data_dir: PathBuf, config_path: Option<PathBuf>) -> anyhow::Result<()> {
+async fn serve(
+    port: u16,
+    data_dir: PathBuf,
+    config_path: Option<PathBuf>,
+    exports_now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let config = match &config_path {
         Some(p) => Config::load(p)?,
@@ -180,8 +215,26 @@ async fn serve(port: u16, data_dir: PathBuf, config_path: Option<PathBuf>) -> an
         )),
         code_limit: Arc::new(RateLimiter::new(30, Duration::from_secs(3600))),
     };
-    let app = p3_api::router(state).layer(axum::middleware::from_fn(client_addr));
+    let reporting = p3_api::reports::Reporting {
+        source: store.clone(),
+        homes: reports::homes_of(&config),
+        lessons_learned_file: config.reports.lessons_learned_file.clone(),
+    };
+    let app = p3_api::router(state)
+        .layer(axum::Extension(reporting))
+        .layer(axum::middleware::from_fn(client_addr));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let exports = reports::ExportJob {
+        source: store.clone(),
+        rules: service.rules.clone(),
+        settings: reports::settings_of(&config, false)?,
+        exports: data_dir.join("exports"),
+    };
+    let export_clock: Arc<dyn p3_domain::ports::Clock> = match exports_now {
+        Some(t) => Arc::new(reports::ShiftedClock::new(t)),
+        None => Arc::new(SystemClock),
+    };
+    let export_task = tokio::spawn(exports.run(export_clock, stop_rx.clone()));
     let timer_task = tokio::spawn(timers::run(
         service,
         store.clone(),
@@ -204,6 +257,7 @@ async fn serve(port: u16, data_dir: PathBuf, config_path: Option<PathBuf>) -> an
     .await?;
     let _ = stop_tx.send(true);
     let _ = timer_task.await;
+    let _ = export_task.await;
     Ok(())
 }
 
@@ -251,13 +305,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             port,
             data_dir,
             config,
+            exports_now,
         } => {
             init_logging();
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            rt.block_on(serve(port, data_dir, config))
+            let result = rt.block_on(serve(port, data_dir, config, exports_now));
+            // Work still on blocking threads (an abandoned export) is not waited for.
+            rt.shutdown_timeout(std::time::Duration::from_secs(2));
+            result
         }
+        Cmd::Report {
+            month,
+            year,
+            format,
+            out,
+            data_dir,
+            config,
+            stats,
+        } => reports::report(reports::ReportArgs {
+            month,
+            year,
+            format,
+            out,
+            data_dir,
+            config,
+            stats,
+        }),
         Cmd::Token {
             user,
             email,

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod fault;
+mod report;
 mod schema;
 mod writer;
 
@@ -42,8 +43,9 @@ pub const DEFAULT_LIST_LIMIT: usize = 500;
 /// How long an idempotency record answers retries; older ones count as absent.
 pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
 
-/// The SQLite store: implements [`CaseStore`], [`TimerQueue`] and [`AlertScheduler`] for the
-/// local deployment. Cheap to clone; the writer thread stops when the last clone is dropped.
+/// The SQLite store: implements [`CaseStore`], [`TimerQueue`], [`AlertScheduler`] and
+/// [`ReportSource`](p3_domain::ports::ReportSource) for the local deployment. Cheap to clone;
+/// the writer thread stops when the last clone is dropped.
 #[derive(Clone)]
 pub struct SqliteStore {
     inner: Arc<Inner>,

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this crate writes; a store with a higher one was written by a newer build.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Sort key standing in for a missing `next_due`, so "no deadline" sorts last through an index.
 pub const NO_DUE: &str = "9999-12-31";
@@ -80,6 +80,110 @@ CREATE TABLE counters (
 );
 ";
 
+/// Event types that open a stage of a case (Stage 1 on receipt, a later stage on request).
+pub const STAGE_STARTS: [&str; 2] = ["received", "escalation_requested"];
+
+/// Event types that end the open stage of a case: its response (first contact resolutions
+/// included), a withdrawal or a refusal.
+pub const STAGE_ENDS: [&str; 4] = [
+    "resolved_at_first_contact",
+    "responded",
+    "withdrawn",
+    "refused",
+];
+
+/// The length classes of `case_spans.span_days`: the smallest bound (in days) at or above the
+/// time from receipt to the last stage end; [`UNBOUNDED_SPAN`] beyond the last.
+pub const SPAN_BOUNDS: [i64; 12] = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
+
+/// The class of spans longer than the last of [`SPAN_BOUNDS`] (more than 11 years).
+pub const UNBOUNDED_SPAN: i64 = 1_000_000;
+
+fn quoted(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|n| format!("'{n}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The `span_days` class of a span from `open_from` to `settled_at` (an SQL expression over
+/// two SQL expressions; null while unsettled).
+fn span_class_sql(open_from: &str, settled_at: &str) -> String {
+    let days = format!("(julianday({settled_at}) - julianday({open_from}))");
+    let mut sql = format!("(CASE WHEN {days} IS NULL THEN NULL");
+    for b in SPAN_BOUNDS {
+        sql.push_str(&format!(" WHEN {days} <= {b} THEN {b}"));
+    }
+    sql.push_str(&format!(" ELSE {UNBOUNDED_SPAN} END)"));
+    sql
+}
+
+/// Version 2: what a month's report needs, found through indexes (no full scan).
+///
+/// - `events_at_reference`: the cases with an event in a month, from the index alone (it
+///   replaces `events_at`, its prefix).
+/// - `case_spans`: per case, from its receipt (`open_from`) to the end of its last open stage
+///   (`settled_at`, null while a stage is open), kept by triggers on `events` whatever writes
+///   them (the store or a bulk seed) and filled from the events on upgrade. A case with a stage
+///   open at a month's end lies in this span, so the month's open cases are found by
+///   `span_days` class: a span of at most `b` days ending after the month's end began at most
+///   `b` days before it, a bounded range of `(span_days, open_from)`.
+/// - `service_requests_logged_at`: the service requests logged in a month.
+fn v2() -> String {
+    let starts = quoted(&STAGE_STARTS);
+    let ends = quoted(&STAGE_ENDS);
+    let trigger_class = span_class_sql("open_from", "NEW.at");
+    let backfill_class = span_class_sql("s.open_from", "s.settled_at");
+    format!(
+        "
+CREATE INDEX events_at_reference ON events (at, reference);
+DROP INDEX IF EXISTS events_at;
+
+CREATE INDEX service_requests_logged_at ON service_requests (logged_at);
+
+CREATE TABLE case_spans (
+    reference  TEXT PRIMARY KEY NOT NULL,
+    open_from  TEXT NOT NULL,
+    settled_at TEXT,
+    span_days  INTEGER
+) WITHOUT ROWID;
+
+INSERT INTO case_spans (reference, open_from, settled_at, span_days)
+SELECT s.reference, s.open_from, s.settled_at, {backfill_class}
+FROM (
+    SELECT c.reference AS reference,
+           (SELECT min(e.at) FROM events AS e WHERE e.reference = c.reference) AS open_from,
+           (SELECT CASE WHEN e.type IN ({starts}) THEN NULL ELSE e.at END
+              FROM events AS e
+             WHERE e.reference = c.reference AND e.type IN ({starts}, {ends})
+             ORDER BY e.sequence DESC LIMIT 1) AS settled_at
+    FROM cases AS c
+) AS s
+WHERE s.open_from IS NOT NULL;
+
+CREATE INDEX case_spans_open ON case_spans (open_from) WHERE settled_at IS NULL;
+CREATE INDEX case_spans_settled ON case_spans (span_days, open_from, settled_at)
+    WHERE settled_at IS NOT NULL;
+
+CREATE TRIGGER case_spans_start AFTER INSERT ON events
+WHEN NEW.type IN ({starts})
+BEGIN
+    INSERT INTO case_spans (reference, open_from, settled_at, span_days)
+    VALUES (NEW.reference, NEW.at, NULL, NULL)
+    ON CONFLICT (reference) DO UPDATE SET settled_at = NULL, span_days = NULL;
+END;
+
+CREATE TRIGGER case_spans_end AFTER INSERT ON events
+WHEN NEW.type IN ({ends})
+BEGIN
+    UPDATE case_spans SET settled_at = NEW.at, span_days = {trigger_class}
+    WHERE reference = NEW.reference;
+END;
+"
+    )
+}
+
 /// What went wrong bringing the schema up to date.
 #[derive(Debug)]
 pub enum MigrateError {
@@ -111,6 +215,9 @@ pub fn migrate(conn: &Connection) -> Result<(), MigrateError> {
         if current < 1 {
             conn.execute_batch(V1)?;
         }
+        if current < 2 {
+            conn.execute_batch(&v2())?;
+        }
         if current < SCHEMA_VERSION {
             conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
         }
@@ -119,6 +226,9 @@ pub fn migrate(conn: &Connection) -> Result<(), MigrateError> {
     match result {
         Ok(()) => {
             conn.execute_batch("COMMIT")?;
+            // An upgrade of a large store writes much of it again: copy it into the database
+            // now and empty the log, so later opens do not replay it.
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
             Ok(())
         }
         Err(e) => {

@@ -1,0 +1,201 @@
+//! Report routes, for staff with any role (auditors included):
+//!
+//! - `GET /staff/reports/monthly?month=YYYY-MM[&format=json|csv|xlsx|html]`
+//! - `GET /staff/reports/annual?year=YYYY[&format=json|html]` (the financial year from April)
+//!
+//! The records come from the [`Reporting`] extension the host adds to the router (SQLite
+//! locally, DynamoDB on AWS); the rendering from `p3-reports`, so the bytes are the ones the
+//! CLI and the monthly export produce.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use http::{header, HeaderValue, StatusCode};
+use p3_domain::london::Month;
+use p3_domain::ports::ReportSource;
+use p3_domain::report::Homes;
+use p3_domain::service::ServiceError;
+use p3_reports::{Format, Rendered, ReportError, ReportSettings};
+
+use crate::auth::Staff;
+use crate::problem::Problem;
+use crate::AppState;
+
+/// What the report routes need besides [`AppState`], added by the host as an
+/// `axum::Extension`: where the records come from and the landlord's report settings.
+#[derive(Clone)]
+pub struct Reporting {
+    /// Reads one month's records.
+    pub source: Arc<dyn ReportSource>,
+    /// Homes owned per tenure, for CH01.
+    pub homes: Homes,
+    /// The landlord's lessons learned (text or Markdown) for the annual report; read on each
+    /// request, so an edit shows without a restart.
+    pub lessons_learned_file: Option<PathBuf>,
+}
+
+impl Reporting {
+    /// The settings a report is rendered with; reads the lessons-learned file when asked.
+    pub fn settings(&self, landlord: &str, with_lessons: bool) -> ReportSettings {
+        let lessons_learned = match (&self.lessons_learned_file, with_lessons) {
+            (Some(path), true) => match std::fs::read_to_string(path) {
+                Ok(text) => Some(text),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "cannot read the lessons learned file");
+                    None
+                }
+            },
+            _ => None,
+        };
+        ReportSettings {
+            landlord: landlord.to_string(),
+            homes: self.homes,
+            lessons_learned,
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, Problem>;
+
+/// The query parameters, the last of each name winning.
+fn params(query: Option<String>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+fn format_of(params: &[(String, String)], allowed: &[Format]) -> Result<Format> {
+    let names: Vec<&str> = allowed.iter().map(|f| f.extension()).collect();
+    let bad = || Problem::field("format", format!("must be one of {}", names.join(", ")));
+    match param(params, "format") {
+        None => Ok(Format::Json),
+        Some(s) => Format::parse(s)
+            .filter(|f| allowed.contains(f))
+            .ok_or_else(bad),
+    }
+}
+
+fn reporting(ext: Option<Extension<Reporting>>) -> Result<Reporting> {
+    ext.map(|Extension(r)| r)
+        .ok_or_else(|| Problem::unavailable("reports are not set up on this server"))
+}
+
+fn problem(e: ReportError) -> Problem {
+    match e {
+        ReportError::Store(s) => Problem::from(ServiceError::from(s)),
+        ReportError::Render(m) => {
+            tracing::error!(error = %m, "a report could not be rendered");
+            Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "report-failed",
+                "The report could not be produced",
+            )
+        }
+    }
+}
+
+fn reply(r: Rendered, format: Format) -> Response {
+    let disposition = if format.is_attachment() {
+        "attachment"
+    } else {
+        "inline"
+    };
+    let mut res = (StatusCode::OK, r.bytes).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(r.content_type),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"{}\"", r.file_name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if r.content_type.starts_with("text/html") {
+        // The printable report is one self-contained file (it is also written to the export
+        // folder and opened from disk), so its styles are inline; still no script of any kind.
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        );
+    }
+    res
+}
+
+/// `GET /staff/reports/monthly?month=YYYY-MM&format=json|csv|xlsx|html`.
+pub(crate) async fn monthly(
+    State(st): State<AppState>,
+    _staff: Staff,
+    ext: Option<Extension<Reporting>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response> {
+    let params = params(query);
+    let month: Month = param(&params, "month")
+        .ok_or_else(|| Problem::field("month", "is required, in the form YYYY-MM"))?
+        .parse()
+        .map_err(|e: String| Problem::field("month", e))?;
+    let format = format_of(&params, &Format::ALL)?;
+    let r = reporting(ext)?;
+    let settings = r.settings(&st.service.settings.landlord, false);
+    let rendered = p3_reports::monthly(
+        r.source.as_ref(),
+        month,
+        format,
+        &st.service.rules,
+        &settings,
+    )
+    .await
+    .map_err(problem)?;
+    Ok(reply(rendered, format))
+}
+
+/// `GET /staff/reports/annual?year=YYYY&format=json|html`: April `YYYY` to March `YYYY+1`.
+pub(crate) async fn annual(
+    State(st): State<AppState>,
+    _staff: Staff,
+    ext: Option<Extension<Reporting>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response> {
+    let params = params(query);
+    let year: i32 = param(&params, "year")
+        .ok_or_else(|| {
+            Problem::field(
+                "year",
+                "is required: the year the financial year starts in April, e.g. 2025",
+            )
+        })?
+        .parse()
+        .ok()
+        .filter(|y| (1900..=9998).contains(y))
+        .ok_or_else(|| {
+            Problem::field(
+                "year",
+                "must be a year such as 2025 (the financial year April 2025 to March 2026)",
+            )
+        })?;
+    let format = format_of(&params, &[Format::Json, Format::Html])?;
+    let r = reporting(ext)?;
+    let settings = r.settings(&st.service.settings.landlord, format == Format::Html);
+    let rendered = p3_reports::annual(
+        r.source.as_ref(),
+        year,
+        format,
+        &st.service.rules,
+        &settings,
+    )
+    .await
+    .map_err(problem)?;
+    Ok(reply(rendered, format))
+}

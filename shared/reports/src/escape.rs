@@ -1,0 +1,81 @@
+//! Making text safe where it lands: spreadsheet cells (no formulas) and HTML (no markup).
+
+use std::borrow::Cow;
+
+/// True when a spreadsheet would read a text cell starting with `c` as a formula (or a
+/// formula-like value): `=`, `+`, `-`, `@`, a tab or a carriage return.
+fn triggers_formula(c: char) -> bool {
+    matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r')
+}
+
+/// A text cell for CSV or Excel: one that begins with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return is prefixed with `'`, so a spreadsheet shows it as text and never runs it. Numbers
+/// are written as numbers and never pass through here.
+pub fn inert(text: &str) -> Cow<'_, str> {
+    match text.chars().next() {
+        Some(c) if triggers_formula(c) => Cow::Owned(format!("'{text}")),
+        _ => Cow::Borrowed(text),
+    }
+}
+
+/// Text for HTML content or a quoted attribute: `&`, `<`, `>`, `"` and `'` become entities.
+pub fn html(text: &str) -> Cow<'_, str> {
+    if !text.contains(['&', '<', '>', '"', '\'']) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_starts_are_made_inert() {
+        for (given, expected) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+44 7700 900123", "'+44 7700 900123"),
+            ("-1+2", "'-1+2"),
+            ("@SUM(1)", "'@SUM(1)"),
+            ("\tindented", "'\tindented"),
+            ("\rreturn", "'\rreturn"),
+        ] {
+            assert_eq!(inert(given), expected);
+        }
+    }
+
+    #[test]
+    fn other_text_is_left_alone() {
+        for text in [
+            "repairs",
+            "",
+            "2025-10-01",
+            "CMP-2025-00001",
+            " =not first",
+            "'quoted",
+        ] {
+            assert_eq!(inert(text), text);
+            assert!(matches!(inert(text), Cow::Borrowed(_)));
+        }
+    }
+
+    #[test]
+    fn html_special_characters_become_entities() {
+        assert_eq!(
+            html("<script>alert('x') & \"y\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
+        );
+        assert_eq!(html("plain text"), "plain text");
+    }
+}

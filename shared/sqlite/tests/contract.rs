@@ -1,0 +1,71 @@
+//! The store contract (`shared/aws/src/contract.rs`, shared with the DynamoDB adapter) run
+//! against the SQLite store, each check on a fresh database file.
+
+use std::sync::Arc;
+
+use p3_domain::ports::CaseStore;
+use p3_sqlite::SqliteStore;
+use tempfile::TempDir;
+
+#[allow(dead_code)]
+#[path = "../../aws/src/contract.rs"]
+mod contract;
+
+use contract::TestClock;
+
+/// A fresh store on its own file (the directory lives as long as the store is used).
+fn store() -> (Arc<dyn CaseStore>, Arc<TestClock>, TempDir) {
+    let dir = TempDir::new().expect("temp dir");
+    let clock = contract::clock();
+    let store = SqliteStore::open_with_clock(&dir.path().join("p3.db"), clock.clone())
+        .expect("open the store");
+    (Arc::new(store), clock, dir)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_case_loads_back_unchanged() {
+    let (store, _, _dir) = store();
+    contract::a_saved_case_loads_back_unchanged(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_saves_from_the_same_version_one_wins_the_other_conflicts() {
+    let (store, _, _dir) = store();
+    contract::two_saves_from_the_same_version_one_wins_the_other_conflicts(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_used_idempotency_key_rolls_back_the_whole_write() {
+    let (store, _, _dir) = store();
+    contract::a_used_idempotency_key_rolls_back_the_whole_write(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn idempotent_replies_round_trip_and_expire_after_a_day() {
+    let (store, clock, _dir) = store();
+    contract::idempotent_replies_round_trip_and_expire_after_a_day(store, clock).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn references_are_unique_and_increasing() {
+    let (store, _, _dir) = store();
+    contract::references_are_unique_and_increasing(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lists_filter_by_status_owner_and_overdue_in_deadline_order() {
+    let (store, _, _dir) = store();
+    contract::lists_filter_by_status_owner_and_overdue_in_deadline_order(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn service_requests_round_trip_with_their_idempotency_record() {
+    let (store, _, _dir) = store();
+    contract::service_requests_round_trip_with_their_idempotency_record(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alerts_are_marked_sent_once() {
+    let (store, _, _dir) = store();
+    contract::alerts_are_marked_sent_once(store).await;
+}
