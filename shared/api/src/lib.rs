@@ -6,8 +6,10 @@ pub mod auth;
 pub mod body;
 pub mod html;
 pub mod limit;
+mod pages;
 pub mod problem;
 mod public;
+pub mod reports;
 mod staff;
 pub mod views;
 
@@ -77,6 +79,8 @@ impl Staff {
 pub fn intake_router() -> Router<AppState> {
     Router::new()
         .route("/", get(public::form))
+        .route("/assets/app.css", get(html::stylesheet))
+        .route("/assets/icon.svg", get(html::icon))
         .route("/complaints", post(public::submit))
         .route("/complaints/{reference}", get(public::resident_view))
         .route(
@@ -115,7 +119,7 @@ pub fn stage2_router() -> Router<AppState> {
     Router::new()
         .route(
             "/complaints/{reference}/stage2",
-            post(public::request_stage2),
+            get(public::stage2_page).post(public::request_stage2),
         )
         .route(
             "/staff/complaints/{reference}/stage2",
@@ -147,26 +151,60 @@ pub fn cases_router() -> Router<AppState> {
         )
 }
 
+/// `reporting`: the monthly and annual reports, for staff with any role. Needs the
+/// [`reports::Reporting`] extension (where the records come from).
+pub fn reporting_router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/reports/monthly", get(reports::monthly))
+        .route("/staff/reports/annual", get(reports::annual))
+}
+
+/// `pages`: the staff pages (sign in and out, open complaints, a case and its action forms).
+/// Every action posts through the same handlers as the staff JSON API.
+pub fn pages_router() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(pages::staff_home))
+        .route(
+            "/staff/sign-in",
+            get(pages::sign_in_page).post(pages::sign_in),
+        )
+        .route("/staff/sign-out", post(pages::sign_out))
+        .route("/staff/cases", get(pages::cases_page))
+        .route("/staff/cases/{reference}", get(pages::case_page))
+        .route(
+            "/staff/cases/{reference}/{action}",
+            post(pages::case_action),
+        )
+}
+
 /// Every route: what the local server serves.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let all = Router::new()
         .merge(intake_router())
         .merge(acknowledgement_router())
         .merge(stage1_response_router())
         .merge(stage2_router())
         .merge(cases_router())
-        .fallback(|| async {
-            Problem::new(http::StatusCode::NOT_FOUND, "not-found", "No such route")
-        })
-        .method_not_allowed_fallback(|| async {
-            Problem::new(
-                http::StatusCode::METHOD_NOT_ALLOWED,
-                "method-not-allowed",
-                "That method is not allowed here",
-            )
-        })
-        .layer(axum::middleware::from_fn(security_headers))
-        .with_state(state)
+        .merge(pages_router())
+        .merge(reporting_router());
+    serve_part(all, state)
+}
+
+/// Serves a part of the routes (one Lambda function's, or all of them locally) the same way
+/// everywhere: problem+json for unknown routes and methods, the security headers, the state.
+pub fn serve_part(part: Router<AppState>, state: AppState) -> Router {
+    part.fallback(|| async {
+        Problem::new(http::StatusCode::NOT_FOUND, "not-found", "No such route")
+    })
+    .method_not_allowed_fallback(|| async {
+        Problem::new(
+            http::StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "That method is not allowed here",
+        )
+    })
+    .layer(axum::middleware::from_fn(security_headers))
+    .with_state(state)
 }
 
 async fn security_headers(
@@ -184,10 +222,14 @@ async fn security_headers(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
-    );
+    // No inline script or style anywhere: pages take their styles from /assets/app.css. A
+    // handler that needs a narrower exception (a hash of one inline stylesheet) sets its own.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        );
+    }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

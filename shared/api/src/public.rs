@@ -5,14 +5,18 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
+use chrono::NaiveDate;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use p3_domain::access;
-use p3_domain::case::{Case, Command, NewCase};
-use p3_domain::complaint::{Channel, ComplaintForm};
+use p3_domain::case::{Actor, Case, Command, NewCase};
+use p3_domain::complaint::{Channel, ComplaintDetails, ComplaintForm};
+use p3_domain::deadline::{self, DeadlineKind, DeadlineStep};
 use p3_domain::event::RequestedThrough;
+use p3_domain::london::london_date;
 use p3_domain::policy::HOUSING;
 use p3_domain::ports::StoredReply;
 use p3_domain::service::IdempotencyKey;
+use p3_domain::validation::ValidationErrors;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -45,7 +49,8 @@ fn wants_html(headers: &HeaderMap) -> bool {
     accept.contains("text/html")
 }
 
-fn private_page(mut res: Response) -> Response {
+/// Keeps a page out of shared caches (and every cache: it may carry personal data).
+pub(crate) fn private_page(mut res: Response) -> Response {
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-store, private"),
@@ -53,24 +58,162 @@ fn private_page(mut res: Response) -> Response {
     res
 }
 
-/// `GET /`: the complaint form, whatever the Accept header.
-pub(crate) async fn form(State(st): State<AppState>, headers: HeaderMap) -> Response {
-    let csrf = crate::auth::cookie_from(&headers, CSRF_COOKIE)
-        .filter(|c| c.len() == 32)
-        .unwrap_or_else(|| random_hex(16));
-    let page = FormPage {
-        csrf: csrf.clone(),
-        idempotency_key: random_hex(16),
-        values: Default::default(),
-        errors: Default::default(),
+/// True when the browser reached the service over HTTPS (directly or through a proxy that says
+/// so), or the service is configured with an `https://` base URL: cookies are then `Secure`.
+pub(crate) fn is_https(st: &AppState, headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+        || st.service.settings.base_url.starts_with("https://")
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Secure over HTTPS.
+pub(crate) fn cookie_header(
+    st: &AppState,
+    headers: &HeaderMap,
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age: Option<i64>,
+) -> Option<HeaderValue> {
+    let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict");
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    if is_https(st, headers) {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).ok()
+}
+
+/// The CSRF token of this browser (from its cookie) or a new one.
+fn csrf_of(headers: &HeaderMap) -> String {
+    crate::auth::cookie_from(headers, CSRF_COOKIE)
+        .filter(|c| c.len() == 32 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(|| random_hex(16))
+}
+
+/// Sets the public CSRF cookie on a page.
+pub(crate) fn set_csrf_cookie(st: &AppState, headers: &HeaderMap, res: &mut Response, csrf: &str) {
+    if let Some(v) = cookie_header(st, headers, CSRF_COOKIE, csrf, "/", None) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// A due date and the working days from today to it.
+type DueIn = (NaiveDate, u32);
+
+/// The dates a complaint sent now would be acknowledged and answered by, worked out by the
+/// domain's own deadline rules on the service's calendar, with the working days to each.
+fn expected_dates(st: &AppState) -> (Option<DueIn>, Option<DueIn>) {
+    let rules = &st.service.rules;
+    let now = st.service.clock.now();
+    let Some(policy) = rules.procedures.get(HOUSING) else {
+        return (None, None);
+    };
+    let new = NewCase {
+        procedure: HOUSING.into(),
+        complaint: ComplaintDetails {
+            resident: Default::default(),
+            representative: None,
+            channel: Channel::Web,
+            category: None,
+            description: String::new(),
+            desired_outcome: None,
+            tenure: Default::default(),
+        },
+        service_request: None,
+        access_code_hash: None,
+        first_contact_resolution: None,
+    };
+    let actor = Actor {
+        by: "resident".into(),
+        at: now,
+        now,
+    };
+    let Ok(case) = Case::open("preview", new, &actor, rules) else {
+        return (None, None);
+    };
+    let today = london_date(now);
+    let ds = deadline::deadlines(&case, policy, &rules.calendar, today);
+    let find = |step| {
+        ds.iter()
+            .find(|d| d.kind == DeadlineKind::new(1, step))
+            .map(|d| {
+                let n = rules.calendar.working_days_between(today, d.due).max(0);
+                (d.due, u32::try_from(n).unwrap_or(0))
+            })
+    };
+    (
+        find(DeadlineStep::Acknowledgement),
+        find(DeadlineStep::Response),
+    )
+}
+
+fn form_page_for(
+    st: &AppState,
+    csrf: String,
+    idempotency_key: String,
+    values: ComplaintForm,
+    errors: ValidationErrors,
+) -> FormPage {
+    let (acknowledge_by, respond_by) = expected_dates(st);
+    FormPage {
+        csrf,
+        idempotency_key,
+        values,
+        errors,
         categories: st.service.settings.categories.clone(),
         landlord: st.service.settings.landlord.clone(),
-    };
-    let mut res = Html(html::form_page(&page)).into_response();
-    let cookie = format!("{CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Strict");
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        res.headers_mut().insert(header::SET_COOKIE, v);
+        acknowledge_by,
+        respond_by,
     }
+}
+
+/// What the resident is told to expect at the next stage, from the case's own procedure.
+fn next_stage_timescales(st: &AppState, case: &Case) -> String {
+    let Ok(policy) = st.service.rules.policy_of(case) else {
+        return String::new();
+    };
+    let Some(next) = policy.stage(case.current_stage().number + 1) else {
+        return String::new();
+    };
+    let from = match next.response.from {
+        p3_domain::policy::Anchor::Acknowledgement => "of acknowledging it",
+        p3_domain::policy::Anchor::StageStart => "of your request",
+    };
+    format!(
+        "We will acknowledge your request within {} working days and send you our review response within {} working days {from}.",
+        next.acknowledgement.working_days, next.response.working_days
+    )
+}
+
+fn not_found_page(st: &AppState) -> Response {
+    let mut res = Html(html::message_page_for(
+        "We could not find that complaint",
+        "Check the reference and the access code in your confirmation and try again. If you still cannot find it, contact us and give your reference.",
+        &st.service.settings.landlord,
+        "/",
+        "Go to the complaint form",
+    ))
+    .into_response();
+    *res.status_mut() = StatusCode::NOT_FOUND;
+    private_page(res)
+}
+
+/// `GET /`: the complaint form, whatever the Accept header.
+pub(crate) async fn form(State(st): State<AppState>, headers: HeaderMap) -> Response {
+    let csrf = csrf_of(&headers);
+    let page = form_page_for(
+        &st,
+        csrf.clone(),
+        random_hex(16),
+        Default::default(),
+        Default::default(),
+    );
+    let mut res = Html(html::form_page(&page)).into_response();
+    set_csrf_cookie(&st, &headers, &mut res, &csrf);
     private_page(res)
 }
 
@@ -163,27 +306,29 @@ pub(crate) async fn submit(
             && token.len() == cookie.len()
             && subtle::ConstantTimeEq::ct_eq(token.as_bytes(), cookie.as_bytes()).into();
         if !ok {
-            let mut res = Html(html::message_page(
+            let mut res = Html(html::message_page_for(
                 "Your session has expired",
                 "For your security, please go back to the complaint form, reload it, and send your complaint again.",
+                &st.service.settings.landlord,
+                "/",
+                "Go to the complaint form",
             ))
             .into_response();
             *res.status_mut() = StatusCode::FORBIDDEN;
-            return Ok(res);
+            return Ok(private_page(res));
         }
     }
     let values = form.clone();
     let details = match form.validate(Channel::Web, &st.service.settings.categories) {
         Ok(d) => d,
         Err(errors) if is_form => {
-            let page = FormPage {
-                csrf: csrf.unwrap_or_default(),
-                idempotency_key: idem_key.unwrap_or_else(|| random_hex(16)),
+            let page = form_page_for(
+                &st,
+                csrf.unwrap_or_default(),
+                idem_key.unwrap_or_else(|| random_hex(16)),
                 values,
                 errors,
-                categories: st.service.settings.categories.clone(),
-                landlord: st.service.settings.landlord.clone(),
-            };
+            );
             let mut res = Html(html::form_page(&page)).into_response();
             *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(private_page(res));
@@ -295,22 +440,12 @@ pub(crate) async fn resident_view(
     let who = client(addr);
     let case = match case_with_code(&st, &who, &reference, q.code.as_deref()).await {
         Ok(c) => c,
-        Err(p) if wants_html(&headers) && p.status == 404 => {
-            let mut res = Html(html::message_page(
-                "We could not find that complaint",
-                "Check the reference and the access code in your confirmation and try again.",
-            ))
-            .into_response();
-            *res.status_mut() = StatusCode::NOT_FOUND;
-            return Ok(private_page(res));
-        }
+        Err(p) if wants_html(&headers) && p.status == 404 => return Ok(not_found_page(&st)),
         Err(p) => return Err(p),
     };
     let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
     if wants_html(&headers) {
-        let csrf = crate::auth::cookie_from(&headers, CSRF_COOKIE)
-            .filter(|c| c.len() == 32)
-            .unwrap_or_else(|| random_hex(16));
+        let csrf = csrf_of(&headers);
         let mut res = Html(html::case_page(
             &view,
             q.code.as_deref().unwrap_or(""),
@@ -318,11 +453,7 @@ pub(crate) async fn resident_view(
             &st.service.settings.landlord,
         ))
         .into_response();
-        if let Ok(v) = HeaderValue::from_str(&format!(
-            "{CSRF_COOKIE}={csrf}; Path=/; HttpOnly; SameSite=Strict"
-        )) {
-            res.headers_mut().insert(header::SET_COOKIE, v);
-        }
+        set_csrf_cookie(&st, &headers, &mut res, &csrf);
         return Ok(private_page(res));
     }
     Ok(private_page(axum::Json(view).into_response()))
@@ -334,9 +465,14 @@ pub(crate) async fn confirmation(
     addr: Option<Extension<ClientAddr>>,
     Path(reference): Path<String>,
     Query(q): Query<CodeQuery>,
+    headers: HeaderMap,
 ) -> Result<Response> {
     let who = client(addr);
-    let case = case_with_code(&st, &who, &reference, q.code.as_deref()).await?;
+    let case = match case_with_code(&st, &who, &reference, q.code.as_deref()).await {
+        Ok(c) => c,
+        Err(p) if wants_html(&headers) && p.status == 404 => return Ok(not_found_page(&st)),
+        Err(p) => return Err(p),
+    };
     let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
     Ok(private_page(
         Html(html::confirmation_page(
@@ -346,6 +482,36 @@ pub(crate) async fn confirmation(
         ))
         .into_response(),
     ))
+}
+
+/// `GET /complaints/{reference}/stage2?code=`: the page for asking for a Stage 2 review.
+pub(crate) async fn stage2_page(
+    State(st): State<AppState>,
+    addr: Option<Extension<ClientAddr>>,
+    Path(reference): Path<String>,
+    Query(q): Query<CodeQuery>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let who = client(addr);
+    let case = match case_with_code(&st, &who, &reference, q.code.as_deref()).await {
+        Ok(c) => c,
+        Err(p) if p.status == 404 => return Ok(not_found_page(&st)),
+        Err(p) => return Err(p),
+    };
+    let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
+    let csrf = csrf_of(&headers);
+    let mut res = Html(html::stage2_page(
+        &view,
+        q.code.as_deref().unwrap_or(""),
+        &csrf,
+        &st.service.settings.landlord,
+        "",
+        &ValidationErrors::new(),
+        &next_stage_timescales(&st, &case),
+    ))
+    .into_response();
+    set_csrf_cookie(&st, &headers, &mut res, &csrf);
+    Ok(private_page(res))
 }
 
 #[derive(Deserialize, Default)]
@@ -371,6 +537,23 @@ pub(crate) async fn request_stage2(
             let token = form_field(&fields, "csrf_token").unwrap_or_default();
             let cookie = crate::auth::cookie_from(&headers, CSRF_COOKIE).unwrap_or_default();
             if token.is_empty() || token != cookie {
+                if wants_html(&headers) {
+                    let back = format!(
+                        "/complaints/{}?code={}",
+                        html::urlencode(&reference),
+                        html::urlencode(q.code.as_deref().unwrap_or(""))
+                    );
+                    let mut res = Html(html::message_page_for(
+                        "Your session has expired",
+                        "For your security, please go back to your complaint, reload the page and ask for a review again.",
+                        &st.service.settings.landlord,
+                        &back,
+                        "Back to your complaint",
+                    ))
+                    .into_response();
+                    *res.status_mut() = StatusCode::FORBIDDEN;
+                    return Ok(private_page(res));
+                }
                 return Err(Problem::forbidden(
                     "The form has expired; reload the page and try again",
                 ));
@@ -386,7 +569,18 @@ pub(crate) async fn request_stage2(
             ))
         }
     };
-    let case = case_with_code(&st, &who, &reference, q.code.as_deref()).await?;
+    let case = match case_with_code(&st, &who, &reference, q.code.as_deref()).await {
+        Ok(c) => c,
+        Err(p) if is_form && wants_html(&headers) && p.status == 404 => {
+            return Ok(not_found_page(&st))
+        }
+        Err(p) => return Err(p),
+    };
+    let form_reason = if is_form {
+        reason.clone().unwrap_or_default()
+    } else {
+        String::new()
+    };
     let idem = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
@@ -417,7 +611,7 @@ pub(crate) async fn request_stage2(
         reason,
         through: RequestedThrough::Resident,
     };
-    let w = st
+    let result = st
         .service
         .act(
             &case.reference,
@@ -428,7 +622,45 @@ pub(crate) async fn request_stage2(
             idem.as_ref(),
             &render,
         )
-        .await?;
+        .await;
+    let w = match result {
+        Ok(w) => w,
+        Err(e) if is_form && wants_html(&headers) => {
+            // The same statuses as the API, with the page instead of problem+json.
+            let problem = Problem::from(e);
+            let status =
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            let mut errors = ValidationErrors::new();
+            for fe in &problem.errors {
+                errors.add(&fe.field, fe.message.clone());
+            }
+            if errors.is_empty() {
+                errors.add(
+                    "reason",
+                    problem
+                        .detail
+                        .clone()
+                        .unwrap_or_else(|| "We could not record your request".into()),
+                );
+            }
+            let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
+            let csrf = csrf_of(&headers);
+            let mut res = Html(html::stage2_page(
+                &view,
+                q.code.as_deref().unwrap_or(""),
+                &csrf,
+                &st.service.settings.landlord,
+                &form_reason,
+                &errors,
+                &next_stage_timescales(&st, &case),
+            ))
+            .into_response();
+            *res.status_mut() = status;
+            set_csrf_cookie(&st, &headers, &mut res, &csrf);
+            return Ok(private_page(res));
+        }
+        Err(e) => return Err(e.into()),
+    };
     tracing::info!(reference = %case.reference, "stage 2 requested by resident");
     Ok(private_page(reply(w.reply)))
 }

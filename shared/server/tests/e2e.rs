@@ -581,6 +581,11 @@ async fn bad_input_gets_a_clear_problem_never_a_crash() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 413);
+    assert_eq!(
+        res.headers()["connection"],
+        "close",
+        "the unread connection is not reused"
+    );
 
     // Unknown fields are refused on the staff API; `at` in the future is refused.
     let mut body = resident();
