@@ -1,0 +1,1106 @@
+//! DynamoDB case store: every item of the service in one table, read by key or by one of two
+//! global secondary indexes. No path uses Scan.
+//!
+//! | item | `PK` | `SK` | attributes | index keys | access pattern it serves |
+//! |---|---|---|---|---|---|
+//! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (JSON of the case), `status`, `stage` (N), `owner`, `handler` (lower-case emails), `received_on`, `next_due`, `open_until` | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}` | load a case (GetItem, strongly consistent); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status) |
+//! | event | `CASE#{reference}` | `EVENT#{sequence:010}` | `at`, `recorded_at` (RFC 3339, fixed width), `by`, `type`, `body` (JSON of the event record) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}` | written with its case in the same transaction, never overwritten; a month's events for the monthly report (Query `GSI2`); a case's history in order (Query `PK`, `SK` begins with `EVENT#`) |
+//! | counter | `COUNTER#case#{year}`, `COUNTER#service_request#{year}` | `COUNTER` | `value` (N) | | the next case reference `CMP-{year}-{n:05}` or service request id `SR-{year}-{n:05}` (UpdateItem `ADD value :one`, `UPDATED_NEW`: atomic, never reused) |
+//! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `status` (N), `body`, `content_type`, `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
+//! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem; conditional Put) |
+//! | service request | `SR#{id}` | `SR` | `body` (JSON), `logged_at` | | load a service request (GetItem); written with its idempotency record in one transaction |
+//!
+//! | index | partition key | sort key | projection | serves |
+//! |---|---|---|---|---|
+//! | `GSI1` | `GSI1PK` (S) | `GSI1SK` (S) | ALL | staff case lists: open, closed, by status, by owner, overdue |
+//! | `GSI2` | `GSI2PK` (S) | `GSI2SK` (S) | ALL | the monthly report: only that month's event items |
+//!
+//! A case write is one `TransactWriteItems`: the case item (conditional on `version`, or on not
+//! existing for a new case), each new event (conditional on not existing) and the idempotency
+//! record (conditional on not existing, or having expired). A concurrent update therefore gets
+//! [`StoreError::VersionConflict`], never a lost update, and a used idempotency key
+//! [`StoreError::DuplicateKey`]; either leaves nothing written. Alert timers are not kept here:
+//! on AWS, EventBridge Scheduler holds them.
+//!
+//! The table itself is defined once, in `infra/template.yaml` (resource `ComplaintsTable`);
+//! [`TableDefinition::from_template`] reads it and [`create_table`] creates a table from it, so
+//! tests run against exactly the deployed key schema and indexes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::client::Waiters;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, ConsumedCapacity, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType, Put,
+    ReturnConsumedCapacity, ReturnValue, ScalarAttributeType, TimeToLiveSpecification,
+    TransactWriteItem,
+};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use p3_domain::case::Case;
+use p3_domain::event::EventRecord;
+use p3_domain::london::{london_date, Month};
+use p3_domain::ports::{
+    CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, StoreError, StoredReply, SystemClock,
+};
+use p3_domain::service_request::ServiceRequest;
+use serde::Deserialize;
+use tokio::task::JoinSet;
+
+/// Default number of cases a list returns when the query sets no limit (as the SQLite store).
+pub const DEFAULT_LIST_LIMIT: usize = 500;
+
+/// How long an idempotency record answers retries; its TTL attribute is set this far ahead.
+pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
+
+/// The index of cases by status, next deadline first.
+pub const GSI1: &str = "GSI1";
+
+/// The index of events by Europe/London month, in time order.
+pub const GSI2: &str = "GSI2";
+
+/// The logical id of the table in `infra/template.yaml`.
+pub const TABLE_RESOURCE: &str = "ComplaintsTable";
+
+/// The statuses listed as open by default: the open statuses of every built-in procedure
+/// (the support-services procedure has three stages).
+const OPEN_STATUSES: [&str; 7] = [
+    "received",
+    "acknowledged",
+    "responded",
+    "stage2_requested",
+    "stage2_acknowledged",
+    "stage3_requested",
+    "stage3_acknowledged",
+];
+
+/// Sort-key stand-in for a case with no landlord deadline: after every real date.
+const NO_DUE: &str = "9999-12-31";
+
+/// DynamoDB's limit on the items of one transaction.
+const MAX_TRANSACT_ITEMS: usize = 100;
+
+/// DynamoDB's limit on the keys of one BatchGetItem.
+const BATCH_GET_KEYS: usize = 100;
+
+/// Attempts of a transaction cancelled only because another transaction held its items.
+const TRANSACTION_ATTEMPTS: u32 = 4;
+
+/// Attempts to finish a BatchGetItem that returned unprocessed keys.
+const BATCH_GET_ATTEMPTS: u32 = 8;
+
+/// A DynamoDB item.
+type Item = HashMap<String, AttributeValue>;
+
+/// Capacity and requests a store has used so far, from `ReturnConsumedCapacity` (for cost
+/// figures; DynamoDB reports every operation, the moto emulator only some).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CapacityUsed {
+    /// DynamoDB requests sent.
+    pub requests: u64,
+    /// Read capacity units consumed (reads, queries, batch gets).
+    pub read_units: f64,
+    /// Write capacity units consumed (puts, updates, transactions).
+    pub write_units: f64,
+}
+
+/// The DynamoDB store: implements [`CaseStore`] over one table. Cheap to clone.
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+    clock: Arc<dyn Clock>,
+    used: Arc<Mutex<CapacityUsed>>,
+}
+
+impl std::fmt::Debug for DynamoStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynamoStore")
+            .field("table", &self.table)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a conditional item in a transaction stands for: decides the error its failed check means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The case item or one of its events, or a service request: someone else wrote first.
+    Change,
+    /// The idempotency record: the key was used.
+    Idempotency,
+}
+
+/// One list query against `GSI1`: a status partition and what to keep of it.
+#[derive(Debug, Clone)]
+struct Branch {
+    status: &'static str,
+    custom: Option<String>,
+    window: Window,
+}
+
+/// How a branch treats `responded` cases and their resident's window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Window {
+    /// Keep every item.
+    Any,
+    /// Keep cases whose window has not closed (still open).
+    StillOpen,
+    /// Keep cases whose window closed before today (counted as closed).
+    Closed,
+}
+
+fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: impl ToString) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+fn key(pk: String, sk: &str) -> Item {
+    HashMap::from([("PK".to_string(), s(pk)), ("SK".to_string(), s(sk))])
+}
+
+fn case_pk(reference: &str) -> String {
+    format!("CASE#{reference}")
+}
+
+fn event_sk(sequence: u64) -> String {
+    format!("EVENT#{sequence:010}")
+}
+
+fn idem_pk(key: &str) -> String {
+    format!("IDEM#{key}")
+}
+
+/// Fixed-width RFC 3339 (nanoseconds, `Z`), so strings sort in time order and read back exactly.
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+fn to_json<T: serde::Serialize>(what: &str, value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Corrupt(format!("cannot encode {what}: {e}")))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text)
+        .map_err(|e| StoreError::Corrupt(format!("stored {what} is unreadable: {e}")))
+}
+
+fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::S(v)) => Ok(v),
+        _ => Err(StoreError::Corrupt(format!(
+            "item attribute `{name}` is missing or not a string"
+        ))),
+    }
+}
+
+fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::N(v)) => v.parse().map_err(|_| {
+            StoreError::Corrupt(format!(
+                "item attribute `{name}` is not a valid number: {v}"
+            ))
+        }),
+        _ => Err(StoreError::Corrupt(format!(
+            "item attribute `{name}` is missing or not a number"
+        ))),
+    }
+}
+
+fn unavailable<E, R>(op: &str, e: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    StoreError::Unavailable(format!("DynamoDB {op}: {}", DisplayErrorContext(&e)))
+}
+
+fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    StoreError::Unavailable(format!("cannot build a DynamoDB request: {e}"))
+}
+
+/// A short pause before retrying, growing with each attempt, with a little jitter.
+async fn back_off(attempt: u32) {
+    let jitter = Utc::now().timestamp_subsec_micros() % 10_000;
+    let micros = 20_000u64 * 2u64.pow(attempt.min(6)) + u64::from(jitter);
+    tokio::time::sleep(StdDuration::from_micros(micros)).await;
+}
+
+fn owner_of(query: &CaseQuery) -> Option<String> {
+    query
+        .owner
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_ascii_lowercase)
+}
+
+fn branches(status: Option<&str>) -> Vec<Branch> {
+    let branch = |status: &'static str, window: Window| Branch {
+        status,
+        custom: None,
+        window,
+    };
+    match status {
+        None | Some("open") => OPEN_STATUSES
+            .iter()
+            .map(|&st| {
+                let window = if st == "responded" {
+                    Window::StillOpen
+                } else {
+                    Window::Any
+                };
+                branch(st, window)
+            })
+            .collect(),
+        Some("closed") => vec![
+            branch("closed", Window::Any),
+            branch("responded", Window::Closed),
+        ],
+        Some("responded") => vec![branch("responded", Window::StillOpen)],
+        Some(other) => vec![Branch {
+            status: "",
+            custom: Some(other.to_string()),
+            window: Window::Any,
+        }],
+    }
+}
+
+impl DynamoStore {
+    /// A store over `table` (created from `infra/template.yaml`) with the system clock.
+    pub fn new(client: Client, table: String) -> DynamoStore {
+        DynamoStore {
+            client,
+            table,
+            clock: Arc::new(SystemClock),
+            used: Arc::new(Mutex::new(CapacityUsed::default())),
+        }
+    }
+
+    /// Replaces the clock, which decides when idempotency records expire and what "today" is
+    /// for lists without a date (so tests and the service agree on time).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> DynamoStore {
+        self.clock = clock;
+        self
+    }
+
+    /// The table's name.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Requests and capacity units used so far by this store and its clones.
+    pub fn capacity_used(&self) -> CapacityUsed {
+        *self.used.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn record_use<'a>(
+        &self,
+        write: bool,
+        consumed: impl IntoIterator<Item = &'a ConsumedCapacity>,
+    ) {
+        let units: f64 = consumed
+            .into_iter()
+            .filter_map(|c| c.capacity_units())
+            .sum();
+        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
+        used.requests += 1;
+        if write {
+            used.write_units += units;
+        } else {
+            used.read_units += units;
+        }
+    }
+
+    /// Every case with an event whose Europe/London date falls in `month`, by reference, and
+    /// the number of event items read to find them: Query on `GSI2` (`MONTH#{month}`), then
+    /// BatchGetItem of those cases. Only that month's event items are read.
+    pub async fn month_events(&self, month: Month) -> Result<(Vec<Case>, usize), StoreError> {
+        let mut references = BTreeSet::new();
+        let mut read = 0usize;
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI2)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", "GSI2PK")
+                .expression_attribute_names("#case", "PK")
+                .expression_attribute_values(":pk", s(format!("MONTH#{month}")))
+                .projection_expression("#case")
+                .set_exclusive_start_key(start.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|e| unavailable("Query (month)", e))?;
+            self.record_use(false, out.consumed_capacity());
+            read += out.items().len();
+            for item in out.items() {
+                if let Some(reference) = get_s(item, "PK")?.strip_prefix("CASE#") {
+                    references.insert(reference.to_string());
+                }
+            }
+            match out.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        let references: Vec<String> = references.into_iter().collect();
+        let mut cases = Vec::with_capacity(references.len());
+        for chunk in references.chunks(BATCH_GET_KEYS) {
+            cases.extend(self.batch_load(chunk).await?);
+        }
+        cases.sort_by(|a, b| a.reference.cmp(&b.reference));
+        Ok((cases, read))
+    }
+
+    /// Loads up to 100 cases by reference with BatchGetItem, retrying unprocessed keys.
+    async fn batch_load(&self, references: &[String]) -> Result<Vec<Case>, StoreError> {
+        let mut keys: Vec<Item> = references.iter().map(|r| key(case_pk(r), "CASE")).collect();
+        let mut cases = Vec::with_capacity(keys.len());
+        for attempt in 0..BATCH_GET_ATTEMPTS {
+            if keys.is_empty() {
+                return Ok(cases);
+            }
+            if attempt > 0 {
+                back_off(attempt).await;
+            }
+            let request = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut keys)))
+                .consistent_read(true)
+                .projection_expression("#snapshot")
+                .expression_attribute_names("#snapshot", "snapshot")
+                .build()
+                .map_err(build_error)?;
+            let out = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|e| unavailable("BatchGetItem", e))?;
+            self.record_use(false, out.consumed_capacity());
+            if let Some(items) = out.responses().and_then(|r| r.get(&self.table)) {
+                for item in items {
+                    cases.push(from_json::<Case>("case", get_s(item, "snapshot")?)?);
+                }
+            }
+            if let Some(left) = out.unprocessed_keys().and_then(|u| u.get(&self.table)) {
+                keys = left.keys().to_vec();
+            }
+        }
+        if keys.is_empty() {
+            Ok(cases)
+        } else {
+            Err(StoreError::Unavailable(format!(
+                "DynamoDB BatchGetItem left {} keys unprocessed after {BATCH_GET_ATTEMPTS} attempts",
+                keys.len()
+            )))
+        }
+    }
+
+    async fn next_counter(&self, name: &str, year: i32) -> Result<u64, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("COUNTER#{name}#{year}"), "COUNTER")))
+            .update_expression("ADD #value :one")
+            .expression_attribute_names("#value", "value")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|e| unavailable("UpdateItem (counter)", e))?;
+        self.record_use(true, out.consumed_capacity());
+        let attributes = out
+            .attributes()
+            .ok_or_else(|| StoreError::Corrupt("the counter update returned no value".into()))?;
+        get_n(attributes, "value")
+    }
+
+    /// Runs one transaction of conditional puts. A failed condition maps to the error its
+    /// item's role means; a cancellation only because another transaction held the items is
+    /// tried again a few times.
+    async fn transact(&self, op: &str, items: Vec<(Put, Role)>) -> Result<(), StoreError> {
+        if items.len() > MAX_TRANSACT_ITEMS {
+            return Err(StoreError::Unavailable(format!(
+                "{op} needs {} items; a DynamoDB transaction holds at most {MAX_TRANSACT_ITEMS}",
+                items.len()
+            )));
+        }
+        let roles: Vec<Role> = items.iter().map(|(_, r)| *r).collect();
+        let writes: Vec<TransactWriteItem> = items
+            .into_iter()
+            .map(|(put, _)| TransactWriteItem::builder().put(put).build())
+            .collect();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(writes.clone()))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await;
+            let e = match result {
+                Ok(out) => {
+                    self.record_use(true, out.consumed_capacity());
+                    return Ok(());
+                }
+                Err(e) => e,
+            };
+            self.record_use(true, []);
+            let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+                e.as_service_error()
+            else {
+                return Err(unavailable(op, e));
+            };
+            let codes: Vec<&str> = cancelled
+                .cancellation_reasons()
+                .iter()
+                .map(|r| r.code().unwrap_or("None"))
+                .collect();
+            let failed = |role: Role| {
+                codes
+                    .iter()
+                    .zip(&roles)
+                    .any(|(code, r)| *r == role && *code == "ConditionalCheckFailed")
+            };
+            // A used key answers with the stored reply, whatever else failed.
+            if failed(Role::Idempotency) {
+                return Err(StoreError::DuplicateKey);
+            }
+            if failed(Role::Change) {
+                return Err(StoreError::VersionConflict);
+            }
+            let only_conflicts = codes
+                .iter()
+                .all(|c| *c == "None" || *c == "TransactionConflict");
+            if only_conflicts
+                && codes.contains(&"TransactionConflict")
+                && attempt < TRANSACTION_ATTEMPTS
+            {
+                back_off(attempt).await;
+                continue;
+            }
+            return Err(StoreError::Unavailable(format!(
+                "DynamoDB {op} was cancelled: {}",
+                codes.join(", ")
+            )));
+        }
+    }
+
+    /// A conditional Put of `item`; `names` and `values` are exactly those the condition uses.
+    fn put(
+        &self,
+        item: Item,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<Put, StoreError> {
+        let names = names
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let values: HashMap<String, AttributeValue> = values
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values((!values.is_empty()).then_some(values))
+            .build()
+            .map_err(build_error)
+    }
+
+    fn case_put(&self, w: &CaseWrite) -> Result<Put, StoreError> {
+        let reference = &w.case.reference;
+        let ix = &w.index;
+        let mut item = key(case_pk(reference), "CASE");
+        item.insert("version".into(), n(w.case.version));
+        item.insert("snapshot".into(), s(to_json("case", &w.case)?));
+        item.insert("status".into(), s(&ix.status));
+        item.insert("stage".into(), n(ix.stage));
+        if let Some(owner) = &ix.owner {
+            item.insert("owner".into(), s(owner.to_ascii_lowercase()));
+        }
+        if let Some(handler) = &ix.handler {
+            item.insert("handler".into(), s(handler.to_ascii_lowercase()));
+        }
+        item.insert("received_on".into(), s(ix.received_on.to_string()));
+        if let Some(due) = ix.next_due {
+            item.insert("next_due".into(), s(due.to_string()));
+        }
+        if let Some(until) = ix.open_until {
+            item.insert("open_until".into(), s(until.to_string()));
+        }
+        let due = ix
+            .next_due
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| NO_DUE.to_string());
+        item.insert("GSI1PK".into(), s(format!("STATUS#{}", ix.status)));
+        item.insert("GSI1SK".into(), s(format!("{due}#{reference}")));
+        if w.expected_version == 0 {
+            self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])
+        } else {
+            self.put(
+                item,
+                "#version = :expected",
+                &[("#version", "version")],
+                vec![(":expected", n(w.expected_version))],
+            )
+        }
+    }
+
+    fn event_put(&self, reference: &str, e: &EventRecord) -> Result<Put, StoreError> {
+        let at = ts(e.at);
+        let mut item = key(case_pk(reference), &event_sk(e.sequence));
+        item.insert("at".into(), s(&at));
+        item.insert("recorded_at".into(), s(ts(e.recorded_at)));
+        item.insert("by".into(), s(&e.by));
+        item.insert("type".into(), s(e.event.name()));
+        item.insert("body".into(), s(to_json("event", e)?));
+        item.insert(
+            "GSI2PK".into(),
+            s(format!("MONTH#{}", Month::of(london_date(e.at)))),
+        );
+        item.insert(
+            "GSI2SK".into(),
+            s(format!("{at}#{reference}#{:010}", e.sequence)),
+        );
+        self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])
+    }
+
+    fn idempotency_put(&self, rec: &IdempotencyRecord) -> Result<Put, StoreError> {
+        let expires = rec.created_at + Duration::hours(IDEMPOTENCY_TTL_HOURS);
+        let mut item = key(idem_pk(&rec.key), "IDEM");
+        item.insert("fingerprint".into(), s(&rec.fingerprint));
+        item.insert("status".into(), n(rec.reply.status));
+        item.insert("body".into(), s(&rec.reply.body));
+        item.insert("content_type".into(), s(&rec.reply.content_type));
+        item.insert("created_at".into(), s(ts(rec.created_at)));
+        item.insert("expires_at".into(), n(expires.timestamp()));
+        // An expired record that TTL has not deleted yet no longer answers: it may be replaced.
+        self.put(
+            item,
+            "attribute_not_exists(#pk) OR #expires < :now",
+            &[("#pk", "PK"), ("#expires", "expires_at")],
+            vec![(":now", n(rec.created_at.timestamp()))],
+        )
+    }
+
+    /// Pages through one status partition of `GSI1`, keeping at most `limit` matching cases.
+    async fn query_branch(
+        &self,
+        branch: Branch,
+        owner: Option<String>,
+        overdue: bool,
+        today: String,
+        limit: usize,
+    ) -> Result<Vec<(String, Case)>, StoreError> {
+        let status = branch.custom.as_deref().unwrap_or(branch.status);
+        let mut names = HashMap::from([
+            ("#pk".to_string(), "GSI1PK".to_string()),
+            ("#snapshot".to_string(), "snapshot".to_string()),
+            ("#sk".to_string(), "GSI1SK".to_string()),
+        ]);
+        let mut values = HashMap::from([(":pk".to_string(), s(format!("STATUS#{status}")))]);
+        let mut key_condition = "#pk = :pk".to_string();
+        if overdue {
+            // `GSI1SK` starts with the due date: before today's date means overdue.
+            key_condition.push_str(" AND #sk < :today");
+        }
+        let mut filters = Vec::new();
+        match branch.window {
+            Window::Any => {}
+            Window::StillOpen => {
+                names.insert("#until".into(), "open_until".into());
+                filters.push("(attribute_not_exists(#until) OR #until >= :today)".to_string());
+            }
+            Window::Closed => {
+                names.insert("#until".into(), "open_until".into());
+                filters.push("#until < :today".to_string());
+            }
+        }
+        if overdue || branch.window != Window::Any {
+            values.insert(":today".into(), s(&today));
+        }
+        if let Some(owner) = owner {
+            names.insert("#owner".into(), "owner".into());
+            names.insert("#handler".into(), "handler".into());
+            values.insert(":owner".into(), s(owner));
+            filters.push("(#owner = :owner OR #handler = :owner)".to_string());
+        }
+        let filter = (!filters.is_empty()).then(|| filters.join(" AND "));
+        let mut found = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            // Without a filter every item read is kept, so read no more than needed.
+            let page_limit = filter
+                .is_none()
+                .then(|| i32::try_from(limit - found.len()).unwrap_or(i32::MAX));
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(GSI1)
+                .key_condition_expression(&key_condition)
+                .set_filter_expression(filter.clone())
+                .set_expression_attribute_names(Some(names.clone()))
+                .set_expression_attribute_values(Some(values.clone()))
+                .projection_expression("#snapshot, #sk")
+                .set_limit(page_limit)
+                .set_exclusive_start_key(start.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|e| unavailable("Query (list)", e))?;
+            self.record_use(false, out.consumed_capacity());
+            for item in out.items() {
+                let sort = get_s(item, "GSI1SK")?.to_string();
+                let case = from_json::<Case>("case", get_s(item, "snapshot")?)?;
+                found.push((sort, case));
+                if found.len() >= limit {
+                    return Ok(found);
+                }
+            }
+            match out.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => return Ok(found),
+            }
+        }
+    }
+
+    async fn get_item(
+        &self,
+        op: &str,
+        key: Item,
+        attributes: &[&str],
+    ) -> Result<Option<Item>, StoreError> {
+        let names: HashMap<String, String> = attributes
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (format!("#a{i}"), a.to_string()))
+            .collect();
+        let projection = (0..attributes.len())
+            .map(|i| format!("#a{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .projection_expression(projection)
+            .set_expression_attribute_names(Some(names))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|e| unavailable(op, e))?;
+        self.record_use(false, out.consumed_capacity());
+        Ok(out.item().filter(|i| !i.is_empty()).cloned())
+    }
+}
+
+#[async_trait]
+impl CaseStore for DynamoStore {
+    async fn next_reference(&self, year: i32) -> Result<String, StoreError> {
+        let seq = self.next_counter("case", year).await?;
+        Ok(format!("CMP-{year}-{seq:05}"))
+    }
+
+    async fn save(&self, write: CaseWrite) -> Result<(), StoreError> {
+        let reference = &write.case.reference;
+        let mut items = vec![(self.case_put(&write)?, Role::Change)];
+        for e in &write.new_events {
+            items.push((self.event_put(reference, e)?, Role::Change));
+        }
+        if let Some(rec) = &write.idempotency {
+            items.push((self.idempotency_put(rec)?, Role::Idempotency));
+        }
+        self.transact("TransactWriteItems (case)", items).await
+    }
+
+    async fn load(&self, reference: &str) -> Result<Option<Case>, StoreError> {
+        let item = self
+            .get_item(
+                "GetItem (case)",
+                key(case_pk(reference), "CASE"),
+                &["snapshot"],
+            )
+            .await?;
+        item.map(|i| from_json::<Case>("case", get_s(&i, "snapshot")?))
+            .transpose()
+    }
+
+    async fn list(&self, query: &CaseQuery) -> Result<Vec<Case>, StoreError> {
+        let today = query
+            .today
+            .unwrap_or_else(|| london_date(self.clock.now()))
+            .to_string();
+        let limit = if query.limit == 0 {
+            DEFAULT_LIST_LIMIT
+        } else {
+            query.limit
+        };
+        let status = query
+            .status
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_ascii_lowercase);
+        let owner = owner_of(query);
+        let mut tasks = JoinSet::new();
+        for branch in branches(status.as_deref()) {
+            let store = self.clone();
+            let (owner, today) = (owner.clone(), today.clone());
+            let overdue = query.overdue;
+            tasks.spawn(async move {
+                store
+                    .query_branch(branch, owner, overdue, today, limit)
+                    .await
+            });
+        }
+        // Each branch is in `GSI1SK` order (due date, then reference); merge and cut again.
+        let mut merged = BTreeMap::new();
+        while let Some(done) = tasks.join_next().await {
+            let found =
+                done.map_err(|e| StoreError::Unavailable(format!("a list query failed: {e}")))??;
+            merged.extend(found);
+        }
+        Ok(merged.into_values().take(limit).collect())
+    }
+
+    async fn idempotent_reply(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let item = self
+            .get_item(
+                "GetItem (idempotency)",
+                self::key(idem_pk(key), "IDEM"),
+                &[
+                    "fingerprint",
+                    "status",
+                    "body",
+                    "content_type",
+                    "created_at",
+                ],
+            )
+            .await?;
+        let Some(item) = item else { return Ok(None) };
+        let created_at = DateTime::parse_from_rfc3339(get_s(&item, "created_at")?)
+            .map_err(|e| StoreError::Corrupt(format!("stored created_at is unreadable: {e}")))?
+            .with_timezone(&Utc);
+        if created_at < self.clock.now() - Duration::hours(IDEMPOTENCY_TTL_HOURS) {
+            return Ok(None);
+        }
+        Ok(Some(IdempotencyRecord {
+            key: key.to_string(),
+            fingerprint: get_s(&item, "fingerprint")?.to_string(),
+            reply: StoredReply {
+                status: get_n(&item, "status")?,
+                body: get_s(&item, "body")?.to_string(),
+                content_type: get_s(&item, "content_type")?.to_string(),
+            },
+            created_at,
+        }))
+    }
+
+    async fn next_service_request_id(&self, year: i32) -> Result<String, StoreError> {
+        let seq = self.next_counter("service_request", year).await?;
+        Ok(format!("SR-{year}-{seq:05}"))
+    }
+
+    async fn save_service_request(
+        &self,
+        request: ServiceRequest,
+        idempotency: Option<IdempotencyRecord>,
+    ) -> Result<(), StoreError> {
+        let mut item = key(format!("SR#{}", request.id), "SR");
+        item.insert("body".into(), s(to_json("service request", &request)?));
+        item.insert("logged_at".into(), s(ts(request.logged_at)));
+        // The id is taken: the closest port error is "someone else wrote first".
+        let put = self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])?;
+        let mut items = vec![(put, Role::Change)];
+        if let Some(rec) = &idempotency {
+            items.push((self.idempotency_put(rec)?, Role::Idempotency));
+        }
+        self.transact("TransactWriteItems (service request)", items)
+            .await
+    }
+
+    async fn load_service_request(&self, id: &str) -> Result<Option<ServiceRequest>, StoreError> {
+        let item = self
+            .get_item(
+                "GetItem (service request)",
+                key(format!("SR#{id}"), "SR"),
+                &["body"],
+            )
+            .await?;
+        item.map(|i| from_json::<ServiceRequest>("service request", get_s(&i, "body")?))
+            .transpose()
+    }
+
+    async fn alert_sent(&self, alert_id: &str) -> Result<bool, StoreError> {
+        let item = self
+            .get_item(
+                "GetItem (sent alert)",
+                key(format!("ALERT#{alert_id}"), "SENT"),
+                &["PK"],
+            )
+            .await?;
+        Ok(item.is_some())
+    }
+
+    async fn mark_alert_sent(&self, alert_id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut item = key(format!("ALERT#{alert_id}"), "SENT");
+        item.insert("sent_at".into(), s(ts(at)));
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", "PK")
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                self.record_use(true, out.consumed_capacity());
+                Ok(())
+            }
+            // Marked before: the first time it was sent stands.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                self.record_use(true, []);
+                Ok(())
+            }
+            Err(e) => Err(unavailable("PutItem (sent alert)", e)),
+        }
+    }
+}
+
+/// Why the table definition could not be read from the template.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("infra/template.yaml: {0}")]
+pub struct TemplateError(pub String);
+
+/// One attribute definition of the table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeDef {
+    /// Attribute name.
+    pub attribute_name: String,
+    /// `S`, `N` or `B`.
+    pub attribute_type: String,
+}
+
+/// One element of a key schema.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeyDef {
+    /// Attribute name.
+    pub attribute_name: String,
+    /// `HASH` or `RANGE`.
+    pub key_type: String,
+}
+
+/// The projection of a secondary index.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProjectionDef {
+    /// `ALL`, `KEYS_ONLY` or `INCLUDE`.
+    pub projection_type: String,
+    /// Attributes projected with `INCLUDE`.
+    #[serde(default)]
+    pub non_key_attributes: Vec<String>,
+}
+
+/// A global secondary index.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IndexDef {
+    /// Index name.
+    pub index_name: String,
+    /// Its key schema.
+    pub key_schema: Vec<KeyDef>,
+    /// What it projects.
+    pub projection: ProjectionDef,
+}
+
+/// The table's time-to-live setting.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TtlDef {
+    /// The attribute holding the expiry (epoch seconds).
+    pub attribute_name: String,
+    /// Whether TTL is on.
+    pub enabled: bool,
+}
+
+/// The `ComplaintsTable` definition as written in `infra/template.yaml`: the parts that
+/// shape data (keys, indexes, TTL, billing); the rest (encryption, recovery, deletion
+/// protection) only matters to a deployed table.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TableDefinition {
+    /// Attribute definitions.
+    pub attribute_definitions: Vec<AttributeDef>,
+    /// The table's key schema.
+    pub key_schema: Vec<KeyDef>,
+    /// Global secondary indexes.
+    #[serde(default)]
+    pub global_secondary_indexes: Vec<IndexDef>,
+    /// `PAY_PER_REQUEST` (the only mode this function creates).
+    #[serde(default)]
+    pub billing_mode: Option<String>,
+    /// Time to live.
+    #[serde(default)]
+    pub time_to_live_specification: Option<TtlDef>,
+}
+
+impl TableDefinition {
+    /// Reads the `ComplaintsTable` resource's properties from the template's text. CloudFormation
+    /// tags (`!Ref`, `!Sub`, `!GetAtt`…) elsewhere parse as tagged values and are ignored.
+    pub fn from_template(yaml: &str) -> Result<TableDefinition, TemplateError> {
+        let doc: serde_yaml::Value =
+            serde_yaml::from_str(yaml).map_err(|e| TemplateError(format!("not YAML: {e}")))?;
+        let resource = doc
+            .get("Resources")
+            .and_then(|r| r.get(TABLE_RESOURCE))
+            .ok_or_else(|| TemplateError(format!("no resource `{TABLE_RESOURCE}`")))?;
+        match resource.get("Type").and_then(|t| t.as_str()) {
+            Some("AWS::DynamoDB::Table") => {}
+            other => {
+                return Err(TemplateError(format!(
+                    "`{TABLE_RESOURCE}` is of type {other:?}, not AWS::DynamoDB::Table"
+                )))
+            }
+        }
+        let properties = resource
+            .get("Properties")
+            .ok_or_else(|| TemplateError(format!("`{TABLE_RESOURCE}` has no Properties")))?;
+        serde_yaml::from_value(properties.clone())
+            .map_err(|e| TemplateError(format!("`{TABLE_RESOURCE}` Properties: {e}")))
+    }
+
+    /// Reads the definition from a template file.
+    pub fn from_template_file(path: &Path) -> Result<TableDefinition, TemplateError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| TemplateError(format!("cannot read {}: {e}", path.display())))?;
+        TableDefinition::from_template(&text)
+    }
+}
+
+fn key_schema(keys: &[KeyDef]) -> Result<Vec<KeySchemaElement>, StoreError> {
+    keys.iter()
+        .map(|k| {
+            KeySchemaElement::builder()
+                .attribute_name(&k.attribute_name)
+                .key_type(KeyType::from(k.key_type.as_str()))
+                .build()
+                .map_err(build_error)
+        })
+        .collect()
+}
+
+/// Creates a table named `name` with exactly `definition` (attribute definitions, key schema,
+/// global secondary indexes, on-demand billing), waits until it is active, then turns on its TTL.
+pub async fn create_table(
+    client: &Client,
+    name: &str,
+    definition: &TableDefinition,
+) -> Result<(), StoreError> {
+    if let Some(mode) = definition.billing_mode.as_deref() {
+        if mode != "PAY_PER_REQUEST" {
+            return Err(StoreError::Unavailable(format!(
+                "only PAY_PER_REQUEST tables can be created from the template, not {mode}"
+            )));
+        }
+    }
+    let attributes = definition
+        .attribute_definitions
+        .iter()
+        .map(|a| {
+            AttributeDefinition::builder()
+                .attribute_name(&a.attribute_name)
+                .attribute_type(ScalarAttributeType::from(a.attribute_type.as_str()))
+                .build()
+                .map_err(build_error)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut indexes = Vec::new();
+    for ix in &definition.global_secondary_indexes {
+        let projection = Projection::builder()
+            .projection_type(ProjectionType::from(ix.projection.projection_type.as_str()))
+            .set_non_key_attributes(
+                (!ix.projection.non_key_attributes.is_empty())
+                    .then(|| ix.projection.non_key_attributes.clone()),
+            )
+            .build();
+        indexes.push(
+            GlobalSecondaryIndex::builder()
+                .index_name(&ix.index_name)
+                .set_key_schema(Some(key_schema(&ix.key_schema)?))
+                .projection(projection)
+                .build()
+                .map_err(build_error)?,
+        );
+    }
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .set_attribute_definitions(Some(attributes))
+        .set_key_schema(Some(key_schema(&definition.key_schema)?))
+        .set_global_secondary_indexes((!indexes.is_empty()).then_some(indexes))
+        .send()
+        .await
+        .map_err(|e| unavailable("CreateTable", e))?;
+    client
+        .wait_until_table_exists()
+        .table_name(name)
+        .wait(StdDuration::from_secs(300))
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("table {name} did not become active: {e}")))?;
+    if let Some(ttl) = definition
+        .time_to_live_specification
+        .as_ref()
+        .filter(|t| t.enabled)
+    {
+        client
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(&ttl.attribute_name)
+                    .enabled(true)
+                    .build()
+                    .map_err(build_error)?,
+            )
+            .send()
+            .await
+            .map_err(|e| unavailable("UpdateTimeToLive", e))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,12 @@
+//! AWS adapters of the domain's ports, and the wiring the Lambda functions share. Nothing here
+//! holds a rule: the rules are in `p3-domain`; this crate only stores, schedules and sends.
+#![warn(missing_docs)]
+
+pub mod auth;
+#[doc(hidden)]
+pub mod contract;
+pub mod dynamo;
+pub mod scheduler;
+pub mod ses;
+pub mod sqs;
+pub mod wiring;

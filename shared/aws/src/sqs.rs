@@ -1,0 +1,62 @@
+//! The deadline consumer: each SQS message is one fired alert (the scheduler's input, or an
+//! alert that was already due when its case was written). The domain re-reads the case and
+//! sends only what is still owed, once; this module only maps outcomes to the batch response.
+//!
+//! A message is reported as a batch item failure, so SQS delivers it again after its
+//! visibility timeout (and, after the queue's `maxReceiveCount`, moves it to the dead-letter
+//! queue, which raises an alarm), when:
+//! - its body is not an alert (a poison message: it retries, then lands in the DLQ for a look);
+//! - the service failed (store or SES unavailable: try again later);
+//! - the alert fired early (`Skip::Early`: a clock skew of seconds, as schedules have no
+//!   flexible window). Retrying after the visibility timeout is simpler than re-queueing with
+//!   a delay, and the early margin is far below the timeout, so it is sent on the next delivery.
+//!
+//! Every other outcome (sent, already sent, no longer planned, superseded, no such case) is done.
+//! One bad message never fails the others: the good ones are deleted from the queue.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use p3_domain::alert::{Alert, Skip};
+use p3_domain::service::{FireOutcome, Service};
+
+/// What became of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Handled for good: delete it from the queue.
+    Done(FireOutcome),
+    /// Deliver it again later; the reason is logged.
+    Retry(String),
+}
+
+/// Handles one message.
+pub async fn handle_message(service: &Service, message: &SqsMessage) -> Delivery {
+    let Some(body) = message.body.as_deref() else {
+        return Delivery::Retry("the message has no body".into());
+    };
+    let alert: Alert = match serde_json::from_str(body) {
+        Ok(a) => a,
+        Err(e) => return Delivery::Retry(format!("the message is not an alert: {e}")),
+    };
+    match service.fire(&alert).await {
+        Ok(FireOutcome::Skipped(Skip::Early)) => {
+            Delivery::Retry(format!("alert {} fired before its moment", alert.id()))
+        }
+        Ok(outcome) => {
+            tracing::info!(reference = %alert.reference, alert = %alert.id(), outcome = ?outcome, "alert handled");
+            Delivery::Done(outcome)
+        }
+        Err(e) => Delivery::Retry(format!("alert {}: {e}", alert.id())),
+    }
+}
+
+/// Handles a batch: every message is tried; the ones to deliver again are reported by id.
+pub async fn handle_batch(service: &Service, event: SqsEvent) -> SqsBatchResponse {
+    let mut response = SqsBatchResponse::default();
+    for message in &event.records {
+        let id = message.message_id.clone().unwrap_or_default();
+        if let Delivery::Retry(why) = handle_message(service, message).await {
+            tracing::warn!(message_id = %id, reason = %why, "deadline message will be retried");
+            response.add_failure(id);
+        }
+    }
+    response
+}

@@ -1,0 +1,371 @@
+//! What every Lambda function builds once, outside its handler: settings from the environment,
+//! the SDK configuration, the domain's [`Service`] over the AWS adapters, the HTTP state, and
+//! the small adapters between Lambda events and the shared handlers.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use axum::Router;
+use lambda_http::request::RequestContext;
+use p3_api::limit::RateLimiter;
+use p3_api::{AppState, ClientAddr};
+use p3_domain::alert::AlertAddresses;
+use p3_domain::calendar::{Calendar, CalendarConfig};
+use p3_domain::case::Rules;
+use p3_domain::complaint::DEFAULT_CATEGORIES;
+use p3_domain::london::{london_date, Month};
+use p3_domain::policy::Procedures;
+use p3_domain::ports::{Clock, Random, SystemClock};
+use p3_domain::service::{Service, Settings};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::ClaimsAuthenticator;
+use crate::dynamo::DynamoStore;
+use crate::scheduler::{EventBridgeScheduler, ScheduleTarget};
+use crate::ses::SesNotifier;
+
+/// Why a function could not start: a setting is missing or wrong (named, so the log says which).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WiringError {
+    /// A required environment variable is not set.
+    #[error("the environment variable {0} is not set")]
+    Missing(&'static str),
+    /// An environment variable has a value that cannot be used.
+    #[error("the environment variable {name} is not valid: {reason}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+/// The settings of a function, from its environment (set by `infra/template.yaml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsSettings {
+    /// `TABLE_NAME`: the DynamoDB table.
+    pub table_name: String,
+    /// `QUEUE_URL`: the deadline queue, for alerts already due.
+    pub queue_url: String,
+    /// `QUEUE_ARN`: the deadline queue, the schedules' target.
+    pub queue_arn: String,
+    /// `DLQ_ARN`: the dead-letter queue for events the scheduler could not deliver.
+    pub dlq_arn: String,
+    /// `SCHEDULE_GROUP`: the service's EventBridge Scheduler group.
+    pub schedule_group: String,
+    /// `SCHEDULER_ROLE_ARN`: the role the scheduler assumes to send to the queue.
+    pub scheduler_role_arn: String,
+    /// `MAIL_FROM`: the verified SES identity alerts come from.
+    pub mail_from: String,
+    /// `SES_CONFIGURATION_SET` (optional): the SES configuration set to send through.
+    pub ses_configuration_set: Option<String>,
+    /// `EXPORT_BUCKET`: where monthly exports go.
+    pub export_bucket: String,
+    /// `BASE_URL`: the staff pages' address, for links in alerts.
+    pub base_url: String,
+    /// `LANDLORD`: the landlord's name, shown in emails.
+    pub landlord: String,
+    /// `COMPLAINTS_TEAM` (optional): alerts for unassigned cases.
+    pub complaints_team: Option<String>,
+    /// `HEAD_OF_TENANT_SERVICES` (optional): breach escalations.
+    pub head_of_tenant_services: Option<String>,
+    /// `CALENDAR` (optional): the calendar configuration as JSON (`region`, `closure_days`,
+    /// `extra_holidays`, `removed_holidays`), as in the local server's `[calendar]`.
+    pub calendar: CalendarConfig,
+    /// `FORM_RATE_LIMIT_PER_HOUR` (default 20): per client and per function instance; the
+    /// HTTP API's route throttling is the limit that holds across instances.
+    pub form_rate_limit_per_hour: u32,
+    /// `AWS_ENDPOINT_URL` (optional): an emulator's address, for tests.
+    pub endpoint_url: Option<String>,
+    /// `AWS_REGION` (set by Lambda); optional here because the SDK's own chain also finds it.
+    pub region: Option<String>,
+}
+
+impl AwsSettings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<AwsSettings, WiringError> {
+        AwsSettings::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads the settings through `get` (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<AwsSettings, WiringError> {
+        let opt = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let req = |k: &'static str| opt(k).ok_or(WiringError::Missing(k));
+        let calendar = match opt("CALENDAR") {
+            Some(json) => serde_json::from_str(&json).map_err(|e| WiringError::Invalid {
+                name: "CALENDAR",
+                reason: e.to_string(),
+            })?,
+            None => CalendarConfig::default(),
+        };
+        let form_rate_limit_per_hour = match opt("FORM_RATE_LIMIT_PER_HOUR") {
+            Some(v) => v.parse().map_err(|_| WiringError::Invalid {
+                name: "FORM_RATE_LIMIT_PER_HOUR",
+                reason: format!("`{v}` is not a whole number"),
+            })?,
+            None => 20,
+        };
+        Ok(AwsSettings {
+            table_name: req("TABLE_NAME")?,
+            queue_url: req("QUEUE_URL")?,
+            queue_arn: req("QUEUE_ARN")?,
+            dlq_arn: req("DLQ_ARN")?,
+            schedule_group: req("SCHEDULE_GROUP")?,
+            scheduler_role_arn: req("SCHEDULER_ROLE_ARN")?,
+            mail_from: req("MAIL_FROM")?,
+            ses_configuration_set: opt("SES_CONFIGURATION_SET"),
+            export_bucket: req("EXPORT_BUCKET")?,
+            base_url: req("BASE_URL")?,
+            landlord: req("LANDLORD")?,
+            complaints_team: opt("COMPLAINTS_TEAM"),
+            head_of_tenant_services: opt("HEAD_OF_TENANT_SERVICES"),
+            calendar,
+            form_rate_limit_per_hour,
+            endpoint_url: opt("AWS_ENDPOINT_URL"),
+            region: opt("AWS_REGION"),
+        })
+    }
+
+    /// Where the scheduler's schedules live and deliver.
+    pub fn schedule_target(&self) -> ScheduleTarget {
+        ScheduleTarget {
+            group: self.schedule_group.clone(),
+            queue_arn: self.queue_arn.clone(),
+            queue_url: self.queue_url.clone(),
+            role_arn: self.scheduler_role_arn.clone(),
+            dead_letter_arn: self.dlq_arn.clone(),
+        }
+    }
+}
+
+/// The SDK configuration: region and credentials from the Lambda environment, or the
+/// emulator's endpoint when one is set.
+pub async fn aws_config(settings: &AwsSettings) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(url) = &settings.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some(region) = &settings.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    loader.load().await
+}
+
+/// Access codes from the operating system's secure random source.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OsRandom;
+
+impl Random for OsRandom {
+    fn bytes10(&self) -> [u8; 10] {
+        let mut b = [0u8; 10];
+        getrandom::fill(&mut b).expect("the operating system provides randomness");
+        b
+    }
+}
+
+/// The domain service over DynamoDB, EventBridge Scheduler, SQS and SES, on the system clock.
+pub async fn service(settings: &AwsSettings, sdk: &SdkConfig) -> Service {
+    service_with_clock(settings, sdk, Arc::new(SystemClock)).await
+}
+
+/// The domain service on a given clock (tests stand on a fixed date). Opens the DynamoDB
+/// connection before returning, so the first request does not pay for the TLS handshake.
+pub async fn service_with_clock(
+    settings: &AwsSettings,
+    sdk: &SdkConfig,
+    clock: Arc<dyn Clock>,
+) -> Service {
+    let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+    warm(&dynamodb, &settings.table_name).await;
+    let store = DynamoStore::new(dynamodb, settings.table_name.clone()).with_clock(clock.clone());
+    let scheduler = EventBridgeScheduler::new(
+        aws_sdk_scheduler::Client::new(sdk),
+        aws_sdk_sqs::Client::new(sdk),
+        clock.clone(),
+        settings.schedule_target(),
+    );
+    let mut notifier = SesNotifier::new(aws_sdk_sesv2::Client::new(sdk), &settings.mail_from);
+    if let Some(set) = &settings.ses_configuration_set {
+        notifier = notifier.with_configuration_set(set);
+    }
+    let defaults = AlertAddresses::default();
+    Service {
+        store: Arc::new(store),
+        scheduler: Arc::new(scheduler),
+        notifier: Arc::new(notifier),
+        clock,
+        random: Arc::new(OsRandom),
+        rules: Arc::new(Rules {
+            procedures: Procedures::default(),
+            calendar: Calendar::new(&settings.calendar),
+        }),
+        settings: Arc::new(Settings {
+            landlord: settings.landlord.clone(),
+            categories: DEFAULT_CATEGORIES.iter().map(|s| s.to_string()).collect(),
+            addresses: AlertAddresses {
+                complaints_team: settings
+                    .complaints_team
+                    .clone()
+                    .unwrap_or(defaults.complaints_team),
+                head_of_tenant_services: settings
+                    .head_of_tenant_services
+                    .clone()
+                    .unwrap_or(defaults.head_of_tenant_services),
+            },
+            base_url: settings.base_url.clone(),
+        }),
+    }
+}
+
+/// One cheap call during init, so the connection (DNS, TCP, TLS) is open and pooled before the
+/// first request. A failure is only logged: the request will try again and report properly.
+async fn warm(client: &aws_sdk_dynamodb::Client, table: &str) {
+    if let Err(e) = client.describe_table().table_name(table).send().await {
+        tracing::warn!(table, error = %aws_sdk_dynamodb::error::DisplayErrorContext(e), "could not warm the DynamoDB connection");
+    }
+}
+
+/// The HTTP state over a service: staff identity from the JWT authorizer's claims, and the
+/// per-instance rate limits of the public form and of access-code guesses.
+pub fn app_state_for(service: Service, settings: &AwsSettings) -> AppState {
+    AppState {
+        service,
+        auth: Arc::new(ClaimsAuthenticator::from_env()),
+        form_limit: Arc::new(RateLimiter::new(
+            settings.form_rate_limit_per_hour,
+            Duration::from_secs(3600),
+        )),
+        code_limit: Arc::new(RateLimiter::new(30, Duration::from_secs(3600))),
+    }
+}
+
+/// Everything an HTTP function needs, from its environment.
+pub async fn app_state() -> Result<AppState, WiringError> {
+    let settings = AwsSettings::from_env()?;
+    let sdk = aws_config(&settings).await;
+    let service = service(&settings, &sdk).await;
+    Ok(app_state_for(service, &settings))
+}
+
+/// A function's routes served as everywhere else ([`p3_api::serve_part`]), with the caller's
+/// address taken from the API Gateway request context for the rate limits.
+pub fn http_app(part: Router<AppState>, state: AppState) -> Router {
+    p3_api::serve_part(part, state).layer(axum::middleware::from_fn(client_addr))
+}
+
+async fn client_addr(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let ip = match req.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        _ => None,
+    };
+    if let Some(ip) = ip {
+        req.extensions_mut().insert(ClientAddr(ip));
+    }
+    next.run(req).await
+}
+
+/// The jobs the service's own schedules start (the `Input` of an `AWS::Scheduler::Schedule`
+/// in `infra/template.yaml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "job", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ScheduledJob {
+    /// The monthly performance export, on the 1st of each month at 06:00 London time.
+    MonthlyReport,
+}
+
+/// The month a monthly report run at `now` covers: the London month before.
+pub fn month_to_report(now: chrono::DateTime<chrono::Utc>) -> Month {
+    Month::of(london_date(now)).previous()
+}
+
+/// What the reporting function receives: an HTTP request through the API, or a scheduled job.
+#[derive(Debug)]
+pub enum ReportingEvent {
+    /// An API Gateway HTTP API (v2) request.
+    Http(Box<lambda_http::request::LambdaRequest>),
+    /// A job started by a schedule.
+    Scheduled(ScheduledJob),
+}
+
+impl ReportingEvent {
+    /// Tells the two apart: API Gateway events carry a `requestContext`.
+    pub fn parse(payload: serde_json::Value) -> Result<ReportingEvent, serde_json::Error> {
+        if payload.get("requestContext").is_some() {
+            Ok(ReportingEvent::Http(Box::new(serde_json::from_value(
+                payload,
+            )?)))
+        } else {
+            Ok(ReportingEvent::Scheduled(serde_json::from_value(payload)?))
+        }
+    }
+}
+
+/// Serves one HTTP request through `app` and answers in the HTTP API's (v2) response format.
+pub async fn answer_http(
+    app: Router,
+    request: lambda_http::request::LambdaRequest,
+) -> Result<serde_json::Value, lambda_http::Error> {
+    use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+    use aws_lambda_events::encodings::Body;
+    use tower::ServiceExt;
+
+    let request: lambda_http::Request = request.into();
+    let response = app.oneshot(request).await?;
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await?;
+    let text = parts
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/") || t.contains("json") || t.contains("xml"));
+    let mut out = ApiGatewayV2httpResponse::default();
+    out.status_code = i64::from(parts.status.as_u16());
+    out.cookies = parts
+        .headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
+    let mut headers = parts.headers;
+    headers.remove(http::header::SET_COOKIE);
+    out.headers = headers;
+    if !bytes.is_empty() {
+        if text {
+            out.body = Some(Body::Text(String::from_utf8_lossy(&bytes).into_owned()));
+        } else {
+            out.body = Some(Body::Binary(bytes.to_vec()));
+            out.is_base64_encoded = true;
+        }
+    }
+    Ok(serde_json::to_value(out)?)
+}
+
+/// Handles one event of the reporting function. Reports over HTTP are served by `app`; the
+/// monthly job is acknowledged and logged with the month it covers. The export itself (figures
+/// to S3) comes with issue 5: nothing is written yet, and the answer says so.
+pub async fn handle_reporting_event(
+    app: Router,
+    payload: serde_json::Value,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<serde_json::Value, lambda_http::Error> {
+    match ReportingEvent::parse(payload)? {
+        ReportingEvent::Http(request) => answer_http(app, *request).await,
+        ReportingEvent::Scheduled(ScheduledJob::MonthlyReport) => {
+            let month = month_to_report(now);
+            tracing::warn!(%month, "monthly report job received; the export is not built yet (issue 5), nothing was written");
+            Ok(serde_json::json!({
+                "job": "monthly_report",
+                "month": month.to_string(),
+                "exported": false,
+            }))
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! The store contract (`p3_aws::contract`, shared with the SQLite adapter) run against the
+//! DynamoDB store on the moto emulator, each check on its own table created from the
+//! `ComplaintsTable` definition in `infra/template.yaml`; plus the DynamoDB-only checks: the
+//! item layout, and the monthly report reading only its month's items.
+//!
+//! The emulator checks are `#[ignore]`d under plain `cargo test`; `./scripts/test` starts
+//! moto, sets `P3_MOTO_ENDPOINT` and runs them.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, Region};
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use chrono::{DateTime, TimeZone, Utc};
+use p3_aws::contract::{self, TestClock};
+use p3_aws::dynamo::{create_table, DynamoStore, TableDefinition, GSI1, GSI2};
+use p3_domain::london::Month;
+use p3_domain::ports::{CaseStore, IdempotencyRecord, StoredReply};
+
+fn template_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml")
+}
+
+fn definition() -> TableDefinition {
+    TableDefinition::from_template_file(&template_path()).expect("the template defines the table")
+}
+
+/// Lets one request of a client at a time through to the emulator. moto serves each request on
+/// a thread of its own without locking its tables, so its UpdateItem and TransactWriteItems are
+/// not atomic under concurrency as DynamoDB's are (a counter can hand out a number twice; a
+/// cancelled transaction restores a copy of the table taken before another one committed).
+/// Passed one at a time they are. The store's calls still race each other: a counter read
+/// and then written, or an unconditional put, would still fail the checks.
+#[derive(Debug, Clone)]
+struct OneAtATime {
+    inner: SharedHttpClient,
+    gate: Arc<tokio::sync::Semaphore>,
+}
+
+impl HttpClient for OneAtATime {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        SharedHttpConnector::new(OneAtATimeConnector {
+            inner: self.inner.http_connector(settings, components),
+            gate: Arc::clone(&self.gate),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct OneAtATimeConnector {
+    inner: SharedHttpConnector,
+    gate: Arc<tokio::sync::Semaphore>,
+}
+
+impl HttpConnector for OneAtATimeConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let inner = self.inner.clone();
+        let gate = Arc::clone(&self.gate);
+        HttpConnectorFuture::new(async move {
+            let _turn = gate
+                .acquire_owned()
+                .await
+                .map_err(|e| ConnectorError::other(e.into(), None))?;
+            // moto answers once the request is applied, so the turn ends with the answer.
+            inner.call(request).await
+        })
+    }
+}
+
+/// A DynamoDB client for the emulator the test command started.
+async fn client() -> Client {
+    let endpoint = std::env::var("P3_MOTO_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "P3_MOTO_ENDPOINT is not set: these tests need the moto AWS emulator, which \
+             ./scripts/test starts (by hand: `.venv/bin/moto_server -H 127.0.0.1 -p 5123 &` \
+             and P3_MOTO_ENDPOINT=http://127.0.0.1:5123)"
+        )
+    });
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(Region::new("eu-west-2"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .http_client(OneAtATime {
+            inner: aws_smithy_http_client::Builder::new()
+                .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+                .build_https(),
+            gate: Arc::new(tokio::sync::Semaphore::new(1)),
+        })
+        .load()
+        .await;
+    Client::new(&config)
+}
+
+/// A table of its own for one test, so tests run in parallel.
+fn unique_table() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "p3-test-{}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        Utc::now().timestamp_micros()
+    )
+}
+
+/// A fresh table from the template and a store on it with a test clock.
+async fn store() -> (DynamoStore, Arc<TestClock>, Client) {
+    let client = client().await;
+    let table = unique_table();
+    create_table(&client, &table, &definition())
+        .await
+        .expect("create the table from the template");
+    let clock = contract::clock();
+    let store = DynamoStore::new(client.clone(), table).with_clock(clock.clone());
+    (store, clock, client)
+}
+
+async fn dyn_store() -> Arc<dyn CaseStore> {
+    Arc::new(store().await.0)
+}
+
+#[test]
+fn the_table_definition_comes_from_the_template() {
+    let def = definition();
+    fn keys(k: &[p3_aws::dynamo::KeyDef]) -> Vec<(&str, &str)> {
+        k.iter()
+            .map(|k| (k.attribute_name.as_str(), k.key_type.as_str()))
+            .collect()
+    }
+    assert_eq!(keys(&def.key_schema), [("PK", "HASH"), ("SK", "RANGE")]);
+    let mut attributes: Vec<_> = def
+        .attribute_definitions
+        .iter()
+        .map(|a| (a.attribute_name.as_str(), a.attribute_type.as_str()))
+        .collect();
+    attributes.sort();
+    assert_eq!(
+        attributes,
+        [
+            ("GSI1PK", "S"),
+            ("GSI1SK", "S"),
+            ("GSI2PK", "S"),
+            ("GSI2SK", "S"),
+            ("PK", "S"),
+            ("SK", "S")
+        ]
+    );
+    let indexes: HashMap<_, _> = def
+        .global_secondary_indexes
+        .iter()
+        .map(|ix| (ix.index_name.as_str(), ix))
+        .collect();
+    assert_eq!(indexes.len(), 2);
+    assert_eq!(
+        keys(&indexes[GSI1].key_schema),
+        [("GSI1PK", "HASH"), ("GSI1SK", "RANGE")]
+    );
+    assert_eq!(
+        keys(&indexes[GSI2].key_schema),
+        [("GSI2PK", "HASH"), ("GSI2SK", "RANGE")]
+    );
+    assert!(indexes
+        .values()
+        .all(|ix| ix.projection.projection_type == "ALL"));
+    assert_eq!(def.billing_mode.as_deref(), Some("PAY_PER_REQUEST"));
+    let ttl = def.time_to_live_specification.expect("a TTL");
+    assert_eq!(
+        (ttl.attribute_name.as_str(), ttl.enabled),
+        ("expires_at", true)
+    );
+}
+
+#[test]
+fn a_template_without_the_table_is_refused_with_its_name() {
+    let err = TableDefinition::from_template("Resources:\n  Other:\n    Type: AWS::SQS::Queue\n")
+        .expect_err("no table");
+    assert!(err.to_string().contains("ComplaintsTable"), "{err}");
+    // CloudFormation tags elsewhere do not stop the table being read.
+    let yaml = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n    Properties:\n      QueueName: !Sub '${AWS::StackName}-q'\n  ComplaintsTable:\n    Type: AWS::DynamoDB::Table\n    Properties:\n      TableName: !Sub '${AWS::StackName}-t'\n      AttributeDefinitions: [{AttributeName: PK, AttributeType: S}]\n      KeySchema: [{AttributeName: PK, KeyType: HASH}]\n";
+    let def = TableDefinition::from_template(yaml).expect("tags elsewhere are fine");
+    assert!(def.global_secondary_indexes.is_empty());
+}
+
+#[test]
+fn no_path_scans_the_table() {
+    let source = include_str!("../src/dynamo.rs");
+    assert!(
+        !source.contains(".scan()"),
+        "the DynamoDB store must not Scan"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_saved_case_loads_back_unchanged() {
+    contract::a_saved_case_loads_back_unchanged(dyn_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn two_saves_from_the_same_version_one_wins_the_other_conflicts() {
+    contract::two_saves_from_the_same_version_one_wins_the_other_conflicts(dyn_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_used_idempotency_key_rolls_back_the_whole_write() {
+    contract::a_used_idempotency_key_rolls_back_the_whole_write(dyn_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn idempotent_replies_round_trip_and_expire_after_a_day() {
+    let (store, clock, _) = store().await;
+    contract::idempotent_replies_round_trip_and_expire_after_a_day(Arc::new(store), clock).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn references_are_unique_and_increasing() {
+    contract::references_are_unique_and_increasing(dyn_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn lists_filter_by_status_owner_and_overdue_in_deadline_order() {
+    contract::lists_filter_by_status_owner_and_overdue_in_deadline_order(dyn_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn service_requests_round_trip_with_their_idempotency_record() {
+    contract::service_requests_round_trip_with_their_idempotency_record(dyn_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn alerts_are_marked_sent_once() {
+    contract::alerts_are_marked_sent_once(dyn_store().await).await;
+}
+
+fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0)
+        .single()
+        .expect("a valid instant")
+}
+
+async fn raw_item(
+    client: &Client,
+    table: &str,
+    pk: &str,
+    sk: &str,
+) -> HashMap<String, AttributeValue> {
+    client
+        .get_item()
+        .table_name(table)
+        .key("PK", AttributeValue::S(pk.into()))
+        .key("SK", AttributeValue::S(sk.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get item")
+        .item()
+        .cloned()
+        .unwrap_or_else(|| panic!("no item {pk} / {sk}"))
+}
+
+fn text<'a>(item: &'a HashMap<String, AttributeValue>, name: &str) -> &'a str {
+    match item.get(name) {
+        Some(AttributeValue::S(s)) => s,
+        Some(AttributeValue::N(n)) => n,
+        other => panic!("{name}: {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn items_are_laid_out_as_documented() {
+    let (store, _, client) = store().await;
+    let table = store.table().to_string();
+    let case = contract::new_case("CMP-2026-00001");
+    let mut write = contract::create(&case);
+    write.index.next_due = chrono::NaiveDate::from_ymd_opt(2026, 3, 9);
+    write.idempotency = Some(IdempotencyRecord {
+        key: "staff:k".into(),
+        fingerprint: "fp".into(),
+        reply: StoredReply {
+            status: 201,
+            body: "{}".into(),
+            content_type: "application/json".into(),
+        },
+        created_at: contract::t0(),
+    });
+    store.save(write).await.expect("save");
+    let (_, mut ack) = contract::acknowledge_at(&case, contract::t0());
+    ack.index.owner = Some("IM@P3housing.invalid".into());
+    store.save(ack).await.expect("save");
+
+    let item = raw_item(&client, &table, "CASE#CMP-2026-00001", "CASE").await;
+    assert_eq!(text(&item, "version"), "2");
+    assert_eq!(text(&item, "status"), "acknowledged");
+    assert_eq!(text(&item, "owner"), "im@p3housing.invalid");
+    assert_eq!(text(&item, "GSI1PK"), "STATUS#acknowledged");
+    assert_eq!(text(&item, "GSI1SK"), "9999-12-31#CMP-2026-00001");
+
+    let event = raw_item(&client, &table, "CASE#CMP-2026-00001", "EVENT#0000000002").await;
+    assert_eq!(text(&event, "type"), "acknowledged");
+    assert_eq!(text(&event, "GSI2PK"), "MONTH#2026-03");
+    assert_eq!(
+        text(&event, "GSI2SK"),
+        "2026-03-02T10:00:00.000000000Z#CMP-2026-00001#0000000002"
+    );
+
+    let idem = raw_item(&client, &table, "IDEM#staff:k", "IDEM").await;
+    let expires: i64 = text(&idem, "expires_at").parse().expect("a number");
+    assert_eq!(expires, contract::t0().timestamp() + 24 * 3600);
+
+    let next = store.next_reference(2026).await.expect("reference");
+    assert_eq!(next, "CMP-2026-00001");
+    let counter = raw_item(&client, &table, "COUNTER#case#2026", "COUNTER").await;
+    assert_eq!(text(&counter, "value"), "1");
+
+    // Two transactions and one update: what the cost figures count.
+    let used = store.capacity_used();
+    assert_eq!(used.requests, 3, "{used:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_months_events_are_read_through_the_index_and_nothing_else() {
+    let (store, _, _) = store().await;
+    // A: received in February, acknowledged in March.
+    let a = contract::new_case_at("CMP-2026-00001", utc(2026, 2, 27, 12, 0));
+    store.save(contract::create(&a)).await.expect("save");
+    let (_, w) = contract::acknowledge_at(&a, utc(2026, 3, 2, 9, 0));
+    store.save(w).await.expect("save");
+    // B: received in March, acknowledged at 00:30 BST on 1 April (still 31 March in UTC).
+    let b = contract::new_case_at("CMP-2026-00002", utc(2026, 3, 10, 9, 0));
+    store.save(contract::create(&b)).await.expect("save");
+    let (_, w) = contract::acknowledge_at(&b, utc(2026, 3, 31, 23, 30));
+    store.save(w).await.expect("save");
+    // C: received in April.
+    let c = contract::new_case_at("CMP-2026-00003", utc(2026, 4, 2, 9, 0));
+    store.save(contract::create(&c)).await.expect("save");
+
+    let month = |s: &str| s.parse::<Month>().expect("a month");
+    let refs = |cases: &[p3_domain::case::Case]| {
+        cases
+            .iter()
+            .map(|c| c.reference.clone())
+            .collect::<Vec<_>>()
+    };
+
+    let (cases, read) = store.month_events(month("2026-03")).await.expect("march");
+    assert_eq!(refs(&cases), ["CMP-2026-00001", "CMP-2026-00002"]);
+    assert_eq!(read, 2, "only March's two event items are read");
+    assert_eq!(cases[0].version, 2, "the whole current case is loaded");
+
+    let (cases, read) = store.month_events(month("2026-04")).await.expect("april");
+    assert_eq!(refs(&cases), ["CMP-2026-00002", "CMP-2026-00003"]);
+    assert_eq!(read, 2);
+
+    let (cases, read) = store
+        .month_events(month("2026-02"))
+        .await
+        .expect("february");
+    assert_eq!(refs(&cases), ["CMP-2026-00001"]);
+    assert_eq!(read, 1);
+
+    let (cases, read) = store.month_events(month("2026-05")).await.expect("may");
+    assert!(cases.is_empty());
+    assert_eq!(read, 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_month_with_more_cases_than_one_batch_loads_them_all() {
+    let (store, _, _) = store().await;
+    // One after the other: moto's transactions are not safe to run concurrently on one table
+    // (each copies the table to roll back), and this test is about BatchGetItem's 100-key chunks.
+    for i in 1..=130 {
+        let case = contract::new_case(&format!("CMP-2026-{i:05}"));
+        store.save(contract::create(&case)).await.expect("save");
+    }
+    let (cases, read) = store
+        .month_events("2026-03".parse().expect("a month"))
+        .await
+        .expect("march");
+    assert_eq!(cases.len(), 130);
+    assert_eq!(read, 130);
+    assert!(cases.windows(2).all(|w| w[0].reference < w[1].reference));
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_missing_table_is_unavailable() {
+    let store = DynamoStore::new(client().await, unique_table());
+    let result = store.load("CMP-2026-00001").await;
+    assert!(
+        matches!(result, Err(p3_domain::ports::StoreError::Unavailable(_))),
+        "{result:?}"
+    );
+}

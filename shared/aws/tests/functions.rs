@@ -1,0 +1,916 @@
+//! Each Lambda function's handler driven by the sample events in `events/`, end to end against
+//! the moto AWS emulator: DynamoDB (a table created from `infra/template.yaml`), EventBridge
+//! Scheduler, SQS and SES. The HTTP events go through the same conversion `lambda_http` makes
+//! on Lambda, into the function's router; the queue events through `sqs::handle_batch`.
+//!
+//! The clock stands on Monday 1 June 2026, 10:00 UTC (British Summer Time), so the sample
+//! events stay exact and the London wall time of a schedule differs from its UTC time.
+//!
+//! The emulator checks are `#[ignore]`d under plain `cargo test`; `./scripts/test` starts
+//! moto, sets `P3_MOTO_ENDPOINT` and runs them. The checks that only read files always run.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_sdk_dynamodb::config::Credentials;
+use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindowMode};
+use axum::Router;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use http::StatusCode;
+use p3_api::AppState;
+use p3_aws::contract::{self, TestClock};
+use p3_aws::dynamo::{create_table, TableDefinition};
+use p3_aws::scheduler::{at_expression, schedule_name, SCHEDULE_TIME_ZONE};
+use p3_aws::sqs::handle_batch;
+use p3_aws::wiring::{self, AwsSettings, ReportingEvent, ScheduledJob};
+use p3_domain::alert::Alert;
+use p3_domain::service::Service;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+/// The reference, access code and service request id the sample events are written for.
+const SAMPLE_REFERENCE: &str = "CMP-2026-00042";
+const SAMPLE_CODE: &str = "K7QM-3XTP-9BWD-4HRF";
+const SAMPLE_SERVICE_REQUEST: &str = "SR-2026-00007";
+/// The address the sample alerts come from (a verified identity in the emulator).
+const MAIL_DOMAIN: &str = "p3housing.example";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Monday 1 June 2026, 10:00 UTC: 11:00 in London.
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap()
+}
+
+fn endpoint() -> String {
+    std::env::var("P3_MOTO_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "P3_MOTO_ENDPOINT is not set: these tests need the moto AWS emulator; run ./scripts/test, \
+             or start `.venv/bin/moto_server -H 127.0.0.1 -p 5124` and set P3_MOTO_ENDPOINT=http://127.0.0.1:5124"
+        )
+    })
+}
+
+/// A sample event from `events/`.
+fn event(path: &str) -> Value {
+    let file = repo().join("events").join(path);
+    let text = std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", file.display()))
+}
+
+/// A sample event with the sample reference, code or id replaced by the real ones.
+fn event_for(path: &str, subs: &[(&str, &str)]) -> Value {
+    let mut text = event(path).to_string();
+    for (from, to) in subs {
+        text = text.replace(from, to);
+    }
+    serde_json::from_str(&text).expect("still JSON")
+}
+
+/// Everything one test runs on: its own table, queues and schedule group in the emulator.
+struct Env {
+    endpoint: String,
+    sdk: SdkConfig,
+    settings: AwsSettings,
+    clock: Arc<TestClock>,
+    service: Service,
+    state: AppState,
+}
+
+/// What an HTTP function answered.
+#[derive(Debug)]
+struct Answer {
+    status: StatusCode,
+    content_type: String,
+    body: Value,
+    text: String,
+}
+
+impl Env {
+    async fn new(name: &str) -> Env {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let endpoint = endpoint();
+        let unique = format!(
+            "p3fn-{name}-{}-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed),
+            Utc::now().timestamp_micros() % 1_000_000_000
+        );
+        let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&endpoint)
+            .region(Region::new("eu-west-2"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+            .load()
+            .await;
+
+        let definition = TableDefinition::from_template_file(&repo().join("infra/template.yaml"))
+            .expect("the template defines the table");
+        create_table(&aws_sdk_dynamodb::Client::new(&sdk), &unique, &definition)
+            .await
+            .expect("create the table from the template");
+
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let (dlq_url, dlq_arn) = create_queue(&sqs, &format!("{unique}-dlq"), None).await;
+        let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}).to_string();
+        let (queue_url, queue_arn) = create_queue(&sqs, &unique, Some(redrive)).await;
+        let _ = dlq_url;
+
+        aws_sdk_scheduler::Client::new(&sdk)
+            .create_schedule_group()
+            .name(&unique)
+            .send()
+            .await
+            .expect("create the schedule group");
+        // The sending domain is a verified identity (created once; later tests find it there).
+        let _ = aws_sdk_sesv2::Client::new(&sdk)
+            .create_email_identity()
+            .email_identity(MAIL_DOMAIN)
+            .send()
+            .await;
+
+        let vars: HashMap<&str, String> = HashMap::from([
+            ("TABLE_NAME", unique.clone()),
+            ("QUEUE_URL", queue_url),
+            ("QUEUE_ARN", queue_arn),
+            ("DLQ_ARN", dlq_arn),
+            ("SCHEDULE_GROUP", unique.clone()),
+            (
+                "SCHEDULER_ROLE_ARN",
+                "arn:aws:iam::123456789012:role/p3-scheduler".into(),
+            ),
+            ("MAIL_FROM", format!("complaints-service@{MAIL_DOMAIN}")),
+            ("EXPORT_BUCKET", format!("{unique}-exports")),
+            ("BASE_URL", "https://complaints.p3housing.example".into()),
+            // A landlord of its own names this test's emails apart from the other tests'.
+            ("LANDLORD", format!("P3 Test {unique}")),
+            ("COMPLAINTS_TEAM", format!("complaints@{MAIL_DOMAIN}")),
+            (
+                "HEAD_OF_TENANT_SERVICES",
+                format!("head.tenant.services@{MAIL_DOMAIN}"),
+            ),
+            ("AWS_ENDPOINT_URL", endpoint.clone()),
+        ]);
+        let settings =
+            AwsSettings::from_lookup(|k| vars.get(k).cloned()).expect("the settings are complete");
+        let clock = contract::clock();
+        clock.set(t0());
+        let service = wiring::service_with_clock(&settings, &sdk, clock.clone()).await;
+        let state = wiring::app_state_for(service.clone(), &settings);
+        Env {
+            endpoint,
+            sdk,
+            settings,
+            clock,
+            service,
+            state,
+        }
+    }
+
+    fn app(&self, part: fn() -> Router<AppState>) -> Router {
+        wiring::http_app(part(), self.state.clone())
+    }
+
+    /// Passes an API Gateway (HTTP API v2) event to a function's router as Lambda would.
+    async fn call(&self, app: &Router, event: Value) -> Answer {
+        let request = lambda_http::request::from_str(&event.to_string())
+            .expect("the sample is an API Gateway v2 event");
+        let response = app.clone().oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .expect("a body");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            content_type,
+            body,
+            text,
+        }
+    }
+
+    fn advance(&self, by: Duration) {
+        self.clock.set(self.service.clock.now() + by);
+    }
+
+    /// The alert emails the emulator holds for one case of this test.
+    async fn emails_about(&self, reference: &str) -> Vec<Value> {
+        let needle = format!("[{} complaints] {reference}:", self.settings.landlord);
+        let data: Value = reqwest::get(format!("{}/moto-api/data.json", self.endpoint))
+            .await
+            .expect("moto answers")
+            .json()
+            .await
+            .expect("moto's model data is JSON");
+        data["ses"]["Message"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains(&needle)))
+            .cloned()
+            .collect()
+    }
+
+    /// The alert JSON (as the scheduler would deliver it) of one timer of a case.
+    async fn schedule_input(&self, alert: &Alert) -> String {
+        let schedule = aws_sdk_scheduler::Client::new(&self.sdk)
+            .get_schedule()
+            .group_name(&self.settings.schedule_group)
+            .name(schedule_name(alert))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("no schedule for {}: {e:?}", alert.id()));
+        schedule
+            .target()
+            .and_then(|t| t.input())
+            .expect("the schedule carries its alert")
+            .to_string()
+    }
+}
+
+async fn create_queue(
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+    redrive: Option<String>,
+) -> (String, String) {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let mut create = sqs.create_queue().queue_name(name);
+    if let Some(policy) = redrive {
+        create = create.attributes(QueueAttributeName::RedrivePolicy, policy);
+    }
+    let url = create
+        .send()
+        .await
+        .expect("create a queue")
+        .queue_url()
+        .expect("a queue url")
+        .to_string();
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("the queue's attributes");
+    let arn = attributes
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn))
+        .expect("a queue arn")
+        .clone();
+    (url, arn)
+}
+
+/// The sample SQS batch, with each message's alert moved to a real case.
+fn sqs_batch(reference: &str) -> SqsEvent {
+    serde_json::from_value(event_for(
+        "deadlines/sqs-batch.json",
+        &[(SAMPLE_REFERENCE, reference)],
+    ))
+    .expect("the sample is an SQS event")
+}
+
+fn alert_of(message: &SqsMessage) -> Alert {
+    serde_json::from_str(message.body.as_deref().expect("a body")).expect("an alert")
+}
+
+fn batch_of(messages: Vec<SqsMessage>) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = messages;
+    event
+}
+
+fn failures(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<String> {
+    response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect()
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_complaint_posted_through_intake_lands_in_dynamodb_with_its_alert_schedules() {
+    let env = Env::new("intake").await;
+    let intake = env.app(p3_api::intake_router);
+
+    let answer = env.call(&intake, event("intake/post-complaint.json")).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let reference = answer.body["reference"].as_str().unwrap().to_string();
+
+    // In DynamoDB, read back through the store.
+    let case = env
+        .service
+        .store
+        .load(&reference)
+        .await
+        .unwrap()
+        .expect("the case is in the table");
+    assert_eq!(case.reference, reference);
+
+    // One schedule per timer: London wall time at 09:00, into the queue, the alert as input.
+    let timers = env.service.timers(&case, t0()).unwrap();
+    assert!(!timers.is_empty(), "a new case has alerts to come");
+    let scheduler = aws_sdk_scheduler::Client::new(&env.sdk);
+    for timer in &timers {
+        let schedule = scheduler
+            .get_schedule()
+            .group_name(&env.settings.schedule_group)
+            .name(schedule_name(&timer.alert))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("no schedule for {}: {e:?}", timer.alert.id()));
+        let expression = schedule.schedule_expression().unwrap();
+        assert_eq!(expression, at_expression(timer.fire_at));
+        assert!(expression.ends_with("T09:00:00)"), "{expression}");
+        assert_eq!(
+            schedule.schedule_expression_timezone(),
+            Some(SCHEDULE_TIME_ZONE)
+        );
+        assert_eq!(
+            schedule.action_after_completion(),
+            Some(&ActionAfterCompletion::Delete)
+        );
+        assert_eq!(
+            schedule.flexible_time_window().unwrap().mode(),
+            &FlexibleTimeWindowMode::Off
+        );
+        let target = schedule.target().unwrap();
+        assert_eq!(target.arn(), env.settings.queue_arn);
+        assert_eq!(target.role_arn(), env.settings.scheduler_role_arn);
+        assert_eq!(
+            target.dead_letter_config().and_then(|d| d.arn()),
+            Some(env.settings.dlq_arn.as_str())
+        );
+        assert!(target.retry_policy().is_some());
+        let input: Alert = serde_json::from_str(target.input().unwrap()).unwrap();
+        assert_eq!(input, timer.alert);
+    }
+    let listed = aws_sdk_scheduler::Client::new(&env.sdk)
+        .list_schedules()
+        .group_name(&env.settings.schedule_group)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.schedules().len(), timers.len());
+
+    // Acknowledging meets the acknowledgement deadline: its schedules are deleted.
+    env.advance(Duration::hours(1));
+    let answer = env
+        .call(
+            &env.app(p3_api::acknowledgement_router),
+            event_for(
+                "acknowledgement/post-acknowledgement-stage1.json",
+                &[(SAMPLE_REFERENCE, &reference)],
+            ),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let remaining: BTreeSet<String> = aws_sdk_scheduler::Client::new(&env.sdk)
+        .list_schedules()
+        .group_name(&env.settings.schedule_group)
+        .send()
+        .await
+        .unwrap()
+        .schedules()
+        .iter()
+        .filter_map(|s| s.name().map(str::to_string))
+        .collect();
+    assert!(!remaining.is_empty(), "the response deadline's alerts stay");
+    assert!(
+        remaining
+            .iter()
+            .all(|n| !n.contains("stage1_acknowledgement")),
+        "{remaining:?}"
+    );
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_fired_alert_through_the_queue_sends_one_email_and_a_met_deadline_none() {
+    let env = Env::new("deadlines").await;
+    let intake = env.app(p3_api::intake_router);
+    let answer = env.call(&intake, event("intake/post-complaint.json")).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let reference = answer.body["reference"].as_str().unwrap().to_string();
+
+    // The sample batch holds the acknowledgement deadline's three alerts, exactly as scheduled.
+    let batch = sqs_batch(&reference);
+    let [reminder, due_today, breach] = <[SqsMessage; 3]>::try_from(batch.records.clone())
+        .expect("the sample batch holds three messages");
+    for message in [&reminder, &due_today, &breach] {
+        let alert = alert_of(message);
+        let scheduled: Alert = serde_json::from_str(&env.schedule_input(&alert).await).unwrap();
+        assert_eq!(
+            alert, scheduled,
+            "the sample message is what the scheduler sends"
+        );
+    }
+
+    // Delivered through the queue: the scheduler's input is the message body the consumer gets.
+    let sqs = aws_sdk_sqs::Client::new(&env.sdk);
+    sqs.send_message()
+        .queue_url(&env.settings.queue_url)
+        .message_body(env.schedule_input(&alert_of(&reminder)).await)
+        .send()
+        .await
+        .unwrap();
+    let received = sqs
+        .receive_message()
+        .queue_url(&env.settings.queue_url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let delivered = received.messages();
+    assert_eq!(delivered.len(), 1);
+    let mut from_queue = SqsMessage::default();
+    from_queue.message_id = delivered[0].message_id().map(str::to_string);
+    from_queue.receipt_handle = delivered[0].receipt_handle().map(str::to_string);
+    from_queue.body = delivered[0].body().map(str::to_string);
+
+    // Too early (the schedule fired before 09:00): retried later, nothing sent.
+    let reminder_at = alert_of(&reminder).at;
+    env.clock.set(reminder_at - Duration::minutes(5));
+    let response = handle_batch(&env.service, batch_of(vec![from_queue.clone()])).await;
+    assert_eq!(
+        failures(&response),
+        [from_queue.message_id.clone().unwrap()]
+    );
+    assert!(env.emails_about(&reference).await.is_empty());
+
+    // At its moment: one email.
+    env.clock.set(reminder_at + Duration::seconds(30));
+    let response = handle_batch(&env.service, batch_of(vec![from_queue.clone()])).await;
+    assert!(failures(&response).is_empty(), "{response:?}");
+    let emails = env.emails_about(&reference).await;
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    assert!(emails[0]["subject"].as_str().unwrap().contains("Reminder"));
+
+    // The same event again (a duplicate delivery): still one.
+    let response = handle_batch(&env.service, batch_of(vec![reminder.clone()])).await;
+    assert!(failures(&response).is_empty(), "{response:?}");
+    assert_eq!(env.emails_about(&reference).await.len(), 1);
+
+    // A poison message fails alone; the good message beside it is sent.
+    env.clock
+        .set(alert_of(&due_today).at + Duration::seconds(30));
+    let mut poison = due_today.clone();
+    poison.message_id = Some("poison-1".into());
+    poison.body = Some("{\"not\": \"an alert\"}".into());
+    let response = handle_batch(&env.service, batch_of(vec![poison, due_today.clone()])).await;
+    assert_eq!(failures(&response), ["poison-1"]);
+    assert_eq!(env.emails_about(&reference).await.len(), 2);
+
+    // Acknowledged on its due date: the deadline is met, so its breach alert sends nothing.
+    let answer = env
+        .call(
+            &env.app(p3_api::acknowledgement_router),
+            event_for(
+                "acknowledgement/post-acknowledgement-stage1.json",
+                &[(SAMPLE_REFERENCE, &reference)],
+            ),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    env.clock.set(alert_of(&breach).at + Duration::seconds(30));
+    let response = handle_batch(&env.service, batch_of(vec![breach.clone()])).await;
+    assert!(failures(&response).is_empty(), "{response:?}");
+    assert_eq!(env.emails_about(&reference).await.len(), 2);
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn an_alert_already_due_when_its_case_is_written_goes_to_the_queue_at_once() {
+    let env = Env::new("due-now").await;
+    // A complaint logged by phone six weeks late: its Stage 1 alerts are all overdue.
+    let mut staff = event("intake/post-staff-complaint.json");
+    let mut body: Value = serde_json::from_str(staff["body"].as_str().unwrap()).unwrap();
+    body["received_at"] = json!((t0() - Duration::days(42)).to_rfc3339());
+    staff["body"] = Value::String(body.to_string());
+    let answer = env.call(&env.app(p3_api::intake_router), staff).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let reference = answer.body["reference"].as_str().unwrap().to_string();
+
+    let case = env.service.store.load(&reference).await.unwrap().unwrap();
+    let due: Vec<Alert> = env
+        .service
+        .timers(&case, t0())
+        .unwrap()
+        .into_iter()
+        .filter(|t| t.fire_at <= t0())
+        .map(|t| t.alert)
+        .collect();
+    assert!(!due.is_empty());
+    let received = aws_sdk_sqs::Client::new(&env.sdk)
+        .receive_message()
+        .queue_url(&env.settings.queue_url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let mut queued: Vec<Alert> = received
+        .messages()
+        .iter()
+        .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
+        .collect();
+    queued.sort_by_key(Alert::id);
+    let mut expected = due.clone();
+    expected.sort_by_key(Alert::id);
+    assert_eq!(queued, expected);
+    for alert in &due {
+        assert!(
+            aws_sdk_scheduler::Client::new(&env.sdk)
+                .get_schedule()
+                .group_name(&env.settings.schedule_group)
+                .name(schedule_name(alert))
+                .send()
+                .await
+                .is_err(),
+            "a due alert is not scheduled in the past"
+        );
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn every_sample_http_event_is_served_by_its_function() {
+    let env = Env::new("routes").await;
+    let intake = env.app(p3_api::intake_router);
+    let acknowledgement = env.app(p3_api::acknowledgement_router);
+    let stage1 = env.app(p3_api::stage1_response_router);
+    let stage2 = env.app(p3_api::stage2_router);
+    let cases = env.app(p3_api::cases_router);
+    let step = || env.advance(Duration::minutes(10));
+
+    // intake: the form, a resident's complaint, their view and confirmation page.
+    let a = env.call(&intake, event("intake/get-form.json")).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.content_type.starts_with("text/html"), "{a:?}");
+    for (file, kind) in [
+        ("intake/get-stylesheet.json", "text/css"),
+        ("intake/get-icon.json", "image/svg+xml"),
+    ] {
+        let a = env.call(&intake, event(file)).await;
+        assert_eq!(a.status, StatusCode::OK, "{file}");
+        assert!(a.content_type.starts_with(kind), "{file}: {a:?}");
+    }
+    let a = env.call(&intake, event("intake/post-complaint.json")).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let first = a.body["reference"].as_str().unwrap().to_string();
+    let code = a.body["access_code"].as_str().unwrap().to_string();
+    let resident = [
+        (SAMPLE_REFERENCE, first.as_str()),
+        (SAMPLE_CODE, code.as_str()),
+    ];
+    let a = env
+        .call(
+            &intake,
+            event_for("intake/get-resident-view.json", &resident),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["reference"], first.as_str());
+    let a = env
+        .call(
+            &intake,
+            event_for("intake/get-confirmation.json", &resident),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert!(a.content_type.starts_with("text/html"));
+    let a = env.call(&intake, event("intake/get-openapi.json")).await;
+    assert!(
+        a.status == StatusCode::OK || a.status == StatusCode::NOT_FOUND,
+        "the OpenAPI document, or the shared 404 until it is served: {a:?}"
+    );
+
+    // intake, staff: a phoned-in complaint, a service request and its dissatisfaction.
+    let a = env
+        .call(&intake, event("intake/post-staff-complaint.json"))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let second = a.body["reference"].as_str().unwrap().to_string();
+    let mut anonymous = event("intake/post-staff-complaint.json");
+    anonymous["requestContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorizer");
+    let a = env.call(&intake, anonymous).await;
+    assert_eq!(
+        a.status,
+        StatusCode::UNAUTHORIZED,
+        "no authorizer claims, no staff"
+    );
+    let a = env
+        .call(&intake, event("intake/post-service-request.json"))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let request = a.body["id"].as_str().unwrap().to_string();
+    let a = env
+        .call(
+            &intake,
+            event_for(
+                "intake/post-dissatisfaction.json",
+                &[(SAMPLE_SERVICE_REQUEST, request.as_str())],
+            ),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let third = a.body["reference"].as_str().unwrap().to_string();
+    let a = env.call(&intake, event("intake/post-complaint.json")).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let fourth = a.body["reference"].as_str().unwrap().to_string();
+
+    let on = |reference: &str| [(SAMPLE_REFERENCE, reference.to_string())];
+    let call_on = |app: &Router, path: &str, reference: &str| {
+        let subs = on(reference);
+        let subs: Vec<(&str, &str)> = subs.iter().map(|(a, b)| (*a, b.as_str())).collect();
+        let ev = event_for(path, &subs);
+        let app = app.clone();
+        let env = &env;
+        async move { env.call(&app, ev).await }
+    };
+
+    // The first case through both stages.
+    step();
+    let a = call_on(
+        &acknowledgement,
+        "acknowledgement/post-acknowledgement-stage1.json",
+        &first,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    step();
+    let a = call_on(&stage1, "stage1-response/post-stage1-response.json", &first).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["status"], "responded");
+    step();
+    let a = env
+        .call(&stage2, event_for("stage2/get-stage2-page.json", &resident))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert!(a.content_type.starts_with("text/html"));
+    step();
+    let a = env
+        .call(
+            &stage2,
+            event_for("stage2/post-resident-stage2.json", &resident),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    step();
+    let a = call_on(
+        &acknowledgement,
+        "acknowledgement/post-acknowledgement-stage2.json",
+        &first,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    step();
+    let a = call_on(&stage2, "stage2/post-stage2-response.json", &first).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["status"], "closed");
+    step();
+    let a = call_on(&cases, "cases/post-ombudsman.json", &first).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+
+    // The second: extended, answered, then a Stage 2 request taken by staff.
+    step();
+    let a = call_on(
+        &acknowledgement,
+        "acknowledgement/post-acknowledgement-stage1.json",
+        &second,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    step();
+    let a = call_on(&cases, "cases/post-extension.json", &second).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    step();
+    let a = call_on(
+        &stage1,
+        "stage1-response/post-stage1-response.json",
+        &second,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    step();
+    let a = call_on(&stage2, "stage2/post-staff-stage2.json", &second).await;
+    assert!(a.status.is_success(), "{}", a.text);
+    assert_eq!(a.body["status"], "stage2_requested");
+
+    // The third is withdrawn, the fourth refused.
+    step();
+    let a = call_on(&cases, "cases/post-withdrawal.json", &third).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    step();
+    let a = call_on(&cases, "cases/post-refusal.json", &fourth).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+
+    // cases: reads.
+    let a = call_on(&cases, "cases/get-case.json", &second).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["reference"], second.as_str());
+    let a = env.call(&cases, event("cases/get-list.json")).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert!(a.text.contains(&second), "{}", a.text);
+
+    // A route another function serves is not found here (each function has its part only).
+    let a = env.call(&cases, event("intake/post-complaint.json")).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert!(a.content_type.starts_with("application/problem+json"));
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn the_reporting_function_answers_reports_and_takes_the_monthly_job() {
+    let env = Env::new("reporting").await;
+    let app = wiring::http_app(Router::new(), env.state.clone());
+
+    // No report routes yet (issue 5): the shared 404 problem, in the HTTP API's format.
+    let answer =
+        wiring::handle_reporting_event(app.clone(), event("reporting/get-report.json"), t0())
+            .await
+            .unwrap();
+    assert_eq!(answer["statusCode"], 404, "{answer}");
+    assert!(answer["headers"]["content-type"]
+        .as_str()
+        .unwrap()
+        .starts_with("application/problem+json"));
+
+    // The monthly job covers the London month just ended; nothing is exported yet.
+    let first_of_june = Utc.with_ymd_and_hms(2026, 6, 1, 5, 0, 0).unwrap();
+    let answer = wiring::handle_reporting_event(
+        app,
+        event("reporting/monthly-schedule.json"),
+        first_of_june,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        answer,
+        json!({"job": "monthly_report", "month": "2026-05", "exported": false})
+    );
+}
+
+// ---- Checks on the files alone: the samples, the template and the routers agree ----
+
+fn template() -> serde_yaml::Value {
+    let text = std::fs::read_to_string(repo().join("infra/template.yaml")).unwrap();
+    serde_yaml::from_str(&text).unwrap()
+}
+
+fn untag(v: &serde_yaml::Value) -> &serde_yaml::Value {
+    match v {
+        serde_yaml::Value::Tagged(t) => &t.value,
+        other => other,
+    }
+}
+
+/// (function, route key) of every HTTP API event in the template.
+fn template_routes() -> BTreeSet<(String, String)> {
+    let doc = template();
+    let mut routes = BTreeSet::new();
+    for (_, resource) in doc["Resources"].as_mapping().unwrap() {
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let code = resource["Properties"]["CodeUri"].as_str().unwrap();
+        let function = code.rsplit('/').next().unwrap().to_string();
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for (_, e) in events {
+            if e["Type"].as_str() == Some("HttpApi") {
+                let p = &e["Properties"];
+                let key = format!(
+                    "{} {}",
+                    untag(&p["Method"]).as_str().unwrap(),
+                    untag(&p["Path"]).as_str().unwrap()
+                );
+                routes.insert((function.clone(), key));
+            }
+        }
+    }
+    routes
+}
+
+fn sample_files() -> Vec<(String, PathBuf)> {
+    let mut out = Vec::new();
+    for dir in std::fs::read_dir(repo().join("events")).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let function = dir.file_name().unwrap().to_string_lossy().into_owned();
+        for file in std::fs::read_dir(&dir).unwrap() {
+            let file = file.unwrap().path();
+            if file.extension().is_some_and(|e| e == "json") {
+                out.push((function.clone(), file));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn every_route_in_the_template_has_a_sample_event_and_every_sample_a_route() {
+    let from_template = template_routes();
+    let mut from_samples = BTreeSet::new();
+    for (function, file) in sample_files() {
+        let ev = read_json(&file);
+        if let Some(key) = ev["routeKey"].as_str() {
+            assert_eq!(
+                ev["requestContext"]["routeKey"],
+                key,
+                "{}: routeKey twice",
+                file.display()
+            );
+            lambda_http::request::from_str(&ev.to_string())
+                .unwrap_or_else(|e| panic!("{}: not an HTTP API event: {e}", file.display()));
+            let staff = key.split(' ').nth(1).unwrap().starts_with("/staff/");
+            let claims = &ev["requestContext"]["authorizer"]["jwt"]["claims"];
+            assert_eq!(
+                claims.is_object(),
+                staff,
+                "{}: staff routes carry JWT claims, public ones none",
+                file.display()
+            );
+            from_samples.insert((function, key.to_string()));
+        }
+    }
+    assert_eq!(from_template, from_samples);
+    // Staff routes use the JWT authorizer; public ones none.
+    let doc = template();
+    for (_, resource) in doc["Resources"].as_mapping().unwrap() {
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
+        for (name, e) in events {
+            if e["Type"].as_str() != Some("HttpApi") {
+                continue;
+            }
+            let path = untag(&e["Properties"]["Path"]).as_str().unwrap();
+            let authorizer = e["Properties"]["Auth"]["Authorizer"].as_str();
+            let expected = path.starts_with("/staff/").then_some("StaffJwt");
+            assert_eq!(authorizer, expected, "{name:?} {path}");
+        }
+    }
+}
+
+#[test]
+fn the_sample_queue_and_schedule_events_are_what_the_template_sends() {
+    // The SQS batch carries alerts.
+    let batch: SqsEvent =
+        serde_json::from_value(event("deadlines/sqs-batch.json")).expect("an SQS event");
+    assert!(!batch.records.is_empty());
+    for message in &batch.records {
+        let alert = alert_of(message);
+        assert_eq!(alert.reference, SAMPLE_REFERENCE);
+        assert!(message.message_id.is_some());
+    }
+    // The monthly schedule's input is the sample event, and the reporting function reads it.
+    let doc = template();
+    let input = doc["Resources"]["MonthlyReportSchedule"]["Properties"]["Target"]["Input"]
+        .as_str()
+        .expect("the monthly schedule has an input");
+    let input: Value = serde_json::from_str(input).unwrap();
+    assert_eq!(input, event("reporting/monthly-schedule.json"));
+    assert!(matches!(
+        ReportingEvent::parse(input).unwrap(),
+        ReportingEvent::Scheduled(ScheduledJob::MonthlyReport)
+    ));
+    assert!(matches!(
+        ReportingEvent::parse(event("reporting/get-report.json")).unwrap(),
+        ReportingEvent::Http(_)
+    ));
+}
+
+#[test]
+fn the_monthly_report_covers_the_london_month_just_ended() {
+    // 06:00 London on 1 January is still the 1st in London; the report is December's.
+    let new_year = Utc.with_ymd_and_hms(2027, 1, 1, 6, 0, 0).unwrap();
+    assert_eq!(wiring::month_to_report(new_year).to_string(), "2026-12");
+    // 00:30 London on 1 July (23:30 UTC on 30 June) is already July in London.
+    let july = Utc.with_ymd_and_hms(2026, 6, 30, 23, 30, 0).unwrap();
+    assert_eq!(wiring::month_to_report(july).to_string(), "2026-06");
+}
