@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod html;
 pub mod limit;
+pub mod openapi;
 mod pages;
 pub mod problem;
 mod public;
@@ -75,12 +76,14 @@ impl Staff {
     }
 }
 
-/// `intake`: the form, new complaints, the resident's view, staff intake and service requests.
+/// `intake`: the form, new complaints, the resident's view, staff intake and service requests,
+/// and the API's description (`GET /openapi.json`).
 pub fn intake_router() -> Router<AppState> {
     Router::new()
         .route("/", get(public::form))
         .route("/assets/app.css", get(html::stylesheet))
         .route("/assets/icon.svg", get(html::icon))
+        .route("/openapi.json", get(openapi::serve))
         .route("/complaints", post(public::submit))
         .route("/complaints/{reference}", get(public::resident_view))
         .route(
