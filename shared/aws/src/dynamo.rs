@@ -1,19 +1,27 @@
-//! DynamoDB case store: every item of the service in one table, read by key or by one of two
+//! DynamoDB case store: every item of the service in one table, read by key or by one of three
 //! global secondary indexes. No path uses Scan.
 //!
 //! | item | `PK` | `SK` | attributes | index keys | access pattern it serves |
 //! |---|---|---|---|---|---|
-//! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (JSON of the case), `status`, `stage` (N), `owner`, `handler` (lower-case emails), `received_on`, `next_due`, `open_until` | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}` | load a case (GetItem, strongly consistent); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status) |
+//! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (JSON of the case), `status`, `stage` (N), `owner`, `handler` (lower-case emails), `received_on`, `next_due`, `open_until` | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}`; `GSI3PK` = `SPAN#{YYYY-MM}` (London month of its first event, the receipt), `GSI3SK` = `{London date its last open stage ended, or 9999-12-31 while one is open}#{reference}` | load a case (GetItem, strongly consistent); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status); the cases with a stage open at a month's end (Query `GSI3`, one per receipt month, `GSI3SK >= {first day of the next month}`) |
 //! | event | `CASE#{reference}` | `EVENT#{sequence:010}` | `at`, `recorded_at` (RFC 3339, fixed width), `by`, `type`, `body` (JSON of the event record) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}` | written with its case in the same transaction, never overwritten; a month's events for the monthly report (Query `GSI2`); a case's history in order (Query `PK`, `SK` begins with `EVENT#`) |
 //! | counter | `COUNTER#case#{year}`, `COUNTER#service_request#{year}` | `COUNTER` | `value` (N) | | the next case reference `CMP-{year}-{n:05}` or service request id `SR-{year}-{n:05}` (UpdateItem `ADD value :one`, `UPDATED_NEW`: atomic, never reused) |
 //! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `status` (N), `body`, `content_type`, `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
 //! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem; conditional Put) |
-//! | service request | `SR#{id}` | `SR` | `body` (JSON), `logged_at` | | load a service request (GetItem); written with its idempotency record in one transaction |
+//! | service request | `SR#{id}` | `SR` | `body` (JSON), `logged_at` | `GSI2PK` = `SRMONTH#{YYYY-MM}` (London month of `logged_at`), `GSI2SK` = `{logged_at}#{id}` | load a service request (GetItem); written with its idempotency record in one transaction; a month's service requests for the monthly report (Query `GSI2`) |
 //!
 //! | index | partition key | sort key | projection | serves |
 //! |---|---|---|---|---|
 //! | `GSI1` | `GSI1PK` (S) | `GSI1SK` (S) | ALL | staff case lists: open, closed, by status, by owner, overdue |
-//! | `GSI2` | `GSI2PK` (S) | `GSI2SK` (S) | ALL | the monthly report: only that month's event items |
+//! | `GSI2` | `GSI2PK` (S) | `GSI2SK` (S) | ALL | the monthly report: only that month's event and service request items |
+//! | `GSI3` | `GSI3PK` (S) | `GSI3SK` (S) | KEYS_ONLY | the monthly report: cases received in a month whose last open stage ended after a given date (or is still open) |
+//!
+//! The monthly report ([`ReportSource`]) reads: the month's events (`GSI2`, `MONTH#`), the
+//! cases still open at its end (`GSI3`, the month and the [`DEFAULT_REPORT_MONTHS_BACK`]
+//! months before it, as SQLite's `case_spans`), those cases by key (BatchGetItem), and the
+//! month's service requests (`GSI2`, `SRMONTH#`). A case received longer ago than that and
+//! still open at the month's end would be missed: set the window (`REPORT_MONTHS_BACK`) to
+//! cover the oldest open case.
 //!
 //! A case write is one `TransactWriteItems`: the case item (conditional on `version`, or on not
 //! existing for a new case), each new event (conditional on not existing) and the idempotency
@@ -47,7 +55,8 @@ use p3_domain::case::Case;
 use p3_domain::event::EventRecord;
 use p3_domain::london::{london_date, Month};
 use p3_domain::ports::{
-    CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, StoreError, StoredReply, SystemClock,
+    CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, MonthRecords, ReportSource,
+    StoreError, StoredReply, SystemClock,
 };
 use p3_domain::service_request::ServiceRequest;
 use serde::Deserialize;
@@ -62,8 +71,26 @@ pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
 /// The index of cases by status, next deadline first.
 pub const GSI1: &str = "GSI1";
 
-/// The index of events by Europe/London month, in time order.
+/// The index of events and service requests by Europe/London month, in time order.
 pub const GSI2: &str = "GSI2";
+
+/// The index of cases by London month of receipt and the date their last open stage ended.
+pub const GSI3: &str = "GSI3";
+
+/// How many months before a report's month the search for cases still open at its end goes
+/// back (receipt months), by default: a case open longer than three years is not expected.
+pub const DEFAULT_REPORT_MONTHS_BACK: u32 = 36;
+
+/// Event types that open a stage of a case (as the SQLite store's `case_spans`).
+const STAGE_STARTS: [&str; 2] = ["received", "escalation_requested"];
+
+/// Event types that end the open stage of a case.
+const STAGE_ENDS: [&str; 4] = [
+    "resolved_at_first_contact",
+    "responded",
+    "withdrawn",
+    "refused",
+];
 
 /// The logical id of the table in `infra/template.yaml`.
 pub const TABLE_RESOURCE: &str = "ComplaintsTable";
@@ -117,6 +144,7 @@ pub struct DynamoStore {
     table: String,
     clock: Arc<dyn Clock>,
     used: Arc<Mutex<CapacityUsed>>,
+    report_months_back: u32,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -283,7 +311,15 @@ impl DynamoStore {
             table,
             clock: Arc::new(SystemClock),
             used: Arc::new(Mutex::new(CapacityUsed::default())),
+            report_months_back: DEFAULT_REPORT_MONTHS_BACK,
         }
+    }
+
+    /// How many receipt months before a report's month are searched for cases still open at
+    /// its end (default [`DEFAULT_REPORT_MONTHS_BACK`]).
+    pub fn with_report_months_back(mut self, months: u32) -> DynamoStore {
+        self.report_months_back = months;
+        self
     }
 
     /// Replaces the clock, which decides when idempotency records expire and what "today" is
@@ -325,44 +361,109 @@ impl DynamoStore {
     /// the number of event items read to find them: Query on `GSI2` (`MONTH#{month}`), then
     /// BatchGetItem of those cases. Only that month's event items are read.
     pub async fn month_events(&self, month: Month) -> Result<(Vec<Case>, usize), StoreError> {
-        let mut references = BTreeSet::new();
-        let mut read = 0usize;
+        let items = self
+            .query_index(
+                "Query (month)",
+                GSI2,
+                "#pk = :pk",
+                &[("#pk", "GSI2PK"), ("#case", "PK")],
+                vec![(":pk", s(format!("MONTH#{month}")))],
+                Some("#case"),
+            )
+            .await?;
+        let read = items.len();
+        let references = references_of(&items)?;
+        let cases = self.load_many(references).await?;
+        Ok((cases, read))
+    }
+
+    /// Every item of one index partition that matches `condition`, page after page; only the
+    /// attributes in `projection` when given.
+    async fn query_index(
+        &self,
+        op: &str,
+        index: &str,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+        projection: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let names: HashMap<String, String> = names
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let values: HashMap<String, AttributeValue> = values
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
             let out = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .index_name(GSI2)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", "GSI2PK")
-                .expression_attribute_names("#case", "PK")
-                .expression_attribute_values(":pk", s(format!("MONTH#{month}")))
-                .projection_expression("#case")
+                .index_name(index)
+                .key_condition_expression(condition)
+                .set_expression_attribute_names(Some(names.clone()))
+                .set_expression_attribute_values(Some(values.clone()))
+                .set_projection_expression(projection.map(str::to_string))
                 .set_exclusive_start_key(start.take())
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
-                .map_err(|e| unavailable("Query (month)", e))?;
+                .map_err(|e| unavailable(op, e))?;
             self.record_use(false, out.consumed_capacity());
-            read += out.items().len();
-            for item in out.items() {
-                if let Some(reference) = get_s(item, "PK")?.strip_prefix("CASE#") {
-                    references.insert(reference.to_string());
-                }
-            }
+            items.extend(out.items().iter().cloned());
             match out.last_evaluated_key() {
                 Some(k) if !k.is_empty() => start = Some(k.clone()),
                 _ => break,
             }
         }
+        Ok(items)
+    }
+
+    /// Cases by reference (BatchGetItem, 100 at a time), in reference order.
+    async fn load_many(&self, references: BTreeSet<String>) -> Result<Vec<Case>, StoreError> {
         let references: Vec<String> = references.into_iter().collect();
         let mut cases = Vec::with_capacity(references.len());
         for chunk in references.chunks(BATCH_GET_KEYS) {
             cases.extend(self.batch_load(chunk).await?);
         }
         cases.sort_by(|a, b| a.reference.cmp(&b.reference));
-        Ok((cases, read))
+        Ok(cases)
+    }
+
+    /// The cases received in `receipt_month` whose last open stage ended on or after `from`
+    /// (London dates), or is still open: one Query on `GSI3` (keys only).
+    async fn spans_after(
+        &self,
+        receipt_month: Month,
+        from: chrono::NaiveDate,
+    ) -> Result<Vec<Item>, StoreError> {
+        self.query_index(
+            "Query (open at month end)",
+            GSI3,
+            "#pk = :pk AND #sk >= :from",
+            &[("#pk", "GSI3PK"), ("#sk", "GSI3SK")],
+            vec![
+                (":pk", s(format!("SPAN#{receipt_month}"))),
+                (":from", s(from.to_string())),
+            ],
+            None,
+        )
+        .await
+    }
+
+    /// The items a case write puts (the case and its new events), exactly as [`CaseStore::save`]
+    /// writes them, for bulk seeding with BatchWriteItem (benchmarks): no conditions, no
+    /// transaction.
+    pub fn seed_items(&self, write: &CaseWrite) -> Result<Vec<Item>, StoreError> {
+        let mut puts = vec![self.case_put(write)?];
+        for e in &write.new_events {
+            puts.push(self.event_put(&write.case.reference, e)?);
+        }
+        Ok(puts.into_iter().map(|p| p.item().clone()).collect())
     }
 
     /// Loads up to 100 cases by reference with BatchGetItem, retrying unprocessed keys.
@@ -558,6 +659,13 @@ impl DynamoStore {
             .unwrap_or_else(|| NO_DUE.to_string());
         item.insert("GSI1PK".into(), s(format!("STATUS#{}", ix.status)));
         item.insert("GSI1SK".into(), s(format!("{due}#{reference}")));
+        let span = CaseSpan::of(&w.case);
+        item.insert("GSI3PK".into(), s(format!("SPAN#{}", span.receipt_month)));
+        let ended = span
+            .ended_on
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| NO_DUE.to_string());
+        item.insert("GSI3SK".into(), s(format!("{ended}#{reference}")));
         if w.expected_version == 0 {
             self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])
         } else {
@@ -836,6 +944,17 @@ impl CaseStore for DynamoStore {
         let mut item = key(format!("SR#{}", request.id), "SR");
         item.insert("body".into(), s(to_json("service request", &request)?));
         item.insert("logged_at".into(), s(ts(request.logged_at)));
+        item.insert(
+            "GSI2PK".into(),
+            s(format!(
+                "SRMONTH#{}",
+                Month::of(london_date(request.logged_at))
+            )),
+        );
+        item.insert(
+            "GSI2SK".into(),
+            s(format!("{}#{}", ts(request.logged_at), request.id)),
+        );
         // The id is taken: the closest port error is "someone else wrote first".
         let put = self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])?;
         let mut items = vec![(put, Role::Change)];
@@ -897,6 +1016,116 @@ impl CaseStore for DynamoStore {
             }
             Err(e) => Err(unavailable("PutItem (sent alert)", e)),
         }
+    }
+}
+
+/// The references of case items (`PK` = `CASE#{reference}`).
+fn references_of(items: &[Item]) -> Result<BTreeSet<String>, StoreError> {
+    let mut references = BTreeSet::new();
+    for item in items {
+        if let Some(reference) = get_s(item, "PK")?.strip_prefix("CASE#") {
+            references.insert(reference.to_string());
+        }
+    }
+    Ok(references)
+}
+
+/// A case's span, as SQLite's `case_spans`: from its first event (the receipt) to the end of
+/// its last open stage, in London dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseSpan {
+    /// The London month of the case's first event (of its receipt when it has none).
+    pub receipt_month: Month,
+    /// The London date of the event that ended its last open stage (a response, a first
+    /// contact resolution, a withdrawal or a refusal); `None` while a stage is open.
+    pub ended_on: Option<chrono::NaiveDate>,
+}
+
+impl CaseSpan {
+    /// The span of a case, from its history.
+    pub fn of(case: &Case) -> CaseSpan {
+        let opened = case
+            .history
+            .iter()
+            .map(|e| e.at)
+            .min()
+            .unwrap_or(case.received_at);
+        let last = case.history.iter().rev().find(|e| {
+            let name = e.event.name();
+            STAGE_STARTS.contains(&name) || STAGE_ENDS.contains(&name)
+        });
+        let ended_on = match last {
+            Some(e) if STAGE_ENDS.contains(&e.event.name()) => Some(london_date(e.at)),
+            _ => None,
+        };
+        CaseSpan {
+            receipt_month: Month::of(london_date(opened)),
+            ended_on,
+        }
+    }
+}
+
+#[async_trait]
+impl ReportSource for DynamoStore {
+    /// The month's records, through the indexes only: events of the month (`GSI2`), cases
+    /// open at its end (`GSI3`, one Query per receipt month, this month and the
+    /// `report_months_back` before it, run together), those cases (BatchGetItem), and the
+    /// month's service requests (`GSI2`). `rows_read` counts every item read.
+    async fn month_records(&self, month: Month) -> Result<MonthRecords, StoreError> {
+        let events = self
+            .query_index(
+                "Query (month)",
+                GSI2,
+                "#pk = :pk",
+                &[("#pk", "GSI2PK"), ("#case", "PK")],
+                vec![(":pk", s(format!("MONTH#{month}")))],
+                Some("#case"),
+            )
+            .await?;
+        let mut rows_read = events.len() as u64;
+        let mut references = references_of(&events)?;
+
+        // Open at 23:59:59 London on the last day: received by then, its last open stage
+        // ended on the next month's first day or later (or not yet).
+        let after = month.next().first_day();
+        let mut tasks = JoinSet::new();
+        let mut receipt = month;
+        for _ in 0..=self.report_months_back {
+            let store = self.clone();
+            tasks.spawn(async move { store.spans_after(receipt, after).await });
+            receipt = receipt.previous();
+        }
+        while let Some(done) = tasks.join_next().await {
+            let items =
+                done.map_err(|e| StoreError::Unavailable(format!("a report query failed: {e}")))??;
+            rows_read += items.len() as u64;
+            references.extend(references_of(&items)?);
+        }
+
+        let cases = self.load_many(references).await?;
+        rows_read += cases.len() as u64;
+
+        let requests = self
+            .query_index(
+                "Query (service requests of a month)",
+                GSI2,
+                "#pk = :pk",
+                &[("#pk", "GSI2PK"), ("#body", "body")],
+                vec![(":pk", s(format!("SRMONTH#{month}")))],
+                Some("#body"),
+            )
+            .await?;
+        rows_read += requests.len() as u64;
+        let mut service_requests = requests
+            .iter()
+            .map(|i| from_json::<ServiceRequest>("service request", get_s(i, "body")?))
+            .collect::<Result<Vec<_>, _>>()?;
+        service_requests.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(MonthRecords {
+            cases,
+            service_requests,
+            rows_read,
+        })
     }
 }
 

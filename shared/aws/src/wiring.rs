@@ -16,12 +16,14 @@ use p3_domain::case::Rules;
 use p3_domain::complaint::DEFAULT_CATEGORIES;
 use p3_domain::london::{london_date, Month};
 use p3_domain::policy::Procedures;
-use p3_domain::ports::{Clock, Random, SystemClock};
+use p3_domain::ports::{Clock, Random, ReportSource, SystemClock};
+use p3_domain::report::Homes;
 use p3_domain::service::{Service, Settings};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::ClaimsAuthenticator;
-use crate::dynamo::DynamoStore;
+use crate::dynamo::{DynamoStore, DEFAULT_REPORT_MONTHS_BACK};
+use crate::reporting::MonthlyExporter;
 use crate::scheduler::{EventBridgeScheduler, ScheduleTarget};
 use crate::ses::SesNotifier;
 
@@ -76,6 +78,12 @@ pub struct AwsSettings {
     /// `FORM_RATE_LIMIT_PER_HOUR` (default 20): per client and per function instance; the
     /// HTTP API's route throttling is the limit that holds across instances.
     pub form_rate_limit_per_hour: u32,
+    /// `HOMES` (optional): homes owned per tenure as JSON (`{"low_cost_rental": 4200,
+    /// "low_cost_home_ownership": 300}`), for the TSM CH01 figures; null figures without it.
+    pub homes: Homes,
+    /// `REPORT_MONTHS_BACK` (default 36): how many receipt months before a report's month
+    /// are searched for cases still open at its end.
+    pub report_months_back: u32,
     /// `AWS_ENDPOINT_URL` (optional): an emulator's address, for tests.
     pub endpoint_url: Option<String>,
     /// `AWS_REGION` (set by Lambda); optional here because the SDK's own chain also finds it.
@@ -110,6 +118,20 @@ impl AwsSettings {
             })?,
             None => 20,
         };
+        let homes = match opt("HOMES") {
+            Some(json) => serde_json::from_str(&json).map_err(|e| WiringError::Invalid {
+                name: "HOMES",
+                reason: e.to_string(),
+            })?,
+            None => Homes::default(),
+        };
+        let report_months_back = match opt("REPORT_MONTHS_BACK") {
+            Some(v) => v.parse().map_err(|_| WiringError::Invalid {
+                name: "REPORT_MONTHS_BACK",
+                reason: format!("`{v}` is not a whole number"),
+            })?,
+            None => DEFAULT_REPORT_MONTHS_BACK,
+        };
         Ok(AwsSettings {
             table_name: req("TABLE_NAME")?,
             queue_url: req("QUEUE_URL")?,
@@ -126,6 +148,8 @@ impl AwsSettings {
             head_of_tenant_services: opt("HEAD_OF_TENANT_SERVICES"),
             calendar,
             form_rate_limit_per_hour,
+            homes,
+            report_months_back,
             endpoint_url: opt("AWS_ENDPOINT_URL"),
             region: opt("AWS_REGION"),
         })
@@ -348,11 +372,69 @@ pub async fn answer_http(
     Ok(serde_json::to_value(out)?)
 }
 
+/// The reporting function's parts, over a service: the report routes (`GET /staff/reports/*`,
+/// read from DynamoDB through its indexes) and the monthly exporter (S3 and SES).
+pub fn reporting_parts(
+    settings: &AwsSettings,
+    sdk: &SdkConfig,
+    state: AppState,
+) -> (Router, MonthlyExporter) {
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        settings.table_name.clone(),
+    )
+    .with_clock(state.service.clock.clone())
+    .with_report_months_back(settings.report_months_back);
+    let source: Arc<dyn ReportSource> = Arc::new(store);
+    let service = state.service.clone();
+    let app = http_app(p3_api::reporting_router(), state).layer(axum::Extension(
+        p3_api::reports::Reporting {
+            source: source.clone(),
+            homes: settings.homes,
+            lessons_learned_file: None,
+        },
+    ));
+    // S3 addresses objects by path (`endpoint/bucket/key`) when an emulator is used.
+    let mut s3 = aws_sdk_s3::config::Builder::from(sdk);
+    if settings.endpoint_url.is_some() {
+        s3 = s3.force_path_style(true);
+    }
+    let addresses = &service.settings.addresses;
+    let exporter = MonthlyExporter {
+        source,
+        rules: service.rules.clone(),
+        settings: p3_reports::ReportSettings {
+            landlord: settings.landlord.clone(),
+            homes: settings.homes,
+            lessons_learned: None,
+        },
+        s3: aws_sdk_s3::Client::from_conf(s3.build()),
+        bucket: settings.export_bucket.clone(),
+        notifier: service.notifier.clone(),
+        recipients: vec![
+            addresses.head_of_tenant_services.clone(),
+            addresses.complaints_team.clone(),
+        ],
+        region: sdk.region().map(|r| r.to_string()),
+    };
+    (app, exporter)
+}
+
+/// The reporting function, from its environment.
+pub async fn reporting() -> Result<(Router, MonthlyExporter), WiringError> {
+    let settings = AwsSettings::from_env()?;
+    let sdk = aws_config(&settings).await;
+    let service = service(&settings, &sdk).await;
+    let state = app_state_for(service, &settings);
+    Ok(reporting_parts(&settings, &sdk, state))
+}
+
 /// Handles one event of the reporting function. Reports over HTTP are served by `app`; the
-/// monthly job is acknowledged and logged with the month it covers. The export itself (figures
-/// to S3) comes with issue 5: nothing is written yet, and the answer says so.
+/// monthly job exports the London month just ended to the bucket and emails the summary (an
+/// error makes the invocation fail, so the schedule's retry policy tries again).
 pub async fn handle_reporting_event(
     app: Router,
+    exporter: &MonthlyExporter,
     payload: serde_json::Value,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<serde_json::Value, lambda_http::Error> {
@@ -360,11 +442,15 @@ pub async fn handle_reporting_event(
         ReportingEvent::Http(request) => answer_http(app, *request).await,
         ReportingEvent::Scheduled(ScheduledJob::MonthlyReport) => {
             let month = month_to_report(now);
-            tracing::warn!(%month, "monthly report job received; the export is not built yet (issue 5), nothing was written");
+            let done = exporter.export(month).await?;
+            tracing::info!(%month, bucket = %done.bucket, files = done.keys.len(), "monthly report exported");
             Ok(serde_json::json!({
                 "job": "monthly_report",
                 "month": month.to_string(),
-                "exported": false,
+                "exported": true,
+                "bucket": done.bucket,
+                "keys": done.keys,
+                "emailed": done.emailed,
             }))
         }
     }

@@ -25,7 +25,7 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use chrono::{DateTime, TimeZone, Utc};
 use p3_aws::contract::{self, TestClock};
-use p3_aws::dynamo::{create_table, DynamoStore, TableDefinition, GSI1, GSI2};
+use p3_aws::dynamo::{create_table, DynamoStore, TableDefinition, GSI1, GSI2, GSI3};
 use p3_domain::london::Month;
 use p3_domain::ports::{CaseStore, IdempotencyRecord, StoredReply};
 
@@ -156,6 +156,8 @@ fn the_table_definition_comes_from_the_template() {
             ("GSI1SK", "S"),
             ("GSI2PK", "S"),
             ("GSI2SK", "S"),
+            ("GSI3PK", "S"),
+            ("GSI3SK", "S"),
             ("PK", "S"),
             ("SK", "S")
         ]
@@ -165,7 +167,7 @@ fn the_table_definition_comes_from_the_template() {
         .iter()
         .map(|ix| (ix.index_name.as_str(), ix))
         .collect();
-    assert_eq!(indexes.len(), 2);
+    assert_eq!(indexes.len(), 3);
     assert_eq!(
         keys(&indexes[GSI1].key_schema),
         [("GSI1PK", "HASH"), ("GSI1SK", "RANGE")]
@@ -174,9 +176,14 @@ fn the_table_definition_comes_from_the_template() {
         keys(&indexes[GSI2].key_schema),
         [("GSI2PK", "HASH"), ("GSI2SK", "RANGE")]
     );
-    assert!(indexes
-        .values()
-        .all(|ix| ix.projection.projection_type == "ALL"));
+    assert_eq!(
+        keys(&indexes[GSI3].key_schema),
+        [("GSI3PK", "HASH"), ("GSI3SK", "RANGE")]
+    );
+    assert_eq!(indexes[GSI1].projection.projection_type, "ALL");
+    assert_eq!(indexes[GSI2].projection.projection_type, "ALL");
+    // The open-at-month-end search only needs the case's key.
+    assert_eq!(indexes[GSI3].projection.projection_type, "KEYS_ONLY");
     assert_eq!(def.billing_mode.as_deref(), Some("PAY_PER_REQUEST"));
     let ttl = def.time_to_live_specification.expect("a TTL");
     assert_eq!(

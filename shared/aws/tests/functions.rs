@@ -736,34 +736,37 @@ async fn every_sample_http_event_is_served_by_its_function() {
 
 #[tokio::test]
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
-async fn the_reporting_function_answers_reports_and_takes_the_monthly_job() {
+async fn the_reporting_function_answers_reports_from_dynamodb() {
     let env = Env::new("reporting").await;
-    let app = wiring::http_app(Router::new(), env.state.clone());
+    let intake = env.app(p3_api::intake_router);
+    // A May complaint (the clock stands on 1 June).
+    env.clock.set(t0() - Duration::days(10));
+    let answer = env.call(&intake, event("intake/post-complaint.json")).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    env.clock.set(t0());
 
-    // No report routes yet (issue 5): the shared 404 problem, in the HTTP API's format.
-    let answer =
-        wiring::handle_reporting_event(app.clone(), event("reporting/get-report.json"), t0())
-            .await
-            .unwrap();
-    assert_eq!(answer["statusCode"], 404, "{answer}");
-    assert!(answer["headers"]["content-type"]
-        .as_str()
-        .unwrap()
-        .starts_with("application/problem+json"));
-
-    // The monthly job covers the London month just ended; nothing is exported yet.
-    let first_of_june = Utc.with_ymd_and_hms(2026, 6, 1, 5, 0, 0).unwrap();
+    let (app, exporter) = wiring::reporting_parts(&env.settings, &env.sdk, env.state.clone());
+    // The sample GET (an auditor, month 2026-05): the figures, in the HTTP API's format.
     let answer = wiring::handle_reporting_event(
-        app,
-        event("reporting/monthly-schedule.json"),
-        first_of_june,
+        app.clone(),
+        &exporter,
+        event("reporting/get-report.json"),
+        t0(),
     )
     .await
     .unwrap();
-    assert_eq!(
-        answer,
-        json!({"job": "monthly_report", "month": "2026-05", "exported": false})
-    );
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let figures: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    assert_eq!(figures["month"], "2026-05", "{figures}");
+    assert_eq!(figures["stage1"]["received"], 1, "{figures}");
+
+    // A route another function serves is the shared 404 problem here.
+    let answer =
+        wiring::handle_reporting_event(app, &exporter, event("intake/post-complaint.json"), t0())
+            .await
+            .unwrap();
+    assert_eq!(answer["statusCode"], 404, "{answer}");
+    // The monthly job (S3 and SES) is checked in tests/reports.rs.
 }
 
 // ---- Checks on the files alone: the samples, the template and the routers agree ----
