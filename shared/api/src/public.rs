@@ -217,20 +217,6 @@ pub(crate) async fn form(State(st): State<AppState>, headers: HeaderMap) -> Resp
     private_page(res)
 }
 
-#[derive(Deserialize)]
-struct PublicJson {
-    name: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    address: Option<String>,
-    postcode: Option<String>,
-    tenancy_reference: Option<String>,
-    description: Option<String>,
-    desired_outcome: Option<String>,
-    category: Option<String>,
-    tenure: Option<String>,
-}
-
 fn form_field(fields: &[(String, String)], name: &str) -> Option<String> {
     fields
         .iter()
@@ -258,23 +244,12 @@ pub(crate) async fn submit(
     let raw = body::read_limited(&headers, body).await?;
     let (form, idem_key, is_form, csrf) = match kind {
         BodyKind::Json => {
-            let b: PublicJson = body::parse_json(&raw)?;
+            // The public route takes the complaint's own fields and ignores any others.
+            let f: ComplaintForm = body::parse_json(&raw)?;
             let key = headers
                 .get("idempotency-key")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            let f = ComplaintForm {
-                name: b.name,
-                email: b.email,
-                phone: b.phone,
-                address: b.address,
-                postcode: b.postcode,
-                tenancy_reference: b.tenancy_reference,
-                description: b.description,
-                desired_outcome: b.desired_outcome,
-                category: b.category,
-                tenure: b.tenure,
-            };
             (f, key, false, None)
         }
         BodyKind::Form => {

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
 use crate::case::Case;
+use crate::case::StageRecord;
 use crate::london::london_date;
-use crate::policy::{Anchor, Policy};
+use crate::policy::{Anchor, Policy, StagePolicy, Timescale};
 
 /// Which step of a stage a deadline belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -174,6 +175,38 @@ pub fn due_date(
         .map(|d| d.due)
 }
 
+/// The due date of a stage's response timescale `t` (the landlord's promise or the Code's),
+/// with extensions applied. With `as_of`, only the acknowledgement and extensions dated on or
+/// before that London date count: the deadline as it stood then (reports need that).
+pub fn response_due(
+    stage: &StageRecord,
+    policy: &StagePolicy,
+    t: Timescale,
+    calendar: &Calendar,
+    as_of: Option<NaiveDate>,
+) -> NaiveDate {
+    let counts = |d: NaiveDate| as_of.is_none_or(|a| d <= a);
+    let start = stage.started_on();
+    let anchor = match t.from {
+        Anchor::StageStart => start,
+        Anchor::Acknowledgement => stage
+            .acknowledgement
+            .as_ref()
+            .map(|a| london_date(a.at))
+            .filter(|d| counts(*d))
+            .unwrap_or_else(|| {
+                calendar.add_working_days(start, policy.acknowledgement.working_days)
+            }),
+    };
+    let extended: u32 = stage
+        .extensions
+        .iter()
+        .filter(|e| counts(london_date(e.at)))
+        .map(|e| e.working_days)
+        .sum();
+    calendar.add_working_days(anchor, t.working_days + extended)
+}
+
 /// Every deadline of a case as it stands on `today` (a London date).
 pub fn deadlines(
     case: &Case,
@@ -201,14 +234,10 @@ pub fn deadlines(
             met_at: ack_at,
             extended_by: 0,
         });
-        let anchor = |a: Anchor| match a {
-            Anchor::StageStart => start,
-            Anchor::Acknowledgement => ack_at.map(london_date).unwrap_or(ack_due),
-        };
         let ext = s.extended_by();
         let resp_at = s.response.as_ref().map(|r| r.at);
-        let mut push_response = |step, t: crate::policy::Timescale| {
-            let due = calendar.add_working_days(anchor(t.from), t.working_days + ext);
+        let mut push_response = |step, t: Timescale| {
+            let due = response_due(s, sp, t, calendar, None);
             out.push(Deadline {
                 kind: DeadlineKind::new(s.number, step),
                 due,

@@ -12,13 +12,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::Calendar;
-use crate::case::{Case, Rules, StageRecord};
+use crate::case::{Case, Rules};
 use crate::complaint::Tenure;
 use crate::deadline::{self, Deadline, DeadlineKind, DeadlineStatus, DeadlineStep};
 use crate::event::{ExclusionGround, Outcome};
 use crate::london::{london_date, Month};
-use crate::policy::{self, Anchor, Policy, StagePolicy};
+use crate::policy::{self, Policy};
 use crate::service_request::ServiceRequest;
 
 /// The number of homes owned, per tenure, that CH01 is counted per 1,000 of.
@@ -275,33 +274,6 @@ fn met(deadlines: &[Deadline], kind: DeadlineKind) -> bool {
         .any(|d| d.kind == kind && d.status == DeadlineStatus::Met)
 }
 
-/// P3's response due date of a stage as it stood at the end of `last`: the acknowledgement
-/// (for an acknowledgement anchor) and the extensions count only if dated by then.
-fn response_due_as_of(
-    s: &StageRecord,
-    sp: &StagePolicy,
-    calendar: &Calendar,
-    last: NaiveDate,
-) -> NaiveDate {
-    let start = s.started_on();
-    let anchor = match sp.response.from {
-        Anchor::StageStart => start,
-        Anchor::Acknowledgement => s
-            .acknowledgement
-            .as_ref()
-            .map(|a| london_date(a.at))
-            .filter(|d| *d <= last)
-            .unwrap_or_else(|| calendar.add_working_days(start, sp.acknowledgement.working_days)),
-    };
-    let extended: u32 = s
-        .extensions
-        .iter()
-        .filter(|e| london_date(e.at) <= last)
-        .map(|e| e.working_days)
-        .sum();
-    calendar.add_working_days(anchor, sp.response.working_days + extended)
-}
-
 fn figures(
     cases: &[Case],
     service_requests: &[ServiceRequest],
@@ -408,7 +380,7 @@ fn figures(
             let responded_by_then = s.response.as_ref().is_some_and(|r| by_then(r.at));
             if by_then(s.started_at) && !responded_by_then && !closed_by_then {
                 t.f.open_at_month_end += 1;
-                if response_due_as_of(s, sp, calendar, last) <= last {
+                if deadline::response_due(s, sp, sp.response, calendar, Some(last)) <= last {
                     t.f.open_overdue += 1;
                 }
             }
