@@ -483,6 +483,20 @@ pub async fn lists_filter_by_status_owner_and_overdue_in_deadline_order(store: A
 
     let open = ["00008", "00009", "00002", "00001", "00003", "00007"];
     assert_eq!(list(q(None, None, false, 0)).await, open);
+    // A list gives each case without its history; a load gives the whole case.
+    let listed = store.list(&q(None, None, false, 0)).await.expect("list");
+    for summary in &listed {
+        assert!(summary.history.is_empty(), "{}", summary.reference);
+        let whole = store.load(&summary.reference).await.unwrap().unwrap();
+        assert!(!whole.history.is_empty());
+        assert_eq!(
+            &Case {
+                history: Vec::new(),
+                ..whole
+            },
+            summary
+        );
+    }
     assert_eq!(list(q(Some("open"), None, false, 0)).await, open);
     assert_eq!(list(q(Some(" Open "), None, false, 0)).await, open);
     assert_eq!(list(q(None, None, false, 2)).await, ["00008", "00009"]);
@@ -539,12 +553,19 @@ pub async fn lists_filter_by_status_owner_and_overdue_in_deadline_order(store: A
         ["00008", "00009", "00002", "00001", "00007"]
     );
 
-    // Full cases come back, not just references.
+    // Whole cases come back, not just references (without their history).
     let listed = store
         .list(&q(Some("withdrawn"), None, false, 0))
         .await
         .expect("list");
-    assert_eq!(listed, vec![new_case("CMP-2026-00006")]);
+    let whole = new_case("CMP-2026-00006");
+    assert_eq!(
+        listed,
+        vec![Case {
+            history: Vec::new(),
+            ..whole
+        }]
+    );
 
     // A save moves the case between lists.
     let case = new_case("CMP-2026-00001");

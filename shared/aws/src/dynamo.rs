@@ -3,10 +3,10 @@
 //!
 //! | item | `PK` | `SK` | attributes | index keys | access pattern it serves |
 //! |---|---|---|---|---|---|
-//! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (JSON of the case), `status`, `stage` (N), `owner`, `handler` (lower-case emails), `received_on`, `next_due`, `open_until` | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}`; `GSI3PK` = `SPAN#{YYYY-MM}` (London month of its first event, the receipt), `GSI3SK` = `{London date its last open stage ended, or 9999-12-31 while one is open}#{reference}` | load a case (GetItem, strongly consistent); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status); the cases with a stage open at a month's end (Query `GSI3`, one per receipt month, `GSI3SK >= {first day of the next month}`) |
+//! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (B: the case's JSON, deflated), `status`, `stage` (N), `owner`, `handler` (lower-case emails), `received_on`, `next_due`, `open_until` | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}`; `GSI3PK` = `SPAN#{YYYY-MM}` (London month of its first event, the receipt), `GSI3SK` = `{London date its last open stage ended, or 9999-12-31 while one is open}#{reference}` | load a case (GetItem, strongly consistent); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status; the index projects only `owner`, `handler` and `open_until`, for the filters, and the cases are then read by key with BatchGetItem); the cases with a stage open at a month's end (Query `GSI3`, one per receipt month, `GSI3SK >= {first day of the next month}`) |
 //! | event | `CASE#{reference}` | `EVENT#{sequence:010}` | `at`, `recorded_at` (RFC 3339, fixed width), `by`, `type`, `body` (JSON of the event record) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}` | written with its case in the same transaction, never overwritten; a month's events for the monthly report (Query `GSI2`); a case's history in order (Query `PK`, `SK` begins with `EVENT#`) |
 //! | counter | `COUNTER#case#{year}`, `COUNTER#service_request#{year}` | `COUNTER` | `value` (N) | | the next case reference `CMP-{year}-{n:05}` or service request id `SR-{year}-{n:05}` (UpdateItem `ADD value :one`, `UPDATED_NEW`: atomic, never reused) |
-//! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `status` (N), `body`, `content_type`, `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
+//! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `status` (N), `body` (B: the reply, deflated), `content_type`, `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
 //! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem; conditional Put) |
 //! | service request | `SR#{id}` | `SR` | `body` (JSON), `logged_at` | `GSI2PK` = `SRMONTH#{YYYY-MM}` (London month of `logged_at`), `GSI2SK` = `{logged_at}#{id}` | load a service request (GetItem); written with its idempotency record in one transaction; a month's service requests for the monthly report (Query `GSI2`) |
 //!
@@ -43,6 +43,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, ConsumedCapacity, GlobalSecondaryIndex,
     KeySchemaElement, KeyType, KeysAndAttributes, Projection, ProjectionType, Put,
@@ -115,6 +116,9 @@ const MAX_TRANSACT_ITEMS: usize = 100;
 
 /// DynamoDB's limit on the keys of one BatchGetItem.
 const BATCH_GET_KEYS: usize = 100;
+
+/// How many cases the monthly report loads at once.
+const LOAD_CONCURRENCY: usize = 16;
 
 /// Attempts of a transaction cancelled only because another transaction held its items.
 const TRANSACTION_ATTEMPTS: u32 = 4;
@@ -220,6 +224,41 @@ fn to_json<T: serde::Serialize>(what: &str, value: &T) -> Result<String, StoreEr
 fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, StoreError> {
     serde_json::from_str(text)
         .map_err(|e| StoreError::Corrupt(format!("stored {what} is unreadable: {e}")))
+}
+
+/// Large text (a case's snapshot, a stored reply) is kept deflated in a binary attribute:
+/// JSON shrinks to a third or less, and every case write pays for its item's size twice (the
+/// transaction), so this is most of what a complaint costs in DynamoDB.
+fn packed(what: &str, text: &str) -> Result<AttributeValue, StoreError> {
+    use std::io::Write;
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(text.as_bytes())
+        .and_then(|()| z.finish())
+        .map(|bytes| AttributeValue::B(Blob::new(bytes)))
+        .map_err(|e| StoreError::Corrupt(format!("cannot compress {what}: {e}")))
+}
+
+/// Reads an attribute written by [`packed`], or a plain string one.
+fn unpacked(item: &Item, name: &str) -> Result<String, StoreError> {
+    use std::io::Read;
+    match item.get(name) {
+        Some(AttributeValue::B(blob)) => {
+            let mut text = String::new();
+            flate2::read::DeflateDecoder::new(blob.as_ref())
+                .read_to_string(&mut text)
+                .map_err(|e| StoreError::Corrupt(format!("item attribute `{name}`: {e}")))?;
+            Ok(text)
+        }
+        Some(AttributeValue::S(text)) => Ok(text.clone()),
+        _ => Err(StoreError::Corrupt(format!(
+            "item attribute `{name}` is missing or not a string"
+        ))),
+    }
+}
+
+/// The case a case item holds.
+fn case_of(item: &Item) -> Result<Case, StoreError> {
+    from_json("case", &unpacked(item, "snapshot")?)
 }
 
 fn get_s<'a>(item: &'a Item, name: &str) -> Result<&'a str, StoreError> {
@@ -423,12 +462,26 @@ impl DynamoStore {
         Ok(items)
     }
 
-    /// Cases by reference (BatchGetItem, 100 at a time), in reference order.
+    /// Whole cases (with their history) by reference, in reference order: one Query each,
+    /// [`LOAD_CONCURRENCY`] at a time (the monthly report replays each case's history).
     async fn load_many(&self, references: BTreeSet<String>) -> Result<Vec<Case>, StoreError> {
-        let references: Vec<String> = references.into_iter().collect();
+        let mut references = references.into_iter();
         let mut cases = Vec::with_capacity(references.len());
-        for chunk in references.chunks(BATCH_GET_KEYS) {
-            cases.extend(self.batch_load(chunk).await?);
+        let mut tasks = JoinSet::new();
+        loop {
+            while tasks.len() < LOAD_CONCURRENCY {
+                let Some(reference) = references.next() else {
+                    break;
+                };
+                let store = self.clone();
+                tasks.spawn(async move { store.load(&reference).await });
+            }
+            let Some(done) = tasks.join_next().await else {
+                break;
+            };
+            let loaded =
+                done.map_err(|e| StoreError::Unavailable(format!("a case load failed: {e}")))??;
+            cases.extend(loaded);
         }
         cases.sort_by(|a, b| a.reference.cmp(&b.reference));
         Ok(cases)
@@ -453,6 +506,47 @@ impl DynamoStore {
             None,
         )
         .await
+    }
+
+    /// The case item and the event items of one case (one Query on its partition, strongly
+    /// consistent), put back together: the case item holds the case without its history.
+    async fn load_whole(&self, reference: &str) -> Result<Option<Case>, StoreError> {
+        let mut case: Option<Case> = None;
+        let mut history = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", "PK")
+                .expression_attribute_values(":pk", s(case_pk(reference)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .map_err(|e| unavailable("Query (case)", e))?;
+            self.record_use(false, out.consumed_capacity());
+            for item in out.items() {
+                let sk = get_s(item, "SK")?;
+                if sk == "CASE" {
+                    case = Some(case_of(item)?);
+                } else if sk.starts_with("EVENT#") {
+                    history.push(from_json::<EventRecord>("event", get_s(item, "body")?)?);
+                }
+            }
+            match out.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => break,
+            }
+        }
+        Ok(case.map(|mut c| {
+            // Items come in sort key order, so the events are already in sequence order.
+            c.history = history;
+            c
+        }))
     }
 
     /// The items a case write puts (the case and its new events), exactly as [`CaseStore::save`]
@@ -495,7 +589,7 @@ impl DynamoStore {
             self.record_use(false, out.consumed_capacity());
             if let Some(items) = out.responses().and_then(|r| r.get(&self.table)) {
                 for item in items {
-                    cases.push(from_json::<Case>("case", get_s(item, "snapshot")?)?);
+                    cases.push(case_of(item)?);
                 }
             }
             if let Some(left) = out.unprocessed_keys().and_then(|u| u.get(&self.table)) {
@@ -637,7 +731,16 @@ impl DynamoStore {
         let ix = &w.index;
         let mut item = key(case_pk(reference), "CASE");
         item.insert("version".into(), n(w.case.version));
-        item.insert("snapshot".into(), s(to_json("case", &w.case)?));
+        // The history lives in the event items beside it: the case item stays the same size
+        // however long the case runs, and each change pays for the case, not its past.
+        let state = Case {
+            history: Vec::new(),
+            ..w.case.clone()
+        };
+        item.insert(
+            "snapshot".into(),
+            packed("case", &to_json("case", &state)?)?,
+        );
         item.insert("status".into(), s(&ix.status));
         item.insert("stage".into(), n(ix.stage));
         if let Some(owner) = &ix.owner {
@@ -702,7 +805,7 @@ impl DynamoStore {
         let mut item = key(idem_pk(&rec.key), "IDEM");
         item.insert("fingerprint".into(), s(&rec.fingerprint));
         item.insert("status".into(), n(rec.reply.status));
-        item.insert("body".into(), s(&rec.reply.body));
+        item.insert("body".into(), packed("reply", &rec.reply.body)?);
         item.insert("content_type".into(), s(&rec.reply.content_type));
         item.insert("created_at".into(), s(ts(rec.created_at)));
         item.insert("expires_at".into(), n(expires.timestamp()));
@@ -715,7 +818,9 @@ impl DynamoStore {
         )
     }
 
-    /// Pages through one status partition of `GSI1`, keeping at most `limit` matching cases.
+    /// Pages through one status partition of `GSI1`, keeping the sort keys and references of
+    /// at most `limit` matching cases. The index holds only keys and the attributes the filters
+    /// use (the snapshot would make every case write cost its size again in the index).
     async fn query_branch(
         &self,
         branch: Branch,
@@ -723,11 +828,10 @@ impl DynamoStore {
         overdue: bool,
         today: String,
         limit: usize,
-    ) -> Result<Vec<(String, Case)>, StoreError> {
+    ) -> Result<Vec<(String, String)>, StoreError> {
         let status = branch.custom.as_deref().unwrap_or(branch.status);
         let mut names = HashMap::from([
             ("#pk".to_string(), "GSI1PK".to_string()),
-            ("#snapshot".to_string(), "snapshot".to_string()),
             ("#sk".to_string(), "GSI1SK".to_string()),
         ]);
         let mut values = HashMap::from([(":pk".to_string(), s(format!("STATUS#{status}")))]);
@@ -774,7 +878,7 @@ impl DynamoStore {
                 .set_filter_expression(filter.clone())
                 .set_expression_attribute_names(Some(names.clone()))
                 .set_expression_attribute_values(Some(values.clone()))
-                .projection_expression("#snapshot, #sk")
+                .projection_expression("#sk")
                 .set_limit(page_limit)
                 .set_exclusive_start_key(start.take())
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
@@ -784,8 +888,12 @@ impl DynamoStore {
             self.record_use(false, out.consumed_capacity());
             for item in out.items() {
                 let sort = get_s(item, "GSI1SK")?.to_string();
-                let case = from_json::<Case>("case", get_s(item, "snapshot")?)?;
-                found.push((sort, case));
+                let Some((_, reference)) = sort.split_once('#') else {
+                    return Err(StoreError::Corrupt(format!(
+                        "GSI1SK `{sort}` has no reference"
+                    )));
+                };
+                found.push((sort.clone(), reference.to_string()));
                 if found.len() >= limit {
                     return Ok(found);
                 }
@@ -849,15 +957,7 @@ impl CaseStore for DynamoStore {
     }
 
     async fn load(&self, reference: &str) -> Result<Option<Case>, StoreError> {
-        let item = self
-            .get_item(
-                "GetItem (case)",
-                key(case_pk(reference), "CASE"),
-                &["snapshot"],
-            )
-            .await?;
-        item.map(|i| from_json::<Case>("case", get_s(&i, "snapshot")?))
-            .transpose()
+        self.load_whole(reference).await
     }
 
     async fn list(&self, query: &CaseQuery) -> Result<Vec<Case>, StoreError> {
@@ -895,7 +995,14 @@ impl CaseStore for DynamoStore {
                 done.map_err(|e| StoreError::Unavailable(format!("a list query failed: {e}")))??;
             merged.extend(found);
         }
-        Ok(merged.into_values().take(limit).collect())
+        let order: Vec<String> = merged.into_values().take(limit).collect();
+        let mut cases: HashMap<String, Case> = HashMap::with_capacity(order.len());
+        for chunk in order.chunks(BATCH_GET_KEYS) {
+            for case in self.batch_load(chunk).await? {
+                cases.insert(case.reference.clone(), case);
+            }
+        }
+        Ok(order.iter().filter_map(|r| cases.remove(r)).collect())
     }
 
     async fn idempotent_reply(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
@@ -924,7 +1031,7 @@ impl CaseStore for DynamoStore {
             fingerprint: get_s(&item, "fingerprint")?.to_string(),
             reply: StoredReply {
                 status: get_n(&item, "status")?,
-                body: get_s(&item, "body")?.to_string(),
+                body: unpacked(&item, "body")?,
                 content_type: get_s(&item, "content_type")?.to_string(),
             },
             created_at,

@@ -1,12 +1,15 @@
 //! The deadline consumer: each SQS message is one fired alert (the scheduler's input, or an
-//! alert that was already due when its case was written). The domain re-reads the case and
+//! alert that was already due when its case was written), or the hourly job
+//! `{"job":"reconcile_alerts"}` (a recurring schedule in the template) that repairs the
+//! schedules of cases whose sync failed after they were saved. The domain re-reads the case and
 //! sends only what is still owed, once; this module only maps outcomes to the batch response.
 //!
 //! A message is reported as a batch item failure, so SQS delivers it again after its
 //! visibility timeout (and, after the queue's `maxReceiveCount`, moves it to the dead-letter
 //! queue, which raises an alarm), when:
 //! - its body is not an alert (a poison message: it retries, then lands in the DLQ for a look);
-//! - the service failed (store or SES unavailable: try again later);
+//! - the service failed (store or SES unavailable: try again later), or a reconciliation pass
+//!   left cases it could not repair;
 //! - the alert fired early (`Skip::Early`: a clock skew of seconds, as schedules have no
 //!   flexible window). Retrying after the visibility timeout is simpler than re-queueing with
 //!   a delay, and the early margin is far below the timeout, so it is sent on the next delivery.
@@ -16,15 +19,33 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use p3_domain::alert::{Alert, Skip};
-use p3_domain::service::{FireOutcome, Service};
+use p3_domain::service::{FireOutcome, Reconciled, Service};
+use serde::Deserialize;
 
 /// What became of one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
-    /// Handled for good: delete it from the queue.
+    /// An alert handled for good: delete it from the queue.
     Done(FireOutcome),
+    /// A reconciliation pass that repaired every case it looked at.
+    Reconciled(Reconciled),
     /// Deliver it again later; the reason is logged.
     Retry(String),
+}
+
+/// A job the deadline queue carries besides alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Job {
+    /// [`Service::reconcile_alerts`].
+    ReconcileAlerts,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Message {
+    Job { job: Job },
+    Alert(Alert),
 }
 
 /// Handles one message.
@@ -32,9 +53,14 @@ pub async fn handle_message(service: &Service, message: &SqsMessage) -> Delivery
     let Some(body) = message.body.as_deref() else {
         return Delivery::Retry("the message has no body".into());
     };
-    let alert: Alert = match serde_json::from_str(body) {
-        Ok(a) => a,
-        Err(e) => return Delivery::Retry(format!("the message is not an alert: {e}")),
+    let alert = match serde_json::from_str(body) {
+        Ok(Message::Alert(a)) => a,
+        Ok(Message::Job {
+            job: Job::ReconcileAlerts,
+        }) => return reconcile(service).await,
+        Err(e) => {
+            return Delivery::Retry(format!("the message is neither an alert nor a job: {e}"))
+        }
     };
     match service.fire(&alert).await {
         Ok(FireOutcome::Skipped(Skip::Early)) => {
@@ -45,6 +71,21 @@ pub async fn handle_message(service: &Service, message: &SqsMessage) -> Delivery
             Delivery::Done(outcome)
         }
         Err(e) => Delivery::Retry(format!("alert {}: {e}", alert.id())),
+    }
+}
+
+async fn reconcile(service: &Service) -> Delivery {
+    match service.reconcile_alerts().await {
+        Ok(done) if done.failed.is_empty() => {
+            tracing::info!(cases = done.cases, "alert schedules reconciled");
+            Delivery::Reconciled(done)
+        }
+        Ok(done) => Delivery::Retry(format!(
+            "alert reconciliation: {} cases repaired, {} failed",
+            done.cases,
+            done.failed.len()
+        )),
+        Err(e) => Delivery::Retry(format!("alert reconciliation: {e}")),
     }
 }
 

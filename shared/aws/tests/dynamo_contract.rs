@@ -180,7 +180,12 @@ fn the_table_definition_comes_from_the_template() {
         keys(&indexes[GSI3].key_schema),
         [("GSI3PK", "HASH"), ("GSI3SK", "RANGE")]
     );
-    assert_eq!(indexes[GSI1].projection.projection_type, "ALL");
+    // The staff list filters on these; it reads the cases themselves by key.
+    assert_eq!(indexes[GSI1].projection.projection_type, "INCLUDE");
+    assert_eq!(
+        indexes[GSI1].projection.non_key_attributes,
+        ["owner", "handler", "open_until"]
+    );
     assert_eq!(indexes[GSI2].projection.projection_type, "ALL");
     // The open-at-month-end search only needs the case's key.
     assert_eq!(indexes[GSI3].projection.projection_type, "KEYS_ONLY");

@@ -546,6 +546,95 @@ async fn an_alert_already_due_when_its_case_is_written_goes_to_the_queue_at_once
 
 #[tokio::test]
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn schedules_lost_after_their_case_was_saved_are_restored_by_the_hourly_reconciliation() {
+    let env = Env::new("reconcile").await;
+    let intake = env.app(p3_api::intake_router);
+    let answer = env.call(&intake, event("intake/post-complaint.json")).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let reference = answer.body["reference"].as_str().unwrap().to_string();
+    let scheduler = aws_sdk_scheduler::Client::new(&env.sdk);
+    let group = env.settings.schedule_group.clone();
+    let names = || async {
+        scheduler
+            .list_schedules()
+            .group_name(&group)
+            .send()
+            .await
+            .unwrap()
+            .schedules()
+            .iter()
+            .filter_map(|s| s.name().map(str::to_string))
+            .collect::<BTreeSet<String>>()
+    };
+    let planned = names().await;
+    assert!(!planned.is_empty());
+
+    // The sync was cut short after the case was saved: its schedules are gone.
+    for name in &planned {
+        scheduler
+            .delete_schedule()
+            .group_name(&group)
+            .name(name)
+            .send()
+            .await
+            .unwrap();
+    }
+    assert!(names().await.is_empty());
+
+    // The hourly job, as the queue delivers it, puts every one back, at its time.
+    let job: SqsEvent = serde_json::from_value(event("deadlines/sqs-reconcile.json")).unwrap();
+    let response = handle_batch(&env.service, job.clone()).await;
+    assert!(failures(&response).is_empty());
+    assert_eq!(names().await, planned);
+    let case = env.service.store.load(&reference).await.unwrap().unwrap();
+    for timer in env.service.timers(&case, t0()).unwrap() {
+        let input: Alert = serde_json::from_str(&env.schedule_input(&timer.alert).await).unwrap();
+        assert_eq!(input, timer.alert);
+    }
+
+    // Three weeks on, the acknowledgement is overdue: its breach alert goes out once. A later
+    // pass neither queues it again nor schedules anything in the past.
+    env.advance(Duration::days(21));
+    let sqs = aws_sdk_sqs::Client::new(&env.sdk);
+    let drain = || async {
+        let got = sqs
+            .receive_message()
+            .queue_url(&env.settings.queue_url)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap();
+        got.messages().to_vec()
+    };
+    let response = handle_batch(&env.service, job.clone()).await;
+    assert!(failures(&response).is_empty());
+    let queued = drain().await;
+    assert!(!queued.is_empty(), "the overdue alerts are queued at once");
+    let batch = batch_of(
+        queued
+            .iter()
+            .map(|m| {
+                let mut message = SqsMessage::default();
+                message.message_id = m.message_id().map(str::to_string);
+                message.body = m.body().map(str::to_string);
+                message
+            })
+            .collect(),
+    );
+    assert!(failures(&handle_batch(&env.service, batch).await).is_empty());
+    let sent = env.emails_about(&reference).await.len();
+    assert!(sent >= 1, "the breach alert was emailed");
+    let response = handle_batch(&env.service, job).await;
+    assert!(failures(&response).is_empty());
+    assert!(
+        drain().await.is_empty(),
+        "an alert already sent is not queued again"
+    );
+    assert_eq!(env.emails_about(&reference).await.len(), sent);
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn every_sample_http_event_is_served_by_its_function() {
     let env = Env::new("routes").await;
     let intake = env.app(p3_api::intake_router);
@@ -891,8 +980,15 @@ fn the_sample_queue_and_schedule_events_are_what_the_template_sends() {
         assert_eq!(alert.reference, SAMPLE_REFERENCE);
         assert!(message.message_id.is_some());
     }
-    // The monthly schedule's input is the sample event, and the reporting function reads it.
+    // The hourly reconciliation's input is the sample message's body.
     let doc = template();
+    let reconcile: SqsEvent =
+        serde_json::from_value(event("deadlines/sqs-reconcile.json")).expect("an SQS event");
+    let input = doc["Resources"]["AlertReconcileSchedule"]["Properties"]["Target"]["Input"]
+        .as_str()
+        .expect("the reconciliation schedule has an input");
+    assert_eq!(reconcile.records[0].body.as_deref(), Some(input));
+    // The monthly schedule's input is the sample event, and the reporting function reads it.
     let input = doc["Resources"]["MonthlyReportSchedule"]["Properties"]["Target"]["Input"]
         .as_str()
         .expect("the monthly schedule has an input");

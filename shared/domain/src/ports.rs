@@ -136,7 +136,9 @@ pub trait CaseStore: Send + Sync {
     async fn save(&self, write: CaseWrite) -> Result<(), StoreError>;
     /// A case by reference.
     async fn load(&self, reference: &str) -> Result<Option<Case>, StoreError>;
-    /// Cases matching a query, earliest next deadline first.
+    /// Cases matching a query, earliest next deadline first, each without its history (an
+    /// empty `history`): a list shows cases, not their timelines, and a store may keep the
+    /// events apart from the case. [`CaseStore::load`] gives the whole case.
     async fn list(&self, query: &CaseQuery) -> Result<Vec<Case>, StoreError>;
     /// The reply kept under an idempotency key, if any.
     async fn idempotent_reply(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;

@@ -13,7 +13,7 @@ use crate::case::{Actor, Case, CaseStatus, Command, CommandError, NewCase, Rules
 use crate::deadline::{self, DeadlineStep};
 use crate::london::london_date;
 use crate::ports::{
-    AlertScheduler, CaseIndex, CaseStore, CaseWrite, Clock, IdempotencyRecord, Notifier,
+    AlertScheduler, CaseIndex, CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, Notifier,
     NotifyError, Random, StoreError, StoredReply,
 };
 use crate::service_request::ServiceRequest;
@@ -116,6 +116,23 @@ pub enum FireOutcome {
 
 const CONFLICT_RETRIES: usize = 5;
 
+/// How far ahead [`Service::reconcile_alerts`] looks for cases to repair, in days: further than
+/// any alert comes before its deadline (a reminder two working days before, with a
+/// Christmas closure in between), so each alert has several passes to be put right.
+pub const RECONCILE_HORIZON_DAYS: i64 = 21;
+
+/// The most cases one reconciliation pass looks at.
+pub const RECONCILE_MAX_CASES: usize = 100_000;
+
+/// What a pass of [`Service::reconcile_alerts`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Cases whose alerts now match their plan.
+    pub cases: usize,
+    /// Cases whose sync failed again (the next pass tries them again).
+    pub failed: Vec<String>,
+}
+
 impl Service {
     /// The index fields of a case as of now.
     pub fn index(&self, case: &Case, now: DateTime<Utc>) -> Result<CaseIndex, ServiceError> {
@@ -214,8 +231,9 @@ impl Service {
                 idempotency,
             })
             .await?;
-        // The timers are saved with the case; a failed sync is repaired by the scheduler's own
-        // reconciliation, so it never fails a write that is already durable.
+        // The timers are saved with the case; a failed sync is repaired by the next
+        // `reconcile_alerts` pass, so it never fails a write that is already durable.
+        let timers = self.unsent(timers, now).await;
         if let Err(e) = self.scheduler.sync(&reference, &timers).await {
             tracing::warn!(reference = %reference, error = %e, "scheduler sync failed; timers are kept with the case");
         }
@@ -382,6 +400,55 @@ impl Service {
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Drops the timers that fire at once for an alert already sent: a later write to an
+    /// overdue case would otherwise hand its breach alert to the scheduler again on every
+    /// change. Should the check fail, every timer stays (sending again is harmless: an alert
+    /// goes out once, by its id).
+    async fn unsent(&self, timers: Vec<alert::Timer>, now: DateTime<Utc>) -> Vec<alert::Timer> {
+        let mut out = Vec::with_capacity(timers.len());
+        for t in timers {
+            if t.fire_at <= now && matches!(self.store.alert_sent(&t.alert.id()).await, Ok(true)) {
+                continue;
+            }
+            out.push(t);
+        }
+        out
+    }
+
+    /// Makes the scheduled alerts of every open case whose next landlord deadline is within
+    /// [`RECONCILE_HORIZON_DAYS`] (or has passed) match its plan again. A case is saved before
+    /// its schedules are synced, so a sync that failed (a timeout, a crash in between) would
+    /// leave an alert unscheduled; run on a timer, this pass repairs that before the alert is
+    /// due. Where timers live in the store with their case (the local server), there is nothing
+    /// to repair and the scheduler's sync does nothing.
+    pub async fn reconcile_alerts(&self) -> Result<Reconciled, ServiceError> {
+        let now = self.clock.now();
+        let horizon = london_date(now) + chrono::Duration::days(RECONCILE_HORIZON_DAYS);
+        let cases = self
+            .store
+            .list(&CaseQuery {
+                status: None,
+                owner: None,
+                overdue: true,
+                today: Some(horizon),
+                limit: RECONCILE_MAX_CASES,
+            })
+            .await?;
+        let mut done = Reconciled::default();
+        for case in cases {
+            let timers = self.timers(&case, now)?;
+            let timers = self.unsent(timers, now).await;
+            match self.scheduler.sync(&case.reference, &timers).await {
+                Ok(()) => done.cases += 1,
+                Err(e) => {
+                    tracing::warn!(reference = %case.reference, error = %e, "alert reconciliation failed for a case");
+                    done.failed.push(case.reference.clone());
+                }
+            }
+        }
+        Ok(done)
     }
 
     /// Handles a fired alert timer: sends it unless it was sent before, is no longer planned,

@@ -562,7 +562,10 @@ fn list_cases(conn: &Connection, query: &CaseQuery, today: NaiveDate) -> Result<
     let rows = stmt.query_map(bound.as_slice(), |r| r.get::<_, String>(0))?;
     let mut out = Vec::new();
     for row in rows {
-        out.push(from_json::<Case>("case", &row?)?);
+        // A list gives cases without their history, as the port says (and DynamoDB does).
+        let mut case = from_json::<Case>("case", &row?)?;
+        case.history = Vec::new();
+        out.push(case);
     }
     Ok(out)
 }

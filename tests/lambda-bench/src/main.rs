@@ -185,7 +185,8 @@ async fn write_response(
 struct Counts {
     /// Requests by `service operation`.
     requests: BTreeMap<String, f64>,
-    /// DynamoDB write request units, from item sizes (1 per KB; 2x in transactions).
+    /// DynamoDB write request units, from item sizes (1 per KB; 2x in transactions), including
+    /// the writes each global secondary index takes.
     wcu: f64,
     /// DynamoDB read request units, from item sizes (1 per 4 KB strongly consistent, half
     /// eventually consistent; 2x in transactions).
@@ -233,8 +234,8 @@ impl Counts {
 #[derive(Default)]
 struct ProxyState {
     counts: Counts,
-    /// Last known size of each item (table, PK, SK), for writes whose size the request hides.
-    sizes: HashMap<String, usize>,
+    /// The table as the proxy has seen it written.
+    table: TableModel,
 }
 
 type Proxy = Arc<Mutex<ProxyState>>;
@@ -247,6 +248,9 @@ async fn start_proxy(upstream: String) -> Result<(String, Proxy), BoxError> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let state: Proxy = Arc::default();
+    let definition =
+        p3_aws::dynamo::TableDefinition::from_template_file(&repo().join("infra/template.yaml"))?;
+    state.lock().unwrap().table.indexes = definition.global_secondary_indexes;
     let st = state.clone();
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
@@ -353,7 +357,7 @@ fn count(state: &Proxy, req: &Message, resp: &Message) {
     if service == "dynamodb" {
         let rq: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
         let rs: Value = serde_json::from_slice(&resp.body).unwrap_or(Value::Null);
-        let (w, r) = capacity(&mut st.sizes, &op, &rq, &rs);
+        let (w, r) = capacity(&mut st.table, &op, &rq, &rs);
         st.counts.wcu += w;
         st.counts.rcu += r;
         let reported = |c: &Value| c["CapacityUnits"].as_f64().unwrap_or(0.0);
@@ -413,33 +417,138 @@ fn read_units(size: usize) -> f64 {
     size.div_ceil(4096).max(1) as f64
 }
 
-/// Write and read units of one DynamoDB request, from the sizes of the items it writes and the
-/// items it returns (on-demand pricing rules).
-fn capacity(sizes: &mut HashMap<String, usize>, op: &str, rq: &Value, rs: &Value) -> (f64, f64) {
+type Attrs = serde_json::Map<String, Value>;
+
+/// What the proxy knows of the table: its items as last written or read (to price a write by
+/// the larger of the old and new item, and to see which index entries it changes) and its global
+/// secondary indexes, read from `infra/template.yaml`.
+#[derive(Default)]
+struct TableModel {
+    items: HashMap<String, Attrs>,
+    indexes: Vec<p3_aws::dynamo::IndexDef>,
+}
+
+impl TableModel {
+    /// The entry `item` has in `index` (the attributes it projects), or none when the item lacks
+    /// the index's key attributes (sparse).
+    fn index_entry(index: &p3_aws::dynamo::IndexDef, item: &Attrs) -> Option<Attrs> {
+        let keys: Vec<&str> = index
+            .key_schema
+            .iter()
+            .map(|k| k.attribute_name.as_str())
+            .collect();
+        if keys.iter().any(|k| !item.contains_key(*k)) {
+            return None;
+        }
+        let keep = |name: &str| match index.projection.projection_type.as_str() {
+            "ALL" => true,
+            projection => {
+                ["PK", "SK"].contains(&name)
+                    || keys.contains(&name)
+                    || (projection == "INCLUDE"
+                        && index
+                            .projection
+                            .non_key_attributes
+                            .iter()
+                            .any(|a| a == name))
+            }
+        };
+        Some(
+            item.iter()
+                .filter(|(k, _)| keep(k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
+    }
+
+    /// Write units of replacing `old` with `new` (either may be absent): the table write (2x in a
+    /// transaction) plus each index's writes, which are never transactional: an entry added or
+    /// removed is one write of its size, a changed index key is a delete and a put, a changed
+    /// projected attribute one put, and an untouched entry nothing.
+    fn write(&mut self, key: String, new: Option<Attrs>, transactional: bool) -> f64 {
+        let key_label = key
+            .split_once('|')
+            .map_or(key.clone(), |(_, k)| k.to_string());
+        let old = match &new {
+            Some(item) => self.items.insert(key, item.clone()),
+            None => self.items.remove(&key),
+        };
+        let size = |a: &Option<Attrs>| a.as_ref().map_or(0, item_size);
+        let table = write_units(size(&old).max(size(&new)));
+        let mut units = if transactional { 2.0 * table } else { table };
+        for index in &self.indexes {
+            let before = old.as_ref().and_then(|i| Self::index_entry(index, i));
+            let after = new.as_ref().and_then(|i| Self::index_entry(index, i));
+            let same_key = |a: &Attrs, b: &Attrs| {
+                index
+                    .key_schema
+                    .iter()
+                    .all(|k| a.get(&k.attribute_name) == b.get(&k.attribute_name))
+            };
+            units += match (&before, &after) {
+                (None, None) => 0.0,
+                (Some(b), None) => write_units(item_size(b)),
+                (None, Some(a)) => write_units(item_size(a)),
+                (Some(b), Some(a)) if !same_key(a, b) => {
+                    write_units(item_size(b)) + write_units(item_size(a))
+                }
+                (Some(b), Some(a)) if a != b => write_units(item_size(a)),
+                _ => 0.0,
+            };
+        }
+        if std::env::var_os("P3_BENCH_ITEMS").is_some() {
+            // The write, item by item: which items a step writes and what each costs.
+            eprintln!(
+                "write {key_label}: {} -> {} bytes, {units} WRU{}",
+                size(&old),
+                size(&new),
+                if transactional { " (transaction)" } else { "" }
+            );
+        }
+        units
+    }
+
+    fn remember(&mut self, table: &str, item: &Value) {
+        if let Some(attrs) = item.as_object() {
+            self.items.insert(key_of(table, item), attrs.clone());
+        }
+    }
+
+    /// The item an update leaves: its new image when the response returns one, else the item
+    /// as known (an update the proxy cannot see into is priced by the old size, no index change).
+    fn updated(&self, key: &str, rs: &Value) -> Option<Attrs> {
+        rs["Attributes"]
+            .as_object()
+            .cloned()
+            .or_else(|| self.items.get(key).cloned())
+            .or_else(|| Some(Attrs::new()))
+    }
+}
+
+/// Write and read units of one DynamoDB request, from the items it writes and returns
+/// (on-demand pricing rules, index writes included).
+fn capacity(model: &mut TableModel, op: &str, rq: &Value, rs: &Value) -> (f64, f64) {
     let table = rq["TableName"].as_str().unwrap_or("");
     let consistent = |v: &Value| v["ConsistentRead"].as_bool().unwrap_or(false);
     let size_of = |v: &Value| v.as_object().map_or(0, item_size);
     match op {
         "PutItem" => {
-            let size = size_of(&rq["Item"]);
             let k = key_of(table, &rq["Item"]);
-            let old = sizes.insert(k, size).unwrap_or(0);
-            (write_units(size.max(old)), 0.0)
+            (model.write(k, rq["Item"].as_object().cloned(), false), 0.0)
         }
-        "UpdateItem" | "DeleteItem" => {
+        "UpdateItem" => {
             let k = key_of(table, &rq["Key"]);
-            let after = rs["Attributes"].as_object().map(item_size);
-            let known = sizes.get(&k).copied().unwrap_or(0);
-            let size = after.unwrap_or(0).max(known);
-            if let Some(a) = after {
-                sizes.insert(k, a);
-            }
-            (write_units(size), 0.0)
+            let new = model.updated(&k, rs);
+            (model.write(k, new, false), 0.0)
+        }
+        "DeleteItem" => {
+            let k = key_of(table, &rq["Key"]);
+            (model.write(k, None, false), 0.0)
         }
         "GetItem" => {
             let size = size_of(&rs["Item"]);
-            if size > 0 {
-                sizes.insert(key_of(table, &rs["Item"]), size);
+            if size > 0 && rq["ProjectionExpression"].is_null() {
+                model.remember(table, &rs["Item"]);
             }
             let units = read_units(size);
             (0.0, if consistent(rq) { units } else { units / 2.0 })
@@ -457,13 +566,8 @@ fn capacity(sizes: &mut HashMap<String, usize>, op: &str, rq: &Value, rs: &Value
                 for (t, items) in tables {
                     let strong = consistent(&rq["RequestItems"][t]);
                     for item in items.as_array().into_iter().flatten() {
-                        let size = size_of(item);
-                        sizes.insert(key_of(t, item), size);
-                        r += if strong {
-                            read_units(size)
-                        } else {
-                            read_units(size) / 2.0
-                        };
+                        let units = read_units(size_of(item));
+                        r += if strong { units } else { units / 2.0 };
                     }
                 }
             }
@@ -480,21 +584,30 @@ fn capacity(sizes: &mut HashMap<String, usize>, op: &str, rq: &Value, rs: &Value
         "TransactWriteItems" => {
             let mut w = 0.0;
             for it in rq["TransactItems"].as_array().into_iter().flatten() {
-                if let Some(put) = it.get("Put") {
-                    let t = put["TableName"].as_str().unwrap_or("");
-                    let size = size_of(&put["Item"]);
-                    let old = sizes.insert(key_of(t, &put["Item"]), size).unwrap_or(0);
-                    w += 2.0 * write_units(size.max(old));
-                } else {
-                    let inner = it
-                        .as_object()
-                        .and_then(|o| o.values().next())
-                        .cloned()
-                        .unwrap_or(Value::Null);
-                    let t = inner["TableName"].as_str().unwrap_or("");
-                    let known = sizes.get(&key_of(t, &inner["Key"])).copied().unwrap_or(0);
-                    w += 2.0 * write_units(known);
-                }
+                let Some((kind, inner)) = it.as_object().and_then(|o| o.iter().next()) else {
+                    continue;
+                };
+                let t = inner["TableName"].as_str().unwrap_or("");
+                w += match kind.as_str() {
+                    "Put" => {
+                        let k = key_of(t, &inner["Item"]);
+                        model.write(k, inner["Item"].as_object().cloned(), true)
+                    }
+                    "Delete" => model.write(key_of(t, &inner["Key"]), None, true),
+                    "Update" => {
+                        let k = key_of(t, &inner["Key"]);
+                        let known = model.items.get(&k).cloned();
+                        model.write(k, known.or_else(|| Some(Attrs::new())), true)
+                    }
+                    // ConditionCheck: a read, billed as a write unit of the item's size.
+                    _ => {
+                        let size = model
+                            .items
+                            .get(&key_of(t, &inner["Key"]))
+                            .map_or(0, item_size);
+                        2.0 * write_units(size)
+                    }
+                };
             }
             (w, 0.0)
         }
