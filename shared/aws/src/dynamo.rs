@@ -3,8 +3,8 @@
 //!
 //! | item | `PK` | `SK` | attributes | index keys | access pattern it serves |
 //! |---|---|---|---|---|---|
-//! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (B: the case's JSON, deflated), `status`, `stage` (N), `owner`, `handler` (lower-case emails), `received_on`, `next_due`, `open_until` | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}`; `GSI3PK` = `SPAN#{YYYY-MM}` (London month of its first event, the receipt), `GSI3SK` = `{London date its last open stage ended, or 9999-12-31 while one is open}#{reference}` | load a case (GetItem, strongly consistent); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status; the index projects only `owner`, `handler` and `open_until`, for the filters, and the cases are then read by key with BatchGetItem); the cases with a stage open at a month's end (Query `GSI3`, one per receipt month, `GSI3SK >= {first day of the next month}`) |
-//! | event | `CASE#{reference}` | `EVENT#{sequence:010}` | `at`, `recorded_at` (RFC 3339, fixed width), `by`, `type`, `body` (JSON of the event record) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}` | written with its case in the same transaction, never overwritten; a month's events for the monthly report (Query `GSI2`); a case's history in order (Query `PK`, `SK` begins with `EVENT#`) |
+//! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (B: the case's JSON without its history, deflated), `owner`, `handler` (lower-case emails, for the list filters), `open_until` | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}`; `GSI3PK` = `SPAN#{YYYY-MM}` (London month of its first event, the receipt), `GSI3SK` = `{London date its last open stage ended, or 9999-12-31 while one is open}#{reference}` | load a case with its history (one strongly consistent Query on `PK`: the case item and its event items); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status; the index projects only `owner`, `handler` and `open_until`, for the filters, and the cases are then read by key with BatchGetItem); the cases with a stage open at a month's end (Query `GSI3`, one per receipt month, `GSI3SK >= {first day of the next month}`) |
+//! | event | `CASE#{reference}` | `EVENT#{sequence:010}` | `at` (RFC 3339, fixed width), `type`, `body` (B: the event record's JSON, deflated) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}` | written with its case in the same transaction, never overwritten; a month's events for the monthly report (Query `GSI2`); a case's history in order (Query `PK`, `SK` begins with `EVENT#`) |
 //! | counter | `COUNTER#case#{year}`, `COUNTER#service_request#{year}` | `COUNTER` | `value` (N) | | the next case reference `CMP-{year}-{n:05}` or service request id `SR-{year}-{n:05}` (UpdateItem `ADD value :one`, `UPDATED_NEW`: atomic, never reused) |
 //! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `status` (N), `body` (B: the reply, deflated), `content_type`, `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
 //! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem; conditional Put) |
@@ -231,7 +231,7 @@ fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T
 /// transaction), so this is most of what a complaint costs in DynamoDB.
 fn packed(what: &str, text: &str) -> Result<AttributeValue, StoreError> {
     use std::io::Write;
-    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
     z.write_all(text.as_bytes())
         .and_then(|()| z.finish())
         .map(|bytes| AttributeValue::B(Blob::new(bytes)))
@@ -534,7 +534,7 @@ impl DynamoStore {
                 if sk == "CASE" {
                     case = Some(case_of(item)?);
                 } else if sk.starts_with("EVENT#") {
-                    history.push(from_json::<EventRecord>("event", get_s(item, "body")?)?);
+                    history.push(from_json::<EventRecord>("event", &unpacked(item, "body")?)?);
                 }
             }
             match out.last_evaluated_key() {
@@ -741,17 +741,14 @@ impl DynamoStore {
             "snapshot".into(),
             packed("case", &to_json("case", &state)?)?,
         );
-        item.insert("status".into(), s(&ix.status));
-        item.insert("stage".into(), n(ix.stage));
+        // Only what the indexes and the list filters need beside the snapshot: each byte here
+        // is paid for twice on every change (a transaction), and status, stage and the dates
+        // are in the snapshot and the index keys already.
         if let Some(owner) = &ix.owner {
             item.insert("owner".into(), s(owner.to_ascii_lowercase()));
         }
         if let Some(handler) = &ix.handler {
             item.insert("handler".into(), s(handler.to_ascii_lowercase()));
-        }
-        item.insert("received_on".into(), s(ix.received_on.to_string()));
-        if let Some(due) = ix.next_due {
-            item.insert("next_due".into(), s(due.to_string()));
         }
         if let Some(until) = ix.open_until {
             item.insert("open_until".into(), s(until.to_string()));
@@ -784,11 +781,12 @@ impl DynamoStore {
     fn event_put(&self, reference: &str, e: &EventRecord) -> Result<Put, StoreError> {
         let at = ts(e.at);
         let mut item = key(case_pk(reference), &event_sk(e.sequence));
+        // `at` and `type` let a reader of the table see what happened when; everything else
+        // (who, when recorded, the details) is in the deflated body, since the event is paid
+        // for twice (the transaction) and again in `GSI2`.
         item.insert("at".into(), s(&at));
-        item.insert("recorded_at".into(), s(ts(e.recorded_at)));
-        item.insert("by".into(), s(&e.by));
         item.insert("type".into(), s(e.event.name()));
-        item.insert("body".into(), s(to_json("event", e)?));
+        item.insert("body".into(), packed("event", &to_json("event", e)?)?);
         item.insert(
             "GSI2PK".into(),
             s(format!("MONTH#{}", Month::of(london_date(e.at)))),

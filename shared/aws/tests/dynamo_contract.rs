@@ -325,7 +325,6 @@ async fn items_are_laid_out_as_documented() {
 
     let item = raw_item(&client, &table, "CASE#CMP-2026-00001", "CASE").await;
     assert_eq!(text(&item, "version"), "2");
-    assert_eq!(text(&item, "status"), "acknowledged");
     assert_eq!(text(&item, "owner"), "im@p3housing.invalid");
     assert_eq!(text(&item, "GSI1PK"), "STATUS#acknowledged");
     assert_eq!(text(&item, "GSI1SK"), "9999-12-31#CMP-2026-00001");
