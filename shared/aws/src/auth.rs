@@ -32,11 +32,16 @@ impl ClaimsAuthenticator {
     /// Claim names from `EMAIL_CLAIM`, `ROLE_CLAIM` and `NAME_CLAIM`, defaulting to `email`,
     /// `custom:role` and `name`.
     pub fn from_env() -> ClaimsAuthenticator {
+        ClaimsAuthenticator::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// The same, through `get` (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> ClaimsAuthenticator {
         let d = ClaimsAuthenticator::default();
         let var = |k: &str, default: String| {
-            std::env::var(k)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
                 .unwrap_or(default)
         };
         ClaimsAuthenticator {
@@ -44,6 +49,26 @@ impl ClaimsAuthenticator {
             role_claim: var("ROLE_CLAIM", d.role_claim),
             name_claim: var("NAME_CLAIM", d.name_claim),
         }
+    }
+
+    /// [`Staff`] from claims, whoever checked the token they came in: the JWT authorizer (its
+    /// claims flattened to strings) or the staff pages' own check ([`crate::oidc`]), so both
+    /// read the same claim names the same way.
+    pub fn staff_from(&self, claim: impl Fn(&str) -> Option<String>) -> Result<Staff, AuthError> {
+        let email = claim(&self.email_claim)
+            .map(|e| e.trim().to_ascii_lowercase())
+            .filter(|e| !e.is_empty())
+            .ok_or(AuthError::Missing)?;
+        let role_value = claim(&self.role_claim).ok_or(AuthError::Missing)?;
+        let role = role_from_claim(&role_value).ok_or(AuthError::BadClaims)?;
+        if !p3_domain::validation::is_email(&email) {
+            return Err(AuthError::BadClaims);
+        }
+        let name = claim(&self.name_claim)
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| email.clone());
+        Ok(Staff { name, email, role })
     }
 }
 
@@ -71,22 +96,7 @@ impl Authenticator for ClaimsAuthenticator {
             .and_then(|a| a.jwt.as_ref())
             .map(|jwt| &jwt.claims)
             .ok_or(AuthError::Missing)?;
-        let email = claims
-            .get(&self.email_claim)
-            .map(|e| e.trim().to_ascii_lowercase())
-            .filter(|e| !e.is_empty())
-            .ok_or(AuthError::Missing)?;
-        let role_value = claims.get(&self.role_claim).ok_or(AuthError::Missing)?;
-        let role = role_from_claim(role_value).ok_or(AuthError::BadClaims)?;
-        if !p3_domain::validation::is_email(&email) {
-            return Err(AuthError::BadClaims);
-        }
-        let name = claims
-            .get(&self.name_claim)
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| email.clone());
-        Ok(Staff { name, email, role })
+        self.staff_from(|name| claims.get(name).cloned())
     }
 }
 
