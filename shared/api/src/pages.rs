@@ -526,8 +526,7 @@ pub(crate) async fn sign_in_callback(
                 role = done.staff.role.as_str(),
                 "staff signed in through the identity provider"
             );
-            let mut res =
-                private_page(Redirect::to(&safe_next(Some(&done.next))).into_response());
+            let mut res = private_page(Redirect::to(&safe_next(Some(&done.next))).into_response());
             if let Some(v) = lax_cookie(SESSION_COOKIE, &done.session, "/staff", done.max_age) {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }

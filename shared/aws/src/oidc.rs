@@ -223,7 +223,12 @@ pub struct TokenVerifier {
 fn kid_of(token: &str) -> Option<Option<String>> {
     let header = token.split('.').next()?;
     let header: Value = serde_json::from_slice(&B64.decode(header).ok()?).ok()?;
-    Some(header.get("kid").and_then(Value::as_str).map(str::to_string))
+    Some(
+        header
+            .get("kid")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    )
 }
 
 /// A claim as text, as the JWT authorizer passes it on: strings as they are, a list as its
@@ -539,7 +544,8 @@ fn random_b64(bytes: usize) -> String {
 }
 
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
+    a.len() == b.len()
+        && aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
 }
 
 /// `url` with the query parameters `params` added.
@@ -695,7 +701,12 @@ impl OidcProvider {
         Ok(attempt)
     }
 
-    async fn exchange(&self, ep: &Endpoints, code: &str, verifier: &str) -> Result<String, SignInError> {
+    async fn exchange(
+        &self,
+        ep: &Endpoints,
+        code: &str,
+        verifier: &str,
+    ) -> Result<String, SignInError> {
         let s = &self.settings;
         let body = form_urlencoded::Serializer::new(String::new())
             .append_pair("grant_type", "authorization_code")

@@ -327,9 +327,7 @@ async fn keys_for_session(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    if let Some(token) =
-        p3_api::auth::cookie_from(req.headers(), p3_api::sign_in::SESSION_COOKIE)
-    {
+    if let Some(token) = p3_api::auth::cookie_from(req.headers(), p3_api::sign_in::SESSION_COOKIE) {
         provider.ensure_keys_for(&token).await;
     }
     next.run(req).await
