@@ -1,7 +1,9 @@
 //! Staff identity on AWS: the HTTP API's JWT authorizer has already checked the token's
 //! signature, issuer, audience and expiry before the function runs, and passes its claims in
 //! the request context. This reads them; it never sees or checks a token itself, and a request
-//! that did not pass the authorizer (a public route) has no claims, so it is refused.
+//! that did not pass the authorizer (a public route) has no claims, so it is refused. The staff
+//! pages, whose routes have no authorizer, check the identity provider's token themselves
+//! ([`crate::oidc`]), reading the same claims through [`ClaimsAuthenticator::staff_from`].
 
 use chrono::{DateTime, Utc};
 use lambda_http::request::RequestContext;
@@ -70,6 +72,15 @@ impl ClaimsAuthenticator {
             .unwrap_or_else(|| email.clone());
         Ok(Staff { name, email, role })
     }
+}
+
+/// True when the request passed the HTTP API's JWT authorizer (its claims are in the context).
+pub fn has_authorizer_claims(parts: &http::request::Parts) -> bool {
+    parts
+        .extensions
+        .get::<RequestContext>()
+        .and_then(|c| c.authorizer())
+        .is_some_and(|a| a.jwt.is_some())
 }
 
 /// The strongest known role in a claim value. API Gateway flattens a list claim into one

@@ -33,7 +33,6 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use lambda_http::request::RequestContext;
 use p3_api::auth::{self, AuthError, Authenticator, Staff};
 use p3_api::sign_in::{IdentityProvider, SignInDone, SignInError, SignInStart, SESSION_COOKIE};
 use serde::{Deserialize, Serialize};
@@ -396,12 +395,7 @@ impl Authenticator for OidcAuthenticator {
         parts: &http::request::Parts,
         now: DateTime<Utc>,
     ) -> Result<Staff, AuthError> {
-        let from_authorizer = parts
-            .extensions
-            .get::<RequestContext>()
-            .and_then(|c| c.authorizer())
-            .is_some_and(|a| a.jwt.is_some());
-        if from_authorizer {
+        if crate::auth::has_authorizer_claims(parts) {
             return self.claims.authenticate(parts, now);
         }
         let token = match auth::bearer(parts) {

@@ -320,17 +320,25 @@ pub async fn cases() -> Result<Router, WiringError> {
     cases_app(service, &settings)
 }
 
-/// Before a request with a session cookie: the provider's keys, if its token names one not yet
-/// fetched (the authenticator that checks it cannot wait for the network).
+/// Before a request the function checks itself (no JWT authorizer claims) with a session
+/// cookie or a bearer token: the provider's keys, if the token names one not yet fetched (the
+/// authenticator that checks it cannot wait for the network).
 async fn keys_for_session(
     axum::extract::State(provider): axum::extract::State<Arc<OidcProvider>>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    if let Some(token) = p3_api::auth::cookie_from(req.headers(), p3_api::sign_in::SESSION_COOKIE) {
+    let (parts, body) = req.into_parts();
+    let from_authorizer = crate::auth::has_authorizer_claims(&parts);
+    let token = p3_api::auth::bearer(&parts)
+        .ok()
+        .map(str::to_string)
+        .or_else(|| p3_api::auth::cookie(&parts, p3_api::sign_in::SESSION_COOKIE));
+    if let (false, Some(token)) = (from_authorizer, token) {
         provider.ensure_keys_for(&token).await;
     }
-    next.run(req).await
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 async fn client_addr(

@@ -361,16 +361,12 @@ impl Answer {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.into_owned())
     }
+}
 
-    /// The CSRF token of the session, from a page's forms.
-    fn csrf(&self) -> String {
-        let at = self
-            .text
-            .find("name=\"csrf_token\" value=\"")
-            .expect("a form")
-            + 25;
-        self.text[at..].split('"').next().unwrap().to_string()
-    }
+/// The CSRF token of the session, from a page's forms.
+fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf_token\" value=\"").expect("a form") + 25;
+    page[at..].split('"').next().unwrap().to_string()
 }
 
 /// A browser: keeps the cookies it is given (by name; paths aside), follows nothing by itself.
@@ -467,6 +463,21 @@ async fn sign_in(site: &Site, browser: &Browser) -> Answer {
     browser.get(&back.location).await
 }
 
+/// The acknowledgement form of the case page, filled in and sent.
+async fn acknowledge(site: &Site, browser: &Browser, case_page: &Answer) -> Answer {
+    browser
+        .post(
+            &format!("{}/staff/cases/{REFERENCE}/acknowledge", site.base),
+            &[
+                ("csrf_token", &csrf_of(&case_page.text)),
+                ("version", "1"),
+                ("investigating_manager", "ivan@p3.example"),
+                ("complaint_points", "The boiler has failed."),
+            ],
+        )
+        .await
+}
+
 // ---------------------------------------------------------------- the tests
 
 #[tokio::test]
@@ -546,17 +557,7 @@ async fn staff_sign_in_through_the_identity_provider_see_the_cases_and_sign_out(
     assert_eq!(site.idp.jwks_served.load(Ordering::Relaxed), 1);
 
     // A page action goes through the API's handler with her identity: she acknowledges it.
-    let done = browser
-        .post(
-            &format!("{}/staff/cases/{REFERENCE}/acknowledge", site.base),
-            &[
-                ("csrf_token", &case.csrf()),
-                ("version", "1"),
-                ("investigating_manager", "ivan@p3.example"),
-                ("complaint_points", "The boiler has failed."),
-            ],
-        )
-        .await;
+    let done = acknowledge(&site, &browser, &case).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
     assert!(done
         .location
@@ -567,7 +568,7 @@ async fn staff_sign_in_through_the_identity_provider_see_the_cases_and_sign_out(
     let out = browser
         .post(
             &format!("{}/staff/sign-out", site.base),
-            &[("csrf_token", &list.csrf())],
+            &[("csrf_token", &csrf_of(&list.text))],
         )
         .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{out:?}");
@@ -767,17 +768,7 @@ async fn an_auditor_signed_in_reads_the_cases_and_cannot_act_on_them() {
         .await;
     assert_eq!(case.status, StatusCode::OK);
     assert!(case.text.contains("Audrey Auditor"));
-    let act = browser
-        .post(
-            &format!("{}/staff/cases/{REFERENCE}/acknowledge", site.base),
-            &[
-                ("csrf_token", &case.csrf()),
-                ("version", "1"),
-                ("investigating_manager", "ivan@p3.example"),
-                ("complaint_points", "The boiler has failed."),
-            ],
-        )
-        .await;
+    let act = acknowledge(&site, &browser, &case).await;
     assert_eq!(act.status, StatusCode::FORBIDDEN, "{act:?}");
 }
 
@@ -839,9 +830,7 @@ async fn the_sample_events_of_the_staff_pages_are_served_by_the_cases_function()
     assert!(list["body"].as_str().unwrap().contains(REFERENCE));
     let page = lambda(app, "get-case-page.json", &session).await;
     assert_eq!(page["statusCode"], 200, "{page}");
-    let body = page["body"].as_str().unwrap();
-    let at = body.find("name=\"csrf_token\" value=\"").unwrap() + 25;
-    let csrf = body[at..].split('"').next().unwrap().to_string();
+    let csrf = csrf_of(page["body"].as_str().unwrap());
 
     let subs = [
         ("SAMPLE-ID-TOKEN", token.as_str()),
