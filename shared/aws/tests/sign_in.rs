@@ -463,6 +463,13 @@ async fn sign_in(site: &Site, browser: &Browser) -> Answer {
     browser.get(&back.location).await
 }
 
+/// The open complaints page asked for with `token` as the session cookie.
+async fn cases_page_with(site: &Site, token: &str) -> Answer {
+    let browser = Browser::new();
+    browser.set("p3_staff", token);
+    browser.get(&format!("{}/staff/cases", site.base)).await
+}
+
 /// The acknowledgement form of the case page, filled in and sent.
 async fn acknowledge(site: &Site, browser: &Browser, case_page: &Answer) -> Answer {
     browser
@@ -721,9 +728,7 @@ async fn tokens_of_another_key_issuer_or_audience_expired_or_without_a_role_are_
         if what == "another nonce" {
             continue;
         }
-        let browser = Browser::new();
-        browser.set("p3_staff", &site.idp.token("n", &next));
-        let page = browser.get(&format!("{}/staff/cases", site.base)).await;
+        let page = cases_page_with(&site, &site.idp.token("n", &next)).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{what}: {page:?}");
         assert!(page.location.starts_with("/staff/sign-in"), "{what}");
     }
@@ -732,18 +737,14 @@ async fn tokens_of_another_key_issuer_or_audience_expired_or_without_a_role_are_
     let payload = good.split('.').nth(1).unwrap();
     for alg in ["none", "HS256"] {
         let header = B64.encode(json!({"alg": alg, "kid": "stand-in-1"}).to_string());
-        let browser = Browser::new();
-        browser.set("p3_staff", &format!("{header}.{payload}.c2ln"));
-        let page = browser.get(&format!("{}/staff/cases", site.base)).await;
+        let page = cases_page_with(&site, &format!("{header}.{payload}.c2ln")).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{alg}");
     }
     // Tokens naming unknown keys make the function fetch the keys at most once a minute.
     let served = site.idp.jwks_served.load(Ordering::Relaxed);
     for kid in ["made-up-1", "made-up-2", "made-up-3"] {
         let header = B64.encode(json!({"alg": "RS256", "kid": kid}).to_string());
-        let browser = Browser::new();
-        browser.set("p3_staff", &format!("{header}.{payload}.c2ln"));
-        browser.get(&format!("{}/staff/cases", site.base)).await;
+        cases_page_with(&site, &format!("{header}.{payload}.c2ln")).await;
     }
     assert!(site.idp.jwks_served.load(Ordering::Relaxed) <= served + 1);
     // And the good token is still taken.
