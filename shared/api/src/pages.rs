@@ -442,7 +442,7 @@ fn provider_page(st: &AppState, status: StatusCode, problem: Option<&str>) -> Re
         Some(p) => body.push_str(&format!(
             "<h1 class=\"heading-xl\">Sign-in did not work</h1><p>{}.</p>\
              <p>Try again. If it keeps happening, tell the service desk what this page says.</p>",
-            esc(p)
+            esc(&capitalised(p))
         )),
         None => body.push_str(
             "<div class=\"banner banner--success\" role=\"status\" aria-labelledby=\"banner-title\">\
@@ -470,6 +470,14 @@ fn provider_page(st: &AppState, status: StatusCode, problem: Option<&str>) -> Re
             &body,
         ),
     )
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn sign_in_failed(st: &AppState, e: &SignInError) -> Response {
