@@ -1,9 +1,9 @@
-//! Lambda function `cases`: case lists and reads, extensions, withdrawals, refusals and Ombudsman records. The same router the local server
-//! serves, behind the HTTP API; clients are built once, before the first event.
+//! Lambda function `cases`: case lists and reads, extensions, withdrawals, refusals and Ombudsman
+//! records, and the staff pages (signed in through the identity provider). The same routers the
+//! local server serves, behind the HTTP API; clients are built once, before the first event.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let state = p3_aws::wiring::app_state().await?;
-    lambda_http::run(p3_aws::wiring::http_app(p3_api::cases_router(), state)).await
+    lambda_http::run(p3_aws::wiring::cases().await?).await
 }

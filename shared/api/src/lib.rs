@@ -11,6 +11,7 @@ mod pages;
 pub mod problem;
 mod public;
 pub mod reports;
+pub mod sign_in;
 mod staff;
 pub mod views;
 
@@ -163,7 +164,8 @@ pub fn reporting_router() -> Router<AppState> {
 }
 
 /// `pages`: the staff pages (sign in and out, open complaints, a case and its action forms).
-/// Every action posts through the same handlers as the staff JSON API.
+/// Sign-in is by pasting a token, or through an identity provider when the host adds a
+/// [`sign_in::StaffSignIn`] extension (then `/staff/auth/callback` completes it). Every action posts through the same handlers as the staff JSON API.
 pub fn pages_router() -> Router<AppState> {
     Router::new()
         .route("/staff", get(pages::staff_home))
@@ -171,6 +173,7 @@ pub fn pages_router() -> Router<AppState> {
             "/staff/sign-in",
             get(pages::sign_in_page).post(pages::sign_in),
         )
+        .route("/staff/auth/callback", get(pages::sign_in_callback))
         .route("/staff/sign-out", post(pages::sign_out))
         .route("/staff/cases", get(pages::cases_page))
         .route("/staff/cases/{reference}", get(pages::case_page))

@@ -11,6 +11,7 @@
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Path, Query, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Extension;
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use http::request::Parts;
 use http::{header, HeaderMap, StatusCode};
@@ -26,12 +27,16 @@ use crate::html::{
 };
 use crate::problem::Problem;
 use crate::public::{cookie_header, private_page};
+use crate::sign_in::{SignInError, StaffSignIn, SESSION_COOKIE};
 use crate::{body, staff, AppState};
 
-/// The staff session cookie: the signed token itself.
-const SESSION_COOKIE: &str = "p3_staff";
 /// The public double-submit CSRF cookie, also used by the sign-in form.
 const CSRF_COOKIE: &str = "p3_csrf";
+/// An identity provider's sign-in in progress (see [`crate::sign_in`]), sent back only to
+/// the callback's path.
+const ATTEMPT_COOKIE: &str = "p3_sign_in";
+/// Where the identity provider sends the browser back.
+const CALLBACK_PREFIX: &str = "/staff/auth";
 
 /// A member of staff signed in to the pages, with the CSRF token of their session.
 pub(crate) struct SignedIn {
@@ -259,7 +264,11 @@ fn authenticate_token(st: &AppState, token: &str) -> Result<Staff, auth::AuthErr
 }
 
 /// `GET /staff`: the open complaints when signed in, else the sign-in page.
-pub(crate) async fn staff_home(State(st): State<AppState>, headers: HeaderMap) -> Response {
+pub(crate) async fn staff_home(
+    State(st): State<AppState>,
+    provider: Option<Extension<StaffSignIn>>,
+    headers: HeaderMap,
+) -> Response {
     let req = http::Request::builder().body(()).map(|r| {
         let (mut parts, ()) = r.into_parts();
         parts.headers = headers.clone();
@@ -270,16 +279,40 @@ pub(crate) async fn staff_home(State(st): State<AppState>, headers: HeaderMap) -
             return Redirect::to("/staff/cases").into_response();
         }
     }
+    if provider.is_some() {
+        return Redirect::to("/staff/sign-in").into_response();
+    }
     sign_in_response(&st, &headers, StatusCode::OK, "/staff/cases", None, false)
 }
 
 /// `GET /staff/sign-in`.
 pub(crate) async fn sign_in_page(
     State(st): State<AppState>,
+    provider: Option<Extension<StaffSignIn>>,
     headers: HeaderMap,
     Query(q): Query<SignInQuery>,
 ) -> Response {
     let next = safe_next(q.next.as_deref());
+    if let Some(Extension(StaffSignIn(provider))) = provider {
+        if q.signed_out.is_some() {
+            return provider_page(&st, StatusCode::OK, None);
+        }
+        return match provider.begin(&next, st.service.clock.now()).await {
+            Ok(start) => {
+                let mut res = private_page(Redirect::to(&start.authorize_url).into_response());
+                if let Some(v) = lax_cookie(
+                    ATTEMPT_COOKIE,
+                    &start.attempt,
+                    CALLBACK_PREFIX,
+                    start.max_age,
+                ) {
+                    res.headers_mut().append(header::SET_COOKIE, v);
+                }
+                res
+            }
+            Err(e) => sign_in_failed(&st, &e),
+        };
+    }
     sign_in_response(
         &st,
         &headers,
@@ -361,6 +394,7 @@ pub(crate) async fn sign_in(
 /// `POST /staff/sign-out`: forgets the session cookie.
 pub(crate) async fn sign_out(
     State(st): State<AppState>,
+    provider: Option<Extension<StaffSignIn>>,
     who: SignedIn,
     headers: HeaderMap,
     body: Body,
@@ -372,11 +406,146 @@ pub(crate) async fn sign_out(
             "The form has expired; reload the page and try again",
         ));
     }
-    let mut res = Redirect::to("/staff/sign-in?signed_out=1").into_response();
+    let provider_sign_out = match provider {
+        Some(Extension(StaffSignIn(p))) => p.sign_out_url().await,
+        None => None,
+    };
+    let target = provider_sign_out.unwrap_or_else(|| "/staff/sign-in?signed_out=1".into());
+    let mut res = Redirect::to(&target).into_response();
     if let Some(v) = cookie_header(&st, &headers, SESSION_COOKIE, "", "/staff", Some(0)) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     Ok(res)
+}
+
+// ---------------------------------------------------------------- through an identity provider
+
+/// A cookie of the identity provider's sign-in. Always `Secure`: the provider sends browsers
+/// back over HTTPS (browsers keep Secure cookies on loopback addresses too, for testing).
+/// `SameSite=Lax`, not Strict like the token sign-in's: the browser arrives at the callback
+/// from the provider's site, and a Strict cookie would be neither sent there nor on the
+/// redirect that follows it. Every form still carries a CSRF token, and Lax cookies are not
+/// sent with another site's POST.
+fn lax_cookie(name: &str, value: &str, path: &str, max_age: i64) -> Option<header::HeaderValue> {
+    header::HeaderValue::from_str(&format!(
+        "{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax"
+    ))
+    .ok()
+}
+
+/// The page of the provider's sign-in: after signing out, or when signing in did not work
+/// (`problem`), with a way to sign in again. It never starts a sign-in by itself, so signing
+/// out is not undone by the provider's still-open session.
+fn provider_page(st: &AppState, status: StatusCode, problem: Option<&str>) -> Response {
+    let mut body = String::from("<div class=\"grid-row\"><div class=\"column-two-thirds\">");
+    match problem {
+        Some(p) => body.push_str(&format!(
+            "<h1 class=\"heading-xl\">Sign-in did not work</h1><p>{}.</p>\
+             <p>Try again. If it keeps happening, tell the service desk what this page says.</p>",
+            esc(&capitalised(p))
+        )),
+        None => body.push_str(
+            "<div class=\"banner banner--success\" role=\"status\" aria-labelledby=\"banner-title\">\
+             <h2 class=\"banner__title\" id=\"banner-title\">Signed out</h2>\
+             <div class=\"banner__content\"><p>You have signed out of the complaints service.</p></div></div>\
+             <h1 class=\"heading-xl\">Sign in</h1>\
+             <p>Sign in with your work account to see open complaints, their deadlines and what to do next.</p>",
+        ),
+    }
+    body.push_str(
+        "<p><a class=\"button\" href=\"/staff/sign-in\">Sign in</a></p>\
+         <p><a href=\"/\">Go to the public complaint form</a></p></div></div>",
+    );
+    let title = if problem.is_some() {
+        "Sign-in did not work"
+    } else {
+        "Signed out"
+    };
+    html_response(
+        status,
+        layout(
+            title,
+            &st.service.settings.landlord,
+            &Header::Staff(None),
+            &body,
+        ),
+    )
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+fn sign_in_failed(st: &AppState, e: &SignInError) -> Response {
+    let (status, kind) = match e {
+        SignInError::NotThisBrowser => (StatusCode::BAD_REQUEST, "not_this_browser"),
+        SignInError::Refused(_) => (StatusCode::UNAUTHORIZED, "refused"),
+        SignInError::Token(auth::AuthError::BadClaims) => (StatusCode::FORBIDDEN, "claims"),
+        SignInError::Token(_) => (StatusCode::UNAUTHORIZED, "token"),
+        SignInError::Provider(_) => (StatusCode::BAD_GATEWAY, "provider"),
+    };
+    tracing::warn!(kind, "staff sign-in through the identity provider failed");
+    provider_page(st, status, Some(&e.to_string()))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+}
+
+/// `GET /staff/auth/callback`: the identity provider sends the browser back here with a code;
+/// the provider exchanges it and checks the token, and the token becomes the session cookie
+/// (`SameSite=Lax`, see [`lax_cookie`]). The attempt cookie is cleared whatever happens. With
+/// no provider (the local server) there is nothing to complete: to the sign-in page.
+pub(crate) async fn sign_in_callback(
+    State(st): State<AppState>,
+    provider: Option<Extension<StaffSignIn>>,
+    headers: HeaderMap,
+    Query(q): Query<CallbackQuery>,
+) -> Response {
+    let Some(Extension(StaffSignIn(provider))) = provider else {
+        return Redirect::to("/staff/sign-in").into_response();
+    };
+    let attempt = auth::cookie_from(&headers, ATTEMPT_COOKIE);
+    let done = match (q.error, q.code, q.state) {
+        (Some(error), _, _) => Err(SignInError::Refused(
+            error
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .take(64)
+                .collect(),
+        )),
+        (None, Some(code), Some(state)) => {
+            provider
+                .complete(&code, &state, attempt.as_deref(), st.service.clock.now())
+                .await
+        }
+        _ => Err(SignInError::NotThisBrowser),
+    };
+    let mut res = match done {
+        Ok(done) => {
+            tracing::info!(
+                role = done.staff.role.as_str(),
+                "staff signed in through the identity provider"
+            );
+            let mut res = private_page(Redirect::to(&safe_next(Some(&done.next))).into_response());
+            if let Some(v) = lax_cookie(SESSION_COOKIE, &done.session, "/staff", done.max_age) {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => sign_in_failed(&st, &e),
+    };
+    if let Some(v) = lax_cookie(ATTEMPT_COOKIE, "", CALLBACK_PREFIX, 0) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
 }
 
 // ---------------------------------------------------------------- the open complaints

@@ -1,7 +1,9 @@
 //! Staff identity on AWS: the HTTP API's JWT authorizer has already checked the token's
 //! signature, issuer, audience and expiry before the function runs, and passes its claims in
 //! the request context. This reads them; it never sees or checks a token itself, and a request
-//! that did not pass the authorizer (a public route) has no claims, so it is refused.
+//! that did not pass the authorizer (a public route) has no claims, so it is refused. The staff
+//! pages, whose routes have no authorizer, check the identity provider's token themselves
+//! ([`crate::oidc`]), reading the same claims through [`ClaimsAuthenticator::staff_from`].
 
 use chrono::{DateTime, Utc};
 use lambda_http::request::RequestContext;
@@ -32,11 +34,16 @@ impl ClaimsAuthenticator {
     /// Claim names from `EMAIL_CLAIM`, `ROLE_CLAIM` and `NAME_CLAIM`, defaulting to `email`,
     /// `custom:role` and `name`.
     pub fn from_env() -> ClaimsAuthenticator {
+        ClaimsAuthenticator::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// The same, through `get` (the environment, or a map in tests).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> ClaimsAuthenticator {
         let d = ClaimsAuthenticator::default();
         let var = |k: &str, default: String| {
-            std::env::var(k)
-                .ok()
-                .filter(|v| !v.trim().is_empty())
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
                 .unwrap_or(default)
         };
         ClaimsAuthenticator {
@@ -45,6 +52,35 @@ impl ClaimsAuthenticator {
             name_claim: var("NAME_CLAIM", d.name_claim),
         }
     }
+
+    /// [`Staff`] from claims, whoever checked the token they came in: the JWT authorizer (its
+    /// claims flattened to strings) or the staff pages' own check ([`crate::oidc`]), so both
+    /// read the same claim names the same way.
+    pub fn staff_from(&self, claim: impl Fn(&str) -> Option<String>) -> Result<Staff, AuthError> {
+        let email = claim(&self.email_claim)
+            .map(|e| e.trim().to_ascii_lowercase())
+            .filter(|e| !e.is_empty())
+            .ok_or(AuthError::Missing)?;
+        let role_value = claim(&self.role_claim).ok_or(AuthError::Missing)?;
+        let role = role_from_claim(&role_value).ok_or(AuthError::BadClaims)?;
+        if !p3_domain::validation::is_email(&email) {
+            return Err(AuthError::BadClaims);
+        }
+        let name = claim(&self.name_claim)
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| email.clone());
+        Ok(Staff { name, email, role })
+    }
+}
+
+/// True when the request passed the HTTP API's JWT authorizer (its claims are in the context).
+pub fn has_authorizer_claims(parts: &http::request::Parts) -> bool {
+    parts
+        .extensions
+        .get::<RequestContext>()
+        .and_then(|c| c.authorizer())
+        .is_some_and(|a| a.jwt.is_some())
 }
 
 /// The strongest known role in a claim value. API Gateway flattens a list claim into one
@@ -71,22 +107,7 @@ impl Authenticator for ClaimsAuthenticator {
             .and_then(|a| a.jwt.as_ref())
             .map(|jwt| &jwt.claims)
             .ok_or(AuthError::Missing)?;
-        let email = claims
-            .get(&self.email_claim)
-            .map(|e| e.trim().to_ascii_lowercase())
-            .filter(|e| !e.is_empty())
-            .ok_or(AuthError::Missing)?;
-        let role_value = claims.get(&self.role_claim).ok_or(AuthError::Missing)?;
-        let role = role_from_claim(role_value).ok_or(AuthError::BadClaims)?;
-        if !p3_domain::validation::is_email(&email) {
-            return Err(AuthError::BadClaims);
-        }
-        let name = claims
-            .get(&self.name_claim)
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| email.clone());
-        Ok(Staff { name, email, role })
+        self.staff_from(|name| claims.get(name).cloned())
     }
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 #[doc(hidden)]
 pub mod contract;
 pub mod dynamo;
+pub mod oidc;
 pub mod reporting;
 pub mod scheduler;
 pub mod ses;

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::ClaimsAuthenticator;
 use crate::dynamo::{DynamoStore, DEFAULT_REPORT_MONTHS_BACK};
+use crate::oidc::{OidcProvider, OidcSettings};
 use crate::reporting::MonthlyExporter;
 use crate::scheduler::{EventBridgeScheduler, ScheduleTarget};
 use crate::ses::SesNotifier;
@@ -88,6 +89,9 @@ pub struct AwsSettings {
     pub endpoint_url: Option<String>,
     /// `AWS_REGION` (set by Lambda); optional here because the SDK's own chain also finds it.
     pub region: Option<String>,
+    /// `OIDC_*` (optional): the identity provider the staff pages sign in through; the pages
+    /// are served (by `cases`) only with it.
+    pub staff_sign_in: Option<OidcSettings>,
 }
 
 impl AwsSettings {
@@ -132,6 +136,8 @@ impl AwsSettings {
             })?,
             None => DEFAULT_REPORT_MONTHS_BACK,
         };
+        let base_url = req("BASE_URL")?;
+        let staff_sign_in = OidcSettings::from_lookup(&get, &base_url)?;
         Ok(AwsSettings {
             table_name: req("TABLE_NAME")?,
             queue_url: req("QUEUE_URL")?,
@@ -142,7 +148,7 @@ impl AwsSettings {
             mail_from: req("MAIL_FROM")?,
             ses_configuration_set: opt("SES_CONFIGURATION_SET"),
             export_bucket: req("EXPORT_BUCKET")?,
-            base_url: req("BASE_URL")?,
+            base_url,
             landlord: req("LANDLORD")?,
             complaints_team: opt("COMPLAINTS_TEAM"),
             head_of_tenant_services: opt("HEAD_OF_TENANT_SERVICES"),
@@ -152,6 +158,7 @@ impl AwsSettings {
             report_months_back,
             endpoint_url: opt("AWS_ENDPOINT_URL"),
             region: opt("AWS_REGION"),
+            staff_sign_in,
         })
     }
 
@@ -280,6 +287,58 @@ pub async fn app_state() -> Result<AppState, WiringError> {
 /// address taken from the API Gateway request context for the rate limits.
 pub fn http_app(part: Router<AppState>, state: AppState) -> Router {
     p3_api::serve_part(part, state).layer(axum::middleware::from_fn(client_addr))
+}
+
+/// The `cases` function's app over a service: its API routes (behind the HTTP API's JWT
+/// authorizer) and, when an identity provider is configured, the staff pages, whose routes
+/// have no authorizer: staff sign in through the provider and the session cookie is checked
+/// here on each request ([`crate::oidc`]).
+pub fn cases_app(service: Service, settings: &AwsSettings) -> Result<Router, WiringError> {
+    let mut state = app_state_for(service, settings);
+    let Some(oidc) = &settings.staff_sign_in else {
+        tracing::warn!("OIDC_ISSUER is not set: the staff pages are not served");
+        return Ok(http_app(p3_api::cases_router(), state));
+    };
+    let provider = Arc::new(OidcProvider::new(oidc.clone())?);
+    state.auth = Arc::new(provider.authenticator());
+    let part = p3_api::cases_router().merge(p3_api::pages_router());
+    Ok(http_app(part, state)
+        .layer(axum::Extension(p3_api::sign_in::StaffSignIn(
+            provider.clone(),
+        )))
+        .layer(axum::middleware::from_fn_with_state(
+            provider,
+            keys_for_session,
+        )))
+}
+
+/// The `cases` function, from its environment.
+pub async fn cases() -> Result<Router, WiringError> {
+    let settings = AwsSettings::from_env()?;
+    let sdk = aws_config(&settings).await;
+    let service = service(&settings, &sdk).await;
+    cases_app(service, &settings)
+}
+
+/// Before a request the function checks itself (no JWT authorizer claims) with a session
+/// cookie or a bearer token: the provider's keys, if the token names one not yet fetched (the
+/// authenticator that checks it cannot wait for the network).
+async fn keys_for_session(
+    axum::extract::State(provider): axum::extract::State<Arc<OidcProvider>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (parts, body) = req.into_parts();
+    let from_authorizer = crate::auth::has_authorizer_claims(&parts);
+    let token = p3_api::auth::bearer(&parts)
+        .ok()
+        .map(str::to_string)
+        .or_else(|| p3_api::auth::cookie(&parts, p3_api::sign_in::SESSION_COOKIE));
+    if let (false, Some(token)) = (from_authorizer, token) {
+        provider.ensure_keys_for(&token).await;
+    }
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
 }
 
 async fn client_addr(
