@@ -8,8 +8,9 @@
 //! that handler's JSON body and its answer back into a page: a 303 to the case on success, or
 //! the case again with the error summary and the values kept.
 
+use crate::extract::{Path, Query};
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, Query, RawQuery, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use http::request::Parts;

@@ -1,8 +1,9 @@
 //! Staff routes: every one needs a valid token; writes check the role, honour `If-Match`,
 //! `Idempotency-Key` and `at`, and answer with the whole updated case.
 
+use crate::extract::{Path, Query};
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use http::{header, HeaderMap, HeaderValue, StatusCode};
