@@ -63,6 +63,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
             "The request body is empty; send a JSON object",
         ));
     }
+    // Every body is a JSON object. serde would also build a struct from an array of its
+    // fields in order (`[null, "reason"]`), which no client means: refuse anything else.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(_) => Err(Problem::field("(body)", "must be a JSON object")),
+            Err(e) => Err(Problem::malformed(format!("Malformed JSON: {e}"))),
+        };
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     match result {
@@ -165,6 +174,9 @@ mod tests {
         let p = parse_json::<T>(br#"{"working_days": 3, "reason": "r", "colour": 1}"#).unwrap_err();
         assert_eq!(p.errors[0].field, "colour");
         assert_eq!(parse_json::<T>(b"").unwrap_err().status, 400);
+        let p = parse_json::<T>(br#"[3, "r"]"#).unwrap_err();
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "(body)"));
+        assert_eq!(parse_json::<T>(b"[3, ").unwrap_err().status, 400);
         assert_eq!(
             parse_json::<T>(br#"{"working_days": 3, "reason": "r"} x"#)
                 .unwrap_err()

@@ -1699,11 +1699,12 @@ fn element_for(action: &str, field: &str) -> String {
 /// `POST /staff/cases/{reference}/{action}`: a form for one of the staff API's case actions.
 pub(crate) async fn case_action(
     State(st): State<AppState>,
-    who: SignedIn,
     Path((reference, action)): Path<(String, String)>,
+    who: Result<SignedIn, Response>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
+    // An unknown action is no route, signed in or not: checked before the sign-in redirect.
     if !ACTIONS.contains(&action.as_str()) {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
@@ -1711,6 +1712,10 @@ pub(crate) async fn case_action(
             "No such route",
         ));
     }
+    let who = match who {
+        Ok(w) => w,
+        Err(to_sign_in) => return Ok(to_sign_in),
+    };
     let raw = body::read_limited(&headers, body).await?;
     let fields = fields_of(&raw);
     if !same(get(&fields, "csrf_token").unwrap_or(""), &who.csrf) {
