@@ -1048,6 +1048,14 @@ fn timeline_item(e: &Value) -> String {
             "The Housing Ombudsman's determination".into(),
             vec![s("detail")],
         ),
+        "anonymised" => (
+            "Personal data removed: retention period ended".into(),
+            vec![format!(
+                "Closed on {}; kept {} years",
+                s("closed_on"),
+                e["retention_years"].as_u64().unwrap_or(0)
+            )],
+        ),
         other => (humanise(other), vec![]),
     };
     let at = s("at");
