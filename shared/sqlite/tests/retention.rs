@@ -308,10 +308,12 @@ async fn personal_data_of_cases_closed_over_six_years_ago_is_removed_and_the_fig
     )
     .await;
 
-    let months: Vec<Month> = ["2020-01", "2025-03", "2025-04", "2025-05", "2026-06", "2032-06"]
-        .iter()
-        .map(|m| m.parse().unwrap())
-        .collect();
+    let months: Vec<Month> = [
+        "2020-01", "2025-03", "2025-04", "2025-05", "2026-06", "2032-06",
+    ]
+    .iter()
+    .map(|m| m.parse().unwrap())
+    .collect();
     let figures = |records: &p3_domain::ports::MonthRecords, m: Month| {
         serde_json::to_value(report::monthly(
             &records.cases,
