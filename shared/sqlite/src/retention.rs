@@ -118,17 +118,22 @@ impl RetentionStore for SqliteStore {
             let conn = rusqlite::Connection::open(&path).map_err(sql_error)?;
             conn.busy_timeout(std::time::Duration::from_secs(30))
                 .map_err(sql_error)?;
-            let (busy, _, _): (i64, i64, i64) = conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .map_err(sql_error)?;
-            if busy != 0 {
-                return Err(StoreError::Unavailable(
-                    "the write-ahead log could not be emptied: readers were busy".into(),
-                ));
+            // A reader of another process (a running `p3 serve` beside `p3 retention`) can
+            // hold the log for a moment: try a few times before giving up.
+            for attempt in 0..10 {
+                let (busy, _, _): (i64, i64, i64) = conn
+                    .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })
+                    .map_err(sql_error)?;
+                if busy == 0 {
+                    return Ok(());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100 << attempt.min(4)));
             }
-            Ok(())
+            Err(StoreError::Unavailable(
+                "the write-ahead log could not be emptied: readers were busy".into(),
+            ))
         })
         .await
         .map_err(|e| StoreError::Unavailable(format!("checkpoint task: {e}")))?
