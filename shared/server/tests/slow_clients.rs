@@ -1,7 +1,7 @@
 //! Slow clients against the real `p3 serve` over raw TCP, with short limits from the config
 //! (`[http]`, 1 second each): a client that trickles its headers is cut off, one that trickles
-//! its body gets 408 problem+json and is cut off, and the server goes on answering everyone
-//! else meanwhile.
+//! its body gets 408 problem+json and is cut off, one that sends nothing is cut off too, and
+//! the server goes on answering everyone else meanwhile.
 
 mod support;
 
@@ -81,6 +81,24 @@ fn still_answers(server: &Server) {
     let mut answer = String::new();
     let _ = s.read_to_string(&mut answer);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer:.80}");
+}
+
+#[test]
+fn a_client_that_connects_and_sends_nothing_is_cut_off() {
+    let (server, _dir) = start();
+    let mut idle = connect(&server);
+    idle.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 64];
+    let n = idle.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "the server said something");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    still_answers(&server);
 }
 
 #[test]
