@@ -8,7 +8,6 @@
 //! that handler's JSON body and its answer back into a page: a 303 to the case on success, or
 //! the case again with the error summary and the values kept.
 
-use crate::extract::{Path, Query};
 use axum::body::Body;
 use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -21,6 +20,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::auth::{self, Role, Staff};
+use crate::extract::{Path, Query};
 use crate::html::{
     self, error_summary, esc, humanise, layout, london_datetime_str, long_date_str, summary_list,
     tag, urlencode, Control, Field, Header, Radios, StaffHeader,

@@ -1,7 +1,6 @@
 //! Staff routes: every one needs a valid token; writes check the role, honour `If-Match`,
 //! `Idempotency-Key` and `at`, and answer with the whole updated case.
 
-use crate::extract::{Path, Query};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +23,7 @@ use serde_json::json;
 
 use crate::auth::{Role, Staff};
 use crate::body::{self, BodyKind};
+use crate::extract::{Path, Query};
 use crate::problem::Problem;
 use crate::views;
 use crate::AppState;
