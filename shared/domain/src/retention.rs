@@ -9,6 +9,10 @@
 //! (they are the landlord's own records of who did what). So a month's or a year's report is
 //! the same before and after.
 //!
+//! The service request a complaint was raised from (if any) loses the same resident's details,
+//! its description and its response with the case, in the same write: it is part of the same
+//! complaint's record. (A service request never escalated is not covered yet.)
+//!
 //! "Closed" is the London date the case stopped being open: the later of its last event (an
 //! Ombudsman determination long after the response restarts the clock: it is evidence the
 //! Ombudsman may still ask for) and, for a case that closed because the resident did not ask
@@ -27,6 +31,7 @@ use crate::event::{CaseEvent, EventRecord};
 use crate::london::{london_date, start_of_day};
 use crate::ports::{CaseIndex, StoreError};
 use crate::service::{Service, ServiceError};
+use crate::service_request::ServiceRequest;
 
 /// The default retention period, in years after a case closed.
 pub const DEFAULT_YEARS: u32 = 6;
@@ -118,6 +123,16 @@ pub fn anonymise(
         },
     });
     Ok(Some(Case::from_history(&case.reference, history)))
+}
+
+/// The service request without the resident's details, what they asked for and the answer.
+pub fn anonymise_service_request(request: &ServiceRequest) -> ServiceRequest {
+    ServiceRequest {
+        resident: Default::default(),
+        description: removed(),
+        response: removed_if_some(request.response.clone()),
+        ..request.clone()
+    }
 }
 
 fn removed() -> String {
@@ -232,13 +247,15 @@ pub trait RetentionStore: Send + Sync {
     ) -> Result<Vec<String>, StoreError>;
 
     /// Replaces the stored history and snapshot of `case` with the anonymised ones (same
-    /// sequence numbers, plus the new event), all or nothing, if the stored version is still
-    /// `expected_version`; no copy of the removed text may remain in the store.
+    /// sequence numbers, plus the new event), and the linked service request with
+    /// `service_request`, all or nothing, if the stored version is still `expected_version`;
+    /// no copy of the removed text may remain in the store.
     async fn rewrite_anonymised(
         &self,
         case: &Case,
         index: &CaseIndex,
         expected_version: u64,
+        service_request: Option<&ServiceRequest>,
     ) -> Result<(), StoreError>;
 
     /// Called once after a run that anonymised something: make sure no earlier copy of the
@@ -299,8 +316,16 @@ pub async fn run(
             };
             if !dry_run {
                 let index = service.index(&anonymised, now)?;
+                let request = match &case.service_request {
+                    Some(id) => service
+                        .store
+                        .load_service_request(id)
+                        .await?
+                        .map(|r| anonymise_service_request(&r)),
+                    None => None,
+                };
                 match store
-                    .rewrite_anonymised(&anonymised, &index, case.version)
+                    .rewrite_anonymised(&anonymised, &index, case.version, request.as_ref())
                     .await
                 {
                     Ok(()) => {}

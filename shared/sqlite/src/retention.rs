@@ -1,6 +1,6 @@
 //! [`RetentionStore`] on SQLite: the anonymised history replaces the stored one in one
-//! transaction (each event's body rewritten in place, the new event added, the snapshot
-//! replaced), with `secure_delete` on so the old text is overwritten in the file rather than
+//! transaction (each event's body rewritten in place, the new event added, the snapshot and
+//! the linked service request replaced), with `secure_delete` on so the old text is overwritten in the file rather than
 //! left in free space; after a run, a truncating checkpoint empties the write-ahead log, the
 //! other place an old copy of a page could survive.
 
@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use p3_domain::case::Case;
 use p3_domain::ports::{CaseIndex, StoreError};
 use p3_domain::retention::RetentionStore;
+use p3_domain::service_request::ServiceRequest;
 use rusqlite::{params, OptionalExtension};
 
 use crate::fault::{sql_error, to_json, ts, Fault};
@@ -47,9 +48,11 @@ impl RetentionStore for SqliteStore {
         case: &Case,
         index: &CaseIndex,
         expected_version: u64,
+        service_request: Option<&ServiceRequest>,
     ) -> Result<(), StoreError> {
         let case = case.clone();
         let index = index.clone();
+        let request = service_request.cloned();
         self.write(Box::new(move |conn| {
             // Overwrite what is deleted or replaced from here on, instead of leaving it in
             // the pages' free space; the writer's connection keeps it on (see `configure`),
@@ -100,6 +103,10 @@ impl RetentionStore for SqliteStore {
                 index.next_due.map(|d| d.to_string()),
                 index.open_until.map(|d| d.to_string()),
             ])?;
+            if let Some(r) = &request {
+                conn.prepare_cached("UPDATE service_requests SET body = ?2 WHERE id = ?1")?
+                    .execute(params![r.id, to_json("service request", r)?])?;
+            }
             // Idempotency records keep whole replies: any still there for this case go too.
             conn.prepare_cached("DELETE FROM idempotency WHERE body LIKE '%' || ?1 || '%'")?
                 .execute([format!("\"reference\":\"{}\"", case.reference)])?;

@@ -1,8 +1,8 @@
 //! The retention rule on the SQLite store, driven through the service as `p3 serve` and
-//! `p3 retention` drive it: a case closed six years and a day ago loses its personal data; one
-//! closed six years less a day ago keeps it; an open case always keeps it; the figures of the
-//! old months are the same afterwards; and the removed text is nowhere in the database file or
-//! its write-ahead log.
+//! `p3 retention` drive it: a case closed six years and a day ago loses its personal data, and
+//! so does the service request it was raised from; one closed six years less a day ago keeps
+//! it; an open case always keeps it; the figures of the old months are the same afterwards; and
+//! the removed text is nowhere in the database file or its write-ahead log.
 
 use std::sync::Arc;
 
@@ -19,6 +19,7 @@ use p3_domain::ports::{
 use p3_domain::report::{self, Homes};
 use p3_domain::retention::{self, REMOVED};
 use p3_domain::service::{Service, Settings};
+use p3_domain::service_request::ServiceRequest;
 use p3_sqlite::SqliteStore;
 
 /// "Now" for the whole test: 15 June 2032, midday.
@@ -101,7 +102,45 @@ fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 10, 0, 0).unwrap()
 }
 
+/// A service request from the resident, logged at `at`, whose description names them.
+async fn log_request(svc: &Service, t: &Typed, at: DateTime<Utc>) -> (String, String) {
+    let description = format!("Mend the gate at {}", t.address);
+    let request = ServiceRequest {
+        id: String::new(),
+        description: description.clone(),
+        category: Some("repairs".into()),
+        resident: Resident {
+            name: Some(t.name.clone()),
+            email: Some(t.email.clone()),
+            ..Default::default()
+        },
+        response: Some(format!("Booked for {}", t.name)),
+        logged_at: at,
+        recorded_at: at,
+        logged_by: "officer@p3.example".into(),
+    };
+    // The reply carries the id the store gave it.
+    let w = svc
+        .create_service_request(request, None, &|r| StoredReply {
+            status: 201,
+            body: r.id.clone(),
+            content_type: "text/plain".into(),
+        })
+        .await
+        .expect("a service request");
+    (w.reply.body, description)
+}
+
 async fn open(svc: &Service, t: &Typed, received: DateTime<Utc>) -> String {
+    open_from(svc, t, received, None).await
+}
+
+async fn open_from(
+    svc: &Service,
+    t: &Typed,
+    received: DateTime<Utc>,
+    service_request: Option<String>,
+) -> String {
     let new = NewCase {
         procedure: "housing".into(),
         complaint: ComplaintDetails {
@@ -123,7 +162,7 @@ async fn open(svc: &Service, t: &Typed, received: DateTime<Utc>) -> String {
             desired_outcome: Some(format!("Fix {} please", t.address)),
             tenure: Tenure::LowCostRental,
         },
-        service_request: None,
+        service_request,
         access_code_hash: None,
         first_contact_resolution: None,
     };
@@ -193,9 +232,10 @@ async fn personal_data_of_cases_closed_over_six_years_ago_is_removed_and_the_fig
     let store = Arc::new(SqliteStore::open(&dir.path().join("p3.db")).unwrap());
     let svc = service(&store);
 
-    // Withdrawn six years and a day before "now": due.
+    // Raised from a service request, withdrawn six years and a day before "now": due.
     let old = typed("A1");
-    let due = open(&svc, &old, at(2026, 6, 1)).await;
+    let (request, request_text) = log_request(&svc, &old, at(2026, 5, 20)).await;
+    let due = open_from(&svc, &old, at(2026, 6, 1), Some(request.clone())).await;
     act(
         &svc,
         &due,
@@ -342,6 +382,7 @@ async fn personal_data_of_cases_closed_over_six_years_ago_is_removed_and_the_fig
             "a dry run changes nothing"
         );
     }
+    assert!(contains(&file_bytes(dir.path()), &request_text));
 
     let done = retention::run(&svc, store.as_ref(), 6, now(), false)
         .await
@@ -364,6 +405,17 @@ async fn personal_data_of_cases_closed_over_six_years_ago_is_removed_and_the_fig
     assert_eq!(s1.response.outcome, Outcome::PartlyUpheld);
     assert_eq!(s1.response.summary, REMOVED);
     assert_eq!(case.stages.len(), 2);
+    // The service request it was raised from goes with it; its date and category stay.
+    let sr = store.load_service_request(&request).await.unwrap().unwrap();
+    assert_eq!(sr.resident, Resident::default());
+    assert_eq!(
+        (sr.description.as_str(), sr.response.as_deref()),
+        (REMOVED, Some(REMOVED))
+    );
+    assert_eq!(
+        (sr.logged_at, sr.category.as_deref()),
+        (at(2026, 5, 20), Some("repairs"))
+    );
     for reference in [&kept, &open_case] {
         let case = store.load(reference).await.unwrap().unwrap();
         assert!(!retention::is_anonymised(&case), "{reference}");
@@ -385,6 +437,7 @@ async fn personal_data_of_cases_closed_over_six_years_ago_is_removed_and_the_fig
             assert!(!contains(&bytes, s), "`{s}` survived in the store's files");
         }
     }
+    assert!(!contains(&bytes, &request_text));
     assert!(personal(&recent).iter().all(|s| contains(&bytes, s)));
     // (The open case has no withdrawal reason: the rest of what was typed is there.)
     assert!(personal(&waiting)[..5].iter().all(|s| contains(&bytes, s)));
