@@ -593,6 +593,10 @@ fn every_rejection_of_a_malformed_request_is_problem_json_naming_the_parameter()
             "status",
         ),
         ("/staff/complaints?limit=1&limit=2".to_string(), "limit"),
+        (
+            "/staff/reports/monthly?month=2025-01&month=2025-02".to_string(),
+            "month",
+        ),
         ("/staff/complaints/%FF%FE".to_string(), "reference"),
         ("/complaints/%C3%28".to_string(), "reference"),
         (
