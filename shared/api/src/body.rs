@@ -33,7 +33,25 @@ pub fn kind_of(headers: &HeaderMap) -> Option<BodyKind> {
     }
 }
 
-/// Reads the whole body up to [`MAX_BODY`]; a larger body is refused without reading the rest.
+/// The error a host's request body gives when the client took too long to send it (a slow
+/// client holding the connection): the read is answered 408 and the connection closed.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("the client took too long to send the request body")]
+pub struct BodyTimedOut;
+
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if err.is::<BodyTimedOut>() || err.to_string() == BodyTimedOut.to_string() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+/// Reads the whole body up to [`MAX_BODY`]; a larger body is refused without reading the rest,
+/// and one the client is too slow to send (see [`BodyTimedOut`]) is 408.
 pub async fn read_limited(headers: &HeaderMap, body: Body) -> Result<bytes::Bytes, Problem> {
     let too_large = || {
         Problem::new(
@@ -51,9 +69,18 @@ pub async fn read_limited(headers: &HeaderMap, body: Body) -> Result<bytes::Byte
             return Err(too_large());
         }
     }
-    axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| too_large())
+    axum::body::to_bytes(body, MAX_BODY).await.map_err(|e| {
+        let e = e.into_inner();
+        if timed_out(e.as_ref()) {
+            Problem::new(
+                http::StatusCode::REQUEST_TIMEOUT,
+                "request-timeout",
+                "The request body took too long to arrive",
+            )
+        } else {
+            too_large()
+        }
+    })
 }
 
 /// Parses a JSON body, mapping syntax errors to 400 and type or field errors to 422 naming the field.
@@ -62,6 +89,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         return Err(Problem::malformed(
             "The request body is empty; send a JSON object",
         ));
+    }
+    // Every body is a JSON object. serde would also build a struct from an array of its
+    // fields in order (`[null, "reason"]`), which no client means: refuse anything else.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(_) => Err(Problem::field("(body)", "must be a JSON object")),
+            Err(e) => Err(Problem::malformed(format!("Malformed JSON: {e}"))),
+        };
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
@@ -165,6 +201,9 @@ mod tests {
         let p = parse_json::<T>(br#"{"working_days": 3, "reason": "r", "colour": 1}"#).unwrap_err();
         assert_eq!(p.errors[0].field, "colour");
         assert_eq!(parse_json::<T>(b"").unwrap_err().status, 400);
+        let p = parse_json::<T>(br#"[3, "r"]"#).unwrap_err();
+        assert_eq!((p.status, p.errors[0].field.as_str()), (422, "(body)"));
+        assert_eq!(parse_json::<T>(b"[3, ").unwrap_err().status, 400);
         assert_eq!(
             parse_json::<T>(br#"{"working_days": 3, "reason": "r"} x"#)
                 .unwrap_err()

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod extract;
 pub mod html;
 pub mod limit;
 pub mod openapi;

@@ -9,7 +9,7 @@
 //! the case again with the error summary and the values kept.
 
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, Query, RawQuery, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use chrono::{NaiveDate, NaiveDateTime, Utc};
@@ -21,6 +21,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::auth::{self, Role, Staff};
+use crate::extract::{Path, Query};
 use crate::html::{
     self, error_summary, esc, humanise, layout, london_datetime_str, long_date_str, summary_list,
     tag, urlencode, Control, Field, Header, Radios, StaffHeader,
@@ -1216,6 +1217,14 @@ fn timeline_item(e: &Value) -> String {
             "The Housing Ombudsman's determination".into(),
             vec![s("detail")],
         ),
+        "anonymised" => (
+            "Personal data removed: retention period ended".into(),
+            vec![format!(
+                "Closed on {}; kept {} years",
+                s("closed_on"),
+                e["retention_years"].as_u64().unwrap_or(0)
+            )],
+        ),
         other => (humanise(other), vec![]),
     };
     let at = s("at");
@@ -1867,11 +1876,12 @@ fn element_for(action: &str, field: &str) -> String {
 /// `POST /staff/cases/{reference}/{action}`: a form for one of the staff API's case actions.
 pub(crate) async fn case_action(
     State(st): State<AppState>,
-    who: SignedIn,
     Path((reference, action)): Path<(String, String)>,
+    who: Result<SignedIn, Response>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
+    // An unknown action is no route, signed in or not: checked before the sign-in redirect.
     if !ACTIONS.contains(&action.as_str()) {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
@@ -1879,6 +1889,10 @@ pub(crate) async fn case_action(
             "No such route",
         ));
     }
+    let who = match who {
+        Ok(w) => w,
+        Err(to_sign_in) => return Ok(to_sign_in),
+    };
     let raw = body::read_limited(&headers, body).await?;
     let fields = fields_of(&raw);
     if !same(get(&fields, "csrf_token").unwrap_or(""), &who.csrf) {

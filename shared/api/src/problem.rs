@@ -120,7 +120,7 @@ impl IntoResponse for Problem {
         let mut res = (status, self.to_json()).into_response();
         res.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        if status == StatusCode::PAYLOAD_TOO_LARGE {
+        if status == StatusCode::PAYLOAD_TOO_LARGE || status == StatusCode::REQUEST_TIMEOUT {
             // The rest of the body is never read, so the connection cannot carry another
             // request: say so, or a client reusing it sees its next request cut off.
             res.headers_mut()

@@ -2,7 +2,7 @@
 //! view of their case with its access code, and their request for Stage 2.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Response};
 use axum::Extension;
 use chrono::NaiveDate;
@@ -21,6 +21,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::body::{self, BodyKind};
+use crate::extract::{Path, Query};
 use crate::html::{self, FormPage};
 use crate::problem::Problem;
 use crate::staff::reply;

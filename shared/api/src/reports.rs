@@ -61,10 +61,19 @@ impl Reporting {
 type Result<T> = std::result::Result<T, Problem>;
 
 /// The query parameters, the last of each name winning.
-fn params(query: Option<String>) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+/// The query's parameters; one the reports read given twice is a 400 naming it (which of the
+/// two was meant cannot be known).
+fn params(query: Option<String>) -> Result<Vec<(String, String)>> {
+    let params: Vec<(String, String)> =
+        form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    for name in ["month", "year", "format"] {
+        if params.iter().filter(|(k, _)| k == name).count() > 1 {
+            return Err(crate::extract::bad_parameter(name, "must be given once"));
+        }
+    }
+    Ok(params)
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -141,7 +150,7 @@ pub(crate) async fn monthly(
     ext: Option<Extension<Reporting>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let params = params(query);
+    let params = params(query)?;
     let month: Month = param(&params, "month")
         .ok_or_else(|| Problem::field("month", "is required, in the form YYYY-MM"))?
         .parse()
@@ -168,7 +177,7 @@ pub(crate) async fn annual(
     ext: Option<Extension<Reporting>>,
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
-    let params = params(query);
+    let params = params(query)?;
     let year: i32 = param(&params, "year")
         .ok_or_else(|| {
             Problem::field(

@@ -2,7 +2,7 @@
 //! `Idempotency-Key` and `at`, and answer with the whole updated case.
 
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -23,6 +23,7 @@ use serde_json::json;
 
 use crate::auth::{Role, Staff};
 use crate::body::{self, BodyKind};
+use crate::extract::{Path, Query};
 use crate::problem::Problem;
 use crate::views;
 use crate::AppState;

@@ -8,76 +8,15 @@
 //! `GET /openapi.json` by the `intake` part. (`scripts/test` also validates it against the
 //! OpenAPI 3.1 schema with `openapi-spec-validator`.)
 
-use std::sync::Arc;
-use std::time::Duration;
+mod support;
 
-use async_trait::async_trait;
 use axum::body::Body;
 use axum::Router;
 use http::{header, Method, Request, StatusCode};
-use p3_api::auth::TokenKey;
-use p3_api::limit::RateLimiter;
 use p3_api::openapi::{self, OPENAPI_JSON};
-use p3_api::AppState;
-use p3_domain::alert::{AlertAddresses, AlertEmail};
-use p3_domain::calendar::Calendar;
-use p3_domain::case::Rules;
-use p3_domain::policy::Procedures;
-use p3_domain::ports::{Notifier, NotifyError, Random, SystemClock};
-use p3_domain::service::{Service, Settings};
-use p3_sqlite::SqliteStore;
 use serde_json::Value;
+use support::state;
 use tower::ServiceExt;
-
-struct NoMail;
-
-#[async_trait]
-impl Notifier for NoMail {
-    async fn send(&self, _email: &AlertEmail) -> Result<(), NotifyError> {
-        Ok(())
-    }
-}
-
-struct FixedRandom;
-
-impl Random for FixedRandom {
-    fn bytes10(&self) -> [u8; 10] {
-        [7; 10]
-    }
-}
-
-/// An empty store in a temporary directory, kept alive as long as the state.
-fn state() -> (AppState, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let store = Arc::new(SqliteStore::open(&dir.path().join("p3.db")).expect("a new store"));
-    let service = Service {
-        store: store.clone(),
-        scheduler: store,
-        notifier: Arc::new(NoMail),
-        clock: Arc::new(SystemClock),
-        random: Arc::new(FixedRandom),
-        rules: Arc::new(Rules {
-            procedures: Procedures::default(),
-            calendar: Calendar::default(),
-        }),
-        settings: Arc::new(Settings {
-            landlord: "P3 Housing".into(),
-            categories: p3_domain::complaint::DEFAULT_CATEGORIES
-                .iter()
-                .map(|c| c.to_string())
-                .collect(),
-            addresses: AlertAddresses::default(),
-            base_url: "http://localhost".into(),
-        }),
-    };
-    let state = AppState {
-        service,
-        auth: Arc::new(TokenKey::new(vec![42; 32])),
-        form_limit: Arc::new(RateLimiter::new(1000, Duration::from_secs(3600))),
-        code_limit: Arc::new(RateLimiter::new(1000, Duration::from_secs(3600))),
-    };
-    (state, dir)
-}
 
 struct Answer {
     status: StatusCode,

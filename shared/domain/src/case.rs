@@ -627,6 +627,8 @@ impl Case {
                     detail: detail.clone(),
                 });
             }
+            // The earlier events were rewritten without the personal data; nothing else moves.
+            CaseEvent::Anonymised { .. } => {}
         }
         self.version = rec.sequence;
         self.history.push(rec);

@@ -186,9 +186,24 @@ pub enum CaseEvent {
         /// Its findings and orders.
         detail: String,
     },
+    /// The retention period ended: the personal data in every earlier event was removed (see
+    /// [`crate::retention`]). Record keeping, not part of handling the complaint: no figure
+    /// counts it.
+    Anonymised {
+        /// The London date the case closed.
+        closed_on: NaiveDate,
+        /// The retention period applied, in years.
+        retention_years: u32,
+    },
 }
 
 impl CaseEvent {
+    /// True for events that keep the record rather than handle the complaint (an
+    /// anonymisation): a month's report does not list a case for them.
+    pub fn is_record_keeping(&self) -> bool {
+        matches!(self, CaseEvent::Anonymised { .. })
+    }
+
     /// The event's snake_case name, as stored and shown in the history.
     pub fn name(&self) -> &'static str {
         match self {
@@ -202,6 +217,7 @@ impl CaseEvent {
             CaseEvent::Withdrawn { .. } => "withdrawn",
             CaseEvent::OmbudsmanReferred { .. } => "ombudsman_referred",
             CaseEvent::OmbudsmanDetermination { .. } => "ombudsman_determination",
+            CaseEvent::Anonymised { .. } => "anonymised",
         }
     }
 }

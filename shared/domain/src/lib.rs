@@ -15,6 +15,7 @@ pub mod london;
 pub mod policy;
 pub mod ports;
 pub mod report;
+pub mod retention;
 pub mod service;
 pub mod service_request;
 pub mod validation;

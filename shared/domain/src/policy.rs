@@ -196,15 +196,28 @@ impl Policy {
                     return Err(err(at("response_code.working_days"), "must be at least 1"));
                 }
             }
+            // Every timescale, the Code's and the next stage's window included: a deadline
+            // counted billions of working days ahead would never finish being computed.
             for (name, days) in [
                 (
                     "acknowledgement.working_days",
-                    s.acknowledgement.working_days,
+                    Some(s.acknowledgement.working_days),
                 ),
-                ("response.working_days", s.response.working_days),
-                ("max_extension_working_days", s.max_extension_working_days),
+                ("response.working_days", Some(s.response.working_days)),
+                (
+                    "response_code.working_days",
+                    s.response_code.map(|c| c.working_days),
+                ),
+                (
+                    "max_extension_working_days",
+                    Some(s.max_extension_working_days),
+                ),
+                (
+                    "next_stage_window_working_days",
+                    s.next_stage_window_working_days,
+                ),
             ] {
-                if days > 260 {
+                if days.is_some_and(|d| d > 260) {
                     return Err(err(at(name), "must be at most 260 working days (a year)"));
                 }
             }

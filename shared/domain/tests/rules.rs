@@ -16,6 +16,7 @@ use p3_domain::complaint::{Channel, ComplaintDetails, Representative, Resident, 
 use p3_domain::deadline::{self, Deadline, DeadlineKind, DeadlineStatus, DeadlineStep};
 use p3_domain::event::{ExclusionGround, Outcome, PointDecision, RequestedThrough, StageResponse};
 use p3_domain::policy::{Policy, HOUSING, SUPPORT_SERVICES};
+use p3_domain::retention;
 
 // ----- fixtures -----
 
@@ -1811,4 +1812,124 @@ fn alert_emails_carry_no_resident_personal_data() {
         }
     }
     assert_eq!(checked, 6 + 3 + 6);
+}
+
+// ----- retention -----
+
+/// Every text of a case's history that someone typed about the resident or the complaint.
+const TYPED: [&str; 13] = [
+    RESIDENT_NAME,
+    RESIDENT_EMAIL,
+    RESIDENT_PHONE,
+    RESIDENT_ADDRESS,
+    RESIDENT_POSTCODE,
+    TENANCY,
+    DESCRIPTION,
+    DESIRED,
+    REPRESENTATIVE,
+    "Mould not treated",
+    "The compensation is too low",
+    "Waiting for the damp survey report",
+    "Apology and £150 compensation",
+];
+
+fn anonymised_on(case: &Case, at: &str) -> Option<Case> {
+    retention::anonymise(case, &RULES, 6, t(at)).expect("a known procedure")
+}
+
+#[test]
+fn retention_counts_from_the_end_of_the_window_when_the_next_stage_was_not_asked_for() {
+    // Stage 1 answered Fri 12 June 2026; the resident's 10 working days end Fri 26 June.
+    let c = stage1_responded();
+    assert_eq!(
+        retention::closed_on(&c, &RULES, d(2032, 7, 1)).unwrap(),
+        Some(d(2026, 6, 26))
+    );
+    assert!(anonymised_on(&c, "2032-06-26T12:00:00+01:00").is_none());
+    assert!(anonymised_on(&c, "2032-06-27T12:00:00+01:00").is_some());
+}
+
+#[test]
+fn retention_never_touches_an_open_case() {
+    let waiting = done(
+        &open(MON_1_JUNE),
+        ack1(IM),
+        OFFICER,
+        "2026-06-03T10:00:00+01:00",
+    );
+    assert_eq!(
+        retention::closed_on(&waiting, &RULES, d(2046, 1, 1)).unwrap(),
+        None
+    );
+    assert!(anonymised_on(&waiting, "2046-01-01T12:00:00Z").is_none());
+}
+
+#[test]
+fn an_ombudsman_record_after_closure_restarts_the_retention_clock() {
+    let c = done(
+        &open(MON_1_JUNE),
+        withdraw(),
+        OFFICER,
+        "2026-06-05T10:00:00+01:00",
+    );
+    let c = done(
+        &c,
+        Command::Ombudsman {
+            determination: false,
+            detail: "Referred by the resident".into(),
+        },
+        REVIEWER,
+        "2027-03-01T10:00:00Z",
+    );
+    assert_eq!(
+        retention::closed_on(&c, &RULES, d(2034, 1, 1)).unwrap(),
+        Some(d(2027, 3, 1))
+    );
+    assert!(anonymised_on(&c, "2033-03-01T12:00:00Z").is_none());
+    assert!(anonymised_on(&c, "2033-03-02T12:00:00Z").is_some());
+}
+
+#[test]
+fn anonymising_removes_everything_typed_and_keeps_what_the_figures_count() {
+    let c = stage1_responded();
+    let c = done(&c, request_next(), "resident", "2026-06-22T10:00:00+01:00");
+    let c = done(
+        &c,
+        ack_review(REVIEWER),
+        OFFICER,
+        "2026-06-24T10:00:00+01:00",
+    );
+    let c = done(&c, extend(5), REVIEWER, "2026-06-25T10:00:00+01:00");
+    let c = done(&c, respond(2), REVIEWER, "2026-07-20T10:00:00+01:00");
+    let before = serde_json::to_string(&c).unwrap();
+    for text in TYPED {
+        assert!(before.contains(text), "the fixture lacks `{text}`");
+    }
+
+    let a = anonymised_on(&c, "2033-01-04T12:00:00Z").expect("due");
+    let after = serde_json::to_string(&a).unwrap();
+    for text in TYPED {
+        assert!(!after.contains(text), "`{text}` survived");
+    }
+    assert_eq!(a.history.last().unwrap().event.name(), "anonymised");
+    assert_eq!(a.history.len(), c.history.len() + 1);
+    assert_eq!(a.access_code_hash, None);
+    // What the reports count from: the same.
+    let today = d(2033, 1, 4);
+    assert_eq!(deadlines_on(&a, today), deadlines_on(&c, today));
+    assert_eq!(
+        a.status(policy(&a), &RULES.calendar, today),
+        CaseStatus::Closed
+    );
+    assert_eq!(a.complaint.channel, c.complaint.channel);
+    assert_eq!(a.complaint.category, c.complaint.category);
+    assert_eq!(a.complaint.tenure, c.complaint.tenure);
+    for (x, y) in a.stages.iter().zip(&c.stages) {
+        assert_eq!(x.started_at, y.started_at);
+        assert_eq!(x.extended_by(), y.extended_by());
+        let (rx, ry) = (x.response.as_ref().unwrap(), y.response.as_ref().unwrap());
+        assert_eq!((rx.at, rx.response.outcome), (ry.at, ry.response.outcome));
+    }
+    // Once is enough.
+    assert!(anonymised_on(&a, "2040-01-01T12:00:00Z").is_none());
 }

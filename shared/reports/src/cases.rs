@@ -74,7 +74,11 @@ pub fn deadline_columns(lines: &[CaseLine]) -> Vec<DeadlineKind> {
 /// True when the case had an event in `[from, to)` or a stage open at `to` (received, not
 /// responded, withdrawn or refused before it): the cases a month's figures can count.
 fn belongs(case: &Case, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
-    if case.history.iter().any(|e| from <= e.at && e.at < to) {
+    if case
+        .history
+        .iter()
+        .any(|e| from <= e.at && e.at < to && !e.event.is_record_keeping())
+    {
         return true;
     }
     let closed = case.withdrawal.as_ref().is_some_and(|w| w.at < to)

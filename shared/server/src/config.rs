@@ -37,6 +37,47 @@ pub struct Config {
     pub policy_files: Vec<PathBuf>,
     /// Reports.
     pub reports: ReportsConfig,
+    /// How long personal data is kept after a case closes.
+    pub retention: RetentionConfig,
+    /// Limits on slow clients.
+    pub http: HttpConfig,
+}
+
+/// Retention of personal data.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetentionConfig {
+    /// Years after a case closes before its personal data is removed (daily, by `p3 serve`).
+    pub years: u32,
+}
+
+impl Default for RetentionConfig {
+    fn default() -> Self {
+        RetentionConfig {
+            years: p3_domain::retention::DEFAULT_YEARS,
+        }
+    }
+}
+
+/// Limits on slow clients: a connection that trickles its request is cut off, so a few
+/// clients cannot hold every connection open (slowloris).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    /// Seconds a client has to send a request's headers, from its first byte (or, on a kept
+    /// connection, from the end of the previous answer).
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a client has to send a request's whole body, from the end of its headers.
+    pub body_read_timeout_seconds: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            header_read_timeout_seconds: 10,
+            body_read_timeout_seconds: 30,
+        }
+    }
 }
 
 /// Report settings.
@@ -104,6 +145,8 @@ impl Default for Config {
             policies: Vec::new(),
             policy_files: Vec::new(),
             reports: ReportsConfig::default(),
+            retention: RetentionConfig::default(),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -152,6 +195,23 @@ impl Config {
             p.validate()
                 .map_err(|e| format!("policies[{i}].{}: {}", e.field, e.message))?;
         }
+        if !(1..=100).contains(&config.retention.years) {
+            return Err("retention.years: must be from 1 to 100".into());
+        }
+        for (field, secs) in [
+            (
+                "http.header_read_timeout_seconds",
+                config.http.header_read_timeout_seconds,
+            ),
+            (
+                "http.body_read_timeout_seconds",
+                config.http.body_read_timeout_seconds,
+            ),
+        ] {
+            if !(1..=3600).contains(&secs) {
+                return Err(format!("{field}: must be from 1 to 3600 seconds"));
+            }
+        }
         for (field, v) in [
             ("alerts.complaints_team", &config.alerts.complaints_team),
             (
@@ -179,6 +239,23 @@ mod tests {
         assert_eq!(c.categories.len(), 9);
         assert_eq!(c.public_form.rate_limit_per_hour, 20);
         assert!(c.smtp.is_none());
+        assert_eq!(c.retention.years, 6);
+        assert_eq!(c.http.header_read_timeout_seconds, 10);
+        assert_eq!(c.http.body_read_timeout_seconds, 30);
+    }
+
+    #[test]
+    fn retention_and_timeouts_are_checked() {
+        let e = Config::parse("[retention]\nyears = 0\n").unwrap_err();
+        assert!(e.starts_with("retention.years"), "{e}");
+        let e = Config::parse("[http]\nbody_read_timeout_seconds = 0\n").unwrap_err();
+        assert!(e.starts_with("http.body_read_timeout_seconds"), "{e}");
+        let c = Config::parse("[retention]\nyears = 7\n[http]\nheader_read_timeout_seconds = 2\n")
+            .unwrap();
+        assert_eq!(
+            (c.retention.years, c.http.header_read_timeout_seconds),
+            (7, 2)
+        );
     }
 
     #[test]

@@ -2,12 +2,15 @@
 //!
 //! - `p3 serve [--port 3000] [--data-dir ./data] [--config FILE]`
 //! - `p3 token --user NAME --email EMAIL --role ROLE [--data-dir DIR]`
+//! - `p3 retention --dry-run|--now [--data-dir DIR] [--config FILE]`
 //! - `p3 report --month YYYY-MM [--format json|csv|xlsx|html] [--out FILE] [--data-dir DIR]`
 //! - `p3 report --year YYYY [--format json|html] [--out FILE] [--data-dir DIR]`
 
 mod config;
+mod http;
 mod outbox;
 mod reports;
+mod retention;
 mod timers;
 
 use std::net::SocketAddr;
@@ -76,6 +79,22 @@ enum Cmd {
         /// Print the rows read and the time taken on stderr.
         #[arg(long)]
         stats: bool,
+    },
+    /// Remove the personal data of cases closed more than the retention period ago (`p3 serve`
+    /// does it daily); prints the references.
+    Retention {
+        /// Only list the cases that are due; change nothing.
+        #[arg(long, conflicts_with = "now", required_unless_present = "now")]
+        dry_run: bool,
+        /// Anonymise them now.
+        #[arg(long)]
+        now: bool,
+        /// Where the store lives.
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// Configuration file (TOML): `[retention] years`, procedures, calendar.
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Print a signed staff token (its last line is the token).
     Token {
@@ -176,14 +195,6 @@ async fn serve(
         &config.mail_from,
         config.smtp.as_ref().map(|s| (s.host.clone(), s.port)),
     )?;
-    let mut procedures = Procedures::default();
-    for p in config.policies.clone() {
-        procedures.replace(p);
-    }
-    let rules = Rules {
-        procedures,
-        calendar: Calendar::new(&config.calendar),
-    };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
@@ -192,20 +203,7 @@ async fn serve(
         .base_url
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
-    let service = Service {
-        store: store.clone(),
-        scheduler: store.clone(),
-        notifier: Arc::new(notifier),
-        clock: Arc::new(SystemClock),
-        random: Arc::new(OsRandom),
-        rules: Arc::new(rules),
-        settings: Arc::new(Settings {
-            landlord: config.landlord.clone(),
-            categories: config.categories.clone(),
-            addresses: config.alerts.clone(),
-            base_url: base_url.clone(),
-        }),
-    };
+    let service = service_of(&config, store.clone(), Arc::new(notifier), base_url.clone());
     let state = AppState {
         service: service.clone(),
         auth: Arc::new(TokenKey::new(key)),
@@ -235,6 +233,12 @@ async fn serve(
         None => Arc::new(SystemClock),
     };
     let export_task = tokio::spawn(exports.run(export_clock, stop_rx.clone()));
+    let retention_task = tokio::spawn(retention::run_daily(
+        service.clone(),
+        store.clone(),
+        config.retention.years,
+        stop_rx.clone(),
+    ));
     let timer_task = tokio::spawn(timers::run(
         service,
         store.clone(),
@@ -246,19 +250,50 @@ async fn serve(
         "p3 listening on {base_url} (data in {})",
         data_dir.display()
     );
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let limits = http::Limits {
+        header_read_timeout: Duration::from_secs(config.http.header_read_timeout_seconds),
+        body_read_timeout: Duration::from_secs(config.http.body_read_timeout_seconds),
+    };
+    http::serve(listener, app, limits, async move {
         shutdown_signal().await;
         tracing::info!("shutting down");
     })
-    .await?;
+    .await;
     let _ = stop_tx.send(true);
     let _ = timer_task.await;
     let _ = export_task.await;
+    let _ = retention_task.await;
     Ok(())
+}
+
+/// The domain service over the SQLite store, as every command of `p3` runs it.
+fn service_of(
+    config: &Config,
+    store: Arc<SqliteStore>,
+    notifier: Arc<dyn p3_domain::ports::Notifier>,
+    base_url: String,
+) -> Service {
+    let mut procedures = Procedures::default();
+    for p in config.policies.clone() {
+        procedures.replace(p);
+    }
+    Service {
+        store: store.clone(),
+        scheduler: store,
+        notifier,
+        clock: Arc::new(SystemClock),
+        random: Arc::new(OsRandom),
+        rules: Arc::new(Rules {
+            procedures,
+            calendar: Calendar::new(&config.calendar),
+        }),
+        settings: Arc::new(Settings {
+            landlord: config.landlord.clone(),
+            categories: config.categories.clone(),
+            addresses: config.alerts.clone(),
+            base_url,
+        }),
+    }
 }
 
 async fn client_addr(
@@ -333,6 +368,38 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config,
             stats,
         }),
+        Cmd::Retention {
+            dry_run,
+            now: _,
+            data_dir,
+            config,
+        } => {
+            let config = match &config {
+                Some(p) => Config::load(p)?,
+                None => Config::default(),
+            };
+            let store = Arc::new(
+                SqliteStore::open(&data_dir.join("p3.db")).map_err(|e| anyhow::anyhow!("{e}"))?,
+            );
+            let notifier = outbox::OutboxNotifier::new(
+                data_dir.join("outbox"),
+                &config.mail_from,
+                config.smtp.as_ref().map(|s| (s.host.clone(), s.port)),
+            )?;
+            let base_url = config.base_url.clone().unwrap_or_default();
+            let service = service_of(&config, store.clone(), Arc::new(notifier), base_url);
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            let report = rt.block_on(retention::run_once(
+                &service,
+                &store,
+                config.retention.years,
+                dry_run,
+            ))?;
+            retention::print(&report);
+            Ok(())
+        }
         Cmd::Token {
             user,
             email,

@@ -6,6 +6,7 @@
 
 mod fault;
 mod report;
+mod retention;
 mod schema;
 mod writer;
 

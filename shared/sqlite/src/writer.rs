@@ -48,8 +48,12 @@ pub fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
     // temp_store = MEMORY keeps each job's savepoint journal in memory: on disk it spilled to
     // a temporary file once a job touched more than 64 KiB of pages (every new case does),
     // about doubling the writer's CPU time. Durability rests on the WAL alone either way.
+    // secure_delete = ON: what a write deletes or replaces (an old snapshot of a case, an
+    // event rewritten when the retention period ends) is overwritten with zeros, not left in
+    // the file's free space where personal data meant to be gone could still be read.
     conn.execute_batch(
-        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;",
+        "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;
+         PRAGMA secure_delete = ON;",
     )?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())

@@ -1,0 +1,87 @@
+//! The retention rule ([`p3_domain::retention`]) in `p3`: run daily by `p3 serve`, and on
+//! demand by `p3 retention --dry-run|--now`. Logs and output carry references and counts only.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use p3_domain::retention::{self, RetentionReport};
+use p3_domain::service::Service;
+use p3_sqlite::SqliteStore;
+use tokio::sync::watch;
+
+/// Between two runs.
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+/// After a failed run (the store busy or down).
+const RETRY: Duration = Duration::from_secs(60 * 60);
+
+/// One run over the store, now.
+pub async fn run_once(
+    service: &Service,
+    store: &SqliteStore,
+    years: u32,
+    dry_run: bool,
+) -> anyhow::Result<RetentionReport> {
+    let now = service.clock.now();
+    retention::run(service, store, years, now, dry_run)
+        .await
+        .map_err(|e| anyhow::anyhow!("retention run failed: {e}"))
+}
+
+/// `p3 serve`'s loop: a run at start-up, then one a day, until shutdown.
+pub async fn run_daily(
+    service: Service,
+    store: Arc<SqliteStore>,
+    years: u32,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        // Each case is rewritten in its own transaction, so stopping between two leaves
+        // nothing half-done.
+        let result = tokio::select! {
+            r = run_once(&service, &store, years, false) => r,
+            _ = shutdown.changed() => return,
+        };
+        let sleep = match result {
+            Ok(report) => {
+                if !report.anonymised.is_empty() {
+                    tracing::info!(
+                        years,
+                        examined = report.examined,
+                        anonymised = report.anonymised.len(),
+                        "retention run: personal data removed"
+                    );
+                }
+                DAY
+            }
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "retention run failed; will retry");
+                RETRY
+            }
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(sleep) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// What `p3 retention` prints: one line of totals, then each reference.
+pub fn print(report: &RetentionReport) {
+    let verb = if report.dry_run {
+        "due for anonymisation (dry run: nothing changed)"
+    } else {
+        "anonymised"
+    };
+    println!(
+        "{} of {} cases examined {verb}; retention period {} years",
+        report.anonymised.len(),
+        report.examined,
+        report.years
+    );
+    for reference in &report.anonymised {
+        println!("{reference}");
+    }
+}
