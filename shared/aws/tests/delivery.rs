@@ -9,15 +9,19 @@
 //!   delivers it again, and the alert is not marked sent until an email really went;
 //! - a later alert delivered before an earlier one, an earlier one delivered late, an alert
 //!   delivered before its moment, and an alert of a deadline an extension moved later send
-//!   nothing wrong.
+//!   nothing wrong;
+//! - with AWS unreachable (a proxy standing for the network path, stopped), every function
+//!   answers 503 with `Retry-After`, the consumer retries, nothing is half-written, and the
+//!   same warm service recovers when the path is back.
 //!
 //! `#[ignore]`d under plain `cargo test`; `./scripts/test` starts moto and runs them, and they
 //! fail (never skip) when `P3_MOTO_ENDPOINT` is missing.
 
 use std::collections::{BTreeMap, HashMap};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
@@ -87,8 +91,14 @@ struct Env {
 }
 
 impl Env {
-    /// `mail_domain` is verified in SES when `verified`, else left unverified (sends fail).
+    /// The sending domain is verified in SES when `verified`, else left unverified (sends fail).
     async fn new(name: &str, verified: bool) -> Env {
+        Env::reaching_aws_at(name, verified, None).await
+    }
+
+    /// As [`Env::new`], with the service reaching every AWS API at `via` (a proxy) rather than
+    /// at the emulator itself; the test's own calls still go to the emulator.
+    async fn reaching_aws_at(name: &str, verified: bool, via: Option<String>) -> Env {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let endpoint = endpoint();
         let unique = format!(
@@ -97,12 +107,7 @@ impl Env {
             NEXT.fetch_add(1, Ordering::Relaxed),
             Utc::now().timestamp_micros() % 1_000_000_000
         );
-        let sdk = aws_config::defaults(BehaviorVersion::latest())
-            .endpoint_url(&endpoint)
-            .region(Region::new("eu-west-2"))
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-            .load()
-            .await;
+        let sdk = sdk_at(&endpoint).await;
         let definition = TableDefinition::from_template_file(&repo().join("infra/template.yaml"))
             .expect("the template defines the table");
         create_table(&aws_sdk_dynamodb::Client::new(&sdk), &unique, &definition)
@@ -149,13 +154,17 @@ impl Env {
                 "HEAD_OF_TENANT_SERVICES",
                 "head.tenant.services@p3housing.example".into(),
             ),
-            ("AWS_ENDPOINT_URL", endpoint.clone()),
+            ("AWS_ENDPOINT_URL", via.clone().unwrap_or(endpoint.clone())),
         ]);
         let settings =
             AwsSettings::from_lookup(|k| vars.get(k).cloned()).expect("the settings are complete");
         let clock = contract::clock();
         clock.set(t0());
-        let service = wiring::service_with_clock(&settings, &sdk, clock.clone()).await;
+        let service_sdk = match &via {
+            Some(url) => sdk_at(url).await,
+            None => sdk.clone(),
+        };
+        let service = wiring::service_with_clock(&settings, &service_sdk, clock.clone()).await;
         let state = wiring::app_state_for(service.clone(), &settings);
         Env {
             endpoint,
@@ -170,16 +179,27 @@ impl Env {
 
     /// Passes an API Gateway event to a function's router as Lambda would; the status and body.
     async fn call(&self, part: fn() -> Router<AppState>, event: Value) -> (StatusCode, Value) {
+        let (status, _, body) = self.call_with_headers(part, event).await;
+        (status, body)
+    }
+
+    async fn call_with_headers(
+        &self,
+        part: fn() -> Router<AppState>,
+        event: Value,
+    ) -> (StatusCode, http::HeaderMap, Value) {
         let app = wiring::http_app(part(), self.state.clone());
         let request =
             lambda_http::request::from_str(&event.to_string()).expect("an API Gateway v2 event");
         let response = app.oneshot(request).await.expect("infallible");
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
             .await
             .expect("a body");
         (
             status,
+            headers,
             serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         )
     }
@@ -244,6 +264,16 @@ impl Env {
             .collect();
         failures(&handle_batch(&self.service, event).await)
     }
+}
+
+/// The SDK configuration for the emulator's placeholder credentials at `url`.
+async fn sdk_at(url: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(Region::new("eu-west-2"))
+        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+        .load()
+        .await
 }
 
 async fn verify(sdk: &SdkConfig, domain: &str) {
@@ -529,4 +559,169 @@ async fn alerts_out_of_order_early_late_or_for_a_moved_deadline_send_nothing_wro
         sent.iter().filter(|s| s.contains("Due today")).count() == 2,
         "{sent:?}"
     );
+}
+
+/// A TCP proxy in front of the emulator, standing for the network path to AWS: stopped, its
+/// port refuses connections and the open ones are cut; started again on the same port.
+struct Proxy {
+    port: u16,
+    upstream: String,
+    stop: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+    accepting: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Proxy {
+    fn new() -> Proxy {
+        let upstream = endpoint()
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut proxy = Proxy {
+            port,
+            upstream,
+            stop: Arc::new(AtomicBool::new(false)),
+            open: Arc::new(Mutex::new(Vec::new())),
+            accepting: None,
+        };
+        proxy.start();
+        proxy
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn start(&mut self) {
+        self.stop.store(false, Ordering::SeqCst);
+        let listener = TcpListener::bind(("127.0.0.1", self.port)).expect("the proxy's port");
+        listener.set_nonblocking(true).unwrap();
+        let (stop, open, upstream) = (self.stop.clone(), self.open.clone(), self.upstream.clone());
+        self.accepting = Some(std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    continue;
+                };
+                client.set_nonblocking(false).unwrap();
+                let Ok(server) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let mut open = open.lock().unwrap();
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server.try_clone().unwrap(), client.try_clone().unwrap()),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(Shutdown::Write);
+                    });
+                }
+                open.extend([client, server]);
+            }
+        }));
+    }
+
+    fn stop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.accepting.take() {
+            t.join().unwrap();
+        }
+        for conn in self.open.lock().unwrap().drain(..) {
+            let _ = conn.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn with_aws_unreachable_requests_get_503_and_the_service_recovers_when_it_is_back() {
+    let mut proxy = Proxy::new();
+    let env = Env::reaching_aws_at("unreachable", true, Some(proxy.url())).await;
+    let reference = env.complaint().await;
+    let reminder = env.planned(&reference).await
+        [&("stage1_acknowledgement".into(), "reminder".into())]
+        .clone();
+
+    // The network path to AWS is down: every function answers 503 with Retry-After as
+    // problem+json, and the deadlines consumer reports its message failed, sending nothing.
+    proxy.stop();
+    let started = std::time::Instant::now();
+    for (part, event) in [
+        (
+            p3_api::intake_router as fn() -> Router<AppState>,
+            event_for("intake/post-complaint.json", &reference),
+        ),
+        (
+            p3_api::cases_router,
+            event_for("cases/get-case.json", &reference),
+        ),
+        (
+            p3_api::acknowledgement_router,
+            event_for(
+                "acknowledgement/post-acknowledgement-stage1.json",
+                &reference,
+            ),
+        ),
+    ] {
+        let (status, headers, body) = env.call_with_headers(part, event).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+        assert_eq!(headers["content-type"], "application/problem+json");
+        let retry_after: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!(retry_after >= 1);
+        assert_eq!(body["status"], 503);
+        assert!(!body.to_string().contains("127.0.0.1"), "{body}");
+    }
+    env.clock.set(reminder.at + Duration::seconds(30));
+    assert_eq!(env.deliver(&[&alert_json(&reminder)]).await, ["m0"]);
+    println!(
+        "unreachable: 3 requests answered 503 and 1 message failed in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // Back: the same service (the same warm Lambda) answers normally, with no restart.
+    proxy.start();
+    assert!(env.deliver(&[&alert_json(&reminder)]).await.is_empty());
+    assert_eq!(env.emails_about(&reference).await.len(), 1);
+    let (status, body) = env
+        .call(
+            p3_api::acknowledgement_router,
+            event_for(
+                "acknowledgement/post-acknowledgement-stage1.json",
+                &reference,
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let second = env.complaint().await;
+    assert_ne!(second, reference);
+
+    // Nothing half-written while it was down: the table holds the two cases and their events.
+    let items = aws_sdk_dynamodb::Client::new(&env.sdk)
+        .scan()
+        .table_name(&env.settings.table_name)
+        .send()
+        .await
+        .unwrap();
+    let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
+    for item in items.items() {
+        let pk = item["PK"].as_s().unwrap();
+        let sk = item["SK"].as_s().unwrap();
+        if pk.starts_with("CASE#") {
+            *kinds
+                .entry(sk.split('#').next().unwrap().to_string())
+                .or_default() += 1;
+        }
+    }
+    assert_eq!(kinds["CASE"], 2, "{kinds:?}");
+    assert_eq!(
+        kinds["EVENT"], 3,
+        "two receipts and one acknowledgement: {kinds:?}"
+    );
+    proxy.stop();
 }
