@@ -12,7 +12,8 @@
 //!   nothing wrong;
 //! - with AWS unreachable (a proxy standing for the network path, stopped), every function
 //!   answers 503 with `Retry-After`, the consumer retries, nothing is half-written, and the
-//!   same warm service recovers when the path is back.
+//!   same warm service recovers when the path is back; a write DynamoDB refuses as sent (an
+//!   item over 400 KB) is a 500, never a 503 telling the client to retry.
 //!
 //! `#[ignore]`d under plain `cargo test`; `./scripts/test` starts moto and runs them, and they
 //! fail (never skip) when `P3_MOTO_ENDPOINT` is missing.
@@ -30,13 +31,15 @@ use aws_sdk_sqs::types::QueueAttributeName;
 use axum::Router;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use http::StatusCode;
+use p3_api::problem::Problem;
 use p3_api::AppState;
 use p3_aws::contract::{self, TestClock};
 use p3_aws::dynamo::{create_table, TableDefinition};
 use p3_aws::sqs::handle_batch;
 use p3_aws::wiring::{self, AwsSettings};
 use p3_domain::alert::Alert;
-use p3_domain::service::Service;
+use p3_domain::ports::{CaseStore, StoreError};
+use p3_domain::service::{Service, ServiceError};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -724,4 +727,33 @@ async fn with_aws_unreachable_requests_get_503_and_the_service_recovers_when_it_
         "two receipts and one acknowledgement: {kinds:?}"
     );
     proxy.stop();
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_write_dynamodb_refuses_is_a_500_never_a_503_to_retry() {
+    let env = Env::new("refused", true).await;
+    let store = p3_aws::dynamo::DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(&env.sdk),
+        env.settings.table_name.clone(),
+    );
+    // A case item over DynamoDB's 400 KB: the same write would be refused every time.
+    let mut case = contract::new_case("CMP-2026-00001");
+    case.complaint.description = "x".repeat(450_000);
+    let error = store
+        .save(contract::create(&case))
+        .await
+        .expect_err("DynamoDB refuses an item over 400 KB");
+    assert!(matches!(error, StoreError::Refused(_)), "{error:?}");
+    let problem = Problem::from(ServiceError::from(error));
+    assert_eq!(problem.status, 500);
+    assert_eq!(
+        problem.retry_after, None,
+        "no Retry-After: retrying cannot help"
+    );
+    assert_eq!(store.load(&case.reference).await.unwrap(), None);
+
+    // The same case at an ordinary size is written.
+    case.complaint.description = "The lift has been broken for a week.".into();
+    store.save(contract::create(&case)).await.unwrap();
 }
