@@ -219,6 +219,20 @@ impl Env {
         body["reference"].as_str().unwrap().to_string()
     }
 
+    /// Stage 1 acknowledged through the acknowledgement function (the sample request).
+    async fn acknowledge(&self, reference: &str) {
+        let (status, body) = self
+            .call(
+                p3_api::acknowledgement_router,
+                event_for(
+                    "acknowledgement/post-acknowledgement-stage1.json",
+                    reference,
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
     /// The case's alerts as now planned, by (deadline, kind).
     async fn planned(&self, reference: &str) -> BTreeMap<(String, String), Alert> {
         let case = self.service.store.load(reference).await.unwrap().unwrap();
@@ -231,6 +245,21 @@ impl Env {
                 ((a.deadline.to_string(), a.kind.as_str().to_string()), a)
             })
             .collect()
+    }
+
+    /// A new complaint and its acknowledgement reminder, with the clock at the reminder's moment.
+    async fn reminder_due(&self) -> (String, Alert) {
+        let reference = self.complaint().await;
+        let reminder = self
+            .planned_alert(&reference, "stage1_acknowledgement", "reminder")
+            .await;
+        self.clock.set(reminder.at + Duration::seconds(30));
+        (reference, reminder)
+    }
+
+    /// One alert of the case's current plan.
+    async fn planned_alert(&self, reference: &str, deadline: &str, kind: &str) -> Alert {
+        self.planned(reference).await[&(deadline.into(), kind.into())].clone()
     }
 
     /// Subjects of the alert emails the emulator holds for one case of this test.
@@ -330,6 +359,19 @@ fn failures(response: &SqsBatchResponse) -> Vec<String> {
         .collect()
 }
 
+/// Up to ten messages now visible in a queue (no long poll: the emulator serves one request at
+/// a time, and a waiting receive would hold up every other test).
+async fn receive(sqs: &aws_sdk_sqs::Client, queue: &str) -> Vec<aws_sdk_sqs::types::Message> {
+    sqs.receive_message()
+        .queue_url(queue)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap()
+        .messages()
+        .to_vec()
+}
+
 fn alert_json(alert: &Alert) -> String {
     serde_json::to_string(alert).unwrap()
 }
@@ -338,11 +380,7 @@ fn alert_json(alert: &Alert) -> String {
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn a_poison_message_fails_alone_and_ends_in_the_dead_letter_queue() {
     let env = Env::new("poison", true).await;
-    let reference = env.complaint().await;
-    let reminder = env.planned(&reference).await
-        [&("stage1_acknowledgement".into(), "reminder".into())]
-        .clone();
-    env.clock.set(reminder.at + Duration::seconds(30));
+    let (reference, reminder) = env.reminder_due().await;
 
     let not_json = "this is not an alert";
     let unknown_kind = json!({
@@ -368,15 +406,8 @@ async fn a_poison_message_fails_alone_and_ends_in_the_dead_letter_queue() {
     let mut receives: BTreeMap<String, i64> = BTreeMap::new();
     let mut first_batch = None;
     for _ in 0..(3 * max_receives) {
-        let got = sqs
-            .receive_message()
-            .queue_url(queue)
-            .max_number_of_messages(10)
-            .send()
+        let messages: Vec<SqsMessage> = receive(&sqs, queue)
             .await
-            .unwrap();
-        let messages: Vec<SqsMessage> = got
-            .messages()
             .iter()
             .map(|m| {
                 let mut s = SqsMessage::default();
@@ -429,27 +460,15 @@ async fn a_poison_message_fails_alone_and_ends_in_the_dead_letter_queue() {
     assert_eq!(receives[&unknown_kind], max_receives);
 
     // Both poison messages are in the dead-letter queue, and the queue is empty.
-    let mut dead: Vec<String> = sqs
-        .receive_message()
-        .queue_url(&env.dlq_url)
-        .max_number_of_messages(10)
-        .send()
+    let mut dead: Vec<String> = receive(&sqs, &env.dlq_url)
         .await
-        .unwrap()
-        .messages()
         .iter()
         .filter_map(|m| m.body().map(str::to_string))
         .collect();
     dead.sort();
     assert_eq!(dead, expected);
-    let left = sqs
-        .receive_message()
-        .queue_url(queue)
-        .max_number_of_messages(10)
-        .send()
-        .await
-        .unwrap();
-    assert!(left.messages().is_empty(), "{left:?}");
+    let left = receive(&sqs, queue).await;
+    assert!(left.is_empty(), "{left:?}");
     println!(
         "delivery: 2 poison messages each received {max_receives} times (the template's \
          maxReceiveCount) then moved to the dead-letter queue; the good message in their batch \
@@ -462,11 +481,7 @@ async fn a_poison_message_fails_alone_and_ends_in_the_dead_letter_queue() {
 async fn a_failing_email_send_is_retried_and_never_marks_the_alert_sent() {
     // The sending identity is not verified: SES refuses every send (MessageRejected).
     let env = Env::new("ses-fails", false).await;
-    let reference = env.complaint().await;
-    let reminder = env.planned(&reference).await
-        [&("stage1_acknowledgement".into(), "reminder".into())]
-        .clone();
-    env.clock.set(reminder.at + Duration::seconds(30));
+    let (reference, reminder) = env.reminder_due().await;
     let body = alert_json(&reminder);
 
     for attempt in 1..=3 {
@@ -525,16 +540,7 @@ async fn alerts_out_of_order_early_late_or_for_a_moved_deadline_send_nothing_wro
 
     // The response deadline moves later (acknowledged, then extended by five working days).
     let before = plan[&("stage1_response".into(), "due_today".into())].clone();
-    let (status, body) = env
-        .call(
-            p3_api::acknowledgement_router,
-            event_for(
-                "acknowledgement/post-acknowledgement-stage1.json",
-                &reference,
-            ),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    env.acknowledge(&reference).await;
     let (status, body) = env
         .call(
             p3_api::cases_router,
@@ -542,8 +548,9 @@ async fn alerts_out_of_order_early_late_or_for_a_moved_deadline_send_nothing_wro
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let after =
-        env.planned(&reference).await[&("stage1_response".into(), "due_today".into())].clone();
+    let after = env
+        .planned_alert(&reference, "stage1_response", "due_today")
+        .await;
     assert!(after.due > before.due, "{before:?} {after:?}");
 
     // The old "due today", already in the queue, arrives on the old date: nothing is sent,
@@ -646,10 +653,7 @@ impl Proxy {
 async fn with_aws_unreachable_requests_get_503_and_the_service_recovers_when_it_is_back() {
     let mut proxy = Proxy::new();
     let env = Env::reaching_aws_at("unreachable", true, Some(proxy.url())).await;
-    let reference = env.complaint().await;
-    let reminder = env.planned(&reference).await
-        [&("stage1_acknowledgement".into(), "reminder".into())]
-        .clone();
+    let (reference, reminder) = env.reminder_due().await;
 
     // The network path to AWS is down: every function answers 503 with Retry-After as
     // problem+json, and the deadlines consumer reports its message failed, sending nothing.
@@ -680,7 +684,6 @@ async fn with_aws_unreachable_requests_get_503_and_the_service_recovers_when_it_
         assert_eq!(body["status"], 503);
         assert!(!body.to_string().contains("127.0.0.1"), "{body}");
     }
-    env.clock.set(reminder.at + Duration::seconds(30));
     assert_eq!(env.deliver(&[&alert_json(&reminder)]).await, ["m0"]);
     println!(
         "unreachable: 3 requests answered 503 and 1 message failed in {:.1} s",
@@ -691,16 +694,7 @@ async fn with_aws_unreachable_requests_get_503_and_the_service_recovers_when_it_
     proxy.start();
     assert!(env.deliver(&[&alert_json(&reminder)]).await.is_empty());
     assert_eq!(env.emails_about(&reference).await.len(), 1);
-    let (status, body) = env
-        .call(
-            p3_api::acknowledgement_router,
-            event_for(
-                "acknowledgement/post-acknowledgement-stage1.json",
-                &reference,
-            ),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    env.acknowledge(&reference).await;
     let second = env.complaint().await;
     assert_ne!(second, reference);
 

@@ -282,6 +282,18 @@ struct Stored {
     total_cases: usize,
 }
 
+/// Every row of a query whose columns are all text.
+fn text_rows(conn: &rusqlite::Connection, sql: &str) -> Vec<Vec<String>> {
+    let mut stmt = conn.prepare(sql).unwrap();
+    let columns = stmt.column_count();
+    stmt.query_map([], |r| {
+        (0..columns).map(|i| r.get::<_, String>(i)).collect()
+    })
+    .unwrap()
+    .map(Result::unwrap)
+    .collect()
+}
+
 fn read_store(data_dir: &Path) -> Stored {
     let conn = rusqlite::Connection::open_with_flags(
         data_dir.join("p3.db"),
@@ -291,14 +303,8 @@ fn read_store(data_dir: &Path) -> Stored {
     conn.busy_timeout(Duration::from_secs(10)).unwrap();
     let mut cases: BTreeMap<usize, Vec<(String, Value)>> = BTreeMap::new();
     let mut total_cases = 0;
-    let mut stmt = conn
-        .prepare("SELECT reference, snapshot FROM cases")
-        .unwrap();
-    let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .unwrap();
-    for row in rows {
-        let (reference, snapshot) = row.unwrap();
+    for row in text_rows(&conn, "SELECT reference, snapshot FROM cases") {
+        let [reference, snapshot] = <[String; 2]>::try_from(row).unwrap();
         let snapshot: Value = serde_json::from_str(&snapshot).expect("a readable snapshot");
         let i = index_of(snapshot["complaint"]["description"].as_str().unwrap_or(""))
             .unwrap_or_else(|| panic!("{reference} belongs to no request: {snapshot}"));
@@ -306,34 +312,17 @@ fn read_store(data_dir: &Path) -> Stored {
         total_cases += 1;
     }
     let mut events: BTreeMap<String, Vec<(String, DateTime<Utc>)>> = BTreeMap::new();
-    let mut stmt = conn
-        .prepare("SELECT reference, type, recorded_at FROM events ORDER BY reference, sequence")
-        .unwrap();
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })
-        .unwrap();
-    for row in rows {
-        let (reference, kind, at) = row.unwrap();
+    let sql = "SELECT reference, type, recorded_at FROM events ORDER BY reference, sequence";
+    for row in text_rows(&conn, sql) {
+        let [reference, kind, at] = <[String; 3]>::try_from(row).unwrap();
         let at = DateTime::parse_from_rfc3339(&at)
             .unwrap()
             .with_timezone(&Utc);
         events.entry(reference).or_default().push((kind, at));
     }
     let mut timers: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut stmt = conn
-        .prepare("SELECT reference, alert_id FROM timers")
-        .unwrap();
-    let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .unwrap();
-    for row in rows {
-        let (reference, id) = row.unwrap();
+    for row in text_rows(&conn, "SELECT reference, alert_id FROM timers") {
+        let [reference, id] = <[String; 2]>::try_from(row).unwrap();
         let plan = id
             .strip_prefix(&format!("{reference}."))
             .unwrap_or_else(|| panic!("timer {id} is not of {reference}"))

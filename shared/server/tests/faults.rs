@@ -34,6 +34,22 @@ fn complaint(n: usize) -> Value {
     })
 }
 
+/// Complaint `n` from staff, with its own idempotency key.
+async fn post_complaint(
+    c: &reqwest::Client,
+    url: &str,
+    officer: &str,
+    n: usize,
+) -> reqwest::Response {
+    c.post(url)
+        .bearer_auth(officer)
+        .header("idempotency-key", format!("fault-{n}"))
+        .json(&complaint(n))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Row counts of every table a write touches, read from the file itself.
 fn rows(data_dir: &Path) -> Vec<(&'static str, i64)> {
     let conn = rusqlite::Connection::open_with_flags(
@@ -115,14 +131,7 @@ async fn a_store_that_cannot_write_answers_503_writes_nothing_and_recovers_witho
     // The disk is "full": every write fails; reads go on.
     file_size_limit(&s, "1");
     for n in 1..=3 {
-        let res = c
-            .post(&url)
-            .bearer_auth(&officer)
-            .header("idempotency-key", format!("fault-{n}"))
-            .json(&complaint(n))
-            .send()
-            .await
-            .unwrap();
+        let res = post_complaint(&c, &url, &officer, n).await;
         assert_unavailable(res, "a new complaint").await;
     }
     let res = c
@@ -154,14 +163,7 @@ async fn a_store_that_cannot_write_answers_503_writes_nothing_and_recovers_witho
     file_size_limit(&s, "unlimited");
     let mut recovered = None;
     for _ in 0..50 {
-        let res = c
-            .post(&url)
-            .bearer_auth(&officer)
-            .header("idempotency-key", "fault-1")
-            .json(&complaint(1))
-            .send()
-            .await
-            .unwrap();
+        let res = post_complaint(&c, &url, &officer, 1).await;
         if res.status().as_u16() == 201 {
             recovered = Some(res.json::<Value>().await.unwrap());
             break;
@@ -170,14 +172,7 @@ async fn a_store_that_cannot_write_answers_503_writes_nothing_and_recovers_witho
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let created = recovered.expect("the server recovers by itself");
-    let again = c
-        .post(&url)
-        .bearer_auth(&officer)
-        .header("idempotency-key", "fault-1")
-        .json(&complaint(1))
-        .send()
-        .await
-        .unwrap();
+    let again = post_complaint(&c, &url, &officer, 1).await;
     assert_eq!(again.status().as_u16(), 201);
     let again: Value = again.json().await.unwrap();
     assert_eq!(again["reference"], created["reference"]);
