@@ -12,7 +12,8 @@
 //!   nothing wrong;
 //! - with AWS unreachable (a proxy standing for the network path, stopped), every function
 //!   answers 503 with `Retry-After`, the consumer retries, nothing is half-written, and the
-//!   same warm service recovers when the path is back; a write DynamoDB refuses as sent (an
+//!   same warm service recovers when the path is back; with AWS accepting connections and never
+//!   answering, a request still gets its 503 well before the function's timeout; a write DynamoDB refuses as sent (an
 //!   item over 400 KB) is a 500, never a 503 telling the client to retry.
 //!
 //! `#[ignore]`d under plain `cargo test`; `./scripts/test` starts moto and runs them, and they
@@ -163,8 +164,9 @@ impl Env {
             AwsSettings::from_lookup(|k| vars.get(k).cloned()).expect("the settings are complete");
         let clock = contract::clock();
         clock.set(t0());
+        // Through the proxy, the functions' own SDK configuration (timeouts included).
         let service_sdk = match &via {
-            Some(url) => sdk_at(url).await,
+            Some(_) => wiring::aws_config(&settings).await,
             None => sdk.clone(),
         };
         let service = wiring::service_with_clock(&settings, &service_sdk, clock.clone()).await;
@@ -576,6 +578,8 @@ async fn alerts_out_of_order_early_late_or_for_a_moved_deadline_send_nothing_wro
 struct Proxy {
     port: u16,
     upstream: String,
+    /// Accept connections and never answer (packets dropped), rather than forward them.
+    silent: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
     open: Arc<Mutex<Vec<TcpStream>>>,
     accepting: Option<std::thread::JoinHandle<()>>,
@@ -595,6 +599,7 @@ impl Proxy {
         let mut proxy = Proxy {
             port,
             upstream,
+            silent: Arc::new(AtomicBool::new(false)),
             stop: Arc::new(AtomicBool::new(false)),
             open: Arc::new(Mutex::new(Vec::new())),
             accepting: None,
@@ -612,6 +617,7 @@ impl Proxy {
         let listener = TcpListener::bind(("127.0.0.1", self.port)).expect("the proxy's port");
         listener.set_nonblocking(true).unwrap();
         let (stop, open, upstream) = (self.stop.clone(), self.open.clone(), self.upstream.clone());
+        let silent = self.silent.clone();
         self.accepting = Some(std::thread::spawn(move || {
             while !stop.load(Ordering::SeqCst) {
                 let Ok((client, _)) = listener.accept() else {
@@ -619,6 +625,10 @@ impl Proxy {
                     continue;
                 };
                 client.set_nonblocking(false).unwrap();
+                if silent.load(Ordering::SeqCst) {
+                    open.lock().unwrap().push(client);
+                    continue;
+                }
                 let Ok(server) = TcpStream::connect(&upstream) else {
                     continue;
                 };
@@ -635,6 +645,13 @@ impl Proxy {
                 open.extend([client, server]);
             }
         }));
+    }
+
+    /// Cuts what is open and goes on answering nothing (`true`) or forwarding (`false`).
+    fn restart_silent(&mut self, silent: bool) {
+        self.stop();
+        self.silent.store(silent, Ordering::SeqCst);
+        self.start();
     }
 
     fn stop(&mut self) {
@@ -750,4 +767,44 @@ async fn a_write_dynamodb_refuses_is_a_500_never_a_503_to_retry() {
     // The same case at an ordinary size is written.
     case.complaint.description = "The lift has been broken for a week.".into();
     store.save(contract::create(&case)).await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn with_aws_silent_a_request_gets_its_503_before_the_function_times_out() {
+    let mut proxy = Proxy::new();
+    let env = Env::reaching_aws_at("silent", true, Some(proxy.url())).await;
+    let reference = env.complaint().await;
+
+    // Connections are accepted and never answered: the SDK's timeouts give up in time for
+    // the function to answer 503 itself, well inside Lambda's 10 s.
+    proxy.restart_silent(true);
+    let started = std::time::Instant::now();
+    let (status, headers, body) = env
+        .call_with_headers(
+            p3_api::cases_router,
+            event_for("cases/get-case.json", &reference),
+        )
+        .await;
+    let took = started.elapsed();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(headers.contains_key("retry-after"));
+    assert!(
+        took < std::time::Duration::from_secs(8),
+        "answered after {took:?}"
+    );
+    println!(
+        "silent: a read answered 503 after {:.1} s",
+        took.as_secs_f64()
+    );
+
+    proxy.restart_silent(false);
+    let (status, body) = env
+        .call(
+            p3_api::cases_router,
+            event_for("cases/get-case.json", &reference),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    proxy.stop();
 }
