@@ -562,7 +562,11 @@ async fn sigkill_at_several_moments_loses_nothing_acknowledged_and_duplicates_no
             "{reference}: acknowledgement alerts while {}",
             if acked { "acknowledged" } else { "not" }
         );
-        let received_on = snapshot["received_at"].as_str().unwrap()[..10].to_string();
+        // Alert moments follow the London date of receipt.
+        let received_at = DateTime::parse_from_rfc3339(snapshot["received_at"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&Utc);
+        let received_on = p3_domain::london::london_date(received_at).to_string();
         let same = plans
             .entry((received_on, acked))
             .or_insert_with(|| timers.clone());
