@@ -627,3 +627,83 @@ async fn sigkill_at_several_moments_loses_nothing_acknowledged_and_duplicates_no
         started.elapsed().as_secs_f64()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_while_alerts_go_out_loses_no_alert_and_sends_none_twice() {
+    let cases = env_usize("P3_CRASH_ALERT_CASES", 150);
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let s = Server::start(&data);
+    let officer = s.token("Olive Officer", "olive@p3.example", "officer");
+    let c = client();
+
+    // Complaints logged weeks late: each has two breach alerts due at once, which the timer
+    // loop starts sending while the rest are still being logged.
+    let received_at = (Utc::now() - chrono::Duration::days(40)).to_rfc3339();
+    let mut tasks = Vec::new();
+    for i in 0..cases {
+        let (c, url, officer) = (c.clone(), s.url("/staff/complaints"), officer.clone());
+        let mut body = complaint(i);
+        body["received_at"] = json!(received_at);
+        body["channel"] = json!("letter");
+        tasks.push(tokio::spawn(async move {
+            let (status, v) = send(&c, &url, Some(&officer), &format!("late-{i}"), &body)
+                .await
+                .expect("the server is up");
+            assert_eq!(status, 201, "{v}");
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let expected = 2 * cases;
+
+    // SIGKILL part way through the sending.
+    let outbox = |dir: &Path| {
+        std::fs::read_dir(dir.join("outbox"))
+            .map(|rd| {
+                rd.flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".eml"))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while outbox(&data) < expected / 4 {
+        assert!(
+            Instant::now() < deadline,
+            "the alerts did not start going out"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    s.kill9();
+    let at_kill = outbox(&data);
+
+    // Restarted: every alert goes out, each once, and each is recorded as sent.
+    let s = Server::start(&data);
+    eventually("every alert sent", 60, || outbox(&data) >= expected).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let conn = rusqlite::Connection::open_with_flags(
+        data.join("p3.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let sent: BTreeSet<String> = text_rows(&conn, "SELECT alert_id FROM sent_alerts")
+        .into_iter()
+        .map(|mut r| r.remove(0))
+        .collect();
+    let files: BTreeSet<String> = s
+        .outbox()
+        .into_iter()
+        .map(|(name, _)| name.trim_end_matches(".eml").to_string())
+        .collect();
+    assert_eq!(files.len(), expected, "one email per alert");
+    assert_eq!(sent, files, "every email recorded as sent, and only those");
+    assert!(files.iter().all(|f| f.ends_with(".breach")));
+    let waiting = text_rows(&conn, "SELECT alert_id FROM timers");
+    assert!(waiting.is_empty(), "alerts still waiting: {waiting:?}");
+    println!(
+        "crash: SIGKILL while alerts went out ({at_kill} of {expected} sent at the kill); after \
+         the restart all {expected} sent, each once, each recorded"
+    );
+}
