@@ -80,7 +80,8 @@ pub enum ServiceError {
 }
 
 impl From<StoreError> for ServiceError {
-    /// Only a store that may answer differently later is `Unavailable` (503, retry).
+    /// Only a store that may answer differently later is `Unavailable`: the caller is told to
+    /// try again; data it cannot read or a request it refuses would fail the same way again.
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Corrupt(_) | StoreError::Refused(_) => {
