@@ -176,6 +176,15 @@ impl From<ServiceError> for Problem {
                     "The service is temporarily unavailable; please try again shortly",
                 )
             }
+            // No Retry-After: the same request would fail the same way.
+            ServiceError::Internal(m) => {
+                tracing::error!(error = %m, "internal failure");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Something went wrong on our side; it has been logged",
+                )
+            }
         }
     }
 }

@@ -41,7 +41,7 @@ use std::time::Duration as StdDuration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::client::Waiters;
-use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
@@ -283,16 +283,44 @@ fn get_n<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, StoreError>
     }
 }
 
-fn unavailable<E, R>(op: &str, e: SdkError<E, R>) -> StoreError
+/// Error codes with which DynamoDB refuses a request as sent (an item over 400 KB, a bad
+/// expression): sending it again fails the same way.
+const REFUSED_CODES: [&str; 3] = [
+    "ValidationException",
+    "SerializationException",
+    "ItemCollectionSizeLimitExceededException",
+];
+
+/// Cancellation reasons of a transaction that mean the same.
+const REFUSED_REASONS: [&str; 2] = ["ValidationError", "ItemCollectionSizeLimitExceeded"];
+
+/// Maps an SDK error by whether trying again can help: a request DynamoDB refuses, or one the
+/// SDK could not even build, is `Refused`; everything else (no connection, a timeout,
+/// throttling, an internal error, a missing table or permission an operator can restore) is
+/// `Unavailable`, so the client is told to retry.
+fn sdk_error<E, R>(op: &str, e: SdkError<E, R>) -> StoreError
 where
-    E: std::error::Error + 'static,
+    E: std::error::Error + ProvideErrorMetadata + 'static,
     R: std::fmt::Debug,
 {
-    StoreError::Unavailable(format!("DynamoDB {op}: {}", DisplayErrorContext(&e)))
+    let refused = match &e {
+        SdkError::ConstructionFailure(_) => true,
+        SdkError::ServiceError(service) => service
+            .err()
+            .code()
+            .is_some_and(|code| REFUSED_CODES.contains(&code)),
+        _ => false,
+    };
+    let text = format!("DynamoDB {op}: {}", DisplayErrorContext(&e));
+    if refused {
+        StoreError::Refused(text)
+    } else {
+        StoreError::Unavailable(text)
+    }
 }
 
 fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
-    StoreError::Unavailable(format!("cannot build a DynamoDB request: {e}"))
+    StoreError::Refused(format!("cannot build a DynamoDB request: {e}"))
 }
 
 /// A short pause before retrying, growing with each attempt, with a little jitter.
@@ -451,7 +479,7 @@ impl DynamoStore {
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
-                .map_err(|e| unavailable(op, e))?;
+                .map_err(|e| sdk_error(op, e))?;
             self.record_use(false, out.consumed_capacity());
             items.extend(out.items().iter().cloned());
             match out.last_evaluated_key() {
@@ -585,7 +613,7 @@ impl DynamoStore {
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
-                .map_err(|e| unavailable("BatchGetItem", e))?;
+                .map_err(|e| sdk_error("BatchGetItem", e))?;
             self.record_use(false, out.consumed_capacity());
             if let Some(items) = out.responses().and_then(|r| r.get(&self.table)) {
                 for item in items {
@@ -619,7 +647,7 @@ impl DynamoStore {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
-            .map_err(|e| unavailable("UpdateItem (counter)", e))?;
+            .map_err(|e| sdk_error("UpdateItem (counter)", e))?;
         self.record_use(true, out.consumed_capacity());
         let attributes = out
             .attributes()
@@ -632,7 +660,7 @@ impl DynamoStore {
     /// tried again a few times.
     async fn transact(&self, op: &str, items: Vec<(Put, Role)>) -> Result<(), StoreError> {
         if items.len() > MAX_TRANSACT_ITEMS {
-            return Err(StoreError::Unavailable(format!(
+            return Err(StoreError::Refused(format!(
                 "{op} needs {} items; a DynamoDB transaction holds at most {MAX_TRANSACT_ITEMS}",
                 items.len()
             )));
@@ -663,7 +691,7 @@ impl DynamoStore {
             let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) =
                 e.as_service_error()
             else {
-                return Err(unavailable(op, e));
+                return Err(sdk_error(op, e));
             };
             let codes: Vec<&str> = cancelled
                 .cancellation_reasons()
@@ -693,10 +721,11 @@ impl DynamoStore {
                 back_off(attempt).await;
                 continue;
             }
-            return Err(StoreError::Unavailable(format!(
-                "DynamoDB {op} was cancelled: {}",
-                codes.join(", ")
-            )));
+            let text = format!("DynamoDB {op} was cancelled: {}", codes.join(", "));
+            if codes.iter().any(|c| REFUSED_REASONS.contains(c)) {
+                return Err(StoreError::Refused(text));
+            }
+            return Err(StoreError::Unavailable(text));
         }
     }
 
@@ -882,7 +911,7 @@ impl DynamoStore {
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
-                .map_err(|e| unavailable("Query (list)", e))?;
+                .map_err(|e| sdk_error("Query (list)", e))?;
             self.record_use(false, out.consumed_capacity());
             for item in out.items() {
                 let sort = get_s(item, "GSI1SK")?.to_string();
@@ -929,7 +958,7 @@ impl DynamoStore {
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send()
             .await
-            .map_err(|e| unavailable(op, e))?;
+            .map_err(|e| sdk_error(op, e))?;
         self.record_use(false, out.consumed_capacity());
         Ok(out.item().filter(|i| !i.is_empty()).cloned())
     }
@@ -1119,7 +1148,7 @@ impl CaseStore for DynamoStore {
                 self.record_use(true, []);
                 Ok(())
             }
-            Err(e) => Err(unavailable("PutItem (sent alert)", e)),
+            Err(e) => Err(sdk_error("PutItem (sent alert)", e)),
         }
     }
 }
@@ -1410,7 +1439,7 @@ pub async fn create_table(
         .set_global_secondary_indexes((!indexes.is_empty()).then_some(indexes))
         .send()
         .await
-        .map_err(|e| unavailable("CreateTable", e))?;
+        .map_err(|e| sdk_error("CreateTable", e))?;
     client
         .wait_until_table_exists()
         .table_name(name)
@@ -1434,7 +1463,7 @@ pub async fn create_table(
             )
             .send()
             .await
-            .map_err(|e| unavailable("UpdateTimeToLive", e))?;
+            .map_err(|e| sdk_error("UpdateTimeToLive", e))?;
     }
     Ok(())
 }

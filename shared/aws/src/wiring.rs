@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use axum::Router;
 use lambda_http::request::RequestContext;
@@ -174,10 +175,23 @@ impl AwsSettings {
     }
 }
 
+/// How long one AWS call may take. A dependency that accepts connections but never answers
+/// (a network path dropping packets) would otherwise hold a request until Lambda's timeout
+/// (10 s for the HTTP functions) cut it off with a bare error; within these, the store gives
+/// up in time for the function to answer 503 with `Retry-After` itself. Each attempt is far
+/// longer than any single DynamoDB, Scheduler, SQS, SES or S3 call takes.
+pub fn timeouts() -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_secs(2))
+        .operation_timeout(Duration::from_secs(5))
+        .build()
+}
+
 /// The SDK configuration: region and credentials from the Lambda environment, or the
-/// emulator's endpoint when one is set.
+/// emulator's endpoint when one is set; the [`timeouts`].
 pub async fn aws_config(settings: &AwsSettings) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
     if let Some(url) = &settings.endpoint_url {
         loader = loader.endpoint_url(url);
     }

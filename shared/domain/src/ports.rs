@@ -48,6 +48,11 @@ pub enum StoreError {
     /// Stored data could not be read back.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The store refused the request itself (an item over its size limit, a transaction over
+    /// its item limit, a statement it cannot run): sending the same request again fails the
+    /// same way, so it is not "unavailable" and a client is not told to retry.
+    #[error("the store refused the request: {0}")]
+    Refused(String),
 }
 
 /// A reply kept under an idempotency key, so a retry answers exactly as the first time did.

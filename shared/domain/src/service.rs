@@ -73,11 +73,22 @@ pub enum ServiceError {
     /// The store or a dependency is down; try again later.
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
+    /// A fault that trying again will not mend (stored data unreadable, a request the store
+    /// refuses): the client is not told to retry.
+    #[error("internal failure: {0}")]
+    Internal(String),
 }
 
 impl From<StoreError> for ServiceError {
+    /// Only a store that may answer differently later is `Unavailable`: the caller is told to
+    /// try again; data it cannot read or a request it refuses would fail the same way again.
     fn from(e: StoreError) -> Self {
-        ServiceError::Unavailable(e.to_string())
+        match e {
+            StoreError::Corrupt(_) | StoreError::Refused(_) => {
+                ServiceError::Internal(e.to_string())
+            }
+            _ => ServiceError::Unavailable(e.to_string()),
+        }
     }
 }
 

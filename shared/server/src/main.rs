@@ -156,6 +156,10 @@ fn signing_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(key.to_vec())
 }
 
+/// Logs to stderr. A log line that cannot be written (stderr is a file on a full disk) is
+/// dropped: by default the subscriber reports that with `eprintln!`, which panics when stderr
+/// cannot be written, and a panic in the store's writer thread would leave the store unable
+/// to write until a restart, long after the disk has room again.
 fn init_logging() {
     use std::io::IsTerminal;
     let filter =
@@ -164,12 +168,14 @@ fn init_logging() {
         tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
+            .log_internal_errors(false)
             .init();
     } else {
         tracing_subscriber::fmt()
             .json()
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
+            .log_internal_errors(false)
             .init();
     }
 }

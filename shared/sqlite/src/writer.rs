@@ -136,7 +136,17 @@ fn run_job(conn: &Connection, work: Work) -> Result<Result<i64, StoreError>, Sto
             conn.execute_batch("RELEASE job").map_err(sql_error)?;
             Ok(Ok(v))
         }
-        Err(Fault::Sql(e)) => Err(sql_error(e)),
+        Err(Fault::Sql(e)) => {
+            let e = sql_error(e);
+            if matches!(e, StoreError::Refused(_)) && !conn.is_autocommit() {
+                // A statement SQLite refused, not a storage fault: this job alone is undone
+                // and fails; the others in the batch go on.
+                conn.execute_batch("ROLLBACK TO job; RELEASE job")
+                    .map_err(sql_error)?;
+                return Ok(Err(e));
+            }
+            Err(e)
+        }
         Err(Fault::Logical(e)) => {
             if conn.is_autocommit() {
                 // SQLite already rolled the transaction back: nothing of the batch survives.
@@ -166,19 +176,29 @@ fn run_batch(
     let mut answers = Vec::with_capacity(batch.len());
     let mut replies = Vec::with_capacity(batch.len());
     let mut fault = None;
-    for job in batch {
+    for (n, job) in batch.into_iter().enumerate() {
         replies.push(job.reply);
         if fault.is_some() {
             continue;
         }
         match run_job(conn, job.work) {
             Ok(answer) => answers.push(answer),
-            Err(e) => fault = Some(e),
+            Err(e) => fault = Some((n, e)),
         }
     }
-    if let Some(e) = fault {
+    if let Some((n, e)) = fault {
         rollback(conn);
-        fail_all(replies, &e);
+        // The job that failed learns why; the others were only rolled back with it, so they
+        // may be tried again whatever its fault was.
+        let others = match &e {
+            StoreError::Unavailable(_) => e.clone(),
+            other => StoreError::Unavailable(format!(
+                "rolled back with another write that failed ({other})"
+            )),
+        };
+        for (i, reply) in replies.into_iter().enumerate() {
+            let _ = reply.send(Err(if i == n { e.clone() } else { others.clone() }));
+        }
         return Err(e);
     }
     if let Err(e) = conn.execute_batch("COMMIT") {
