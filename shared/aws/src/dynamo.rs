@@ -555,7 +555,7 @@ impl DynamoStore {
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .send()
                 .await
-                .map_err(|e| unavailable("Query (case)", e))?;
+                .map_err(|e| sdk_error("Query (case)", e))?;
             self.record_use(false, out.consumed_capacity());
             for item in out.items() {
                 let sk = get_s(item, "SK")?;

@@ -755,9 +755,18 @@ async fn a_write_dynamodb_refuses_is_a_500_never_a_503_to_retry() {
         aws_sdk_dynamodb::Client::new(&env.sdk),
         env.settings.table_name.clone(),
     );
-    // A case item over DynamoDB's 400 KB: the same write would be refused every time.
+    // A case item over DynamoDB's 400 KB even deflated (text that does not compress): the
+    // same write would be refused every time.
     let mut case = contract::new_case("CMP-2026-00001");
-    case.complaint.description = "x".repeat(450_000);
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    case.complaint.description = (0..700_000)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            char::from(b'!' + (seed % 94) as u8)
+        })
+        .collect();
     let error = store
         .save(contract::create(&case))
         .await
