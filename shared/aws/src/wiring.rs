@@ -11,13 +11,13 @@ use axum::Router;
 use lambda_http::request::RequestContext;
 use p3_api::limit::RateLimiter;
 use p3_api::{AppState, ClientAddr};
-use p3_domain::alert::AlertAddresses;
+use p3_domain::alert::{AlertAddresses, Timer};
 use p3_domain::calendar::{Calendar, CalendarConfig};
 use p3_domain::case::Rules;
 use p3_domain::complaint::DEFAULT_CATEGORIES;
 use p3_domain::london::{london_date, Month};
 use p3_domain::policy::Procedures;
-use p3_domain::ports::{Clock, Random, ReportSource, SystemClock};
+use p3_domain::ports::{AlertScheduler, Clock, Random, ReportSource, StoreError, SystemClock};
 use p3_domain::report::Homes;
 use p3_domain::service::{Service, Settings};
 use serde::{Deserialize, Serialize};
@@ -225,15 +225,40 @@ pub async fn service_with_clock(
     sdk: &SdkConfig,
     clock: Arc<dyn Clock>,
 ) -> Service {
-    let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
-    warm(&dynamodb, &settings.table_name).await;
-    let store = DynamoStore::new(dynamodb, settings.table_name.clone()).with_clock(clock.clone());
     let scheduler = EventBridgeScheduler::new(
         aws_sdk_scheduler::Client::new(sdk),
         aws_sdk_sqs::Client::new(sdk),
         clock.clone(),
         settings.schedule_target(),
     );
+    service_over(settings, sdk, clock, Arc::new(scheduler)).await
+}
+
+/// The scheduler of a function that changes no case (reporting): it has no schedules to sync,
+/// and leaving the Scheduler and SQS clients out keeps its package small.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangesNoCase;
+
+#[async_trait::async_trait]
+impl AlertScheduler for ChangesNoCase {
+    async fn sync(&self, _reference: &str, _timers: &[Timer]) -> Result<(), StoreError> {
+        Err(StoreError::Refused(
+            "this function changes no case, so it syncs no alert schedules".into(),
+        ))
+    }
+}
+
+/// The domain service over DynamoDB and SES with the given alert scheduler. Opens the DynamoDB
+/// connection before returning, so the first request does not pay for the TLS handshake.
+async fn service_over(
+    settings: &AwsSettings,
+    sdk: &SdkConfig,
+    clock: Arc<dyn Clock>,
+    scheduler: Arc<dyn AlertScheduler>,
+) -> Service {
+    let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
+    warm(&dynamodb, &settings.table_name).await;
+    let store = DynamoStore::new(dynamodb, settings.table_name.clone()).with_clock(clock.clone());
     let mut notifier = SesNotifier::new(aws_sdk_sesv2::Client::new(sdk), &settings.mail_from);
     if let Some(set) = &settings.ses_configuration_set {
         notifier = notifier.with_configuration_set(set);
@@ -241,7 +266,7 @@ pub async fn service_with_clock(
     let defaults = AlertAddresses::default();
     Service {
         store: Arc::new(store),
-        scheduler: Arc::new(scheduler),
+        scheduler,
         notifier: Arc::new(notifier),
         clock,
         random: Arc::new(OsRandom),
@@ -497,7 +522,13 @@ pub fn reporting_parts(
 pub async fn reporting() -> Result<(Router, MonthlyExporter), WiringError> {
     let settings = AwsSettings::from_env()?;
     let sdk = aws_config(&settings).await;
-    let service = service(&settings, &sdk).await;
+    let service = service_over(
+        &settings,
+        &sdk,
+        Arc::new(SystemClock),
+        Arc::new(ChangesNoCase),
+    )
+    .await;
     let state = app_state_for(service, &settings);
     Ok(reporting_parts(&settings, &sdk, state))
 }
