@@ -77,8 +77,16 @@ test('staff sign in, see an overdue case marked and acknowledge it from its page
     assert.doesNotMatch(await rows.nth(1).innerText(), /Overdue/);
     assert.match(await page.locator('.counts').innerText(), /1\s+overdue/);
     const report = page.getByRole('link', { name: /Monthly report for/ }).first();
-    assert.match(await report.getAttribute('href'), /^\/staff\/reports\/monthly\?month=\d{4}-\d{2}&format=html$/);
+    assert.match(await report.getAttribute('href'), /^\/staff\/monthly-report\?month=\d{4}-\d{2}$/);
     await checkPage(page, 'staff-cases');
+
+    // The monthly report the pages link to, through the same session (no Authorization header).
+    await report.click();
+    await page.locator('h1').first().waitFor();
+    assert.match(await page.locator('h1').first().innerText(), /complaints/i);
+    await checkPage(page, 'staff-monthly-report');
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Open complaints' }).first().waitFor();
 
     // The case page: deadlines, timeline, and the acknowledgement form.
     await page.getByRole('link', { name: reference }).click();

@@ -231,10 +231,7 @@ pub(crate) fn monthly_report_link(month: Option<&str>) -> String {
             .format("%Y-%m")
             .to_string()
     });
-    format!(
-        "/staff/reports/monthly?month={}&format=html",
-        urlencode(&month)
-    )
+    format!("/staff/monthly-report?month={}", urlencode(&month))
 }
 
 /// The error summary: every error listed at the top, each linked to its field.

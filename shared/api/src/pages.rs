@@ -800,8 +800,7 @@ fn reports_section() -> String {
         "<h2 class=\"heading-l\">Reports</h2><ul class=\"list\">\
          <li><a href=\"{}\">Monthly report for {}</a></li>\
          <li><a href=\"{}\">Monthly report for {} so far</a></li></ul>\
-         <form method=\"get\" action=\"/staff/reports/monthly\" aria-label=\"Another month's report\">\
-         <input type=\"hidden\" name=\"format\" value=\"html\">{}\
+         <form method=\"get\" action=\"/staff/monthly-report\" aria-label=\"Another month's report\">{}\
          <button class=\"button button--secondary\" type=\"submit\">Show report</button></form>",
         esc(&html::monthly_report_link(Some(&ym(last_month)))),
         esc(&name(last_month)),

@@ -151,10 +151,7 @@ pub(crate) async fn monthly(
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
     let params = params(query)?;
-    let month: Month = param(&params, "month")
-        .ok_or_else(|| Problem::field("month", "is required, in the form YYYY-MM"))?
-        .parse()
-        .map_err(|e: String| Problem::field("month", e))?;
+    let month = month_of(&params)?;
     let format = format_of(&params, &Format::ALL)?;
     let r = reporting(ext)?;
     let settings = r.settings(&st.service.settings.landlord, false);
@@ -168,6 +165,34 @@ pub(crate) async fn monthly(
     .await
     .map_err(problem)?;
     Ok(reply(rendered, format))
+}
+
+/// `GET /staff/monthly-report?month=YYYY-MM`: the printable monthly report for the staff
+/// pages, signed in as for any page (the session cookie). On AWS the cases function serves it
+/// beside the pages: `/staff/reports/*` sits behind the HTTP API's JWT authorizer, which reads
+/// only the `Authorization` header a browser following a link does not send. HTML only, so the
+/// function serving it links none of the other formats' writers.
+pub(crate) async fn monthly_page(
+    State(st): State<AppState>,
+    _who: crate::pages::SignedIn,
+    ext: Option<Extension<Reporting>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response> {
+    let params = params(query)?;
+    let month = month_of(&params)?;
+    let r = reporting(ext)?;
+    let settings = r.settings(&st.service.settings.landlord, false);
+    let rendered = p3_reports::monthly_html(r.source.as_ref(), month, &st.service.rules, &settings)
+        .await
+        .map_err(problem)?;
+    Ok(reply(rendered, Format::Html))
+}
+
+fn month_of(params: &[(String, String)]) -> Result<Month> {
+    param(params, "month")
+        .ok_or_else(|| Problem::field("month", "is required, in the form YYYY-MM"))?
+        .parse()
+        .map_err(|e: String| Problem::field("month", e))
 }
 
 /// `GET /staff/reports/annual?year=YYYY&format=json|html`: April `YYYY` to March `YYYY+1`.

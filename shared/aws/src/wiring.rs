@@ -356,7 +356,9 @@ pub async fn cases() -> Result<Router, WiringError> {
     let settings = AwsSettings::from_env()?;
     let sdk = aws_config(&settings).await;
     let service = service(&settings, &sdk).await;
-    cases_app(service, &settings)
+    // The staff pages' monthly report page reads the table as the reporting function does.
+    let reporting = reports_from(&settings, &sdk, &service);
+    Ok(cases_app(service, &settings)?.layer(axum::Extension(reporting)))
 }
 
 /// Before a request the function checks itself (no JWT authorizer claims) with a session
@@ -470,6 +472,25 @@ pub async fn answer_http(
     Ok(serde_json::to_value(out)?)
 }
 
+/// What the report routes read: the table through its month indexes.
+fn reports_from(
+    settings: &AwsSettings,
+    sdk: &SdkConfig,
+    service: &Service,
+) -> p3_api::reports::Reporting {
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        settings.table_name.clone(),
+    )
+    .with_clock(service.clock.clone())
+    .with_report_months_back(settings.report_months_back);
+    p3_api::reports::Reporting {
+        source: Arc::new(store) as Arc<dyn ReportSource>,
+        homes: settings.homes,
+        lessons_learned_file: None,
+    }
+}
+
 /// The reporting function's parts, over a service: the report routes (`GET /staff/reports/*`,
 /// read from DynamoDB through its indexes) and the monthly exporter (S3 and SES).
 pub fn reporting_parts(
@@ -477,21 +498,10 @@ pub fn reporting_parts(
     sdk: &SdkConfig,
     state: AppState,
 ) -> (Router, MonthlyExporter) {
-    let store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::new(sdk),
-        settings.table_name.clone(),
-    )
-    .with_clock(state.service.clock.clone())
-    .with_report_months_back(settings.report_months_back);
-    let source: Arc<dyn ReportSource> = Arc::new(store);
+    let reporting = reports_from(settings, sdk, &state.service);
+    let source = reporting.source.clone();
     let service = state.service.clone();
-    let app = http_app(p3_api::reporting_router(), state).layer(axum::Extension(
-        p3_api::reports::Reporting {
-            source: source.clone(),
-            homes: settings.homes,
-            lessons_learned_file: None,
-        },
-    ));
+    let app = http_app(p3_api::reporting_router(), state).layer(axum::Extension(reporting));
     // S3 addresses objects by path (`endpoint/bucket/key`) when an emulator is used.
     let mut s3 = aws_sdk_s3::config::Builder::from(sdk);
     if settings.endpoint_url.is_some() {

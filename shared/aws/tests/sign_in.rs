@@ -307,6 +307,11 @@ async fn site() -> Site {
         .save(p3_aws::contract::create(&case))
         .await
         .expect("a complaint");
+    let reporting = p3_api::reports::Reporting {
+        source: store.clone(),
+        homes: Default::default(),
+        lessons_learned_file: None,
+    };
     let service = Service {
         store: store.clone(),
         scheduler: store,
@@ -324,7 +329,10 @@ async fn site() -> Site {
             base_url: base.clone(),
         }),
     };
-    let app = wiring::cases_app(service, &settings).expect("the cases app");
+    // As `wiring::cases` does on AWS: the report page reads the store.
+    let app = wiring::cases_app(service, &settings)
+        .expect("the cases app")
+        .layer(axum::Extension(reporting));
     serve(listener, app.clone()).await;
     Site {
         base,
@@ -832,6 +840,18 @@ async fn the_sample_events_of_the_staff_pages_are_served_by_the_cases_function()
     let page = lambda(app, "get-case-page.json", &session).await;
     assert_eq!(page["statusCode"], 200, "{page}");
     let csrf = csrf_of(page["body"].as_str().unwrap());
+
+    // The monthly report the pages link to, through the session cookie (no Authorization
+    // header, which the API's JWT authorizer on /staff/reports/* would need).
+    let report = lambda(app, "get-monthly-report-page.json", &session).await;
+    assert_eq!(report["statusCode"], 200, "{report}");
+    assert!(report["headers"]["content-type"]
+        .as_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(report["body"].as_str().unwrap().contains("May 2026"));
+    let anonymous = lambda(app, "get-monthly-report-page.json", &[]).await;
+    assert_ne!(anonymous["statusCode"], 200, "{anonymous}");
 
     let subs = [
         ("SAMPLE-ID-TOKEN", token.as_str()),

@@ -189,16 +189,41 @@ pub async fn render_month(
             &data.report,
             &cases::case_lines(&data.records.cases, month, rules),
         )?,
-        Format::Html => {
-            let trend = trend(source, data, rules, &settings.homes).await?;
-            html::monthly(&settings.landlord, &data.report, &trend).into_bytes()
-        }
+        Format::Html => return html_of(source, data, rules, settings).await,
     };
     Ok(Rendered {
         file_name: monthly_file_name(month, format),
         content_type: format.content_type(),
         bytes,
     })
+}
+
+/// A month's printable report (it reads the 11 months before for its trend).
+async fn html_of(
+    source: &dyn ReportSource,
+    data: &MonthData,
+    rules: &Rules,
+    settings: &ReportSettings,
+) -> Result<Rendered, ReportError> {
+    let month: Month = data.report.month.parse().map_err(ReportError::Render)?;
+    let trend = trend(source, data, rules, &settings.homes).await?;
+    Ok(Rendered {
+        file_name: monthly_file_name(month, Format::Html),
+        content_type: Format::Html.content_type(),
+        bytes: html::monthly(&settings.landlord, &data.report, &trend).into_bytes(),
+    })
+}
+
+/// A month's printable report only, read from the source: for the staff pages, whose host
+/// need not carry the other formats' writers.
+pub async fn monthly_html(
+    source: &dyn ReportSource,
+    month: Month,
+    rules: &Rules,
+    settings: &ReportSettings,
+) -> Result<Rendered, ReportError> {
+    let data = month_data(source, month, rules, &settings.homes).await?;
+    html_of(source, &data, rules, settings).await
 }
 
 /// A month's report in one format, read from the source.

@@ -236,7 +236,11 @@ async fn every_staff_route_refuses_missing_forged_expired_and_foreign_tokens_and
             checked += 1;
         }
         if let Some(role) = refused {
-            assert!(!role.includes(*least), "{} is meant to be refused", role.as_str());
+            assert!(
+                !role.includes(*least),
+                "{} is meant to be refused",
+                role.as_str()
+            );
         }
         // The least role allowed first (it may change the case), then every other role: the
         // ones below it are refused, the ones above it pass the door (the case may since have
