@@ -174,12 +174,25 @@ pub(crate) async fn monthly(
 /// function serving it links none of the other formats' writers.
 pub(crate) async fn monthly_page(
     State(st): State<AppState>,
-    _who: crate::pages::SignedIn,
+    who: std::result::Result<crate::pages::SignedIn, Response>,
     ext: Option<Extension<Reporting>>,
     RawQuery(query): RawQuery,
+) -> std::result::Result<Response, Response> {
+    // A month that cannot be is a 400 whoever asks; then the page needs a session (without
+    // one, to the sign-in page).
+    let params = params(query).map_err(IntoResponse::into_response)?;
+    let month = month_of(&params).map_err(IntoResponse::into_response)?;
+    who?;
+    monthly_html_reply(&st, ext, month)
+        .await
+        .map_err(IntoResponse::into_response)
+}
+
+async fn monthly_html_reply(
+    st: &AppState,
+    ext: Option<Extension<Reporting>>,
+    month: Month,
 ) -> Result<Response> {
-    let params = params(query)?;
-    let month = month_of(&params)?;
     let r = reporting(ext)?;
     let settings = r.settings(&st.service.settings.landlord, false);
     let rendered = p3_reports::monthly_html(r.source.as_ref(), month, &st.service.rules, &settings)
