@@ -439,6 +439,8 @@ impl Service {
         let horizon = london_date(now) + chrono::Duration::days(RECONCILE_HORIZON_DAYS);
         let cases = self
             .store
+            // Every open case whose next landlord deadline falls before the horizon: the
+            // list's "overdue" filter, asked as of the horizon's date.
             .list(&CaseQuery {
                 status: None,
                 owner: None,
