@@ -12,13 +12,14 @@
 //!
 //! | index | partition key | sort key | projection | serves |
 //! |---|---|---|---|---|
-//! | `GSI1` | `GSI1PK` (S) | `GSI1SK` (S) | ALL | staff case lists: open, closed, by status, by owner, overdue |
+//! | `GSI1` | `GSI1PK` (S) | `GSI1SK` (S) | INCLUDE `owner`, `handler`, `open_until` | staff case lists: open, closed, by status, by owner, overdue (then the cases by key) |
 //! | `GSI2` | `GSI2PK` (S) | `GSI2SK` (S) | ALL | the monthly report: only that month's event and service request items |
 //! | `GSI3` | `GSI3PK` (S) | `GSI3SK` (S) | KEYS_ONLY | the monthly report: cases received in a month whose last open stage ended after a given date (or is still open) |
 //!
 //! The monthly report ([`ReportSource`]) reads: the month's events (`GSI2`, `MONTH#`), the
 //! cases still open at its end (`GSI3`, the month and the [`DEFAULT_REPORT_MONTHS_BACK`]
-//! months before it, as SQLite's `case_spans`), those cases by key (BatchGetItem), and the
+//! months before it, as SQLite's `case_spans`), those cases with their history (a Query of each
+//! case's partition), and the
 //! month's service requests (`GSI2`, `SRMONTH#`). A case received longer ago than that and
 //! still open at the month's end would be missed: set the window (`REPORT_MONTHS_BACK`) to
 //! cover the oldest open case.
@@ -426,7 +427,7 @@ impl DynamoStore {
 
     /// Every case with an event whose Europe/London date falls in `month`, by reference, and
     /// the number of event items read to find them: Query on `GSI2` (`MONTH#{month}`), then
-    /// BatchGetItem of those cases. Only that month's event items are read.
+    /// each of those cases with its history. Only that month's event index entries are read.
     pub async fn month_events(&self, month: Month) -> Result<(Vec<Case>, usize), StoreError> {
         let items = self
             .query_index(
@@ -455,6 +456,21 @@ impl DynamoStore {
         values: Vec<(&str, AttributeValue)>,
         projection: Option<&str>,
     ) -> Result<Vec<Item>, StoreError> {
+        self.query_all(op, Some(index), condition, names, values, projection)
+            .await
+    }
+
+    /// Every item of one partition of the table (strongly consistent) or of an index
+    /// (eventually consistent, as indexes are) that matches `condition`, page after page.
+    async fn query_all(
+        &self,
+        op: &str,
+        index: Option<&str>,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+        projection: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
         let names: HashMap<String, String> = names
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -470,7 +486,8 @@ impl DynamoStore {
                 .client
                 .query()
                 .table_name(&self.table)
-                .index_name(index)
+                .set_index_name(index.map(str::to_string))
+                .consistent_read(index.is_none())
                 .key_condition_expression(condition)
                 .set_expression_attribute_names(Some(names.clone()))
                 .set_expression_attribute_values(Some(values.clone()))
@@ -539,35 +556,24 @@ impl DynamoStore {
     /// The case item and the event items of one case (one Query on its partition, strongly
     /// consistent), put back together: the case item holds the case without its history.
     async fn load_whole(&self, reference: &str) -> Result<Option<Case>, StoreError> {
+        let items = self
+            .query_all(
+                "Query (case)",
+                None,
+                "#pk = :pk",
+                &[("#pk", "PK")],
+                vec![(":pk", s(case_pk(reference)))],
+                None,
+            )
+            .await?;
         let mut case: Option<Case> = None;
         let mut history = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", "PK")
-                .expression_attribute_values(":pk", s(case_pk(reference)))
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
-                .send()
-                .await
-                .map_err(|e| sdk_error("Query (case)", e))?;
-            self.record_use(false, out.consumed_capacity());
-            for item in out.items() {
-                let sk = get_s(item, "SK")?;
-                if sk == "CASE" {
-                    case = Some(case_of(item)?);
-                } else if sk.starts_with("EVENT#") {
-                    history.push(from_json::<EventRecord>("event", &unpacked(item, "body")?)?);
-                }
-            }
-            match out.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => break,
+        for item in &items {
+            let sk = get_s(item, "SK")?;
+            if sk == "CASE" {
+                case = Some(case_of(item)?);
+            } else if sk.starts_with("EVENT#") {
+                history.push(from_json::<EventRecord>("event", &unpacked(item, "body")?)?);
             }
         }
         Ok(case.map(|mut c| {
