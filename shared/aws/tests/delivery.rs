@@ -19,18 +19,18 @@
 //! `#[ignore]`d under plain `cargo test`; `./scripts/test` starts moto and runs them, and they
 //! fail (never skip) when `P3_MOTO_ENDPOINT` is missing.
 
+mod support;
+
 use std::collections::{BTreeMap, HashMap};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_dynamodb::config::Credentials;
-use aws_sdk_sqs::types::QueueAttributeName;
 use axum::Router;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{Duration, Utc};
 use http::StatusCode;
 use p3_api::problem::Problem;
 use p3_api::AppState;
@@ -42,28 +42,10 @@ use p3_domain::alert::Alert;
 use p3_domain::ports::{CaseStore, StoreError};
 use p3_domain::service::{Service, ServiceError};
 use serde_json::{json, Value};
+use support::{create_queue, endpoint, failures, repo, t0};
 use tower::ServiceExt;
 
 const SAMPLE_REFERENCE: &str = "CMP-2026-00042";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Monday 1 June 2026, 10:00 UTC, the date the sample events are written for.
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap()
-}
-
-fn endpoint() -> String {
-    std::env::var("P3_MOTO_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "P3_MOTO_ENDPOINT is not set: these tests need the moto AWS emulator; run ./scripts/test, \
-             or start `.venv/bin/python scripts/moto_server.py 127.0.0.1 5124` and set \
-             P3_MOTO_ENDPOINT=http://127.0.0.1:5124"
-        )
-    })
-}
 
 /// A sample event from `events/` with the sample reference replaced by a real one.
 fn event_for(path: &str, reference: &str) -> Value {
@@ -128,13 +110,13 @@ impl Env {
         // The template's redrive policy; a visibility timeout of 1 s instead of 180 s, so a
         // failed message comes back within the test.
         let sqs = aws_sdk_sqs::Client::new(&sdk);
-        let (dlq_url, dlq_arn) = create_queue(&sqs, &format!("{unique}-dlq"), None).await;
+        let (dlq_url, dlq_arn) = create_queue(&sqs, &format!("{unique}-dlq"), None, Some(1)).await;
         let redrive = json!({
             "deadLetterTargetArn": dlq_arn,
             "maxReceiveCount": template_max_receive_count().to_string(),
         })
         .to_string();
-        let (queue_url, queue_arn) = create_queue(&sqs, &unique, Some(redrive)).await;
+        let (queue_url, queue_arn) = create_queue(&sqs, &unique, Some(redrive), Some(1)).await;
         aws_sdk_scheduler::Client::new(&sdk)
             .create_schedule_group()
             .name(&unique)
@@ -324,48 +306,6 @@ async fn verify(sdk: &SdkConfig, domain: &str) {
         .send()
         .await
         .expect("verify the sending domain");
-}
-
-async fn create_queue(
-    sqs: &aws_sdk_sqs::Client,
-    name: &str,
-    redrive: Option<String>,
-) -> (String, String) {
-    let mut create = sqs
-        .create_queue()
-        .queue_name(name)
-        .attributes(QueueAttributeName::VisibilityTimeout, "1");
-    if let Some(policy) = redrive {
-        create = create.attributes(QueueAttributeName::RedrivePolicy, policy);
-    }
-    let url = create
-        .send()
-        .await
-        .expect("create a queue")
-        .queue_url()
-        .expect("a queue url")
-        .to_string();
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("the queue's attributes");
-    let arn = attributes
-        .attributes()
-        .and_then(|a| a.get(&QueueAttributeName::QueueArn))
-        .expect("a queue arn")
-        .clone();
-    (url, arn)
-}
-
-fn failures(response: &SqsBatchResponse) -> Vec<String> {
-    response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.clone())
-        .collect()
 }
 
 /// Up to ten messages now visible in a queue (no long poll: the emulator serves one request at

@@ -9,6 +9,8 @@
 //! The emulator checks are `#[ignore]`d under plain `cargo test`; `./scripts/test` starts
 //! moto, sets `P3_MOTO_ENDPOINT` and runs them. The checks that only read files always run.
 
+mod support;
+
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,7 +21,7 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindowMode};
 use axum::Router;
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use http::StatusCode;
 use p3_api::AppState;
 use p3_aws::contract::{self, TestClock};
@@ -30,6 +32,7 @@ use p3_aws::wiring::{self, AwsSettings, ReportingEvent, ScheduledJob};
 use p3_domain::alert::Alert;
 use p3_domain::service::Service;
 use serde_json::{json, Value};
+use support::{create_queue, endpoint, failures, repo, t0};
 use tower::ServiceExt;
 
 /// The reference, access code and service request id the sample events are written for.
@@ -38,24 +41,6 @@ const SAMPLE_CODE: &str = "K7QM-3XTP-9BWD-4HRF";
 const SAMPLE_SERVICE_REQUEST: &str = "SR-2026-00007";
 /// The address the sample alerts come from (a verified identity in the emulator).
 const MAIL_DOMAIN: &str = "p3housing.example";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Monday 1 June 2026, 10:00 UTC: 11:00 in London.
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 6, 1, 10, 0, 0).unwrap()
-}
-
-fn endpoint() -> String {
-    std::env::var("P3_MOTO_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "P3_MOTO_ENDPOINT is not set: these tests need the moto AWS emulator; run ./scripts/test, \
-             or start `.venv/bin/moto_server -H 127.0.0.1 -p 5124` and set P3_MOTO_ENDPOINT=http://127.0.0.1:5124"
-        )
-    })
-}
 
 /// A sample event from `events/`.
 fn event(path: &str) -> Value {
@@ -117,9 +102,9 @@ impl Env {
             .expect("create the table from the template");
 
         let sqs = aws_sdk_sqs::Client::new(&sdk);
-        let (dlq_url, dlq_arn) = create_queue(&sqs, &format!("{unique}-dlq"), None).await;
+        let (dlq_url, dlq_arn) = create_queue(&sqs, &format!("{unique}-dlq"), None, None).await;
         let redrive = json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}).to_string();
-        let (queue_url, queue_arn) = create_queue(&sqs, &unique, Some(redrive)).await;
+        let (queue_url, queue_arn) = create_queue(&sqs, &unique, Some(redrive), None).await;
         let _ = dlq_url;
 
         aws_sdk_scheduler::Client::new(&sdk)
@@ -241,38 +226,6 @@ impl Env {
     }
 }
 
-async fn create_queue(
-    sqs: &aws_sdk_sqs::Client,
-    name: &str,
-    redrive: Option<String>,
-) -> (String, String) {
-    use aws_sdk_sqs::types::QueueAttributeName;
-    let mut create = sqs.create_queue().queue_name(name);
-    if let Some(policy) = redrive {
-        create = create.attributes(QueueAttributeName::RedrivePolicy, policy);
-    }
-    let url = create
-        .send()
-        .await
-        .expect("create a queue")
-        .queue_url()
-        .expect("a queue url")
-        .to_string();
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url(&url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("the queue's attributes");
-    let arn = attributes
-        .attributes()
-        .and_then(|a| a.get(&QueueAttributeName::QueueArn))
-        .expect("a queue arn")
-        .clone();
-    (url, arn)
-}
-
 /// The sample SQS batch, with each message's alert moved to a real case.
 fn sqs_batch(reference: &str) -> SqsEvent {
     serde_json::from_value(event_for(
@@ -290,14 +243,6 @@ fn batch_of(messages: Vec<SqsMessage>) -> SqsEvent {
     let mut event = SqsEvent::default();
     event.records = messages;
     event
-}
-
-fn failures(response: &aws_lambda_events::event::sqs::SqsBatchResponse) -> Vec<String> {
-    response
-        .batch_item_failures
-        .iter()
-        .map(|f| f.item_identifier.clone())
-        .collect()
 }
 
 #[tokio::test]
