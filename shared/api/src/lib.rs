@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod extract;
 pub mod html;
+pub mod letters;
 pub mod limit;
 pub mod openapi;
 mod pages;

@@ -151,6 +151,14 @@ impl From<CommandError> for Problem {
             CommandError::UnknownProcedure(p) => {
                 Problem::unavailable(format!("procedure `{p}` is not configured"))
             }
+            CommandError::Letter(m) => {
+                tracing::error!(error = %m, "a letter template failed");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "letter-template",
+                    "the letter this change sends could not be written; nothing was saved. The letter templates need fixing.",
+                )
+            }
         }
     }
 }

@@ -152,6 +152,10 @@ pub(crate) struct NewStaffComplaint {
     at: Option<DateTime<Utc>>,
     representative_name: Option<String>,
     representative_relationship: Option<String>,
+    representative_email: Option<String>,
+    representative_address: Option<String>,
+    #[serde(default)]
+    representative_authorised: bool,
     #[serde(default)]
     resolved_at_first_contact: bool,
     resolution_summary: Option<String>,
@@ -184,6 +188,26 @@ pub(crate) async fn create_complaint(
     let details = form.validate(b.channel, &st.service.settings.categories);
     let rep_name = validation::clean(b.representative_name);
     let rep_rel = validation::clean(b.representative_relationship);
+    let rep_email = validation::clean(b.representative_email).map(|e| e.to_ascii_lowercase());
+    let rep_address = validation::clean(b.representative_address);
+    if rep_email
+        .as_deref()
+        .is_some_and(|e| !validation::is_email(e))
+    {
+        errors.add(
+            "representative_email",
+            "Enter an email address in the correct format, like name@example.com",
+        );
+    }
+    errors.check_len("representative_address", rep_address.as_deref(), 500);
+    if rep_name.is_none()
+        && (rep_email.is_some() || rep_address.is_some() || b.representative_authorised)
+    {
+        errors.add(
+            "representative_name",
+            "Name the representative as well as their contact details",
+        );
+    }
     errors.check_len("representative_name", rep_name.as_deref(), 200);
     errors.check_len("representative_relationship", rep_rel.as_deref(), 200);
     if b.channel == Channel::Representative && rep_name.is_none() {
@@ -241,6 +265,9 @@ pub(crate) async fn create_complaint(
     details.representative = rep_name.map(|name| Representative {
         name,
         relationship: rep_rel,
+        email: rep_email,
+        address: rep_address,
+        authorised_copies: b.representative_authorised,
     });
     let new = NewCase {
         procedure,
@@ -664,6 +691,7 @@ pub(crate) struct ResponseBody {
     point_decisions: Vec<PointDecision>,
     #[serde(default)]
     actions: Vec<PromisedAction>,
+    compensation_pence: Option<u64>,
     at: Option<DateTime<Utc>>,
 }
 
@@ -689,6 +717,7 @@ async fn respond(
                 remedy: b.remedy,
                 point_decisions: b.point_decisions,
                 actions: b.actions,
+                compensation_pence: b.compensation_pence,
             };
             (Command::Respond { stage, response }, b.at)
         },

@@ -14,7 +14,7 @@ use aws_sdk_scheduler::types::{
 };
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
-use p3_domain::alert::{Alert, Timer};
+use p3_domain::alert::{Notice, Timer};
 use p3_domain::ports::{AlertScheduler, Clock, StoreError};
 
 /// The time zone schedules are written in: alerts go out at 09:00 London time, summer or winter.
@@ -67,7 +67,7 @@ impl std::fmt::Debug for EventBridgeScheduler {
 /// The schedule name of an alert: its id (case, deadline, due date, kind), which is already
 /// made of the characters a name allows; stable, so a re-created schedule is a conflict, not
 /// a second alert. An over-long name keeps its case prefix and ends in a hash of the rest.
-pub fn schedule_name(alert: &Alert) -> String {
+pub fn schedule_name(alert: &Notice) -> String {
     bounded_name(&sanitise(&alert.id()))
 }
 
@@ -290,8 +290,8 @@ mod tests {
     use p3_domain::alert::AlertKind;
     use p3_domain::deadline::{DeadlineKind, DeadlineStep};
 
-    fn alert(reference: &str, kind: AlertKind) -> Alert {
-        Alert {
+    fn alert(reference: &str, kind: AlertKind) -> p3_domain::alert::Alert {
+        p3_domain::alert::Alert {
             reference: reference.into(),
             deadline: DeadlineKind::new(1, DeadlineStep::Acknowledgement),
             due: NaiveDate::from_ymd_opt(2026, 6, 9).unwrap(),
@@ -302,7 +302,7 @@ mod tests {
 
     #[test]
     fn a_schedule_is_named_after_its_alert_within_the_limits_of_a_name() {
-        let name = schedule_name(&alert("CMP-2026-00042", AlertKind::DueToday));
+        let name = schedule_name(&alert("CMP-2026-00042", AlertKind::DueToday).into());
         assert_eq!(
             name,
             "CMP-2026-00042.stage1_acknowledgement.20260609.due_today"
@@ -314,8 +314,8 @@ mod tests {
     #[test]
     fn an_over_long_name_keeps_its_case_prefix_and_stays_distinct() {
         let long = "CMP-2026-0000000000000000000042";
-        let a = schedule_name(&alert(long, AlertKind::Reminder));
-        let b = schedule_name(&alert(long, AlertKind::Breach));
+        let a = schedule_name(&alert(long, AlertKind::Reminder).into());
+        let b = schedule_name(&alert(long, AlertKind::Breach).into());
         assert_eq!(a.len(), 64);
         assert!(a.starts_with(&case_prefix(long)));
         assert_ne!(a, b);

@@ -18,7 +18,7 @@
 //! One bad message never fails the others: the good ones are deleted from the queue.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use p3_domain::alert::{Alert, Skip};
+use p3_domain::alert::{Notice, Skip};
 use p3_domain::service::{FireOutcome, Reconciled, Service};
 use serde::Deserialize;
 
@@ -45,7 +45,7 @@ pub enum Job {
 #[serde(untagged)]
 enum Message {
     Job { job: Job },
-    Alert(Alert),
+    Alert(Notice),
 }
 
 /// Handles one message.
@@ -67,7 +67,7 @@ pub async fn handle_message(service: &Service, message: &SqsMessage) -> Delivery
             Delivery::Retry(format!("alert {} fired before its moment", alert.id()))
         }
         Ok(outcome) => {
-            tracing::info!(reference = %alert.reference, alert = %alert.id(), outcome = ?outcome, "alert handled");
+            tracing::info!(reference = %alert.reference(), alert = %alert.id(), outcome = ?outcome, "alert handled");
             Delivery::Done(outcome)
         }
         Err(e) => Delivery::Retry(format!("alert {}: {e}", alert.id())),

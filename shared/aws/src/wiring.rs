@@ -15,6 +15,7 @@ use p3_domain::alert::{AlertAddresses, Timer};
 use p3_domain::calendar::{Calendar, CalendarConfig};
 use p3_domain::case::Rules;
 use p3_domain::complaint::DEFAULT_CATEGORIES;
+use p3_domain::letter::{Correspondence, Landlord, Templates};
 use p3_domain::london::{london_date, Month};
 use p3_domain::policy::Procedures;
 use p3_domain::ports::{AlertScheduler, Clock, Random, ReportSource, StoreError, SystemClock};
@@ -93,6 +94,21 @@ pub struct AwsSettings {
     /// `OIDC_*` (optional): the identity provider the staff pages sign in through; the pages
     /// are served (by `cases`) only with it.
     pub staff_sign_in: Option<OidcSettings>,
+    /// Letters: `LANDLORD` with `LANDLORD_CONTACT` (optional JSON: `phone`, `email`,
+    /// `address`, `public_url`) printed on them, and `LETTER_TEMPLATES_DIR` (optional: a folder
+    /// in the package holding the landlord's replacements, `acknowledgement.html`…), every
+    /// template checked at start.
+    pub letters: Correspondence,
+}
+
+/// `LANDLORD_CONTACT`: the contact details printed on letters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LandlordContact {
+    phone: Option<String>,
+    email: Option<String>,
+    address: Option<String>,
+    public_url: Option<String>,
 }
 
 impl AwsSettings {
@@ -137,6 +153,39 @@ impl AwsSettings {
             })?,
             None => DEFAULT_REPORT_MONTHS_BACK,
         };
+        let landlord = req("LANDLORD")?;
+        let contact: LandlordContact = match opt("LANDLORD_CONTACT") {
+            Some(json) => serde_json::from_str(&json).map_err(|e| WiringError::Invalid {
+                name: "LANDLORD_CONTACT",
+                reason: e.to_string(),
+            })?,
+            None => LandlordContact::default(),
+        };
+        let letter_landlord = Landlord {
+            name: landlord.clone(),
+            phone: contact.phone,
+            email: contact.email,
+            address: contact.address,
+            public_url: contact.public_url,
+        };
+        let overrides =
+            match opt("LETTER_TEMPLATES_DIR") {
+                Some(dir) => p3_api::letters::read_template_dir(std::path::Path::new(&dir))
+                    .map_err(|e| WiringError::Invalid {
+                        name: "LETTER_TEMPLATES_DIR",
+                        reason: e.to_string(),
+                    })?,
+                None => Vec::new(),
+            };
+        let templates =
+            Templates::load(overrides, &letter_landlord).map_err(|e| WiringError::Invalid {
+                name: "LETTER_TEMPLATES_DIR",
+                reason: e.to_string(),
+            })?;
+        let letters = Correspondence {
+            landlord: letter_landlord,
+            templates,
+        };
         let base_url = req("BASE_URL")?;
         let staff_sign_in = OidcSettings::from_lookup(&get, &base_url)?;
         Ok(AwsSettings {
@@ -150,7 +199,7 @@ impl AwsSettings {
             ses_configuration_set: opt("SES_CONFIGURATION_SET"),
             export_bucket: req("EXPORT_BUCKET")?,
             base_url,
-            landlord: req("LANDLORD")?,
+            landlord,
             complaints_team: opt("COMPLAINTS_TEAM"),
             head_of_tenant_services: opt("HEAD_OF_TENANT_SERVICES"),
             calendar,
@@ -160,6 +209,7 @@ impl AwsSettings {
             endpoint_url: opt("AWS_ENDPOINT_URL"),
             region: opt("AWS_REGION"),
             staff_sign_in,
+            letters,
         })
     }
 
@@ -273,6 +323,7 @@ async fn service_over(
         rules: Arc::new(Rules {
             procedures: Procedures::default(),
             calendar: Calendar::new(&settings.calendar),
+            letters: settings.letters.clone(),
         }),
         settings: Arc::new(Settings {
             landlord: settings.landlord.clone(),

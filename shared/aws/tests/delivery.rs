@@ -38,7 +38,7 @@ use p3_aws::contract::{self, TestClock};
 use p3_aws::dynamo::{create_table, TableDefinition};
 use p3_aws::sqs::handle_batch;
 use p3_aws::wiring::{self, AwsSettings};
-use p3_domain::alert::Alert;
+use p3_domain::alert::{Alert, Notice};
 use p3_domain::ports::{CaseStore, StoreError};
 use p3_domain::service::{Service, ServiceError};
 use serde_json::{json, Value};
@@ -231,9 +231,11 @@ impl Env {
             .timers(&case, self.service.clock.now())
             .unwrap()
             .into_iter()
-            .map(|t| {
-                let a = t.alert;
-                ((a.deadline.to_string(), a.kind.as_str().to_string()), a)
+            .filter_map(|t| match t.alert {
+                Notice::Alert(a) => {
+                    Some(((a.deadline.to_string(), a.kind.as_str().to_string()), a))
+                }
+                Notice::Letter(_) => None,
             })
             .collect()
     }

@@ -29,7 +29,7 @@ use p3_aws::dynamo::{create_table, TableDefinition};
 use p3_aws::scheduler::{at_expression, schedule_name, SCHEDULE_TIME_ZONE};
 use p3_aws::sqs::handle_batch;
 use p3_aws::wiring::{self, AwsSettings, ReportingEvent, ScheduledJob};
-use p3_domain::alert::Alert;
+use p3_domain::alert::Notice;
 use p3_domain::service::Service;
 use serde_json::{json, Value};
 use support::{create_queue, endpoint, failures, repo, t0};
@@ -210,7 +210,7 @@ impl Env {
     }
 
     /// The alert JSON (as the scheduler would deliver it) of one timer of a case.
-    async fn schedule_input(&self, alert: &Alert) -> String {
+    async fn schedule_input(&self, alert: &Notice) -> String {
         let schedule = aws_sdk_scheduler::Client::new(&self.sdk)
             .get_schedule()
             .group_name(&self.settings.schedule_group)
@@ -235,7 +235,7 @@ fn sqs_batch(reference: &str) -> SqsEvent {
     .expect("the sample is an SQS event")
 }
 
-fn alert_of(message: &SqsMessage) -> Alert {
+fn alert_of(message: &SqsMessage) -> Notice {
     serde_json::from_str(message.body.as_deref().expect("a body")).expect("an alert")
 }
 
@@ -300,7 +300,7 @@ async fn a_complaint_posted_through_intake_lands_in_dynamodb_with_its_alert_sche
             Some(env.settings.dlq_arn.as_str())
         );
         assert!(target.retry_policy().is_some());
-        let input: Alert = serde_json::from_str(target.input().unwrap()).unwrap();
+        let input: Notice = serde_json::from_str(target.input().unwrap()).unwrap();
         assert_eq!(input, timer.alert);
     }
     let listed = aws_sdk_scheduler::Client::new(&env.sdk)
@@ -357,7 +357,7 @@ async fn a_fired_alert_through_the_queue_sends_one_email_and_a_met_deadline_none
         .expect("the sample batch holds three messages");
     for message in [&reminder, &due_today, &breach] {
         let alert = alert_of(message);
-        let scheduled: Alert = serde_json::from_str(&env.schedule_input(&alert).await).unwrap();
+        let scheduled: Notice = serde_json::from_str(&env.schedule_input(&alert).await).unwrap();
         assert_eq!(
             alert, scheduled,
             "the sample message is what the scheduler sends"
@@ -387,7 +387,7 @@ async fn a_fired_alert_through_the_queue_sends_one_email_and_a_met_deadline_none
     from_queue.body = delivered[0].body().map(str::to_string);
 
     // Too early (the schedule fired before 09:00): retried later, nothing sent.
-    let reminder_at = alert_of(&reminder).at;
+    let reminder_at = alert_of(&reminder).as_alert().unwrap().at;
     env.clock.set(reminder_at - Duration::minutes(5));
     let response = handle_batch(&env.service, batch_of(vec![from_queue.clone()])).await;
     assert_eq!(
@@ -411,7 +411,7 @@ async fn a_fired_alert_through_the_queue_sends_one_email_and_a_met_deadline_none
 
     // A poison message fails alone; the good message beside it is sent.
     env.clock
-        .set(alert_of(&due_today).at + Duration::seconds(30));
+        .set(alert_of(&due_today).as_alert().unwrap().at + Duration::seconds(30));
     let mut poison = due_today.clone();
     poison.message_id = Some("poison-1".into());
     poison.body = Some("{\"not\": \"an alert\"}".into());
@@ -430,7 +430,8 @@ async fn a_fired_alert_through_the_queue_sends_one_email_and_a_met_deadline_none
         )
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    env.clock.set(alert_of(&breach).at + Duration::seconds(30));
+    env.clock
+        .set(alert_of(&breach).as_alert().unwrap().at + Duration::seconds(30));
     let response = handle_batch(&env.service, batch_of(vec![breach.clone()])).await;
     assert!(failures(&response).is_empty(), "{response:?}");
     assert_eq!(env.emails_about(&reference).await.len(), 2);
@@ -450,7 +451,7 @@ async fn an_alert_already_due_when_its_case_is_written_goes_to_the_queue_at_once
     let reference = answer.body["reference"].as_str().unwrap().to_string();
 
     let case = env.service.store.load(&reference).await.unwrap().unwrap();
-    let due: Vec<Alert> = env
+    let due: Vec<Notice> = env
         .service
         .timers(&case, t0())
         .unwrap()
@@ -466,14 +467,14 @@ async fn an_alert_already_due_when_its_case_is_written_goes_to_the_queue_at_once
         .send()
         .await
         .unwrap();
-    let mut queued: Vec<Alert> = received
+    let mut queued: Vec<Notice> = received
         .messages()
         .iter()
         .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
         .collect();
-    queued.sort_by_key(Alert::id);
+    queued.sort_by_key(Notice::id);
     let mut expected = due.clone();
-    expected.sort_by_key(Alert::id);
+    expected.sort_by_key(Notice::id);
     assert_eq!(queued, expected);
     for alert in &due {
         assert!(
@@ -533,7 +534,7 @@ async fn schedules_lost_after_their_case_was_saved_are_restored_by_the_hourly_re
     assert_eq!(names().await, planned);
     let case = env.service.store.load(&reference).await.unwrap().unwrap();
     for timer in env.service.timers(&case, t0()).unwrap() {
-        let input: Alert = serde_json::from_str(&env.schedule_input(&timer.alert).await).unwrap();
+        let input: Notice = serde_json::from_str(&env.schedule_input(&timer.alert).await).unwrap();
         assert_eq!(input, timer.alert);
     }
 
@@ -949,7 +950,7 @@ fn the_sample_queue_and_schedule_events_are_what_the_template_sends() {
     assert!(!batch.records.is_empty());
     for message in &batch.records {
         let alert = alert_of(message);
-        assert_eq!(alert.reference, SAMPLE_REFERENCE);
+        assert_eq!(alert.reference(), SAMPLE_REFERENCE);
         assert!(message.message_id.is_some());
     }
     // The hourly reconciliation's input is the sample message's body.

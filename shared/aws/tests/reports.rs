@@ -202,6 +202,7 @@ impl Fixture<'_> {
             remedy: None,
             point_decisions: vec![],
             actions: vec![],
+            compensation_pence: None,
         };
         let by = if stage == 1 { IM } else { REVIEWER };
         self.act(r, Command::Respond { stage, response }, by, at)
@@ -765,6 +766,7 @@ async fn bench_a_month_reads_only_its_items() {
                     remedy: None,
                     point_decisions: vec![],
                     actions: vec![],
+                    compensation_pence: None,
                 },
             };
             case = case

@@ -321,6 +321,7 @@ async fn site() -> Site {
         rules: Arc::new(Rules {
             procedures: Procedures::default(),
             calendar: Calendar::default(),
+            letters: Default::default(),
         }),
         settings: Arc::new(Settings {
             landlord: settings.landlord.clone(),

@@ -48,6 +48,7 @@ fn respond(stage: u8) -> Command {
             remedy: Some("£100".into()),
             point_decisions: vec![],
             actions: vec![],
+            compensation_pence: None,
         },
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
 use crate::case::Case;
-use crate::deadline::{Deadline, DeadlineKind, DeadlineStatus};
+use crate::deadline::{Deadline, DeadlineKind, DeadlineStatus, DeadlineStep};
 use crate::london::{london_date, nine_am};
 
 /// Which of a deadline's three alerts.
@@ -93,11 +93,81 @@ pub fn plan(reference: &str, deadlines: &[Deadline], calendar: &Calendar) -> Vec
     out
 }
 
-/// A timer to set: an alert and the moment to fire it.
+/// The email of one copy of a letter (see [`crate::letter`]), sent by the same timers as the
+/// alerts so that it is retried until it goes, and goes once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LetterDelivery {
+    /// The case.
+    pub reference: String,
+    /// The letter's number on the case.
+    pub letter: u16,
+    /// Which copy: an index into the letter's recipients.
+    pub copy: u16,
+}
+
+impl LetterDelivery {
+    /// A stable identity: `CMP-2026-00001.letter2.copy1`.
+    pub fn id(&self) -> String {
+        format!(
+            "{}.letter{}.copy{}",
+            self.reference,
+            self.letter,
+            usize::from(self.copy) + 1
+        )
+    }
+}
+
+/// What a timer delivers: a deadline alert to staff, or a letter's email to a resident or
+/// their representative.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Notice {
+    /// A deadline alert.
+    Alert(Alert),
+    /// A letter's email.
+    Letter(LetterDelivery),
+}
+
+impl Notice {
+    /// The stable id: the alert's or the delivery's (both start with the case reference).
+    pub fn id(&self) -> String {
+        match self {
+            Notice::Alert(a) => a.id(),
+            Notice::Letter(l) => l.id(),
+        }
+    }
+
+    /// The case it is about.
+    pub fn reference(&self) -> &str {
+        match self {
+            Notice::Alert(a) => &a.reference,
+            Notice::Letter(l) => &l.reference,
+        }
+    }
+}
+
+impl Notice {
+    /// The deadline alert, when it is one.
+    pub fn as_alert(&self) -> Option<&Alert> {
+        match self {
+            Notice::Alert(a) => Some(a),
+            Notice::Letter(_) => None,
+        }
+    }
+}
+
+impl From<Alert> for Notice {
+    fn from(a: Alert) -> Self {
+        Notice::Alert(a)
+    }
+}
+
+/// A timer to set: what to deliver and the moment to fire it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timer {
-    /// The alert to send.
-    pub alert: Alert,
+    /// The alert or letter to send.
+    pub alert: Notice,
     /// When to fire: the alert's moment, or now if that has passed.
     pub fire_at: DateTime<Utc>,
 }
@@ -109,7 +179,7 @@ pub fn timers(plan: &[Alert], now: DateTime<Utc>) -> Vec<Timer> {
     for a in plan {
         if a.at > now {
             out.push(Timer {
-                alert: a.clone(),
+                alert: Notice::Alert(a.clone()),
                 fire_at: a.at,
             });
             continue;
@@ -118,7 +188,7 @@ pub fn timers(plan: &[Alert], now: DateTime<Utc>) -> Vec<Timer> {
             continue;
         }
         out.push(Timer {
-            alert: a.clone(),
+            alert: Notice::Alert(a.clone()),
             fire_at: now,
         });
     }
@@ -203,10 +273,18 @@ pub fn render(
     case_url: &str,
     landlord: &str,
 ) -> AlertEmail {
-    let handler = case
-        .stage(alert.deadline.stage)
-        .and_then(|s| s.acknowledgement.as_ref())
-        .map(|a| a.handler.clone());
+    let handler = match alert.deadline.step {
+        // A tracked action's alerts go to its owner.
+        DeadlineStep::Action(n) => case
+            .actions
+            .iter()
+            .find(|a| a.number == n)
+            .map(|a| a.owner.clone()),
+        _ => case
+            .stage(alert.deadline.stage)
+            .and_then(|s| s.acknowledgement.as_ref())
+            .map(|a| a.handler.clone()),
+    };
     let mut to = vec![handler
         .clone()
         .unwrap_or_else(|| addresses.complaints_team.clone())];

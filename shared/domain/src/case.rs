@@ -5,11 +5,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::Calendar;
-use crate::complaint::ComplaintDetails;
+use crate::casefile::{
+    ActionSource, CompensationOffer, Completion, ContactPreferences, PointsRevision, Reassignment,
+    SupportNeeds, TrackedAction,
+};
+use crate::complaint::{ComplaintDetails, Representative};
 use crate::deadline::{self, DeadlineStep};
 use crate::event::{
     CaseEvent, EventRecord, ExclusionGround, Outcome, RequestedThrough, StageResponse,
 };
+use crate::letter::{self, Correspondence, LetterRecord};
 use crate::london::london_date;
 use crate::policy::{Policy, Procedures};
 use crate::validation::{self, ValidationErrors};
@@ -21,6 +26,8 @@ pub struct Rules {
     pub procedures: Procedures,
     /// Working days.
     pub calendar: Calendar,
+    /// Letter templates and the landlord's details printed on letters.
+    pub letters: Correspondence,
 }
 
 impl Rules {
@@ -69,6 +76,10 @@ pub enum CommandError {
     /// The case names a procedure that is not configured.
     #[error("unknown procedure `{0}`")]
     UnknownProcedure(String),
+    /// A letter the change must issue could not be written (a template fault that slipped
+    /// past the checks at start): nothing is saved.
+    #[error("the letter could not be written: {0}")]
+    Letter(String),
 }
 
 impl CommandError {
@@ -147,6 +158,12 @@ pub struct StageRecord {
     pub extensions: Vec<Extension>,
     /// The response, once issued.
     pub response: Option<IssuedResponse>,
+    /// Revisions of the complaint's points after acknowledgement, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub point_revisions: Vec<PointsRevision>,
+    /// Changes of handler, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reassignments: Vec<Reassignment>,
 }
 
 impl StageRecord {
@@ -264,6 +281,21 @@ pub struct Case {
     pub refusal: Option<Refusal>,
     /// Housing Ombudsman referral and determination.
     pub ombudsman: Vec<OmbudsmanRecord>,
+    /// How the resident wants to hear from the landlord.
+    #[serde(default)]
+    pub contact: ContactPreferences,
+    /// Vulnerabilities and reasonable adjustments, recorded with consent.
+    #[serde(default)]
+    pub needs: Option<SupportNeeds>,
+    /// Actions promised in responses and Ombudsman orders, tracked until done.
+    #[serde(default)]
+    pub actions: Vec<TrackedAction>,
+    /// Compensation offered, accepted and paid.
+    #[serde(default)]
+    pub compensation: Vec<CompensationOffer>,
+    /// The letters issued (each letter's text is in its history event).
+    #[serde(default)]
+    pub letters: Vec<LetterRecord>,
     /// Every event, in order.
     pub history: Vec<EventRecord>,
 }
@@ -344,6 +376,63 @@ pub enum Command {
         /// Details.
         detail: String,
     },
+    /// Revise the current stage's complaint points after acknowledgement.
+    RevisePoints {
+        /// The points as now defined.
+        complaint_points: Vec<String>,
+        /// Why.
+        reason: String,
+    },
+    /// Replace the current stage's Investigating Manager or reviewer.
+    Reassign {
+        /// The new handler (staff email).
+        handler: String,
+        /// Why.
+        reason: String,
+    },
+    /// Record (or review) the resident's vulnerabilities and adjustments, with consent.
+    RecordNeeds(SupportNeeds),
+    /// Set how the resident wants to hear from the landlord.
+    SetContactPreferences(ContactPreferences),
+    /// Set or remove the representative.
+    SetRepresentative(Option<Representative>),
+    /// Record a tracked action or Ombudsman order as done.
+    CompleteAction {
+        /// Its number on the case.
+        action: u16,
+        /// What was done.
+        note: String,
+    },
+    /// Offer compensation outside a response.
+    OfferCompensation {
+        /// Pence.
+        amount_pence: u64,
+        /// What for.
+        reason: String,
+    },
+    /// Record the resident's answer to an offer.
+    AnswerCompensation {
+        /// The offer's number.
+        offer: u16,
+        /// Accepted or declined.
+        accepted: bool,
+    },
+    /// Record the payment of an accepted offer.
+    PayCompensation {
+        /// The offer's number.
+        offer: u16,
+        /// The finance system's reference.
+        payment_reference: Option<String>,
+    },
+    /// Record an order of the Ombudsman's determination, to track to completion.
+    OmbudsmanOrder {
+        /// What was ordered.
+        description: String,
+        /// By when.
+        due: NaiveDate,
+        /// Who sees it done (staff email).
+        owner: String,
+    },
 }
 
 fn check_at(actor: &Actor, previous: Option<DateTime<Utc>>) -> Result<(), CommandError> {
@@ -405,10 +494,36 @@ impl Case {
             });
         }
         let mut case = Case::empty(reference);
+        let mut records = Vec::with_capacity(events.len());
         for (i, e) in events.into_iter().enumerate() {
-            case.apply(record(i as u64 + 1, actor, e));
+            let rec = record(i as u64 + 1, actor, e);
+            case.apply(rec.clone());
+            records.push(rec);
         }
+        case.issue_letters(&records, actor, rules)?;
         Ok(case)
+    }
+
+    /// Appends the letters the new events call for (see [`letter::issue`]).
+    fn issue_letters(
+        &mut self,
+        new_events: &[EventRecord],
+        actor: &Actor,
+        rules: &Rules,
+    ) -> Result<Vec<EventRecord>, CommandError> {
+        let letters = letter::issue(self, new_events, rules, actor.now)
+            .map_err(|e| CommandError::Letter(e.to_string()))?;
+        let mut out = Vec::with_capacity(letters.len());
+        for l in letters {
+            let rec = record(
+                self.version + 1,
+                actor,
+                CaseEvent::LetterIssued { letter: l },
+            );
+            self.apply(rec.clone());
+            out.push(rec);
+        }
+        Ok(out)
     }
 
     fn empty(reference: &str) -> Case {
@@ -432,6 +547,11 @@ impl Case {
             withdrawal: None,
             refusal: None,
             ombudsman: Vec::new(),
+            contact: ContactPreferences::default(),
+            needs: None,
+            actions: Vec::new(),
+            compensation: Vec::new(),
+            letters: Vec::new(),
             history: Vec::new(),
         }
     }
@@ -514,6 +634,8 @@ impl Case {
                     acknowledgement: None,
                     extensions: Vec::new(),
                     response: None,
+                    point_revisions: Vec::new(),
+                    reassignments: Vec::new(),
                 }];
             }
             CaseEvent::ResolvedAtFirstContact { outcome, summary } => {
@@ -533,6 +655,7 @@ impl Case {
                             remedy: None,
                             point_decisions: Vec::new(),
                             actions: Vec::new(),
+                            compensation_pence: None,
                         },
                     });
                 }
@@ -567,6 +690,31 @@ impl Case {
             }
             CaseEvent::Responded { stage, response } => {
                 let by = rec.by.clone();
+                for a in &response.actions {
+                    let number = self.actions.len() as u16 + 1;
+                    self.actions.push(TrackedAction {
+                        number,
+                        source: ActionSource::Response { stage: *stage },
+                        description: a.description.clone(),
+                        owner: a.owner.clone().unwrap_or_else(|| by.clone()),
+                        due: a.due,
+                        promised_at: at,
+                        stage: *stage,
+                        completed: None,
+                    });
+                }
+                if let Some(pence) = response.compensation_pence.filter(|p| *p > 0) {
+                    let number = self.compensation.len() as u16 + 1;
+                    self.compensation.push(CompensationOffer {
+                        number,
+                        amount_pence: pence,
+                        reason: format!("Offered in the Stage {stage} response"),
+                        offered_at: at,
+                        stage: Some(*stage),
+                        answer: None,
+                        paid: None,
+                    });
+                }
                 if let Some(s) = self.stage_mut(*stage) {
                     s.response = Some(IssuedResponse {
                         at,
@@ -593,6 +741,8 @@ impl Case {
                     acknowledgement: None,
                     extensions: Vec::new(),
                     response: None,
+                    point_revisions: Vec::new(),
+                    reassignments: Vec::new(),
                 });
             }
             CaseEvent::Refused {
@@ -625,6 +775,117 @@ impl Case {
                     event: "determination".into(),
                     at,
                     detail: detail.clone(),
+                });
+            }
+            CaseEvent::PointsRevised {
+                stage,
+                complaint_points,
+                reason,
+            } => {
+                let by = rec.by.clone();
+                if let Some(s) = self.stage_mut(*stage) {
+                    if let Some(ack) = s.acknowledgement.as_mut() {
+                        let before =
+                            std::mem::replace(&mut ack.complaint_points, complaint_points.clone());
+                        s.point_revisions.push(PointsRevision {
+                            at,
+                            by,
+                            before,
+                            reason: reason.clone(),
+                        });
+                    }
+                }
+            }
+            CaseEvent::Reassigned {
+                stage,
+                handler,
+                reason,
+            } => {
+                let by = rec.by.clone();
+                if let Some(s) = self.stage_mut(*stage) {
+                    if let Some(ack) = s.acknowledgement.as_mut() {
+                        let from = std::mem::replace(&mut ack.handler, handler.clone());
+                        s.reassignments.push(Reassignment {
+                            at,
+                            by,
+                            from,
+                            to: handler.clone(),
+                            reason: reason.clone(),
+                        });
+                    }
+                }
+            }
+            CaseEvent::NeedsRecorded { needs } => self.needs = Some(needs.clone()),
+            CaseEvent::ContactPreferencesSet { preferences } => {
+                self.contact = preferences.clone();
+            }
+            CaseEvent::RepresentativeSet { representative } => {
+                self.complaint.representative = representative.clone();
+            }
+            CaseEvent::ActionCompleted { action, note } => {
+                let by = rec.by.clone();
+                if let Some(a) = self.actions.iter_mut().find(|a| a.number == *action) {
+                    a.completed = Some(Completion {
+                        at,
+                        by,
+                        note: note.clone(),
+                    });
+                }
+            }
+            CaseEvent::CompensationOffered {
+                amount_pence,
+                reason,
+            } => {
+                let number = self.compensation.len() as u16 + 1;
+                self.compensation.push(CompensationOffer {
+                    number,
+                    amount_pence: *amount_pence,
+                    reason: reason.clone(),
+                    offered_at: at,
+                    stage: None,
+                    answer: None,
+                    paid: None,
+                });
+            }
+            CaseEvent::CompensationAnswered { offer, accepted } => {
+                if let Some(o) = self.compensation.iter_mut().find(|o| o.number == *offer) {
+                    o.answer = Some((at, *accepted));
+                }
+            }
+            CaseEvent::CompensationPaid {
+                offer,
+                payment_reference,
+            } => {
+                if let Some(o) = self.compensation.iter_mut().find(|o| o.number == *offer) {
+                    o.paid = Some((at, payment_reference.clone()));
+                }
+            }
+            CaseEvent::OmbudsmanOrdered {
+                description,
+                due,
+                owner,
+            } => {
+                let number = self.actions.len() as u16 + 1;
+                let stage = self.current_stage().number;
+                self.actions.push(TrackedAction {
+                    number,
+                    source: ActionSource::OmbudsmanOrder,
+                    description: description.clone(),
+                    owner: owner.clone(),
+                    due: *due,
+                    promised_at: at,
+                    stage,
+                    completed: None,
+                });
+            }
+            CaseEvent::LetterIssued { letter } => {
+                self.letters.push(LetterRecord {
+                    number: letter.number,
+                    kind: letter.kind,
+                    stage: letter.stage,
+                    issued_at: rec.recorded_at,
+                    subject: letter.subject.clone(),
+                    to: letter.to.clone(),
                 });
             }
             // The earlier events were rewritten without the personal data; nothing else moves.
@@ -686,10 +947,12 @@ impl Case {
             next.apply(rec.clone());
             records.push(rec);
         }
+        let letters = next.issue_letters(&records, actor, rules)?;
+        records.extend(letters);
         Ok((next, records))
     }
 
-    fn ensure_active(&self, what: &str) -> Result<(), CommandError> {
+    pub(crate) fn ensure_active(&self, what: &str) -> Result<(), CommandError> {
         if self.withdrawal.is_some() {
             return Err(CommandError::NotAllowed(format!(
                 "cannot {what}: the complaint was withdrawn"
@@ -704,7 +967,7 @@ impl Case {
     }
 
     /// People who handled or answered an earlier stage: they may not review a later one.
-    fn earlier_stage_people(&self, before: u8) -> Vec<&str> {
+    pub(crate) fn earlier_stage_people(&self, before: u8) -> Vec<&str> {
         self.stages
             .iter()
             .filter(|s| s.number < before)
@@ -958,11 +1221,12 @@ impl Case {
                     Ok(vec![CaseEvent::OmbudsmanReferred { detail }])
                 }
             }
+            other => crate::casefile::decide(self, other, actor),
         }
     }
 }
 
-fn check_points(points: Vec<String>) -> Result<Vec<String>, CommandError> {
+pub(crate) fn check_points(points: Vec<String>) -> Result<Vec<String>, CommandError> {
     let mut e = ValidationErrors::new();
     let points: Vec<String> = points.into_iter().map(|p| p.trim().to_string()).collect();
     if points.len() > 50 {
@@ -1023,11 +1287,37 @@ fn check_response(r: StageResponse) -> Result<StageResponse, CommandError> {
             Some(&a.description),
             2_000,
         );
+        if let Some(owner) = &a.owner {
+            if !validation::is_email(owner.trim()) {
+                e.add(
+                    &format!("actions[{i}].owner"),
+                    "must be a staff email address",
+                );
+            }
+        }
+    }
+    if r.compensation_pence
+        .is_some_and(|p| p > crate::casefile::MAX_COMPENSATION_PENCE)
+    {
+        e.add(
+            "compensation_pence",
+            "must be at most 10,000,000 pence (£100,000)",
+        );
     }
     e.into_result()?;
+    let actions = r
+        .actions
+        .into_iter()
+        .map(|a| crate::event::PromisedAction {
+            owner: a.owner.map(|o| o.trim().to_ascii_lowercase()),
+            description: a.description.trim().to_string(),
+            ..a
+        })
+        .collect();
     Ok(StageResponse {
         summary,
         remedy,
+        actions,
         ..r
     })
 }

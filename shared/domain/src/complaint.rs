@@ -96,6 +96,16 @@ pub struct Representative {
     pub name: String,
     /// Their relationship to the resident.
     pub relationship: Option<String>,
+    /// Their email address, for copies of letters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Their postal address, for copies of letters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// True once the resident has authorised the landlord to send the representative copies
+    /// of the letters about the complaint.
+    #[serde(default)]
+    pub authorised_copies: bool,
 }
 
 /// The complaint as the resident made it.

@@ -21,6 +21,17 @@ pub enum DeadlineStep {
     ResponseCode,
     /// The resident's window to ask for this stage (raises no alerts, never breached).
     RequestWindow,
+    /// An action promised in a response, or an Ombudsman order, by its number on the case
+    /// (see [`crate::casefile::TrackedAction`]); alerted to its owner until done.
+    Action(u16),
+}
+
+impl DeadlineStep {
+    /// True for the steps of the complaints procedure itself (acknowledgements, responses and
+    /// the resident's windows), which the figures count; false for tracked actions.
+    pub fn is_procedure_step(self) -> bool {
+        !matches!(self, DeadlineStep::Action(_))
+    }
 }
 
 /// A deadline's kind: a stage and a step, written `stage1_response`, `stage2_request_window`…
@@ -42,7 +53,7 @@ impl DeadlineKind {
     pub fn is_alerted(self) -> bool {
         matches!(
             self.step,
-            DeadlineStep::Acknowledgement | DeadlineStep::Response
+            DeadlineStep::Acknowledgement | DeadlineStep::Response | DeadlineStep::Action(_)
         )
     }
 
@@ -53,6 +64,9 @@ impl DeadlineKind {
             DeadlineStep::Response => "response",
             DeadlineStep::ResponseCode => "response (Complaint Handling Code limit)",
             DeadlineStep::RequestWindow => "request window",
+            DeadlineStep::Action(n) => {
+                return format!("Action {n} (promised at Stage {})", self.stage)
+            }
         };
         format!("Stage {} {step}", self.stage)
     }
@@ -65,6 +79,7 @@ impl std::fmt::Display for DeadlineKind {
             DeadlineStep::Response => "response",
             DeadlineStep::ResponseCode => "response_code",
             DeadlineStep::RequestWindow => "request_window",
+            DeadlineStep::Action(n) => return write!(f, "stage{}_action{n}", self.stage),
         };
         write!(f, "stage{}_{step}", self.stage)
     }
@@ -82,7 +97,10 @@ impl std::str::FromStr for DeadlineKind {
             "response" => DeadlineStep::Response,
             "response_code" => DeadlineStep::ResponseCode,
             "request_window" => DeadlineStep::RequestWindow,
-            _ => return Err(bad()),
+            other => match other.strip_prefix("action").map(str::parse::<u16>) {
+                Some(Ok(n)) if n > 0 && !other.starts_with("action0") => DeadlineStep::Action(n),
+                _ => return Err(bad()),
+            },
         };
         if stage == 0 {
             return Err(bad());
@@ -271,6 +289,17 @@ pub fn deadlines(
             });
         }
     }
+    for a in &case.actions {
+        let done = a.completed.as_ref().map(|c| c.at);
+        out.push(Deadline {
+            kind: DeadlineKind::new(a.stage, DeadlineStep::Action(a.number)),
+            due: a.due,
+            // Promised actions stand even if the resident later withdraws: never cancelled.
+            status: status_of(done, a.due, None, today),
+            met_at: done,
+            extended_by: 0,
+        });
+    }
     out
 }
 
@@ -278,7 +307,12 @@ pub fn deadlines(
 pub fn next_landlord_deadline(deadlines: &[Deadline]) -> Option<&Deadline> {
     deadlines
         .iter()
-        .filter(|d| d.kind.step != DeadlineStep::RequestWindow)
+        .filter(|d| {
+            matches!(
+                d.kind.step,
+                DeadlineStep::Acknowledgement | DeadlineStep::Response | DeadlineStep::ResponseCode
+            )
+        })
         .filter(|d| matches!(d.status, DeadlineStatus::Pending | DeadlineStatus::Breached))
         .min_by_key(|d| d.due)
 }

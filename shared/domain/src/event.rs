@@ -4,7 +4,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::complaint::ComplaintDetails;
+use crate::casefile::{ContactPreferences, SupportNeeds};
+use crate::complaint::{ComplaintDetails, Representative};
+use crate::letter::Letter;
 
 /// The decision on a complaint or one of its points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -42,7 +44,8 @@ pub struct PointDecision {
     pub reason: Option<String>,
 }
 
-/// Something the landlord promised to do in a response, with the date it is due.
+/// Something the landlord promised to do in a response, with the date it is due: tracked on
+/// the case until done, with alerts like any deadline (see [`crate::casefile::TrackedAction`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PromisedAction {
@@ -50,6 +53,9 @@ pub struct PromisedAction {
     pub description: String,
     /// By when.
     pub due: NaiveDate,
+    /// Who sees it done (staff email); whoever issued the response when not named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// A stage response with the contents the Code requires.
@@ -65,6 +71,9 @@ pub struct StageResponse {
     pub point_decisions: Vec<PointDecision>,
     /// Outstanding actions with dates.
     pub actions: Vec<PromisedAction>,
+    /// Compensation offered with the response, in pence (recorded as an offer on the case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compensation_pence: Option<u64>,
 }
 
 /// A recorded ground on which a landlord may refuse to take on or escalate a complaint.
@@ -186,6 +195,84 @@ pub enum CaseEvent {
         /// Its findings and orders.
         detail: String,
     },
+    /// The complaint's points at a stage were revised after acknowledgement (each revision kept).
+    PointsRevised {
+        /// The stage whose points changed.
+        stage: u8,
+        /// The points as now defined.
+        complaint_points: Vec<String>,
+        /// Why they changed.
+        reason: String,
+    },
+    /// A stage's Investigating Manager or reviewer was replaced.
+    Reassigned {
+        /// The stage.
+        stage: u8,
+        /// The new handler (staff email).
+        handler: String,
+        /// Why.
+        reason: String,
+    },
+    /// The resident's vulnerabilities and the reasonable adjustments agreed, recorded with
+    /// their consent; replaces any earlier record (a review records it again).
+    NeedsRecorded {
+        /// What was recorded.
+        needs: SupportNeeds,
+    },
+    /// How the resident wants to be contacted and in what format.
+    ContactPreferencesSet {
+        /// The preferences.
+        preferences: ContactPreferences,
+    },
+    /// Who represents the resident, and whether the resident authorised copies of letters to
+    /// them; `None` removes the representative.
+    RepresentativeSet {
+        /// The representative.
+        representative: Option<Representative>,
+    },
+    /// A promised action or an Ombudsman order was done.
+    ActionCompleted {
+        /// The action's number on the case.
+        action: u16,
+        /// What was done, as evidence.
+        note: String,
+    },
+    /// Compensation offered outside a stage response (offers in a response come with it).
+    CompensationOffered {
+        /// Amount in pence.
+        amount_pence: u64,
+        /// What it is for.
+        reason: String,
+    },
+    /// The resident accepted or declined an offer.
+    CompensationAnswered {
+        /// The offer's number on the case.
+        offer: u16,
+        /// True when accepted.
+        accepted: bool,
+    },
+    /// An accepted offer was paid.
+    CompensationPaid {
+        /// The offer's number on the case.
+        offer: u16,
+        /// The payment's reference in the finance system.
+        payment_reference: Option<String>,
+    },
+    /// An order in the Housing Ombudsman's determination, tracked like an action.
+    OmbudsmanOrdered {
+        /// What the Ombudsman ordered.
+        description: String,
+        /// By when.
+        due: NaiveDate,
+        /// Who sees it done.
+        owner: String,
+    },
+    /// A letter to the resident (and any authorised representative), kept on the case as
+    /// written and emailed where they gave an address.
+    LetterIssued {
+        /// The letter.
+        letter: Letter,
+    },
     /// The retention period ended: the personal data in every earlier event was removed (see
     /// [`crate::retention`]). Record keeping, not part of handling the complaint: no figure
     /// counts it.
@@ -217,6 +304,17 @@ impl CaseEvent {
             CaseEvent::Withdrawn { .. } => "withdrawn",
             CaseEvent::OmbudsmanReferred { .. } => "ombudsman_referred",
             CaseEvent::OmbudsmanDetermination { .. } => "ombudsman_determination",
+            CaseEvent::PointsRevised { .. } => "points_revised",
+            CaseEvent::Reassigned { .. } => "reassigned",
+            CaseEvent::NeedsRecorded { .. } => "needs_recorded",
+            CaseEvent::ContactPreferencesSet { .. } => "contact_preferences_set",
+            CaseEvent::RepresentativeSet { .. } => "representative_set",
+            CaseEvent::ActionCompleted { .. } => "action_completed",
+            CaseEvent::CompensationOffered { .. } => "compensation_offered",
+            CaseEvent::CompensationAnswered { .. } => "compensation_answered",
+            CaseEvent::CompensationPaid { .. } => "compensation_paid",
+            CaseEvent::OmbudsmanOrdered { .. } => "ombudsman_ordered",
+            CaseEvent::LetterIssued { .. } => "letter_issued",
             CaseEvent::Anonymised { .. } => "anonymised",
         }
     }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::alert::{Alert, AlertEmail, Timer};
+use crate::alert::{AlertEmail, Notice, Timer};
 use crate::case::Case;
 use crate::event::EventRecord;
 use crate::london::Month;
@@ -174,8 +174,8 @@ pub trait AlertScheduler: Send + Sync {
 /// A timer that has come due, as held by a local timer queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueTimer {
-    /// The alert to consider sending.
-    pub alert: Alert,
+    /// The alert or letter email to consider sending.
+    pub alert: Notice,
     /// Attempts so far (for back-off).
     pub attempts: u32,
 }

@@ -153,11 +153,7 @@ fn redact(event: CaseEvent) -> CaseEvent {
             access_code_hash: _,
         } => {
             complaint.resident = Default::default();
-            complaint.representative = complaint.representative.map(|mut r| {
-                r.name = removed();
-                r.relationship = removed_if_some(r.relationship);
-                r
-            });
+            complaint.representative = complaint.representative.map(redact_representative);
             complaint.description = removed();
             complaint.desired_outcome = removed_if_some(complaint.desired_outcome);
             CaseEvent::Received {
@@ -228,8 +224,75 @@ fn redact(event: CaseEvent) -> CaseEvent {
         CaseEvent::OmbudsmanDetermination { .. } => {
             CaseEvent::OmbudsmanDetermination { detail: removed() }
         }
-        e @ CaseEvent::Anonymised { .. } => e,
+        CaseEvent::PointsRevised {
+            stage,
+            complaint_points,
+            ..
+        } => CaseEvent::PointsRevised {
+            stage,
+            complaint_points: complaint_points.iter().map(|_| removed()).collect(),
+            reason: removed(),
+        },
+        CaseEvent::Reassigned { stage, handler, .. } => CaseEvent::Reassigned {
+            stage,
+            handler,
+            reason: removed(),
+        },
+        CaseEvent::NeedsRecorded { mut needs } => {
+            needs.vulnerabilities = removed_if_some(needs.vulnerabilities);
+            needs.adjustments = removed();
+            CaseEvent::NeedsRecorded { needs }
+        }
+        CaseEvent::ContactPreferencesSet { mut preferences } => {
+            preferences.language = removed_if_some(preferences.language);
+            CaseEvent::ContactPreferencesSet { preferences }
+        }
+        CaseEvent::RepresentativeSet { representative } => CaseEvent::RepresentativeSet {
+            representative: representative.map(redact_representative),
+        },
+        CaseEvent::ActionCompleted { action, .. } => CaseEvent::ActionCompleted {
+            action,
+            note: removed(),
+        },
+        CaseEvent::CompensationOffered { amount_pence, .. } => CaseEvent::CompensationOffered {
+            amount_pence,
+            reason: removed(),
+        },
+        CaseEvent::CompensationPaid { offer, .. } => CaseEvent::CompensationPaid {
+            offer,
+            payment_reference: None,
+        },
+        CaseEvent::OmbudsmanOrdered { due, owner, .. } => CaseEvent::OmbudsmanOrdered {
+            description: removed(),
+            due,
+            owner,
+        },
+        // A letter is all personal data: what stays is that it was sent, which one, when.
+        CaseEvent::LetterIssued { mut letter } => {
+            for a in &mut letter.to {
+                a.name = None;
+                a.email = None;
+                a.address = None;
+            }
+            letter.language = removed_if_some(letter.language);
+            letter.production_notes.clear();
+            letter.subject = removed();
+            letter.html = removed();
+            letter.text = removed();
+            CaseEvent::LetterIssued { letter }
+        }
+        e @ (CaseEvent::Anonymised { .. } | CaseEvent::CompensationAnswered { .. }) => e,
     }
+}
+
+fn redact_representative(
+    mut r: crate::complaint::Representative,
+) -> crate::complaint::Representative {
+    r.name = removed();
+    r.relationship = removed_if_some(r.relationship);
+    r.email = None;
+    r.address = None;
+    r
 }
 
 /// Where the retention rule is applied: the store finds the cases that may be due and

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Utc};
 
 use crate::access;
-use crate::alert::{self, Alert, AlertAddresses, Skip};
+use crate::alert::{self, Alert, AlertAddresses, AlertEmail, LetterDelivery, Notice, Skip};
 use crate::case::{Actor, Case, CaseStatus, Command, CommandError, NewCase, Rules};
 use crate::deadline::{self, DeadlineStep};
 use crate::london::london_date;
@@ -127,6 +127,69 @@ pub enum FireOutcome {
 
 const CONFLICT_RETRIES: usize = 5;
 
+/// For how long after a letter is issued its emails are retried, in days. Past that the case
+/// page still shows each unsent copy for staff to post.
+pub const LETTER_RETRY_DAYS: i64 = 7;
+
+/// How long a letter's email may fail before the complaints team is told, in minutes.
+pub const LETTER_FLAG_AFTER_MINUTES: i64 = 60;
+
+/// The email timers of a case's letters issued in the last [`LETTER_RETRY_DAYS`]: one per copy
+/// that goes by email, due when the letter was issued (so at once).
+pub fn letter_timers(case: &Case, now: DateTime<Utc>) -> Vec<alert::Timer> {
+    let since = now - chrono::Duration::days(LETTER_RETRY_DAYS);
+    let mut out = Vec::new();
+    for l in case.letters.iter().filter(|l| l.issued_at >= since) {
+        for (i, a) in l.to.iter().enumerate() {
+            if a.delivery == crate::letter::Delivery::Email && a.email.is_some() {
+                out.push(alert::Timer {
+                    alert: Notice::Letter(LetterDelivery {
+                        reference: case.reference.clone(),
+                        letter: l.number,
+                        copy: i as u16,
+                    }),
+                    fire_at: l.issued_at.min(now),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The email of one copy of a letter, as kept in the case's history; `None` when the case has
+/// no such letter or that copy does not go by email.
+pub fn letter_email(case: &Case, d: &LetterDelivery, landlord: &str) -> Option<AlertEmail> {
+    let letter = case.history.iter().find_map(|e| match &e.event {
+        crate::event::CaseEvent::LetterIssued { letter } if letter.number == d.letter => {
+            Some(letter)
+        }
+        _ => None,
+    })?;
+    let copy = letter.to.get(usize::from(d.copy))?;
+    if copy.delivery != crate::letter::Delivery::Email {
+        return None;
+    }
+    let to = copy.email.clone()?;
+    let note = match copy.role {
+        crate::letter::Role::Resident => String::new(),
+        crate::letter::Role::Representative => format!(
+            "You are receiving this copy because {} authorised {landlord} to send you copies of letters about this complaint.\n\n",
+            letter.to.first().and_then(|r| r.name.as_deref()).unwrap_or("the resident")
+        ),
+    };
+    Some(AlertEmail {
+        alert_id: d.id(),
+        to: vec![to],
+        subject: letter.subject.clone(),
+        body: format!(
+            "{note}{}\nDated {}. Our reference: {}.\n",
+            letter.text,
+            letter.dated.format("%-d %B %Y"),
+            case.reference
+        ),
+    })
+}
+
 /// How far ahead [`Service::reconcile_alerts`] looks for cases to repair, in days: further than
 /// any alert comes before its deadline (a reminder two working days before, with a
 /// Christmas closure in between), so each alert has several passes to be put right.
@@ -179,17 +242,20 @@ impl Service {
         now: DateTime<Utc>,
     ) -> Result<Vec<alert::Timer>, ServiceError> {
         let plan = self.plan(case, now)?;
-        Ok(alert::timers(&plan, now))
+        let mut timers = alert::timers(&plan, now);
+        timers.extend(letter_timers(case, now));
+        Ok(timers)
     }
 
     fn plan(&self, case: &Case, now: DateTime<Utc>) -> Result<Vec<Alert>, ServiceError> {
-        // A withdrawn or refused complaint is no longer owed a response: no more alerts, even
-        // for a deadline it missed before it ended.
-        if case.withdrawal.is_some() || case.refusal.is_some() {
-            return Ok(Vec::new());
-        }
         let policy = self.rules.policy_of(case)?;
-        let deadlines = deadline::deadlines(case, policy, &self.rules.calendar, london_date(now));
+        let mut deadlines =
+            deadline::deadlines(case, policy, &self.rules.calendar, london_date(now));
+        // A withdrawn or refused complaint is no longer owed a response: no more alerts of its
+        // stages, even for a deadline it missed before it ended. Actions it was promised stand.
+        if case.withdrawal.is_some() || case.refusal.is_some() {
+            deadlines.retain(|d| !d.kind.step.is_procedure_step());
+        }
         Ok(alert::plan(
             &case.reference,
             &deadlines,
@@ -225,6 +291,9 @@ impl Service {
         let timers = self
             .timers(&case, now)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        // Notices already sent are not queued again (a letter's email would otherwise come
+        // back with every change to the case in the week after it went).
+        let timers = self.unsent(timers, now).await;
         let reference = case.reference.clone();
         let idempotency = idem.map(|k| IdempotencyRecord {
             key: k.key.clone(),
@@ -244,7 +313,6 @@ impl Service {
             .await?;
         // The timers are saved with the case; a failed sync is repaired by the next
         // `reconcile_alerts` pass, so it never fails a write that is already durable.
-        let timers = self.unsent(timers, now).await;
         if let Err(e) = self.scheduler.sync(&reference, &timers).await {
             tracing::warn!(reference = %reference, error = %e, "scheduler sync failed; timers are kept with the case");
         }
@@ -464,9 +532,90 @@ impl Service {
         Ok(done)
     }
 
+    /// Handles a fired timer: a deadline alert or a letter's email. Errors mean "try again later".
+    pub async fn fire(&self, notice: &Notice) -> Result<FireOutcome, ServiceError> {
+        match notice {
+            Notice::Alert(a) => self.fire_alert(a).await,
+            Notice::Letter(l) => self.send_letter(l).await,
+        }
+    }
+
+    /// Emails one copy of a letter, once: the letter as kept on the case. It is marked sent
+    /// only after the notifier accepted it; a failure is retried (the error says so), and once
+    /// a letter has waited [`LETTER_FLAG_AFTER_MINUTES`] the complaints team is told, once,
+    /// to send it another way.
+    pub async fn send_letter(&self, d: &LetterDelivery) -> Result<FireOutcome, ServiceError> {
+        let id = d.id();
+        if self.store.alert_sent(&id).await? {
+            return Ok(FireOutcome::AlreadySent);
+        }
+        let Some(case) = self.store.load(&d.reference).await? else {
+            return Ok(FireOutcome::NoCase);
+        };
+        let now = self.clock.now();
+        let Some(email) = letter_email(&case, d, &self.settings.landlord) else {
+            return Ok(FireOutcome::Skipped(Skip::NoLongerPlanned));
+        };
+        match self.notifier.send(&email).await {
+            Ok(()) => {
+                self.store.mark_alert_sent(&id, now).await?;
+                Ok(FireOutcome::Sent)
+            }
+            Err(NotifyError(e)) => {
+                let issued_at = case
+                    .letters
+                    .iter()
+                    .find(|l| l.number == d.letter)
+                    .map(|l| l.issued_at)
+                    .unwrap_or(now);
+                if now - issued_at >= chrono::Duration::minutes(LETTER_FLAG_AFTER_MINUTES) {
+                    self.flag_unsent_letter(&case, d, &e, now).await;
+                }
+                Err(ServiceError::Unavailable(e))
+            }
+        }
+    }
+
+    /// Tells the complaints team, once, that a letter's email has not gone (best effort: the
+    /// letter's own retries go on either way, and the case page shows it unsent).
+    async fn flag_unsent_letter(
+        &self,
+        case: &Case,
+        d: &LetterDelivery,
+        error: &str,
+        now: DateTime<Utc>,
+    ) {
+        let id = format!("{}.unsent", d.id());
+        if !matches!(self.store.alert_sent(&id).await, Ok(false)) {
+            return;
+        }
+        let url = format!(
+            "{}/staff/cases/{}",
+            self.settings.base_url.trim_end_matches('/'),
+            case.reference
+        );
+        let email = crate::alert::AlertEmail {
+            alert_id: id.clone(),
+            to: vec![self.settings.addresses.complaints_team.clone()],
+            subject: format!(
+                "[{} complaints] {}: letter {} has not been emailed",
+                self.settings.landlord, case.reference, d.letter
+            ),
+            body: format!(
+                "Letter {letter} on case {reference} could not be emailed for {minutes} minutes or more. It will keep being retried.\n\nPlease print and post it, or contact the resident another way, and note it on the case.\n\nLast error: {error}\n\nOpen the case: {url}\n\nThis message carries no personal details of the resident.\n",
+                letter = d.letter,
+                reference = case.reference,
+                minutes = LETTER_FLAG_AFTER_MINUTES,
+            ),
+        };
+        if self.notifier.send(&email).await.is_ok() {
+            let _ = self.store.mark_alert_sent(&id, now).await;
+        }
+    }
+
     /// Handles a fired alert timer: sends it unless it was sent before, is no longer planned,
     /// or was overtaken by a later alert of the same deadline. Errors mean "try again later".
-    pub async fn fire(&self, alert: &Alert) -> Result<FireOutcome, ServiceError> {
+    pub async fn fire_alert(&self, alert: &Alert) -> Result<FireOutcome, ServiceError> {
         let id = alert.id();
         if self.store.alert_sent(&id).await? {
             return Ok(FireOutcome::AlreadySent);

@@ -108,6 +108,7 @@ fn respond(case: Case, outcome: Outcome, at: &str) -> Case {
         remedy: None,
         point_decisions: vec![],
         actions: vec![],
+        compensation_pence: None,
     };
     run(case, Command::Respond { stage, response }, by, at)
 }

@@ -62,6 +62,9 @@ fn details() -> ComplaintDetails {
         representative: Some(Representative {
             name: REPRESENTATIVE.into(),
             relationship: Some("councillor".into()),
+            email: None,
+            address: None,
+            authorised_copies: false,
         }),
         channel: Channel::Representative,
         category: Some("damp_and_mould".into()),
@@ -142,6 +145,7 @@ fn response() -> StageResponse {
             reason: Some("No visit was booked".into()),
         }],
         actions: vec![],
+        compensation_pence: None,
     }
 }
 
@@ -1492,10 +1496,13 @@ fn past_alerts_collapse_to_the_latest_sent_at_once() {
     let timers = alert::timers(&plan, now);
     assert_eq!(timers.len(), 2, "{timers:#?}");
     for tm in &timers {
-        assert_eq!(tm.alert.kind, AlertKind::Breach);
+        assert_eq!(tm.alert.as_alert().unwrap().kind, AlertKind::Breach);
         assert_eq!(tm.fire_at, now);
     }
-    let deadlines: Vec<DeadlineKind> = timers.iter().map(|tm| tm.alert.deadline).collect();
+    let deadlines: Vec<DeadlineKind> = timers
+        .iter()
+        .map(|tm| tm.alert.as_alert().unwrap().deadline)
+        .collect();
     assert!(deadlines.contains(&kind(1, Ack)) && deadlines.contains(&kind(1, Resp)));
 
     // Recorded at noon on Mon 8 June, the acknowledgement's due date: its reminder is stale and
@@ -1506,7 +1513,10 @@ fn past_alerts_collapse_to_the_latest_sent_at_once() {
     let timers = alert::timers(&plan_on(&c, d(2026, 6, 8)), now);
     let got: Vec<(DeadlineStep, AlertKind, DateTime<Utc>)> = timers
         .iter()
-        .map(|tm| (tm.alert.deadline.step, tm.alert.kind, tm.fire_at))
+        .map(|tm| {
+            let a = tm.alert.as_alert().unwrap();
+            (a.deadline.step, a.kind, tm.fire_at)
+        })
         .collect();
     assert_eq!(
         got,

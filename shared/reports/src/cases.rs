@@ -52,6 +52,7 @@ fn column_order(k: &DeadlineKind) -> (u8, u8) {
         DeadlineStep::Acknowledgement => 1,
         DeadlineStep::Response => 2,
         DeadlineStep::ResponseCode => 3,
+        DeadlineStep::Action(_) => 4,
     };
     (k.stage, step)
 }
@@ -117,6 +118,8 @@ fn line(case: &Case, rules: &Rules, last: NaiveDate) -> CaseLine {
             case.status(p, &rules.calendar, last).name(),
             deadline::deadlines(case, p, &rules.calendar, last)
                 .into_iter()
+                // Tracked actions are not columns of the performance export.
+                .filter(|d| d.kind.step.is_procedure_step())
                 .map(|d| (d.kind, d.due, d.status))
                 .collect(),
         ),

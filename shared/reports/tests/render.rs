@@ -86,6 +86,7 @@ fn respond(case: Case, at: &str) -> Case {
                 remedy: None,
                 point_decisions: vec![],
                 actions: vec![],
+                compensation_pence: None,
             },
         },
         "im@p3.example",

@@ -41,6 +41,65 @@ pub struct Config {
     pub retention: RetentionConfig,
     /// Limits on slow clients.
     pub http: HttpConfig,
+    /// Letters to residents: the contact details printed on them and the landlord's templates.
+    pub letters: LettersConfig,
+}
+
+/// `[letters]`: what letters print besides the landlord's name, and where the landlord's own
+/// templates are (each checked when the config is loaded: a broken one stops `p3 serve`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LettersConfig {
+    /// The complaints team's phone number.
+    pub phone: Option<String>,
+    /// The complaints team's email address.
+    pub email: Option<String>,
+    /// The landlord's postal address.
+    pub address: Option<String>,
+    /// The public site's address, for the link to the resident's complaint page (default: the
+    /// service's base URL).
+    pub public_url: Option<String>,
+    /// A folder of replacement templates (`acknowledgement.html`, `extension.html`,
+    /// `stage_response.html`, `refusal.html`, `service_request_complaint.html`,
+    /// `footer.html`), relative to the config file. Any not there keep the built-in text.
+    pub templates_dir: Option<PathBuf>,
+    /// The templates in use, as loaded and checked (not a setting).
+    #[serde(skip)]
+    pub correspondence: Option<p3_domain::letter::Correspondence>,
+}
+
+impl LettersConfig {
+    /// The letters' settings with the templates loaded from `templates_dir` (resolved
+    /// against `base`) and checked.
+    pub fn correspondence(
+        &self,
+        landlord: &str,
+        base_url: Option<&str>,
+        base: &Path,
+    ) -> anyhow::Result<p3_domain::letter::Correspondence> {
+        let landlord = p3_domain::letter::Landlord {
+            name: landlord.to_string(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            address: self.address.clone(),
+            public_url: self.public_url.clone().or(base_url.map(str::to_string)),
+        };
+        let overrides = match &self.templates_dir {
+            Some(dir) => {
+                let full = base.join(dir);
+                p3_api::letters::read_template_dir(&full).map_err(|e| {
+                    anyhow::anyhow!("letters.templates_dir: {}: {e}", full.display())
+                })?
+            }
+            None => Vec::new(),
+        };
+        let templates = p3_domain::letter::Templates::load(overrides, &landlord)
+            .map_err(|e| anyhow::anyhow!("letters.templates_dir: {e}"))?;
+        Ok(p3_domain::letter::Correspondence {
+            landlord,
+            templates,
+        })
+    }
 }
 
 /// Retention of personal data.
@@ -147,6 +206,7 @@ impl Default for Config {
             reports: ReportsConfig::default(),
             retention: RetentionConfig::default(),
             http: HttpConfig::default(),
+            letters: LettersConfig::default(),
         }
     }
 }
@@ -178,6 +238,11 @@ impl Config {
             })?;
             config.reports.lessons_learned_file = Some(full);
         }
+        let correspondence = config
+            .letters
+            .correspondence(&config.landlord, config.base_url.as_deref(), base)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        config.letters.correspondence = Some(correspondence);
         Ok(config)
     }
 

@@ -292,6 +292,7 @@ fn service_of(
         rules: Arc::new(Rules {
             procedures,
             calendar: Calendar::new(&config.calendar),
+            letters: reports::letters_of(config),
         }),
         settings: Arc::new(Settings {
             landlord: config.landlord.clone(),

@@ -40,6 +40,29 @@ pub fn rules_of(config: &Config) -> Rules {
     Rules {
         procedures,
         calendar: Calendar::new(&config.calendar),
+        letters: letters_of(config),
+    }
+}
+
+/// The letters' settings: as loaded with the config file, or (without a file) the built-in
+/// templates with the `[letters]` details.
+pub fn letters_of(config: &Config) -> p3_domain::letter::Correspondence {
+    match &config.letters.correspondence {
+        Some(c) => c.clone(),
+        None => p3_domain::letter::Correspondence {
+            landlord: p3_domain::letter::Landlord {
+                name: config.landlord.clone(),
+                phone: config.letters.phone.clone(),
+                email: config.letters.email.clone(),
+                address: config.letters.address.clone(),
+                public_url: config
+                    .letters
+                    .public_url
+                    .clone()
+                    .or(config.base_url.clone()),
+            },
+            templates: Default::default(),
+        },
     }
 }
 

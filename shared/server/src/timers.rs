@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use p3_domain::alert::Skip;
+use p3_domain::alert::{Notice, Skip};
 use p3_domain::ports::TimerQueue;
 use p3_domain::service::{FireOutcome, Service};
 use tokio::sync::{watch, Notify};
@@ -23,16 +23,17 @@ pub async fn run(
                 for t in due {
                     let id = t.alert.id();
                     let result = match service.fire(&t.alert).await {
-                        Ok(FireOutcome::Skipped(Skip::Early)) => {
-                            queue.postpone(&id, t.alert.at).await
-                        }
+                        Ok(FireOutcome::Skipped(Skip::Early)) => match &t.alert {
+                            Notice::Alert(a) => queue.postpone(&id, a.at).await,
+                            Notice::Letter(_) => queue.complete(&id).await,
+                        },
                         Ok(outcome) => {
-                            tracing::info!(reference = %t.alert.reference, alert = %id, outcome = ?outcome, "alert timer handled");
+                            tracing::info!(reference = %t.alert.reference(), alert = %id, outcome = ?outcome, "alert timer handled");
                             queue.complete(&id).await
                         }
                         Err(e) => {
                             let backoff = 30i64.saturating_mul(1 << t.attempts.min(7)).min(3600);
-                            tracing::warn!(reference = %t.alert.reference, alert = %id, error = %e, retry_in_s = backoff, "alert not sent; will retry");
+                            tracing::warn!(reference = %t.alert.reference(), alert = %id, error = %e, retry_in_s = backoff, "alert not sent; will retry");
                             queue
                                 .postpone(&id, now + chrono::Duration::seconds(backoff))
                                 .await

@@ -18,7 +18,7 @@ use std::thread::JoinHandle;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use p3_domain::alert::{Alert, Timer};
+use p3_domain::alert::{Notice, Timer};
 use p3_domain::case::Case;
 use p3_domain::london::london_date;
 use p3_domain::ports::{
@@ -709,7 +709,7 @@ impl TimerQueue for SqliteStore {
             let mut out = Vec::new();
             for row in rows {
                 let (alert, attempts) = row?;
-                out.push(DueTimer { alert: from_json::<Alert>("alert", &alert)?, attempts });
+                out.push(DueTimer { alert: from_json::<Notice>("alert", &alert)?, attempts });
             }
             Ok(out)
         })

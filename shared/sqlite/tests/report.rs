@@ -56,6 +56,7 @@ fn response(outcome: Outcome) -> StageResponse {
         remedy: None,
         point_decisions: vec![],
         actions: vec![],
+        compensation_pence: None,
     }
 }
 

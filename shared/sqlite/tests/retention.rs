@@ -155,6 +155,9 @@ async fn open_from(
             representative: Some(Representative {
                 name: format!("Advocate for {}", t.name),
                 relationship: Some("Citizens Advice".into()),
+                email: Some(format!("advocate.{}", t.email)),
+                address: Some(format!("Advice centre near {}", t.address)),
+                authorised_copies: true,
             }),
             channel: Channel::Web,
             category: Some("repairs".into()),
@@ -194,7 +197,9 @@ fn response(t: &Typed) -> StageResponse {
         actions: vec![PromisedAction {
             description: format!("Treat the damp at {}", t.address),
             due: chrono::NaiveDate::from_ymd_opt(2025, 4, 30).unwrap(),
+            owner: None,
         }],
+        compensation_pence: Some(15_000),
     }
 }
 

@@ -135,7 +135,10 @@ fn timer(reference: &str, kind: AlertKind, fire_at: DateTime<Utc>) -> Timer {
         kind,
         at: fire_at,
     };
-    Timer { alert, fire_at }
+    Timer {
+        alert: alert.into(),
+        fire_at,
+    }
 }
 
 fn all_timers_query() -> DateTime<Utc> {

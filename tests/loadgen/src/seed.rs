@@ -282,6 +282,7 @@ fn response(rng: &mut Rng, stage: u8) -> StageResponse {
             .then(|| "An apology, the repair completed within 10 working days and £50 compensation.".to_string()),
         point_decisions: Vec::new(),
         actions: Vec::new(),
+        compensation_pence: None,
     }
 }
 

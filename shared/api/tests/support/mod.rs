@@ -50,6 +50,7 @@ pub fn state() -> (AppState, tempfile::TempDir) {
         rules: Arc::new(Rules {
             procedures: Procedures::default(),
             calendar: Calendar::default(),
+            letters: Default::default(),
         }),
         settings: Arc::new(Settings {
             landlord: "P3 Housing".into(),
