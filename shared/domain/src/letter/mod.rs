@@ -277,6 +277,15 @@ impl Templates {
     /// Renders every template against sample letters of every kind (with and without the
     /// optional parts), refusing undefined values, a missing subject line or an empty body.
     pub fn check(&self, landlord: &Landlord) -> Result<(), TemplateError> {
+        for (name, src) in &self.sources {
+            // Escaping may not be switched off: what a resident typed must stay text.
+            if src.contains("autoescape") {
+                return Err(TemplateError {
+                    template: name.clone(),
+                    message: "`autoescape` may not be used: every value is escaped".into(),
+                });
+            }
+        }
         for ctx in render::samples(landlord) {
             self.render(&ctx)?;
         }

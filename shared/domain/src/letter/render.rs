@@ -313,6 +313,9 @@ fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_auto_escape_callback(|_| AutoEscape::Html);
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // `safe` would let a template print a value unescaped: what a resident typed could then
+    // become markup. Without it a template that tries is refused when it is loaded.
+    env.remove_filter("safe");
     env
 }
 
