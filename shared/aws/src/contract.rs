@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use p3_domain::case::{Actor, Case, Command, NewCase, Rules};
 use p3_domain::complaint::{Channel, ComplaintDetails, Resident, Tenure};
+use p3_domain::event::CaseEvent;
+use p3_domain::letter::LetterKind;
 use p3_domain::ports::{
     CaseIndex, CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, StoreError, StoredReply,
 };
@@ -170,8 +172,18 @@ pub async fn a_saved_case_loads_back_unchanged(store: Arc<dyn CaseStore>) {
         .expect("load")
         .expect("present");
     assert_eq!(loaded, next);
-    assert_eq!(loaded.version, 2);
+    // The acknowledgement and the letter it issued, the letter whole as written.
+    assert_eq!(loaded.version, 3);
     assert_eq!(loaded.owner(), Some("im@p3housing.invalid"));
+    let names: Vec<&str> = loaded.history.iter().map(|e| e.event.name()).collect();
+    assert_eq!(names, ["received", "acknowledged", "letter_issued"]);
+    let Some(CaseEvent::LetterIssued { letter }) = loaded.history.last().map(|e| &e.event) else {
+        panic!("the last event is the letter")
+    };
+    assert_eq!(letter.kind, LetterKind::Acknowledgement);
+    assert!(letter.text.contains("The boiler"), "{}", letter.text);
+    assert_eq!(loaded.letters.len(), 1);
+    assert_eq!(loaded.letters[0].subject, letter.subject);
 }
 
 /// Two writes decided on the same version: one lands, the other is a conflict, one after the
@@ -209,7 +221,7 @@ pub async fn two_saves_from_the_same_version_one_wins_the_other_conflicts(
             .await
             .expect("load")
             .map(|c| c.version),
-        Some(2)
+        Some(3)
     );
 
     // A "new" case whose reference is taken is a conflict, and changes nothing.
@@ -224,7 +236,12 @@ pub async fn two_saves_from_the_same_version_one_wins_the_other_conflicts(
         .await
         .expect("load")
         .expect("present");
-    assert_eq!(stored.version, 2);
+    assert_eq!(stored.version, 3);
+    assert_eq!(
+        stored.letters.len(),
+        1,
+        "one acknowledgement letter, not two"
+    );
     assert_eq!(stored.owner(), Some("im@p3housing.invalid"));
     // A version that never existed is a conflict, not an insert.
     let ghost = new_case("CMP-2026-00077");

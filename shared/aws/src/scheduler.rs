@@ -1,7 +1,10 @@
-//! Alert timers on EventBridge Scheduler: one one-time schedule per alert, named after the alert
-//! so that re-creating it is harmless, firing into the deadline queue with the alert as the
-//! message. The consumer re-reads the case before sending, so a stale schedule sends nothing;
-//! schedules are still deleted when their alert leaves the plan, to keep the group tidy.
+//! Notice timers on EventBridge Scheduler: one one-time schedule per [`Notice`] (a deadline
+//! alert, or a letter's email to a resident or their representative), named after its id so
+//! that re-creating it is harmless, firing into the deadline queue with the notice as the
+//! message. A notice already due (every letter is, from the moment it is issued) is sent
+//! straight to the queue instead. The consumer re-reads the case before sending, so a stale
+//! schedule sends nothing; schedules are still deleted when their notice leaves the plan, to
+//! keep the group tidy.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -64,9 +67,10 @@ impl std::fmt::Debug for EventBridgeScheduler {
     }
 }
 
-/// The schedule name of an alert: its id (case, deadline, due date, kind), which is already
-/// made of the characters a name allows; stable, so a re-created schedule is a conflict, not
-/// a second alert. An over-long name keeps its case prefix and ends in a hash of the rest.
+/// The schedule name of a notice: its id (an alert's case, deadline, due date and kind; a
+/// letter's case, number and copy), which is already made of the characters a name allows;
+/// stable, so a re-created schedule is a conflict, not a second email. An over-long name keeps
+/// its case prefix and ends in a hash of the rest.
 pub fn schedule_name(alert: &Notice) -> String {
     bounded_name(&sanitise(&alert.id()))
 }
@@ -309,6 +313,16 @@ mod tests {
         );
         assert!(name.starts_with(&case_prefix("CMP-2026-00042")));
         assert!(name.len() <= 64);
+    }
+
+    #[test]
+    fn a_letter_delivery_is_named_after_its_case_letter_and_copy() {
+        let letter = Notice::Letter(p3_domain::alert::LetterDelivery {
+            reference: "CMP-2026-00042".into(),
+            letter: 2,
+            copy: 1,
+        });
+        assert_eq!(schedule_name(&letter), "CMP-2026-00042.letter2.copy2");
     }
 
     #[test]

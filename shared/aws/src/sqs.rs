@@ -1,20 +1,28 @@
-//! The deadline consumer: each SQS message is one fired alert (the scheduler's input, or an
-//! alert that was already due when its case was written), or the hourly job
+//! The deadline consumer: each SQS message is one fired [`Notice`]: a deadline alert or a
+//! letter's email ([`Notice::Letter`]: one copy of a letter to the resident or their
+//! representative), either as a schedule's input or sent straight to the queue because it was
+//! already due when its case was written (a letter always is); or the hourly job
 //! `{"job":"reconcile_alerts"}` (a recurring schedule in the template) that repairs the
-//! schedules of cases whose sync failed after they were saved. The domain re-reads the case and
-//! sends only what is still owed, once; this module only maps outcomes to the batch response.
+//! schedules of cases whose sync failed after they were saved, and queues again the letters
+//! not yet emailed of the cases it looks at (open cases with a deadline within its horizon). The domain re-reads the case and sends only what is still
+//! owed, once (by the notice's id); this module only maps outcomes to the batch response.
 //!
 //! A message is reported as a batch item failure, so SQS delivers it again after its
 //! visibility timeout (and, after the queue's `maxReceiveCount`, moves it to the dead-letter
 //! queue, which raises an alarm), when:
-//! - its body is not an alert (a poison message: it retries, then lands in the DLQ for a look);
-//! - the service failed (store or SES unavailable: try again later), or a reconciliation pass
-//!   left cases it could not repair;
+//! - its body is neither an alert, a letter delivery nor a job (a poison message: it retries,
+//!   then lands in the DLQ for a look);
+//! - the service failed (store or SES unavailable: try again later; a letter is never recorded
+//!   as sent until SES took it, and once it has waited
+//!   [`LETTER_FLAG_AFTER_MINUTES`](p3_domain::service::LETTER_FLAG_AFTER_MINUTES) the complaints
+//!   team is told once), or a reconciliation pass left cases it could not repair;
 //! - the alert fired early (`Skip::Early`: a clock skew of seconds, as schedules have no
 //!   flexible window). Retrying after the visibility timeout is simpler than re-queueing with
 //!   a delay, and the early margin is far below the timeout, so it is sent on the next delivery.
 //!
-//! Every other outcome (sent, already sent, no longer planned, superseded, no such case) is done.
+//! Every other outcome is done: sent, already sent, superseded, no such case, and no longer
+//! planned, which for a letter means the case has no such letter or that copy does not go by
+//! email (so a stray letter message is dropped, never retried for ever).
 //! One bad message never fails the others: the good ones are deleted from the queue.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
@@ -25,7 +33,7 @@ use serde::Deserialize;
 /// What became of one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
-    /// An alert handled for good: delete it from the queue.
+    /// An alert or letter handled for good: delete it from the queue.
     Done(FireOutcome),
     /// A reconciliation pass that repaired every case it looked at.
     Reconciled(Reconciled),
@@ -33,7 +41,7 @@ pub enum Delivery {
     Retry(String),
 }
 
-/// A job the deadline queue carries besides alerts.
+/// A job the deadline queue carries besides alerts and letters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Job {
@@ -59,7 +67,9 @@ pub async fn handle_message(service: &Service, message: &SqsMessage) -> Delivery
             job: Job::ReconcileAlerts,
         }) => return reconcile(service).await,
         Err(e) => {
-            return Delivery::Retry(format!("the message is neither an alert nor a job: {e}"))
+            return Delivery::Retry(format!(
+                "the message is neither an alert, a letter nor a job: {e}"
+            ))
         }
     };
     match service.fire(&alert).await {

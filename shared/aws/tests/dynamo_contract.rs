@@ -324,7 +324,8 @@ async fn items_are_laid_out_as_documented() {
     store.save(ack).await.expect("save");
 
     let item = raw_item(&client, &table, "CASE#CMP-2026-00001", "CASE").await;
-    assert_eq!(text(&item, "version"), "2");
+    // Received, acknowledged, and the acknowledgement's letter.
+    assert_eq!(text(&item, "version"), "3");
     assert_eq!(text(&item, "owner"), "im@p3housing.invalid");
     assert_eq!(text(&item, "GSI1PK"), "STATUS#acknowledged");
     assert_eq!(text(&item, "GSI1SK"), "9999-12-31#CMP-2026-00001");
@@ -336,6 +337,45 @@ async fn items_are_laid_out_as_documented() {
         text(&event, "GSI2SK"),
         "2026-03-02T10:00:00.000000000Z#CMP-2026-00001#0000000002"
     );
+
+    // The letter is an event like any other, its body (the whole letter) deflated.
+    let letter = raw_item(&client, &table, "CASE#CMP-2026-00001", "EVENT#0000000003").await;
+    assert_eq!(text(&letter, "type"), "letter_issued");
+    assert_eq!(text(&letter, "GSI2PK"), "MONTH#2026-03");
+    let Some(AttributeValue::B(packed)) = letter.get("body") else {
+        panic!("the body is binary: {:?}", letter.get("body"))
+    };
+    let mut json = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::DeflateDecoder::new(packed.as_ref()),
+        &mut json,
+    )
+    .expect("a deflated body");
+    let body: serde_json::Value = serde_json::from_str(&json).expect("the event's JSON");
+    assert_eq!(body["type"], "letter_issued");
+    assert!(body["letter"]["html"]
+        .as_str()
+        .expect("the letter's HTML")
+        .contains("The boiler"));
+    assert!(
+        packed.as_ref().len() * 2 < json.len(),
+        "deflated: {} bytes of {}",
+        packed.as_ref().len(),
+        json.len()
+    );
+    // The case item keeps only the letter's summary, not its text.
+    let Some(AttributeValue::B(snapshot)) = item.get("snapshot") else {
+        panic!("the snapshot is binary")
+    };
+    let mut state = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::DeflateDecoder::new(snapshot.as_ref()),
+        &mut state,
+    )
+    .expect("a deflated snapshot");
+    let state: serde_json::Value = serde_json::from_str(&state).expect("the case's JSON");
+    assert_eq!(state["letters"].as_array().map(Vec::len), Some(1));
+    assert!(state["letters"][0].get("text").is_none(), "{state}");
 
     let idem = raw_item(&client, &table, "IDEM#staff:k", "IDEM").await;
     let expires: i64 = text(&idem, "expires_at").parse().expect("a number");
@@ -379,12 +419,14 @@ async fn a_months_events_are_read_through_the_index_and_nothing_else() {
 
     let (cases, read) = store.month_events(month("2026-03")).await.expect("march");
     assert_eq!(refs(&cases), ["CMP-2026-00001", "CMP-2026-00002"]);
-    assert_eq!(read, 2, "only March's two event items are read");
-    assert_eq!(cases[0].version, 2, "the whole current case is loaded");
+    // A's acknowledgement and its letter, B's receipt.
+    assert_eq!(read, 3, "only March's three event items are read");
+    assert_eq!(cases[0].version, 3, "the whole current case is loaded");
 
     let (cases, read) = store.month_events(month("2026-04")).await.expect("april");
     assert_eq!(refs(&cases), ["CMP-2026-00002", "CMP-2026-00003"]);
-    assert_eq!(read, 2);
+    // B's acknowledgement (April in London) and its letter, C's receipt.
+    assert_eq!(read, 3);
 
     let (cases, read) = store
         .month_events(month("2026-02"))

@@ -439,6 +439,121 @@ async fn a_fired_alert_through_the_queue_sends_one_email_and_a_met_deadline_none
 
 #[tokio::test]
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn an_acknowledgement_queues_its_letter_and_the_consumer_emails_it_once() {
+    let env = Env::new("letter").await;
+    // The sample complaint, from an address no other test uses.
+    let address = format!("ada.{}@example.org", env.settings.table_name);
+    let mut intake = event("intake/post-complaint.json");
+    let mut body: Value = serde_json::from_str(intake["body"].as_str().unwrap()).unwrap();
+    body["email"] = json!(address);
+    intake["body"] = Value::String(body.to_string());
+    let answer = env.call(&env.app(p3_api::intake_router), intake).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let reference = answer.body["reference"].as_str().unwrap().to_string();
+
+    let answer = env
+        .call(
+            &env.app(p3_api::acknowledgement_router),
+            event_for(
+                "acknowledgement/post-acknowledgement-stage1.json",
+                &[(SAMPLE_REFERENCE, &reference)],
+            ),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+
+    // The letter's email is due at once: it is on the deadline queue, not a schedule.
+    let letter = Notice::Letter(p3_domain::alert::LetterDelivery {
+        reference: reference.clone(),
+        letter: 1,
+        copy: 0,
+    });
+    let received = aws_sdk_sqs::Client::new(&env.sdk)
+        .receive_message()
+        .queue_url(&env.settings.queue_url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
+    let queued: Vec<SqsMessage> = received
+        .messages()
+        .iter()
+        .map(|m| {
+            let mut out = SqsMessage::default();
+            out.message_id = m.message_id().map(str::to_string);
+            out.receipt_handle = m.receipt_handle().map(str::to_string);
+            out.body = m.body().map(str::to_string);
+            out
+        })
+        .collect();
+    assert_eq!(
+        queued.iter().map(alert_of).collect::<Vec<_>>(),
+        std::slice::from_ref(&letter),
+        "the letter, and nothing else, is queued"
+    );
+    assert!(
+        aws_sdk_scheduler::Client::new(&env.sdk)
+            .get_schedule()
+            .group_name(&env.settings.schedule_group)
+            .name(schedule_name(&letter))
+            .send()
+            .await
+            .is_err(),
+        "a letter due now is not scheduled"
+    );
+
+    let sent_to_resident = || async {
+        let data: Value = reqwest::get(format!("{}/moto-api/data.json", env.endpoint))
+            .await
+            .expect("moto answers")
+            .json()
+            .await
+            .expect("moto's model data is JSON");
+        data["ses"]["Message"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["destinations"]["ToAddresses"] == json!([address]))
+            .cloned()
+            .collect::<Vec<Value>>()
+    };
+    assert!(
+        sent_to_resident().await.is_empty(),
+        "not sent before it is handled"
+    );
+
+    // Delivered twice in one batch (SQS delivers at least once), then once more: one email.
+    let mut again = queued[0].clone();
+    again.message_id = Some("duplicate-1".into());
+    let response = handle_batch(&env.service, batch_of(vec![queued[0].clone(), again])).await;
+    assert!(failures(&response).is_empty(), "{response:?}");
+    let response = handle_batch(&env.service, batch_of(vec![queued[0].clone()])).await;
+    assert!(failures(&response).is_empty(), "{response:?}");
+    let emails = sent_to_resident().await;
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    let case = env.service.store.load(&reference).await.unwrap().unwrap();
+    assert_eq!(emails[0]["subject"], case.letters[0].subject.as_str());
+    let text = emails[0]["body"].as_str().unwrap();
+    for point in ["Leak not fixed", "No reply to calls"] {
+        assert!(text.contains(point), "the letter lists {point}: {text}");
+    }
+    assert!(text.contains("Dear Ada Resident"), "{text}");
+    assert!(
+        env.service.store.alert_sent(&letter.id()).await.unwrap(),
+        "recorded as sent"
+    );
+
+    // A delivery of a letter the case does not have is dropped, not retried for ever.
+    let mut stray = queued[0].clone();
+    stray.message_id = Some("stray-1".into());
+    stray.body = Some(json!({"reference": reference, "letter": 9, "copy": 0}).to_string());
+    let response = handle_batch(&env.service, batch_of(vec![stray])).await;
+    assert!(failures(&response).is_empty(), "{response:?}");
+    assert_eq!(sent_to_resident().await.len(), 1);
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn an_alert_already_due_when_its_case_is_written_goes_to_the_queue_at_once() {
     let env = Env::new("due-now").await;
     // A complaint logged by phone six weeks late: its Stage 1 alerts are all overdue.

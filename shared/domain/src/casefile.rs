@@ -120,7 +120,9 @@ pub struct SupportNeeds {
 pub enum ActionSource {
     /// Promised in a stage response.
     Response {
-        /// The stage whose response promised it.
+        /// The stage whose response promised it (`response_stage` in JSON: the action's own
+        /// `stage` sits beside it once flattened into [`TrackedAction`]).
+        #[serde(rename = "response_stage")]
         stage: u8,
     },
     /// Ordered by the Housing Ombudsman.
@@ -513,5 +515,33 @@ mod tests {
         assert_eq!(pounds(12_345), "£123.45");
         assert_eq!(pounds(125_000), "£1,250.00");
         assert_eq!(pounds(123_456_789), "£1,234,567.89");
+    }
+
+    /// A stored case is JSON: an action promised at one stage and tracked at another must
+    /// load back (the response's stage and the action's own stage are two keys, not one twice).
+    #[test]
+    fn a_tracked_action_survives_a_round_trip_through_json() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-06-12T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        for source in [
+            ActionSource::Response { stage: 1 },
+            ActionSource::OmbudsmanOrder,
+        ] {
+            let action = TrackedAction {
+                number: 1,
+                source,
+                description: "Treat the damp".into(),
+                owner: "im@p3housing.invalid".into(),
+                due: NaiveDate::from_ymd_opt(2026, 7, 1).unwrap(),
+                promised_at: at,
+                stage: 2,
+                completed: None,
+            };
+            let json = serde_json::to_string(&action).unwrap();
+            let back: TrackedAction = serde_json::from_str(&json)
+                .unwrap_or_else(|e| panic!("{json} does not load back: {e}"));
+            assert_eq!(back, action, "{json}");
+        }
     }
 }

@@ -15,6 +15,7 @@ use p3_domain::case::{
 use p3_domain::complaint::{Channel, ComplaintDetails, Representative, Resident, Tenure};
 use p3_domain::deadline::{self, Deadline, DeadlineKind, DeadlineStatus, DeadlineStep};
 use p3_domain::event::{ExclusionGround, Outcome, PointDecision, RequestedThrough, StageResponse};
+use p3_domain::letter::LetterKind;
 use p3_domain::policy::{Policy, HOUSING, SUPPORT_SERVICES};
 use p3_domain::retention;
 
@@ -776,7 +777,18 @@ fn first_contact_resolution_counts_as_acknowledged_and_responded_on_receipt_and_
     let w = deadline_on(&c, 2, Window, today);
     assert_eq!((w.due, w.status), (d(2026, 6, 15), DeadlineStatus::Pending));
     assert_eq!(status_on(&c, today), CaseStatus::Responded);
-    assert_eq!(c.version, 2);
+    // Received, resolved at first contact, and the written response the Code requires.
+    let names: Vec<&str> = c.history.iter().map(|e| e.event.name()).collect();
+    assert_eq!(
+        names,
+        ["received", "resolved_at_first_contact", "letter_issued"]
+    );
+    assert_eq!(c.version, 3);
+    assert_eq!(c.letters.len(), 1);
+    assert_eq!(
+        (c.letters[0].number, c.letters[0].kind, c.letters[0].stage),
+        (1, LetterKind::StageResponse, 1)
+    );
     assert!(plan_on(&c, today).is_empty());
     let c = done(&c, request_next(), "resident", "2026-06-15T20:00:00+01:00");
     assert!(!c.stage(2).unwrap().request.as_ref().unwrap().late);
@@ -1012,17 +1024,46 @@ fn version_grows_with_every_event() {
         .unwrap();
     assert_eq!(
         (c.version, c2.version),
-        (1, 2),
+        (1, 3),
         "execute leaves the original case unchanged"
     );
-    assert_eq!(events.len(), 1);
-    assert_eq!(events[0].sequence, 2);
+    // The acknowledgement and its letter, in one write.
+    let names: Vec<&str> = events.iter().map(|e| e.event.name()).collect();
+    assert_eq!(names, ["acknowledged", "letter_issued"]);
+    assert_eq!(
+        events.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        [2, 3]
+    );
     let c = done(&c2, extend(2), IM, "2026-06-05T10:00:00+01:00");
     let c = done(&c, respond(1), IM, "2026-06-12T10:00:00+01:00");
+    // Asking for Stage 2 is the resident's step: no letter.
     let c = done(&c, request_next(), "resident", "2026-06-15T10:00:00+01:00");
-    assert_eq!(c.version, 5);
+    assert_eq!(c.version, 8);
     let seq: Vec<u64> = c.history.iter().map(|e| e.sequence).collect();
-    assert_eq!(seq, [1, 2, 3, 4, 5]);
+    assert_eq!(seq, [1, 2, 3, 4, 5, 6, 7, 8]);
+    let names: Vec<&str> = c.history.iter().map(|e| e.event.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "received",
+            "acknowledged",
+            "letter_issued",
+            "extended",
+            "letter_issued",
+            "responded",
+            "letter_issued",
+            "escalation_requested",
+        ]
+    );
+    let kinds: Vec<(u16, LetterKind)> = c.letters.iter().map(|l| (l.number, l.kind)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (1, LetterKind::Acknowledgement),
+            (2, LetterKind::Extension),
+            (3, LetterKind::StageResponse)
+        ]
+    );
     // A refused command adds nothing.
     assert!(try_do(&c, respond(1), IM, "2026-06-16T10:00:00+01:00").is_err());
     assert_eq!(Case::from_history(REF, c.history.clone()), c);
@@ -1049,11 +1090,23 @@ fn history_keeps_who_when_and_recorded_at() {
             &RULES,
         )
         .unwrap();
-    let last = c.history.last().unwrap();
+    // The acknowledgement, then its letter, both by the same person at the same moments.
+    let [.., last, letter] = c.history.as_slice() else {
+        panic!("acknowledging adds two events")
+    };
     assert_eq!(last.by, OFFICER);
     assert_eq!(last.at, t("2026-06-03T10:00:00+01:00"));
     assert_eq!(last.recorded_at, t("2026-06-05T16:00:00+01:00"));
     assert_eq!(last.event.name(), "acknowledged");
+    assert_eq!(letter.event.name(), "letter_issued");
+    assert_eq!(
+        (letter.by.as_str(), letter.at, letter.recorded_at),
+        (
+            OFFICER,
+            t("2026-06-03T10:00:00+01:00"),
+            t("2026-06-05T16:00:00+01:00")
+        )
+    );
     // Deadlines judge the action by when it happened, not when it was recorded.
     assert_eq!(
         deadline_on(&c, 1, Ack, d(2026, 6, 10)).met_at,

@@ -494,7 +494,6 @@ async fn sigkill_at_several_moments_loses_nothing_acknowledged_and_duplicates_no
 
     // The check, on a server started once more, where the access codes given still open cases.
     let s = Server::start_with(&data, Some(&config));
-    let stored = read_store(&data);
     let answers = intake_ledger.lock().unwrap().answered.clone();
     let acknowledged: BTreeSet<usize> = staff_ledger
         .lock()
@@ -503,6 +502,21 @@ async fn sigkill_at_several_moments_loses_nothing_acknowledged_and_duplicates_no
         .keys()
         .copied()
         .collect();
+    // Each acknowledgement's letter goes to the resident by email, whichever server ends up
+    // sending it: wait for the last of them.
+    let letter_file = |i: &usize| {
+        let Outcome::Created(reference, _) = &answers[i] else {
+            unreachable!()
+        };
+        format!("{reference}.letter1.copy1.eml")
+    };
+    eventually("every acknowledgement letter emailed", 60, || {
+        let sent: BTreeSet<String> = outbox(&data).into_iter().map(|(n, _)| n).collect();
+        acknowledged.iter().all(|i| sent.contains(&letter_file(i)))
+    })
+    .await;
+    let stored = read_store(&data);
+    let mails: BTreeMap<String, String> = outbox(&data).into_iter().collect();
     // Exactly once: one case per request, never a second for a retried key.
     let duplicates: usize = stored
         .cases
@@ -543,16 +557,36 @@ async fn sigkill_at_several_moments_loses_nothing_acknowledged_and_duplicates_no
             .map(|(kind, _)| kind.as_str())
             .collect();
         let expected: &[&str] = if acked {
-            &["received", "acknowledged"]
+            &["received", "acknowledged", "letter_issued"]
         } else {
             &["received"]
         };
         assert_eq!(events, expected, "{reference}'s history");
+        // One letter, and only for an acknowledged case, to the resident's own address.
+        let letters: Vec<&String> = mails
+            .keys()
+            .filter(|n| n.starts_with(&format!("{reference}.letter")))
+            .collect();
+        if acked {
+            assert_eq!(letters, [&letter_file(i)], "{reference}'s letters");
+            assert!(
+                mails[&letter_file(i)].contains(&format!("resident{i}@example.org")),
+                "{reference}'s letter goes to its resident"
+            );
+        } else {
+            assert!(letters.is_empty(), "{reference} has letters: {letters:?}");
+        }
 
-        let timers = stored
+        // The deadline alerts' timers (a letter's timer goes once its email has gone).
+        let timers: BTreeSet<String> = stored
             .timers
             .get(reference)
-            .unwrap_or_else(|| panic!("{reference} has no alert timers"));
+            .unwrap_or_else(|| panic!("{reference} has no alert timers"))
+            .iter()
+            .filter(|t| !t.starts_with("letter"))
+            .cloned()
+            .collect();
+        let timers = &timers;
         assert!(timers.iter().any(|t| t.starts_with("stage1_response.")));
         assert_eq!(
             timers

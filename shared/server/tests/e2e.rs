@@ -74,7 +74,8 @@ async fn full_lifecycle_through_both_stages_with_every_deadline_kind() {
     assert_eq!(status, 200, "{case}");
     assert_eq!(case["status"], "acknowledged");
     assert_eq!(case["owner"], "ian@p3.example");
-    assert_eq!(headers["etag"], "\"2\"");
+    // Version 3: the acknowledgement and the letter it issued.
+    assert_eq!(headers["etag"], "\"3\"");
     assert_eq!(deadline(&case, "stage1_acknowledgement")["status"], "met");
     assert!(case["deadlines"]
         .as_array()
@@ -206,10 +207,14 @@ async fn full_lifecycle_through_both_stages_with_every_deadline_kind() {
         [
             "received",
             "acknowledged",
+            "letter_issued",
             "responded",
+            "letter_issued",
             "escalation_requested",
             "acknowledged",
-            "responded"
+            "letter_issued",
+            "responded",
+            "letter_issued"
         ]
     );
     assert!(case["history"]
@@ -246,6 +251,29 @@ async fn full_lifecycle_through_both_stages_with_every_deadline_kind() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(case["ombudsman"].as_array().unwrap().len(), 2);
+
+    // Each acknowledgement and response went to the resident as a letter by email, once.
+    let letters = |s: &Server| -> Vec<(String, String)> {
+        s.outbox()
+            .into_iter()
+            .filter(|(n, _)| n.starts_with(&format!("{reference}.letter")))
+            .collect()
+    };
+    eventually("four letters emailed", 20, || letters(&s).len() >= 4).await;
+    let names: Vec<String> = letters(&s).into_iter().map(|(n, _)| n).collect();
+    assert_eq!(
+        names,
+        (1..=4)
+            .map(|n| format!("{reference}.letter{n}.copy1.eml"))
+            .collect::<Vec<_>>()
+    );
+    for (name, mail) in letters(&s) {
+        assert!(
+            mail.contains("To: ada.resident@example.org"),
+            "{name}: {mail}"
+        );
+        assert!(mail.contains(&reference), "{name}");
+    }
 
     // Nothing personal in the logs.
     let logs = s.logs();

@@ -161,7 +161,10 @@ async fn a_saved_case_loads_back_unchanged() {
     store.save(write).await.unwrap();
     let loaded = store.load("CMP-2026-00001").await.unwrap().unwrap();
     assert_eq!(loaded, next);
-    assert_eq!(loaded.version, 2);
+    // The acknowledgement and its letter.
+    assert_eq!(loaded.version, 3);
+    assert_eq!(loaded.letters.len(), 1);
+    assert_eq!(loaded.history.last().unwrap().event.name(), "letter_issued");
     assert_eq!(loaded.owner(), Some("im@p3housing.invalid"));
 }
 
@@ -187,7 +190,7 @@ async fn two_saves_from_the_same_version_one_wins_the_other_conflicts() {
     );
     assert_eq!(
         store.load("CMP-2026-00001").await.unwrap().unwrap().version,
-        2
+        3
     );
 
     // A "new" case whose reference is taken is a conflict too, and changes nothing.
@@ -199,7 +202,7 @@ async fn two_saves_from_the_same_version_one_wins_the_other_conflicts() {
     assert_eq!(store.save(stale).await, Err(StoreError::VersionConflict));
     assert_eq!(
         store.load("CMP-2026-00001").await.unwrap().unwrap().version,
-        2
+        3
     );
 }
 
