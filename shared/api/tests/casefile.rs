@@ -500,3 +500,154 @@ async fn an_action_promised_in_a_response_is_tracked_and_the_case_still_reads() 
     assert_eq!(letter.status, 200, "{}", letter.text);
     assert!(letter.text.contains("Replace the boiler"));
 }
+
+async fn page(w: &World, r: &str, role: Role) -> Answer {
+    w.send(
+        Request::get(format!("/staff/cases/{r}"))
+            .header(header::COOKIE, format!("p3_staff={}", token(role)))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+async fn submit(w: &World, r: &str, role: Role, action: &str, form: Vec<(&str, String)>) -> Answer {
+    use sha2::{Digest, Sha256};
+    let t = token(role);
+    let csrf: String = Sha256::digest(format!("p3 staff pages csrf\0{t}"))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    s.append_pair("csrf_token", &csrf);
+    for (k, v) in &form {
+        s.append_pair(k, v);
+    }
+    w.send(
+        Request::post(format!("/staff/cases/{r}/{action}"))
+            .header(header::COOKIE, format!("p3_staff={t}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(s.finish()))
+            .unwrap(),
+    )
+    .await
+}
+
+/// The staff pages: the case page's case-file sections and their forms, posted as a browser
+/// would (session cookie and CSRF token).
+#[tokio::test]
+async fn the_case_page_shows_the_case_file_and_its_forms_post_through_the_api() {
+    let w = World::new();
+    let case = w
+        .ok(
+            "/staff/complaints",
+            Role::Officer,
+            json!({"name": "Ada", "email": "ada@example.org", "description": "Boiler", "channel": "phone"}),
+        )
+        .await;
+    let r = case["reference"].as_str().unwrap().to_string();
+    w.ok(
+        &format!("/staff/complaints/{r}/acknowledgement"),
+        Role::Officer,
+        json!({"investigating_manager": "ian@p3.example"}),
+    )
+    .await;
+    let p = page(&w, &r, Role::Officer).await;
+    assert_eq!(p.status, 200);
+    assert!(p
+        .text
+        .contains(&format!("href=\"/staff/complaints/{r}/letters/1\"")));
+    assert!(p.text.contains("Not sent yet: print and post"));
+    assert!(!p.text.contains("Evidence pack"));
+    // An officer may not offer compensation: the page says which role it needs.
+    assert!(p
+        .text
+        .contains("Offer compensation: needs the investigating manager role"));
+    assert!(page(&w, &r, Role::Auditor)
+        .await
+        .text
+        .contains(&format!("/staff/complaints/{r}/evidence")));
+    assert!(page(&w, &r, Role::SeniorManager)
+        .await
+        .text
+        .contains("Evidence pack"));
+
+    // Needs without consent: the form comes back with the error on the consent box.
+    let review = (london_date(Utc::now()) + Duration::days(30)).to_string();
+    let a = submit(
+        &w,
+        &r,
+        Role::Officer,
+        "needs",
+        vec![
+            ("adjustments", "Call first".into()),
+            ("review_on", review.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, 422);
+    assert!(a.text.contains("href=\"#needs-consent\""), "{}", a.text);
+    assert!(a
+        .text
+        .contains("<details class=\"details\" id=\"needs\" open>"));
+    let a = submit(
+        &w,
+        &r,
+        Role::Officer,
+        "needs",
+        vec![
+            ("adjustments", "Call first".into()),
+            ("review_on", review),
+            ("consent", "true".into()),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, 303, "{}", a.text);
+
+    // Compensation offered in pounds, accepted, then the page offers the payment form.
+    let a = submit(
+        &w,
+        &r,
+        Role::InvestigatingManager,
+        "compensation",
+        vec![("amount", "£75.50".into()), ("reason", "Delay".into())],
+    )
+    .await;
+    assert_eq!(a.status, 303, "{}", a.text);
+    let a = submit(
+        &w,
+        &r,
+        Role::Officer,
+        "answer",
+        vec![("accepted", "true".into())],
+    )
+    .await;
+    assert_eq!(a.status, 422, "a per-offer form needs its offer");
+    let a = submit(
+        &w,
+        &r,
+        Role::Officer,
+        "answer",
+        vec![("offer", "1".into()), ("accepted", "true".into())],
+    )
+    .await;
+    assert_eq!(a.status, 303, "{}", a.text);
+    let p = page(&w, &r, Role::SeniorManager).await;
+    assert!(p.text.contains("£75.50"));
+    assert!(p.text.contains("Accepted, not paid yet"));
+    assert!(p.text.contains("Record the payment of offer 1"));
+    assert!(p.text.contains("Call first"));
+    let a = submit(
+        &w,
+        &r,
+        Role::SeniorManager,
+        "pay",
+        vec![("offer", "1".into()), ("payment_reference", "FIN-9".into())],
+    )
+    .await;
+    assert_eq!(a.status, 303, "{}", a.text);
+    assert!(page(&w, &r, Role::Officer)
+        .await
+        .text
+        .contains("Payment FIN-9"));
+}
