@@ -105,6 +105,10 @@ impl World {
     }
 }
 
+fn esc_subject(v: &Value) -> String {
+    p3_api::html::esc(v.as_str().unwrap_or("no subject"))
+}
+
 fn field_of(a: &Answer) -> String {
     a.json()["errors"][0]["field"]
         .as_str()
@@ -453,6 +457,13 @@ async fn a_case_file_from_acknowledgement_to_the_ombudsmans_orders() {
         "ivy@p3.example",
     ] {
         assert!(!text.contains(secret), "the resident's view shows {secret}");
+    }
+    let page = p3_api::html::case_page(&view, "CODE", "csrf", "P3 Housing");
+    assert!(page.contains("Letters we have sent you"));
+    assert!(page.contains(&esc_subject(&view["letters"][0]["subject"])));
+    assert!(page.contains("We complete action 1"));
+    for secret in ["Hearing loss", "Call before visiting", "bob@example.org"] {
+        assert!(!page.contains(secret), "the resident's page shows {secret}");
     }
 }
 
