@@ -1221,6 +1221,92 @@ fn timeline_item(e: &Value) -> String {
             "The Housing Ombudsman's determination".into(),
             vec![s("detail")],
         ),
+        "letter_issued" => {
+            let l = &e["letter"];
+            let to: Vec<String> = l["to"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| {
+                    format!(
+                        "{} ({}) by {}",
+                        humanise(a["role"].as_str().unwrap_or("")),
+                        a["name"].as_str().unwrap_or("no name"),
+                        a["delivery"].as_str().unwrap_or("")
+                    )
+                })
+                .collect();
+            (
+                format!(
+                    "Letter {} written: {}",
+                    l["number"],
+                    l["subject"].as_str().unwrap_or("")
+                ),
+                vec![format!("To: {}", to.join("; "))],
+            )
+        }
+        "points_revised" => (
+            format!("Stage {stage} complaint points revised"),
+            vec![format!("Reason: {}", s("reason"))],
+        ),
+        "reassigned" => (
+            format!("Stage {stage} handler changed to {}", s("handler")),
+            vec![format!("Reason: {}", s("reason"))],
+        ),
+        "needs_recorded" => ("Support needs recorded, with consent".into(), vec![]),
+        "contact_preferences_set" => (
+            "Contact preferences changed".into(),
+            vec![format!(
+                "By {}, {}",
+                humanise(e["preferences"]["method"].as_str().unwrap_or("")).to_lowercase(),
+                humanise(e["preferences"]["format"].as_str().unwrap_or("")).to_lowercase()
+            )],
+        ),
+        "representative_set" => (
+            if e["representative"].is_null() {
+                "Representative removed".into()
+            } else {
+                format!(
+                    "Representative set: {}",
+                    e["representative"]["name"].as_str().unwrap_or("")
+                )
+            },
+            vec![],
+        ),
+        "action_completed" => (format!("Action {} done", e["action"]), vec![s("note")]),
+        "compensation_offered" => (
+            format!(
+                "Compensation offered: {}",
+                p3_domain::casefile::pounds(e["amount_pence"].as_u64().unwrap_or(0))
+            ),
+            vec![s("reason")],
+        ),
+        "compensation_answered" => (
+            format!(
+                "Compensation offer {} {}",
+                e["offer"],
+                if e["accepted"] == true {
+                    "accepted"
+                } else {
+                    "declined"
+                }
+            ),
+            vec![],
+        ),
+        "compensation_paid" => (
+            format!("Compensation offer {} paid", e["offer"]),
+            e["payment_reference"]
+                .as_str()
+                .map(|r| vec![format!("Payment reference: {r}")])
+                .unwrap_or_default(),
+        ),
+        "ombudsman_ordered" => (
+            "The Housing Ombudsman ordered an action".into(),
+            vec![
+                s("description"),
+                format!("Due {}, owner {}", s("due"), s("owner")),
+            ],
+        ),
         "anonymised" => (
             "Personal data removed: retention period ended".into(),
             vec![format!(

@@ -647,6 +647,10 @@ async fn the_case_page_shows_the_case_file_and_its_forms_post_through_the_api() 
     assert!(p.text.contains("£75.50"));
     assert!(p.text.contains("Accepted, not paid yet"));
     assert!(p.text.contains("Record the payment of offer 1"));
+    // The timeline names each letter and step of the case file.
+    assert!(p.text.contains("Letter 1 written: "));
+    assert!(p.text.contains("Compensation offered: £75.50"));
+    assert!(p.text.contains("Compensation offer 1 accepted"));
     assert!(p.text.contains("Call first"));
     let a = submit(
         &w,
