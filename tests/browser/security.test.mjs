@@ -97,6 +97,22 @@ test('pages render under their CSP with the stylesheet and no third-party reques
     await page.waitForURL((u) => u.pathname === '/staff/cases');
     await visit('/staff/cases');
     await visit(`/staff/cases/${reference}`);
+    // The printed letter: its own page (no header), styled from /assets/app.css under the same
+    // policy, with the same headers.
+    const ack = await api(server, 'POST', `/staff/complaints/${reference}/acknowledgement`, {
+      token: officer,
+      body: { investigating_manager: 'ian@p3.example' },
+    });
+    assert.equal(ack.status, 200, JSON.stringify(ack.body));
+    const letter = `/staff/complaints/${reference}/letters/1`;
+    const res = await fetch(server.url + letter, { headers: { authorization: `Bearer ${officer}` } });
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-security-policy'), /default-src 'none'/);
+    assert.equal(res.headers.get('cache-control'), 'no-store, private');
+    assert.doesNotMatch(await res.text(), /<script|<style|\sstyle=/i, 'the letter has no inline script or style');
+    await page.goto(server.url + letter);
+    const border = await page.evaluate(() => getComputedStyle(document.querySelector('article.letter')).borderTopStyle);
+    assert.equal(border, 'solid', 'the letter is styled by /assets/app.css');
   } finally {
     await b.close();
   }

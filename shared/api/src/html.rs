@@ -923,7 +923,13 @@ fn resident_deadline_label(kind: &str) -> String {
         "stage2_request_window" => "You ask for a review (Stage 2), if you want one".into(),
         "stage2_acknowledgement" => "We acknowledge your request for a review".into(),
         "stage2_response" => "We send our review response".into(),
-        other => humanise(other),
+        other => match other
+            .split_once("_action")
+            .and_then(|(_, n)| n.parse::<u16>().ok())
+        {
+            Some(n) => format!("We complete action {n}"),
+            None => humanise(other),
+        },
     }
 }
 
@@ -1094,6 +1100,20 @@ pub fn case_page(view: &Value, code: &str, csrf: &str, landlord: &str) -> String
         ));
     }
     body.push_str("</tbody></table></div>");
+    let letters = view["letters"].as_array().cloned().unwrap_or_default();
+    if !letters.is_empty() {
+        body.push_str("<h2 class=\"heading-l\">Letters we have sent you</h2><ul class=\"list\">");
+        for l in &letters {
+            body.push_str(&format!(
+                "<li>{}: {}</li>",
+                esc(&long_date_str(l["issued_on"].as_str().unwrap_or(""))),
+                esc(l["subject"].as_str().unwrap_or(""))
+            ));
+        }
+        body.push_str(
+            "</ul><p>If you did not get one of these, or need it in another format, contact us and give your reference.</p>",
+        );
+    }
     let responses = view["responses"].as_array().cloned().unwrap_or_default();
     if !responses.is_empty() {
         body.push_str("<h2 class=\"heading-l\">Our responses</h2>");
@@ -1215,6 +1235,18 @@ pub(crate) fn stage2_page(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_resident_reads_tracked_actions_in_words() {
+        assert_eq!(
+            resident_deadline_label("stage1_action2"),
+            "We complete action 2"
+        );
+        assert_eq!(
+            resident_deadline_label("stage1_response"),
+            "We send our full response"
+        );
+    }
 
     #[test]
     fn escaping_covers_markup_and_quotes() {

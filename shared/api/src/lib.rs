@@ -137,7 +137,9 @@ pub fn stage2_router() -> Router<AppState> {
         )
 }
 
-/// `cases`: lists, reads, extensions, withdrawals, refusals and Ombudsman records.
+/// `cases`: lists, reads, extensions, withdrawals, refusals and Ombudsman records (with their
+/// orders), the case file (points, handler, needs, contact preferences, representative, actions,
+/// compensation) and the letters as printed.
 pub fn cases_router() -> Router<AppState> {
     Router::new()
         .route("/staff/complaints", get(staff::list))
@@ -154,6 +156,50 @@ pub fn cases_router() -> Router<AppState> {
         .route(
             "/staff/complaints/{reference}/ombudsman",
             post(staff::ombudsman),
+        )
+        .route(
+            "/staff/complaints/{reference}/ombudsman/orders",
+            post(staff::ombudsman_order),
+        )
+        .route(
+            "/staff/complaints/{reference}/points",
+            post(staff::revise_points),
+        )
+        .route(
+            "/staff/complaints/{reference}/reassignment",
+            post(staff::reassign),
+        )
+        .route(
+            "/staff/complaints/{reference}/needs",
+            post(staff::record_needs),
+        )
+        .route(
+            "/staff/complaints/{reference}/contact-preferences",
+            post(staff::contact_preferences),
+        )
+        .route(
+            "/staff/complaints/{reference}/representative",
+            post(staff::representative),
+        )
+        .route(
+            "/staff/complaints/{reference}/actions/{number}/completion",
+            post(staff::complete_action),
+        )
+        .route(
+            "/staff/complaints/{reference}/compensation",
+            post(staff::offer_compensation),
+        )
+        .route(
+            "/staff/complaints/{reference}/compensation/{offer}/answer",
+            post(staff::answer_compensation),
+        )
+        .route(
+            "/staff/complaints/{reference}/compensation/{offer}/payment",
+            post(staff::pay_compensation),
+        )
+        .route(
+            "/staff/complaints/{reference}/letters/{number}",
+            get(staff::letter_page),
         )
 }
 

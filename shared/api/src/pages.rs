@@ -31,6 +31,9 @@ use crate::public::{cookie_header, private_page};
 use crate::sign_in::{SignInError, StaffSignIn, SESSION_COOKIE};
 use crate::{body, staff, AppState};
 
+#[path = "casefile_pages.rs"]
+mod casefile;
+
 /// The public double-submit CSRF cookie, also used by the sign-in form.
 const CSRF_COOKIE: &str = "p3_csrf";
 /// An identity provider's sign-in in progress (see [`crate::sign_in`]), sent back only to
@@ -859,7 +862,7 @@ fn done_message(action: &str) -> Option<&'static str> {
         "withdraw" => "Withdrawal recorded",
         "refuse" => "Refusal recorded",
         "ombudsman" => "Housing Ombudsman record added",
-        _ => return None,
+        other => return casefile::done_message(other),
     })
 }
 
@@ -962,6 +965,7 @@ fn case_body(
         "<h1 class=\"heading-xl\"><span class=\"caption\">Complaint</span>{}</h1>",
         esc(reference)
     ));
+    body.push_str(&casefile::evidence_link(who, reference));
     let next = &view["next_deadline"];
     let next_html = if next.is_object() {
         let (marker, _) = urgency(
@@ -1043,6 +1047,7 @@ fn case_body(
     body.push_str("</tbody></table></div>");
 
     body.push_str(&actions_section(st, who, view, attempt));
+    body.push_str(&casefile::sections(who, view, attempt));
 
     // The complaint itself.
     body.push_str("<h2 class=\"heading-l\">The complaint</h2>");
@@ -1215,6 +1220,92 @@ fn timeline_item(e: &Value) -> String {
         "ombudsman_determination" => (
             "The Housing Ombudsman's determination".into(),
             vec![s("detail")],
+        ),
+        "letter_issued" => {
+            let l = &e["letter"];
+            let to: Vec<String> = l["to"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|a| {
+                    format!(
+                        "{} ({}) by {}",
+                        humanise(a["role"].as_str().unwrap_or("")),
+                        a["name"].as_str().unwrap_or("no name"),
+                        a["delivery"].as_str().unwrap_or("")
+                    )
+                })
+                .collect();
+            (
+                format!(
+                    "Letter {} written: {}",
+                    l["number"],
+                    l["subject"].as_str().unwrap_or("")
+                ),
+                vec![format!("To: {}", to.join("; "))],
+            )
+        }
+        "points_revised" => (
+            format!("Stage {stage} complaint points revised"),
+            vec![format!("Reason: {}", s("reason"))],
+        ),
+        "reassigned" => (
+            format!("Stage {stage} handler changed to {}", s("handler")),
+            vec![format!("Reason: {}", s("reason"))],
+        ),
+        "needs_recorded" => ("Support needs recorded, with consent".into(), vec![]),
+        "contact_preferences_set" => (
+            "Contact preferences changed".into(),
+            vec![format!(
+                "By {}, {}",
+                humanise(e["preferences"]["method"].as_str().unwrap_or("")).to_lowercase(),
+                humanise(e["preferences"]["format"].as_str().unwrap_or("")).to_lowercase()
+            )],
+        ),
+        "representative_set" => (
+            if e["representative"].is_null() {
+                "Representative removed".into()
+            } else {
+                format!(
+                    "Representative set: {}",
+                    e["representative"]["name"].as_str().unwrap_or("")
+                )
+            },
+            vec![],
+        ),
+        "action_completed" => (format!("Action {} done", e["action"]), vec![s("note")]),
+        "compensation_offered" => (
+            format!(
+                "Compensation offered: {}",
+                p3_domain::casefile::pounds(e["amount_pence"].as_u64().unwrap_or(0))
+            ),
+            vec![s("reason")],
+        ),
+        "compensation_answered" => (
+            format!(
+                "Compensation offer {} {}",
+                e["offer"],
+                if e["accepted"] == true {
+                    "accepted"
+                } else {
+                    "declined"
+                }
+            ),
+            vec![],
+        ),
+        "compensation_paid" => (
+            format!("Compensation offer {} paid", e["offer"]),
+            e["payment_reference"]
+                .as_str()
+                .map(|r| vec![format!("Payment reference: {r}")])
+                .unwrap_or_default(),
+        ),
+        "ombudsman_ordered" => (
+            "The Housing Ombudsman ordered an action".into(),
+            vec![
+                s("description"),
+                format!("Due {}, owner {}", s("due"), s("owner")),
+            ],
         ),
         "anonymised" => (
             "Personal data removed: retention period ended".into(),
@@ -1881,7 +1972,7 @@ pub(crate) async fn case_action(
     body: Body,
 ) -> Result<Response, Problem> {
     // An unknown action is no route, signed in or not: checked before the sign-in redirect.
-    if !ACTIONS.contains(&action.as_str()) {
+    if !ACTIONS.contains(&action.as_str()) && !casefile::ACTIONS.contains(&action.as_str()) {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
             "not-found",
@@ -1894,12 +1985,15 @@ pub(crate) async fn case_action(
     };
     let raw = body::read_limited(&headers, body).await?;
     let fields = fields_of(&raw);
+    // The form's id: the action, with the item's number for a form about one action or offer.
+    let item = casefile::item_of(&action, &fields);
+    let form = casefile::form_id(&action, item);
     if !same(get(&fields, "csrf_token").unwrap_or(""), &who.csrf) {
         let attempt = Attempt {
-            action: action.clone(),
+            action: form.clone(),
             fields: fields.clone(),
             errors: vec![(
-                format!("#{action}"),
+                format!("#{form}"),
                 "This form had expired. Check the complaint below and try again.".into(),
             )],
         };
@@ -1923,7 +2017,7 @@ pub(crate) async fn case_action(
     let stage = view["stage"].as_u64().unwrap_or(1);
     let fail = |status: StatusCode, errors: Vec<(String, String)>| {
         let attempt = Attempt {
-            action: action.clone(),
+            action: form.clone(),
             fields: fields.clone(),
             errors: errors
                 .into_iter()
@@ -1932,7 +2026,27 @@ pub(crate) async fn case_action(
         };
         (status, attempt)
     };
-    let json = match json_body(&view, &action, &fields) {
+    let case_file = casefile::ACTIONS.contains(&action.as_str());
+    let json = if case_file {
+        let mut body = Map::new();
+        let mut errors = Vec::new();
+        match at_of(&fields) {
+            Ok(Some(at)) => {
+                body.insert("at".into(), json!(at));
+            }
+            Ok(None) => {}
+            Err(m) => errors.push((format!("{form}-at"), m)),
+        }
+        errors.extend(casefile::json_body(&action, &form, &fields, &mut body));
+        if errors.is_empty() {
+            Ok(Value::Object(body))
+        } else {
+            Err(errors)
+        }
+    } else {
+        json_body(&view, &action, &fields)
+    };
+    let json = match json {
         Ok(j) => j,
         Err(errors) => {
             let (status, attempt) = fail(StatusCode::UNPROCESSABLE_ENTITY, errors);
@@ -1946,7 +2060,8 @@ pub(crate) async fn case_action(
         "stage2" => "stage2".into(),
         "withdraw" => "withdrawal".into(),
         "refuse" => "refusal".into(),
-        _ => "ombudsman".into(),
+        "ombudsman" => "ombudsman".into(),
+        other => casefile::route(other, item.unwrap_or(0)),
     };
     let mut req = http::Request::builder()
         .method(http::Method::POST)
@@ -1979,7 +2094,22 @@ pub(crate) async fn case_action(
         "stage2" => staff::request_stage2(s, p, r, req).await,
         "withdraw" => staff::withdraw(s, p, r, req).await,
         "refuse" => staff::refuse(s, p, r, req).await,
-        _ => staff::ombudsman(s, p, r, req).await,
+        "ombudsman" => staff::ombudsman(s, p, r, req).await,
+        "points" => staff::revise_points(s, p, r, req).await,
+        "reassign" => staff::reassign(s, p, r, req).await,
+        "needs" => staff::record_needs(s, p, r, req).await,
+        "contact" => staff::contact_preferences(s, p, r, req).await,
+        "representative" => staff::representative(s, p, r, req).await,
+        "compensation" => staff::offer_compensation(s, p, r, req).await,
+        "order" => staff::ombudsman_order(s, p, r, req).await,
+        other => {
+            let n = Path((reference.clone(), item.unwrap_or(0).to_string()));
+            match other {
+                "complete" => staff::complete_action(s, p, n, req).await,
+                "answer" => staff::answer_compensation(s, p, n, req).await,
+                _ => staff::pay_compensation(s, p, n, req).await,
+            }
+        }
     };
     match result {
         Ok(res) if res.status().is_success() => {
@@ -1993,7 +2123,7 @@ pub(crate) async fn case_action(
                 .as_str()
                 .unwrap_or("The action could not be recorded")
                 .to_string();
-            let (status, attempt) = fail(status, vec![(action.clone(), message)]);
+            let (status, attempt) = fail(status, vec![(form.clone(), message)]);
             Ok(render_case(&st, &who, &reference, None, &attempt, status).await)
         }
         Err(problem) => {
@@ -2008,14 +2138,18 @@ pub(crate) async fn case_action(
                     412 => "Someone else changed this complaint since you opened it. Check it below, then try again.".to_string(),
                     _ => detail,
                 };
-                vec![(action.clone(), message)]
+                vec![(form.clone(), message)]
             } else {
                 problem
                     .errors
                     .iter()
                     .map(|e| {
                         (
-                            element_for(&action, &e.field),
+                            if case_file {
+                                casefile::element_for(&form, &e.field)
+                            } else {
+                                element_for(&action, &e.field)
+                            },
                             friendly(&e.field, &e.message),
                         )
                     })

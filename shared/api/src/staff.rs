@@ -4,13 +4,15 @@
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use http::{header, HeaderMap, HeaderValue, StatusCode};
 use p3_domain::case::{Case, Command, FirstContactResolution, NewCase};
+use p3_domain::casefile::{ContactMethod, ContactPreferences, LetterFormat, SupportNeeds};
 use p3_domain::complaint::{Channel, ComplaintForm, Representative};
 use p3_domain::deadline::{self, DeadlineStatus};
 use p3_domain::event::{
-    ExclusionGround, Outcome, PointDecision, PromisedAction, RequestedThrough, StageResponse,
+    CaseEvent, ExclusionGround, Outcome, PointDecision, PromisedAction, RequestedThrough,
+    StageResponse,
 };
 use p3_domain::london::london_date;
 use p3_domain::policy::HOUSING;
@@ -115,13 +117,29 @@ pub(crate) fn reply(r: StoredReply) -> Response {
     res
 }
 
-fn case_reply(st: &AppState, status: u16) -> impl Fn(&Case) -> StoredReply + Send + Sync {
+/// The reply to a change: the case as it now is. `sent` holds the letter emails that had gone
+/// before the change (the letters it issues have not gone yet).
+fn case_reply(
+    st: &AppState,
+    status: u16,
+    sent: std::collections::HashSet<String>,
+) -> impl Fn(&Case) -> StoredReply + Send + Sync {
     let rules = st.service.rules.clone();
     let clock = st.service.clock.clone();
     move |c: &Case| StoredReply {
         status,
-        body: views::staff_case(c, &rules, clock.now()).to_string(),
+        body: views::staff_case_with(c, &rules, clock.now(), &sent).to_string(),
         content_type: "application/json".into(),
+    }
+}
+
+/// Which of a case's letter emails have gone; nothing when the case is not there (yet).
+async fn sent_copies(st: &AppState, reference: &str) -> std::collections::HashSet<String> {
+    match st.service.store.load(reference).await {
+        Ok(Some(case)) if !case.letters.is_empty() => {
+            views::sent_letter_copies(st.service.store.as_ref(), &case).await
+        }
+        _ => Default::default(),
     }
 }
 
@@ -550,10 +568,12 @@ pub(crate) async fn get_case(
     {
         return Ok(StatusCode::NOT_MODIFIED.into_response());
     }
-    let mut res = axum::Json(views::staff_case(
+    let sent = views::sent_letter_copies(st.service.store.as_ref(), &case).await;
+    let mut res = axum::Json(views::staff_case_with(
         &case,
         &st.service.rules,
         st.service.clock.now(),
+        &sent,
     ))
     .into_response();
     if let Ok(v) = HeaderValue::from_str(&etag) {
@@ -581,7 +601,7 @@ async fn action<B: serde::de::DeserializeOwned>(
     let expected = if_match(headers)?;
     let path = format!("/staff/complaints/{reference}/{route}");
     let idem = idempotency(headers, &staff.email, &path, &raw)?;
-    let render = case_reply(st, 200);
+    let render = case_reply(st, 200, sent_copies(st, reference).await);
     let w = st
         .service
         .act(
@@ -868,4 +888,444 @@ pub(crate) async fn ombudsman(
         },
     )
     .await
+}
+
+// ---------------------------------------------------------------- the case file
+
+/// A number in the path (`{number}`, `{offer}`): a whole number from 1, or a 400 naming it.
+pub(crate) fn path_number(name: &str, value: &str) -> Result<u16> {
+    match value.parse::<u16>() {
+        Ok(n) if n > 0 && !value.starts_with('+') => Ok(n),
+        _ => Err(crate::extract::bad_parameter(
+            name,
+            "must be a whole number from 1 to 65535",
+        )),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PointsBody {
+    complaint_points: Vec<String>,
+    reason: String,
+    at: Option<DateTime<Utc>>,
+}
+
+/// `POST /staff/complaints/{reference}/points`: the current stage's points, revised.
+pub(crate) async fn revise_points(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    staff.require(Role::InvestigatingManager)?;
+    let stage = load(&st, &reference).await?.current_stage().number;
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        role_for_stage(stage),
+        "points",
+        |b: PointsBody| {
+            (
+                Command::RevisePoints {
+                    complaint_points: b.complaint_points,
+                    reason: b.reason,
+                },
+                b.at,
+            )
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReassignBody {
+    handler: String,
+    reason: String,
+    at: Option<DateTime<Utc>>,
+}
+
+/// `POST /staff/complaints/{reference}/reassignment`: a new handler for the current stage.
+pub(crate) async fn reassign(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::SeniorManager,
+        "reassignment",
+        |b: ReassignBody| {
+            (
+                Command::Reassign {
+                    handler: b.handler,
+                    reason: b.reason,
+                },
+                b.at,
+            )
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NeedsBody {
+    vulnerabilities: Option<String>,
+    adjustments: String,
+    consent: bool,
+    review_on: NaiveDate,
+    at: Option<DateTime<Utc>>,
+}
+
+/// `POST /staff/complaints/{reference}/needs`: vulnerabilities and adjustments, with consent.
+pub(crate) async fn record_needs(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::Officer,
+        "needs",
+        |b: NeedsBody| {
+            (
+                Command::RecordNeeds(SupportNeeds {
+                    vulnerabilities: b.vulnerabilities,
+                    adjustments: b.adjustments,
+                    consent: b.consent,
+                    review_on: b.review_on,
+                }),
+                b.at,
+            )
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ContactBody {
+    method: ContactMethod,
+    format: LetterFormat,
+    language: Option<String>,
+    at: Option<DateTime<Utc>>,
+}
+
+/// `POST /staff/complaints/{reference}/contact-preferences`: how letters reach the resident.
+pub(crate) async fn contact_preferences(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::Officer,
+        "contact-preferences",
+        |b: ContactBody| {
+            (
+                Command::SetContactPreferences(ContactPreferences {
+                    method: b.method,
+                    format: b.format,
+                    language: b.language,
+                }),
+                b.at,
+            )
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RepresentativeBody {
+    name: Option<String>,
+    relationship: Option<String>,
+    email: Option<String>,
+    address: Option<String>,
+    #[serde(default)]
+    authorised_copies: bool,
+    #[serde(default)]
+    remove: bool,
+    at: Option<DateTime<Utc>>,
+}
+
+/// `POST /staff/complaints/{reference}/representative`: set or (`{"remove": true}`) remove
+/// the resident's representative.
+pub(crate) async fn representative(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    staff.require(Role::Officer)?;
+    let (parts, body) = request.into_parts();
+    let bytes = body::read_limited(&parts.headers, body).await?;
+    // Check the body's sense before the command is built: removing takes no details.
+    if matches!(body::kind_of(&parts.headers), Some(BodyKind::Json)) {
+        if let Ok(b) = body::parse_json::<RepresentativeBody>(&bytes) {
+            let details = b.name.is_some()
+                || b.relationship.is_some()
+                || b.email.is_some()
+                || b.address.is_some()
+                || b.authorised_copies;
+            if b.remove && details {
+                return Err(Problem::field(
+                    "remove",
+                    "must not be given with the representative's details",
+                ));
+            }
+            if !b.remove && b.name.is_none() {
+                return Err(Problem::field(
+                    "name",
+                    "Enter the representative's name, or send \"remove\": true",
+                ));
+            }
+        }
+    }
+    let request = Request::from_parts(parts, Body::from(bytes));
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::Officer,
+        "representative",
+        |b: RepresentativeBody| {
+            let rep = (!b.remove).then(|| Representative {
+                name: b.name.unwrap_or_default(),
+                relationship: b.relationship,
+                email: b.email,
+                address: b.address,
+                authorised_copies: b.authorised_copies,
+            });
+            (Command::SetRepresentative(rep), b.at)
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CompletionBody {
+    note: String,
+    at: Option<DateTime<Utc>>,
+}
+
+/// `POST /staff/complaints/{reference}/actions/{number}/completion`: a tracked action done.
+pub(crate) async fn complete_action(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path((reference, number)): Path<(String, String)>,
+    request: Request,
+) -> Result<Response> {
+    let number = path_number("number", &number)?;
+    let route = format!("actions/{number}/completion");
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::InvestigatingManager,
+        &route,
+        |b: CompletionBody| {
+            (
+                Command::CompleteAction {
+                    action: number,
+                    note: b.note,
+                },
+                b.at,
+            )
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OfferBody {
+    amount_pence: u64,
+    reason: String,
+    at: Option<DateTime<Utc>>,
+}
+
+/// `POST /staff/complaints/{reference}/compensation`: an offer outside a response.
+pub(crate) async fn offer_compensation(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::InvestigatingManager,
+        "compensation",
+        |b: OfferBody| {
+            (
+                Command::OfferCompensation {
+                    amount_pence: b.amount_pence,
+                    reason: b.reason,
+                },
+                b.at,
+            )
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AnswerBody {
+    accepted: bool,
+    at: Option<DateTime<Utc>>,
+}
+
+/// `POST /staff/complaints/{reference}/compensation/{offer}/answer`: accepted or declined.
+pub(crate) async fn answer_compensation(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path((reference, offer)): Path<(String, String)>,
+    request: Request,
+) -> Result<Response> {
+    let offer = path_number("offer", &offer)?;
+    let route = format!("compensation/{offer}/answer");
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::Officer,
+        &route,
+        |b: AnswerBody| {
+            (
+                Command::AnswerCompensation {
+                    offer,
+                    accepted: b.accepted,
+                },
+                b.at,
+            )
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PaymentBody {
+    payment_reference: Option<String>,
+    at: Option<DateTime<Utc>>,
+}
+
+/// `POST /staff/complaints/{reference}/compensation/{offer}/payment`: an accepted offer paid.
+pub(crate) async fn pay_compensation(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path((reference, offer)): Path<(String, String)>,
+    request: Request,
+) -> Result<Response> {
+    let offer = path_number("offer", &offer)?;
+    let route = format!("compensation/{offer}/payment");
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::SeniorManager,
+        &route,
+        |b: PaymentBody| {
+            (
+                Command::PayCompensation {
+                    offer,
+                    payment_reference: b.payment_reference,
+                },
+                b.at,
+            )
+        },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OrderBody {
+    description: String,
+    due: NaiveDate,
+    owner: String,
+    at: Option<DateTime<Utc>>,
+}
+
+/// `POST /staff/complaints/{reference}/ombudsman/orders`: an order of the determination.
+pub(crate) async fn ombudsman_order(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::SeniorManager,
+        "ombudsman/orders",
+        |b: OrderBody| {
+            (
+                Command::OmbudsmanOrder {
+                    description: b.description,
+                    due: b.due,
+                    owner: b.owner,
+                },
+                b.at,
+            )
+        },
+    )
+    .await
+}
+
+/// `GET /staff/complaints/{reference}/letters/{number}`: the letter as kept, ready to print.
+pub(crate) async fn letter_page(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path((reference, number)): Path<(String, String)>,
+) -> Result<Response> {
+    staff.require(Role::Auditor)?;
+    let number = path_number("number", &number)?;
+    let case = load(&st, &reference).await?;
+    let letter = case
+        .history
+        .iter()
+        .find_map(|e| match &e.event {
+            CaseEvent::LetterIssued { letter } if letter.number == number => Some(letter),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                format!("Complaint {reference} has no letter {number}"),
+            )
+        })?;
+    let html = crate::letters::print_page(&case, letter, &st.service.rules.letters.landlord);
+    tracing::info!(reference = %case.reference, letter = number, "letter opened for printing");
+    Ok(crate::public::private_page(
+        axum::response::Html(html).into_response(),
+    ))
 }

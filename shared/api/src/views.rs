@@ -1,9 +1,12 @@
 //! How a case looks from outside: the staff view (everything, minus secrets) and the
 //! resident's view (their own case's stage, dates and responses).
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use p3_domain::case::{Case, IssuedResponse, Rules};
-use p3_domain::deadline::{self, DeadlineStep};
+use p3_domain::deadline::{self, Deadline, DeadlineStep};
+use p3_domain::letter::Delivery;
 use p3_domain::london::london_date;
 use p3_domain::HOUSING_OMBUDSMAN;
 use serde_json::{json, Value};
@@ -39,8 +42,135 @@ fn history_json(case: &Case) -> Vec<Value> {
         .collect()
 }
 
-/// The whole case for staff.
+/// The email deliveries of a case's letters that have gone (their ids, see
+/// [`p3_domain::letter::LetterRecord::delivery_id`]), as the store records them.
+pub async fn sent_letter_copies(
+    store: &dyn p3_domain::ports::CaseStore,
+    case: &Case,
+) -> HashSet<String> {
+    let mut sent = HashSet::new();
+    for l in &case.letters {
+        for (i, a) in l.to.iter().enumerate() {
+            if a.delivery != Delivery::Email {
+                continue;
+            }
+            let id = l.delivery_id(&case.reference, i);
+            if matches!(store.alert_sent(&id).await, Ok(true)) {
+                sent.insert(id);
+            }
+        }
+    }
+    sent
+}
+
+/// The letters on a case: what each is, to whom it goes and how, and (for staff) whether each
+/// emailed copy has gone.
+fn letters_json(case: &Case, sent: Option<&HashSet<String>>) -> Vec<Value> {
+    case.letters
+        .iter()
+        .map(|l| {
+            let mut v = json!({
+                "number": l.number,
+                "kind": l.kind,
+                "stage": l.stage,
+                "issued_at": l.issued_at,
+                "issued_on": london_date(l.issued_at),
+                "subject": l.subject,
+            });
+            if let Some(sent) = sent {
+                v["url"] = json!(format!(
+                    "/staff/complaints/{}/letters/{}",
+                    crate::html::urlencode(&case.reference),
+                    l.number
+                ));
+                v["to"] =
+                    l.to.iter()
+                        .enumerate()
+                        .map(|(i, a)| {
+                            let mut c = json!({
+                                "role": a.role,
+                                "name": a.name,
+                                "delivery": a.delivery,
+                            });
+                            if a.delivery == Delivery::Email {
+                                c["email"] = json!(a.email);
+                                c["email_sent"] =
+                                    json!(sent.contains(&l.delivery_id(&case.reference, i)));
+                            }
+                            c
+                        })
+                        .collect();
+            }
+            v
+        })
+        .collect()
+}
+
+fn actions_json(case: &Case, deadlines: &[Deadline]) -> Vec<Value> {
+    case.actions
+        .iter()
+        .map(|a| {
+            let status = deadlines
+                .iter()
+                .find(|d| d.kind.step == DeadlineStep::Action(a.number))
+                .map(|d| json!(d.status))
+                .unwrap_or(Value::Null);
+            let mut v = json!({
+                "number": a.number,
+                "source": a.source,
+                "description": a.description,
+                "owner": a.owner,
+                "due": a.due,
+                "stage": a.stage,
+                "promised_at": a.promised_at,
+                "status": status,
+                "completed": a.completed,
+            });
+            if let p3_domain::casefile::ActionSource::Response { stage } = a.source {
+                v["source"] = json!("response");
+                v["response_stage"] = json!(stage);
+            } else {
+                v["source"] = json!("ombudsman_order");
+            }
+            v
+        })
+        .collect()
+}
+
+fn compensation_json(case: &Case) -> Vec<Value> {
+    case.compensation
+        .iter()
+        .map(|o| {
+            json!({
+                "number": o.number,
+                "amount_pence": o.amount_pence,
+                "amount": p3_domain::casefile::pounds(o.amount_pence),
+                "reason": o.reason,
+                "stage": o.stage,
+                "state": o.state(),
+                "offered_at": o.offered_at,
+                "answered_at": o.answer.map(|(at, _)| at),
+                "accepted": o.answer.map(|(_, yes)| yes),
+                "paid_at": o.paid.as_ref().map(|(at, _)| *at),
+                "payment_reference": o.paid.as_ref().and_then(|(_, r)| r.clone()),
+            })
+        })
+        .collect()
+}
+
+/// The whole case for staff, with no emailed letter marked sent (see [`staff_case_with`]).
 pub fn staff_case(case: &Case, rules: &Rules, now: DateTime<Utc>) -> Value {
+    staff_case_with(case, rules, now, &HashSet::new())
+}
+
+/// The whole case for staff; `sent` holds the ids of the letter emails that have gone (see
+/// [`sent_letter_copies`]).
+pub fn staff_case_with(
+    case: &Case,
+    rules: &Rules,
+    now: DateTime<Utc>,
+    sent: &HashSet<String>,
+) -> Value {
     let today = london_date(now);
     let policy = rules.policy_of(case).ok();
     let deadlines = policy
@@ -53,7 +183,7 @@ pub fn staff_case(case: &Case, rules: &Rules, now: DateTime<Utc>) -> Value {
     let stage1 = case.stage(1);
     let closed = status == "closed";
     let next = deadline::next_landlord_deadline(&deadlines).cloned();
-    json!({
+    let mut v = json!({
         "reference": case.reference,
         "version": case.version,
         "status": status,
@@ -102,7 +232,20 @@ pub fn staff_case(case: &Case, rules: &Rules, now: DateTime<Utc>) -> Value {
         "ombudsman": case.ombudsman,
         "housing_ombudsman": if closed || case.refusal.is_some() || !case.ombudsman.is_empty() { Some(HOUSING_OMBUDSMAN) } else { None },
         "history": history_json(case),
-    })
+    });
+    v["representative"] = json!(case.complaint.representative);
+    v["contact"] = json!(case.contact);
+    v["needs"] = json!(case.needs);
+    v["letters"] = json!(letters_json(case, Some(sent)));
+    v["actions"] = json!(actions_json(case, &deadlines));
+    v["compensation"] = json!(compensation_json(case));
+    if let Some(stages) = v["stages"].as_array_mut() {
+        for (out, s) in stages.iter_mut().zip(&case.stages) {
+            out["point_revisions"] = json!(s.point_revisions);
+            out["reassignments"] = json!(s.reassignments);
+        }
+    }
+    v
 }
 
 /// What the resident sees of their own case: no staff names, no internal history.
@@ -142,6 +285,7 @@ pub fn resident_case(case: &Case, rules: &Rules, now: DateTime<Utc>) -> Value {
             if let Some(o) = v.as_object_mut() { o.remove("issued_by"); }
             v
         })).collect::<Vec<_>>(),
+        "letters": letters_json(case, None),
         "can_request_stage2": can_escalate,
         "stage2_request_by": if can_escalate { window } else { None },
         "housing_ombudsman": HOUSING_OMBUDSMAN,

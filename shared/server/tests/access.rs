@@ -48,6 +48,32 @@ async fn every_staff_route_refuses_missing_forged_expired_and_foreign_tokens_and
     )
     .await;
     let sr = sr["id"].as_str().unwrap().to_string();
+    // A third case, acknowledged (letter 1) and with the Ombudsman's determination, for the
+    // case-file routes.
+    let (_, case2, _) = post_json(&c, &s.url("/staff/complaints"), Some(&officer), &body).await;
+    let r2 = case2["reference"].as_str().unwrap().to_string();
+    let senior = tok(Role::SeniorManager);
+    for (path, b) in [
+        (
+            "acknowledgement",
+            json!({"investigating_manager": "ian@p3.example", "complaint_points": ["Lift"]}),
+        ),
+        ("ombudsman", json!({"event": "referred", "detail": "Ref 1"})),
+        (
+            "ombudsman",
+            json!({"event": "determination", "detail": "Orders"}),
+        ),
+    ] {
+        let (status, _, _) = post_json(
+            &c,
+            &s.url(&format!("/staff/complaints/{r2}/{path}")),
+            Some(&senior),
+            &b,
+        )
+        .await;
+        assert!(status < 300, "{path}: {status}");
+    }
+    let due = (p3_domain::london::london_date(now) + Duration::days(30)).to_string();
 
     let forged_none = {
         let payload = B64.encode(serde_json::to_vec(&json!({"sub": "x", "email": "x@p3.example", "role": "senior_manager", "iss": LOCAL_ISSUER, "aud": STAFF_AUDIENCE, "iat": now.timestamp(), "exp": now.timestamp() + 3600})).unwrap());
@@ -202,6 +228,83 @@ async fn every_staff_route_refuses_missing_forged_expired_and_foreign_tokens_and
             json!({"ground": "over_12_months", "explanation": "x"}),
             Role::SeniorManager,
             Some(Role::InvestigatingManager),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r2}/points"),
+            json!({"complaint_points": ["Lift", "Stairs"], "reason": "Agreed"}),
+            Role::InvestigatingManager,
+            Some(Role::Officer),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r2}/reassignment"),
+            json!({"handler": "ivy@p3.example", "reason": "Leave"}),
+            Role::SeniorManager,
+            Some(Role::InvestigatingManager),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r2}/needs"),
+            json!({"adjustments": "Large print", "consent": true, "review_on": due}),
+            Role::Officer,
+            Some(Role::Auditor),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r2}/contact-preferences"),
+            json!({"method": "post", "format": "large_print"}),
+            Role::Officer,
+            Some(Role::Auditor),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r2}/representative"),
+            json!({"name": "Bob", "email": "bob@example.org", "authorised_copies": true}),
+            Role::Officer,
+            Some(Role::Auditor),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r2}/compensation"),
+            json!({"amount_pence": 1000, "reason": "Delay"}),
+            Role::InvestigatingManager,
+            Some(Role::Officer),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r2}/compensation/1/answer"),
+            json!({"accepted": true}),
+            Role::Officer,
+            Some(Role::Auditor),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r2}/compensation/1/payment"),
+            json!({"payment_reference": "FIN-1"}),
+            Role::SeniorManager,
+            Some(Role::InvestigatingManager),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r2}/ombudsman/orders"),
+            json!({"description": "Apologise", "due": due, "owner": "sam@p3.example"}),
+            Role::SeniorManager,
+            Some(Role::InvestigatingManager),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r2}/actions/1/completion"),
+            json!({"note": "Apology sent"}),
+            Role::InvestigatingManager,
+            Some(Role::Officer),
+        ),
+        (
+            "GET",
+            format!("/staff/complaints/{r2}/letters/1"),
+            Value::Null,
+            Role::Auditor,
+            None,
         ),
     ];
 
