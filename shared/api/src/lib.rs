@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod evidence;
 pub mod extract;
 pub mod html;
 pub mod letters;
@@ -137,7 +138,8 @@ pub fn stage2_router() -> Router<AppState> {
         )
 }
 
-/// `cases`: lists, reads, extensions, withdrawals, refusals and Ombudsman records.
+/// `cases`: lists, reads, extensions, withdrawals, refusals, Ombudsman records and the evidence
+/// pack.
 pub fn cases_router() -> Router<AppState> {
     Router::new()
         .route("/staff/complaints", get(staff::list))
@@ -154,6 +156,10 @@ pub fn cases_router() -> Router<AppState> {
         .route(
             "/staff/complaints/{reference}/ombudsman",
             post(staff::ombudsman),
+        )
+        .route(
+            "/staff/complaints/{reference}/evidence",
+            get(evidence::evidence),
         )
 }
 
