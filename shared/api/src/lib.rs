@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod evidence;
 pub mod extract;
 pub mod html;
 pub mod letters;
@@ -137,9 +138,7 @@ pub fn stage2_router() -> Router<AppState> {
         )
 }
 
-/// `cases`: lists, reads, extensions, withdrawals, refusals and Ombudsman records (with their
-/// orders), the case file (points, handler, needs, contact preferences, representative, actions,
-/// compensation) and the letters as printed.
+/// `cases`: lists, reads, extensions, withdrawals, refusals and Ombudsman records.
 pub fn cases_router() -> Router<AppState> {
     Router::new()
         .route("/staff/complaints", get(staff::list))
@@ -157,6 +156,12 @@ pub fn cases_router() -> Router<AppState> {
             "/staff/complaints/{reference}/ombudsman",
             post(staff::ombudsman),
         )
+}
+
+/// `casefile`: the case file (points, handler, needs, contact preferences, representative,
+/// actions, compensation, the Ombudsman's orders), the letters as printed, and the evidence pack.
+pub fn casefile_router() -> Router<AppState> {
+    Router::new()
         .route(
             "/staff/complaints/{reference}/ombudsman/orders",
             post(staff::ombudsman_order),
@@ -201,6 +206,10 @@ pub fn cases_router() -> Router<AppState> {
             "/staff/complaints/{reference}/letters/{number}",
             get(staff::letter_page),
         )
+        .route(
+            "/staff/complaints/{reference}/evidence",
+            get(evidence::evidence),
+        )
 }
 
 /// `reporting`: the monthly and annual reports, for staff with any role. Needs the
@@ -240,6 +249,7 @@ pub fn router(state: AppState) -> Router {
         .merge(stage1_response_router())
         .merge(stage2_router())
         .merge(cases_router())
+        .merge(casefile_router())
         .merge(pages_router())
         .merge(reporting_router());
     serve_part(all, state)

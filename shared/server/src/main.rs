@@ -5,6 +5,7 @@
 //! - `p3 retention --dry-run|--now [--data-dir DIR] [--config FILE]`
 //! - `p3 report --month YYYY-MM [--format json|csv|xlsx|html] [--out FILE] [--data-dir DIR]`
 //! - `p3 report --year YYYY [--format json|html] [--out FILE] [--data-dir DIR]`
+//! - `p3 evidence REF [--format zip|html] [--out FILE] [--data-dir DIR] [--config FILE]`
 
 mod config;
 mod http;
@@ -93,6 +94,24 @@ enum Cmd {
         #[arg(long, default_value = "./data")]
         data_dir: PathBuf,
         /// Configuration file (TOML): `[retention] years`, procedures, calendar.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Write a complaint's evidence pack for the Housing Ombudsman: a zip of the pack and every
+    /// letter (or the pack alone as HTML); prints the file's path.
+    Evidence {
+        /// The complaint's reference, e.g. CMP-2026-00001.
+        reference: String,
+        /// zip (the pack and each letter as its own file) or html (the pack alone).
+        #[arg(long, default_value = "zip")]
+        format: String,
+        /// Where to write it (default: REF-evidence.zip or .html in the current directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Where the store lives.
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// Configuration file (TOML): procedures, calendar, landlord, letters.
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -331,6 +350,69 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
+/// `p3 evidence`: the same pack as `GET /staff/complaints/{reference}/evidence`, read from the
+/// local store, signed as produced by the local user at the command line.
+fn evidence(
+    reference: &str,
+    format: &str,
+    out: Option<PathBuf>,
+    data_dir: &Path,
+    config_path: Option<&Path>,
+) -> anyhow::Result<()> {
+    let zip = match format {
+        "zip" => true,
+        "html" => false,
+        _ => anyhow::bail!("--format must be zip or html"),
+    };
+    let config = match config_path {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    let db = data_dir.join("p3.db");
+    anyhow::ensure!(
+        db.exists(),
+        "no store at {}: give the --data-dir of `p3 serve`",
+        db.display()
+    );
+    let store = Arc::new(SqliteStore::open(&db).map_err(|e| anyhow::anyhow!("{e}"))?);
+    let notifier = outbox::OutboxNotifier::new(
+        data_dir.join("outbox"),
+        &config.mail_from,
+        config.smtp.as_ref().map(|s| (s.host.clone(), s.port)),
+    )?;
+    let base_url = config.base_url.clone().unwrap_or_default();
+    let service = service_of(&config, store, Arc::new(notifier), base_url);
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "a local user".into());
+    let producer = p3_api::evidence::Producer {
+        name: user,
+        email: String::new(),
+        role: "p3 evidence, on the server's command line".into(),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let pack = rt
+        .block_on(p3_api::evidence::build(
+            &service,
+            reference.trim(),
+            &producer,
+        ))
+        .map_err(|e| anyhow::anyhow!("cannot read the store: {e}"))?
+        .ok_or_else(|| anyhow::anyhow!("no complaint with the reference {reference}"))?;
+    // The file name comes from the stored case's reference, never from the argument as typed.
+    let (name, bytes) = if zip {
+        (pack.zip_name(), pack.zip())
+    } else {
+        (pack.html_name(), pack.html.clone().into_bytes())
+    };
+    let path = out.unwrap_or_else(|| PathBuf::from(name));
+    reports::write_file(&path, &bytes)?;
+    println!("{}", path.display());
+    Ok(())
+}
+
 fn main() -> std::process::ExitCode {
     match run(Cli::parse()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -407,6 +489,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             retention::print(&report);
             Ok(())
         }
+        Cmd::Evidence {
+            reference,
+            format,
+            out,
+            data_dir,
+            config,
+        } => evidence(&reference, &format, out, &data_dir, config.as_deref()),
         Cmd::Token {
             user,
             email,

@@ -182,7 +182,7 @@ pub fn write_export(exports: &Path, month: Month, files: &[Rendered]) -> anyhow:
 }
 
 /// Writes a file atomically (a temporary file beside it, synced, then renamed).
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
