@@ -379,19 +379,25 @@ pub fn http_app(part: Router<AppState>, state: AppState) -> Router {
     p3_api::serve_part(part, state).layer(axum::middleware::from_fn(client_addr))
 }
 
-/// The `cases` function's app over a service: its API routes (behind the HTTP API's JWT
-/// authorizer) and, when an identity provider is configured, the staff pages, whose routes
+/// The `cases` function's app over a service: its API routes and the case file's (behind the
+/// HTTP API's JWT authorizer, except the printable letter and the evidence pack, which staff
+/// open from the pages with their session cookie) and, when an identity provider is configured, the staff pages, whose routes
 /// have no authorizer: staff sign in through the provider and the session cookie is checked
 /// here on each request ([`crate::oidc`]).
 pub fn cases_app(service: Service, settings: &AwsSettings) -> Result<Router, WiringError> {
     let mut state = app_state_for(service, settings);
     let Some(oidc) = &settings.staff_sign_in else {
         tracing::warn!("OIDC_ISSUER is not set: the staff pages are not served");
-        return Ok(http_app(p3_api::cases_router(), state));
+        return Ok(http_app(
+            p3_api::cases_router().merge(p3_api::casefile_router()),
+            state,
+        ));
     };
     let provider = Arc::new(OidcProvider::new(oidc.clone())?);
     state.auth = Arc::new(provider.authenticator());
-    let part = p3_api::cases_router().merge(p3_api::pages_router());
+    let part = p3_api::cases_router()
+        .merge(p3_api::casefile_router())
+        .merge(p3_api::pages_router());
     Ok(http_app(part, state)
         .layer(axum::Extension(p3_api::sign_in::StaffSignIn(
             provider.clone(),

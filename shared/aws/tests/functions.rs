@@ -1053,7 +1053,10 @@ fn needs_authorizer(path: &str) -> bool {
             "/staff/monthly-report",
         ]
         .iter()
-        .any(|p| path.starts_with(p));
+        .any(|p| path.starts_with(p))
+        // The printable letter and the evidence pack, opened from the pages with the session.
+        || (path.starts_with("/staff/complaints/")
+            && (path.ends_with("/evidence") || path.contains("/letters/")));
     path.starts_with("/staff/") && !page
 }
 

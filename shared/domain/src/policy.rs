@@ -149,9 +149,19 @@ impl Policy {
         let policy: Policy = serde_path_to_error::deserialize(de).map_err(|e| {
             let field = e.path().to_string();
             let inner = e.into_inner();
+            // Some syntax errors carry no message of their own (`a=`): the full error then
+            // says where the file stops being TOML.
+            let message = match inner.message().trim() {
+                "" => inner.to_string().trim().to_string(),
+                m => m.to_string(),
+            };
             PolicyError {
                 field: if field == "." { "(file)".into() } else { field },
-                message: inner.message().trim().to_string(),
+                message: if message.is_empty() {
+                    "is not valid TOML".into()
+                } else {
+                    message
+                },
             }
         })?;
         policy.validate()?;
@@ -303,6 +313,14 @@ impl Procedures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_with_no_value_is_refused_with_a_message() {
+        // Found by the policy-file fuzzer: toml gives this error an empty message.
+        let e = Policy::from_toml("a=").unwrap_err();
+        assert_eq!(e.field, "(file)");
+        assert!(!e.message.is_empty());
+    }
 
     #[test]
     fn housing_defaults_follow_the_procedure() {
