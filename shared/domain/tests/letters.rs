@@ -871,8 +871,10 @@ fn a_template_that_cannot_render_is_refused_when_loaded_naming_it() {
     let load =
         |name: &str, src: &str| Templates::load([(name.to_string(), src.to_string())], &landlord);
     // An unknown value.
-    let e = load("extension", "Subject\n---\n<p>{{ no_such_value }}</p>").unwrap_err();
+    let e = load("extension", "Subject\n---\n<p>\n{{ no_such_value }}</p>").unwrap_err();
     assert_eq!(e.template, "extension");
+    // The line in the file: the subject, `---`, then the letter's second line.
+    assert!(e.message.ends_with("(line 4)"), "{}", e.message);
     // Broken syntax, with its line.
     let e = load("refusal", "Subject\n---\n<p>{% if stage %}</p>").unwrap_err();
     assert_eq!(e.template, "refusal");

@@ -115,6 +115,13 @@ enum Cmd {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Check a configuration file, the policy files and letter templates it names, as
+    /// `p3 serve` would at start: run it after editing a letter template.
+    Check {
+        /// Configuration file (TOML).
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Print a signed staff token (its last line is the token).
     Token {
         /// The staff member's name.
@@ -487,6 +494,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 dry_run,
             ))?;
             retention::print(&report);
+            Ok(())
+        }
+        Cmd::Check { config } => {
+            let loaded = Config::load(&config)?;
+            let letters = reports::letters_of(&loaded);
+            println!(
+                "{}: OK; letter templates checked: {}",
+                config.display(),
+                letters.templates.names().collect::<Vec<_>>().join(", ")
+            );
             Ok(())
         }
         Cmd::Evidence {

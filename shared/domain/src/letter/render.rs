@@ -327,12 +327,19 @@ pub(super) fn render(
 ) -> Result<(String, String, String), TemplateError> {
     let env = environment();
     let name = ctx.kind.as_str();
-    let err = |template: &str, e: minijinja::Error| TemplateError {
-        template: template.into(),
-        message: match e.line() {
-            Some(line) => format!("{e} (line {line})"),
-            None => e.to_string(),
-        },
+    // Lines are counted in the template's file: the letter starts after the subject and `---`.
+    let err_at = |template: &str, first_line: usize, e: minijinja::Error| {
+        let what = match e.detail() {
+            Some(detail) => format!("{}: {detail}", e.kind()),
+            None => e.kind().to_string(),
+        };
+        TemplateError {
+            template: template.into(),
+            message: match e.line() {
+                Some(line) => format!("{what} (line {})", line + first_line - 1),
+                None => what,
+            },
+        }
     };
     let src = t.source(name).ok_or_else(|| TemplateError {
         template: name.into(),
@@ -344,15 +351,20 @@ pub(super) fn render(
             "the subject line must come first, then a line holding only `---`, then the letter"
                 .into(),
     })?;
-    let subject = env.render_str(subject_src, ctx).map_err(|e| err(name, e))?;
+    let body_first_line = subject_src.lines().count() + 2;
+    let subject = env
+        .render_str(subject_src, ctx)
+        .map_err(|e| err_at(name, 1, e))?;
     let subject = html_to_text(&subject)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let body = env.render_str(body_src, ctx).map_err(|e| err(name, e))?;
+    let body = env
+        .render_str(body_src, ctx)
+        .map_err(|e| err_at(name, body_first_line, e))?;
     let footer = env
         .render_str(t.source(FOOTER).unwrap_or(""), ctx)
-        .map_err(|e| err(FOOTER, e))?;
+        .map_err(|e| err_at(FOOTER, 1, e))?;
     if subject.is_empty() {
         return Err(TemplateError {
             template: name.into(),
