@@ -292,7 +292,16 @@ pub fn render(
         to.push(addresses.head_of_tenant_services.clone());
     }
     let today = london_date(now);
-    let label = alert.deadline.label();
+    let label = match alert.deadline.step {
+        DeadlineStep::Action(n)
+            if case.actions.iter().any(|a| {
+                a.number == n && a.source == crate::casefile::ActionSource::OmbudsmanOrder
+            }) =>
+        {
+            format!("Ombudsman order (action {n})")
+        }
+        _ => alert.deadline.label(),
+    };
     let due = alert.due.format("%A %-d %B %Y");
     let (headline, when) = match alert.kind {
         AlertKind::Reminder => {

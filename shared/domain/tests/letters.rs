@@ -717,6 +717,27 @@ fn ombudsman_orders_come_after_the_determination_and_are_tracked_like_actions() 
         .find(|x| x.kind.step == DeadlineStep::Action(2))
         .unwrap();
     assert_eq!(dl.status, DeadlineStatus::Breached);
+    // Its breach alert names it as the Ombudsman's order, to its owner.
+    let plan = alert::plan(REF, &dls, &RULES.calendar);
+    let breach = plan
+        .iter()
+        .find(|a| a.deadline.step == DeadlineStep::Action(2) && a.kind == AlertKind::Breach)
+        .unwrap();
+    let email = alert::render(
+        &c,
+        breach,
+        &AlertAddresses::default(),
+        &RULES.calendar,
+        t("2027-03-02T09:00:00Z"),
+        "http://localhost/staff/cases/CMP-2026-00417",
+        "P3 Housing",
+    );
+    assert!(
+        email.subject.contains("Ombudsman order (action 2)"),
+        "{}",
+        email.subject
+    );
+    assert_eq!(email.to[0], REVIEWER);
 }
 
 #[test]
