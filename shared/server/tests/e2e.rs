@@ -18,22 +18,6 @@ fn resident() -> Value {
     })
 }
 
-struct Staffs {
-    officer: String,
-    im: String,
-    senior: String,
-    auditor: String,
-}
-
-fn staffs(s: &Server) -> Staffs {
-    Staffs {
-        officer: s.token("Olive Officer", "olive@p3.example", "officer"),
-        im: s.token("Ian Manager", "ian@p3.example", "investigating_manager"),
-        senior: s.token("Hannah Head", "hannah@p3.example", "senior_manager"),
-        auditor: s.token("Audrey Auditor", "audrey@p3.example", "auditor"),
-    }
-}
-
 #[tokio::test]
 async fn full_lifecycle_through_both_stages_with_every_deadline_kind() {
     let dir = tempfile::tempdir().unwrap();

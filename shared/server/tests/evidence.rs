@@ -9,22 +9,6 @@ use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use support::*;
 
-struct Staffs {
-    officer: String,
-    im: String,
-    senior: String,
-    auditor: String,
-}
-
-fn staffs(s: &Server) -> Staffs {
-    Staffs {
-        officer: s.token("Olive Officer", "olive@p3.example", "officer"),
-        im: s.token("Ian Manager", "ian@p3.example", "investigating_manager"),
-        senior: s.token("Hannah Head", "hannah@p3.example", "senior_manager"),
-        auditor: s.token("Audrey Auditor", "audrey@p3.example", "auditor"),
-    }
-}
-
 fn days_ago(n: i64) -> String {
     (Utc::now() - Duration::days(n)).to_rfc3339()
 }

@@ -215,3 +215,21 @@ pub async fn eventually(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     }
     panic!("timed out waiting for {what}");
 }
+
+/// Tokens for one member of staff in each role.
+pub struct Staffs {
+    pub officer: String,
+    pub im: String,
+    pub senior: String,
+    pub auditor: String,
+}
+
+/// Signs a token for each role on a running server.
+pub fn staffs(s: &Server) -> Staffs {
+    Staffs {
+        officer: s.token("Olive Officer", "olive@p3.example", "officer"),
+        im: s.token("Ian Manager", "ian@p3.example", "investigating_manager"),
+        senior: s.token("Hannah Head", "hannah@p3.example", "senior_manager"),
+        auditor: s.token("Audrey Auditor", "audrey@p3.example", "auditor"),
+    }
+}
