@@ -17,6 +17,7 @@ use http::{header, HeaderValue, StatusCode};
 use p3_domain::london::Month;
 use p3_domain::ports::ReportSource;
 use p3_domain::report::Homes;
+use p3_domain::report_period::{self, PeriodError};
 use p3_domain::service::ServiceError;
 use p3_reports::{Format, Rendered, ReportError, ReportSettings};
 
@@ -104,6 +105,10 @@ fn reporting(ext: Option<Extension<Reporting>>) -> Result<Reporting> {
 fn problem(e: ReportError) -> Problem {
     match e {
         ReportError::Store(s) => Problem::from(ServiceError::from(s)),
+        ReportError::Period(e @ PeriodError::YearOutOfRange(_)) => {
+            Problem::field("year", e.to_string())
+        }
+        ReportError::Period(e) => Problem::field("month", e.to_string()),
         ReportError::Render(m) => {
             tracing::error!(error = %m, "a report could not be rendered");
             Problem::new(
@@ -202,10 +207,9 @@ async fn monthly_html_reply(
 }
 
 fn month_of(params: &[(String, String)]) -> Result<Month> {
-    param(params, "month")
-        .ok_or_else(|| Problem::field("month", "is required, in the form YYYY-MM"))?
-        .parse()
-        .map_err(|e: String| Problem::field("month", e))
+    let text = param(params, "month")
+        .ok_or_else(|| Problem::field("month", "is required, in the form YYYY-MM"))?;
+    report_period::parse_month(text).map_err(|e| Problem::field("month", e.to_string()))
 }
 
 /// `GET /staff/reports/annual?year=YYYY&format=json|html`: April `YYYY` to March `YYYY+1`.
@@ -216,22 +220,14 @@ pub(crate) async fn annual(
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
     let params = params(query)?;
-    let year: i32 = param(&params, "year")
-        .ok_or_else(|| {
-            Problem::field(
-                "year",
-                "is required: the year the financial year starts in April, e.g. 2025",
-            )
-        })?
-        .parse()
-        .ok()
-        .filter(|y| (1900..=9998).contains(y))
-        .ok_or_else(|| {
-            Problem::field(
-                "year",
-                "must be a year such as 2025 (the financial year April 2025 to March 2026)",
-            )
-        })?;
+    let text = param(&params, "year").ok_or_else(|| {
+        Problem::field(
+            "year",
+            "is required: the year the financial year starts in April, e.g. 2025",
+        )
+    })?;
+    let year = report_period::parse_financial_year(text)
+        .map_err(|e| Problem::field("year", e.to_string()))?;
     let format = format_of(&params, &[Format::Json, Format::Html])?;
     let r = reporting(ext)?;
     let settings = r.settings(&st.service.settings.landlord, format == Format::Html);

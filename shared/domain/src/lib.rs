@@ -17,6 +17,7 @@ pub mod london;
 pub mod policy;
 pub mod ports;
 pub mod report;
+pub mod report_period;
 pub mod retention;
 pub mod service;
 pub mod service_request;

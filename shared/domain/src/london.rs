@@ -105,14 +105,16 @@ impl std::str::FromStr for Month {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || format!("`{s}` is not a month in the form YYYY-MM");
         let (y, m) = s.split_once('-').ok_or_else(bad)?;
-        if y.len() != 4 || m.len() != 2 {
+        let digits = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_digit());
+        if !digits(y, 4) || !digits(m, 2) {
             return Err(bad());
         }
         let year: i32 = y.parse().map_err(|_| bad())?;
         let month: u32 = m.parse().map_err(|_| bad())?;
-        if !(1..=12).contains(&month) || !(1900..=9999).contains(&year) {
+        if !(1..=12).contains(&month) {
             return Err(bad());
         }
+        // Which months a report may cover is `report_period`'s rule, not the syntax's.
         Ok(Month { year, month })
     }
 }

@@ -18,6 +18,7 @@ use p3_domain::case::Rules;
 use p3_domain::london::Month;
 use p3_domain::ports::{MonthRecords, ReportSource, StoreError};
 use p3_domain::report::{self, AnnualReport, Homes, MonthlyReport};
+use p3_domain::report_period::{self, PeriodError};
 
 /// Why a report could not be produced.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,6 +29,18 @@ pub enum ReportError {
     /// A renderer failed (should not happen with valid figures).
     #[error("cannot render the report: {0}")]
     Render(String),
+    /// The period is one no report covers ([`p3_domain::report_period`]); hosts check it when
+    /// they read the request, so this is the last guard, not the usual answer.
+    #[error(transparent)]
+    Period(#[from] PeriodError),
+}
+
+fn reportable(month: Month) -> Result<Month, ReportError> {
+    if report_period::month_is_reportable(month) {
+        Ok(month)
+    } else {
+        Err(PeriodError::MonthOutOfRange(month.to_string()).into())
+    }
 }
 
 /// The landlord's settings that shape a report.
@@ -222,6 +235,7 @@ pub async fn monthly_html(
     rules: &Rules,
     settings: &ReportSettings,
 ) -> Result<Rendered, ReportError> {
+    reportable(month)?;
     let data = month_data(source, month, rules, &settings.homes).await?;
     html_of(source, &data, rules, settings).await
 }
@@ -234,6 +248,7 @@ pub async fn monthly(
     rules: &Rules,
     settings: &ReportSettings,
 ) -> Result<Rendered, ReportError> {
+    reportable(month)?;
     let data = month_data(source, month, rules, &settings.homes).await?;
     render_month(source, &data, format, rules, settings).await
 }
@@ -246,6 +261,7 @@ pub async fn export_month(
     rules: &Rules,
     settings: &ReportSettings,
 ) -> Result<Vec<Rendered>, ReportError> {
+    reportable(month)?;
     let data = month_data(source, month, rules, &settings.homes).await?;
     let mut out = Vec::with_capacity(Format::ALL.len());
     for format in Format::ALL {
@@ -315,6 +331,7 @@ pub async fn annual(
     rules: &Rules,
     settings: &ReportSettings,
 ) -> Result<Rendered, ReportError> {
+    report_period::check_financial_year(year)?;
     let (report, _) = annual_report(source, year, rules, &settings.homes).await?;
     render_annual(&report, format, settings)
 }

@@ -302,10 +302,18 @@ pub fn xlsx(
                         ws.write_number_with_format(r, c, n, &integer)
                             .map_err(xlsx_err)?;
                     }
-                    Cell::Date(d) => {
-                        ws.write_datetime_with_format(r, c, excel_date(d)?, &date)
-                            .map_err(xlsx_err)?;
-                    }
+                    // A date Excel's calendar cannot hold (before 1900 or after 9999: an
+                    // imported or mistyped receipt, a deadline past the last reportable
+                    // month) is written as its ISO text rather than failing the workbook.
+                    Cell::Date(d) => match excel_date(d) {
+                        Ok(x) => {
+                            ws.write_datetime_with_format(r, c, x, &date)
+                                .map_err(xlsx_err)?;
+                        }
+                        Err(_) => {
+                            ws.write_string(r, c, d.to_string()).map_err(xlsx_err)?;
+                        }
+                    },
                     Cell::Empty => {}
                 }
             }

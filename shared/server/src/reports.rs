@@ -304,7 +304,8 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
     let store = SqliteStore::open(&db).map_err(|e| anyhow::anyhow!("{e}"))?;
     let (rendered, rows, what) = match (&args.month, args.year) {
         (Some(m), None) => {
-            let month: Month = m.parse().map_err(|e| anyhow::anyhow!("--month: {e}"))?;
+            let month: Month = p3_domain::report_period::parse_month(m)
+                .map_err(|e| anyhow::anyhow!("--month: {e}"))?;
             let settings = settings_of(&config, false)?;
             rt.block_on(async {
                 let data = p3_reports::month_data(&store, month, &rules, &settings.homes).await?;
@@ -323,10 +324,8 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
                 matches!(format, Format::Json | Format::Html),
                 "--format must be json or html for the annual report"
             );
-            anyhow::ensure!(
-                (1900..=9998).contains(&year),
-                "--year must be a year such as 2025"
-            );
+            p3_domain::report_period::check_financial_year(year)
+                .map_err(|e| anyhow::anyhow!("--year: {e}"))?;
             let settings = settings_of(&config, format == Format::Html)?;
             rt.block_on(async {
                 let (report, rows) =

@@ -699,3 +699,54 @@ async fn the_annual_report_bad_parameters_and_formula_injection() {
     );
     assert!(!strings.contains("<t>=HYPERLINK"));
 }
+
+/// `p3 report` keeps the reports' one rule for periods (`p3_domain::report_period`): the last
+/// reportable month is written in every format, the month after it and the financial years
+/// past either end are refused with a message naming the option, and nothing is written.
+#[tokio::test]
+async fn the_cli_accepts_the_same_months_and_years_as_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = write_config(dir.path());
+    // A store with one complaint in it, made by the service itself.
+    let s = Server::start_with(&data, Some(&config));
+    let (status, _, _) = post_json(
+        &client(),
+        &s.url("/complaints"),
+        None,
+        &json!({"name": "Ada Resident", "email": "ada@example.org", "description": "The boiler has failed."}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    s.stop();
+    for format in ["json", "csv", "xlsx", "html"] {
+        let (bytes, _) = cli_report(&data, &config, &["--month", "9998-12", "--format", format]);
+        assert!(!bytes.is_empty(), "{format}");
+    }
+    let out = dir.path().join("refused.xlsx");
+    for (args, option) in [
+        (vec!["--month", "9999-12", "--format", "xlsx"], "--month"),
+        (vec!["--month", "1899-12"], "--month"),
+        (vec!["--year", "9998"], "--year"),
+        (vec!["--year", "1899", "--format", "html"], "--year"),
+    ] {
+        let res = Command::new(bin())
+            .arg("report")
+            .args(&args)
+            .arg("--out")
+            .arg(&out)
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .expect("p3 report runs");
+        let stderr = String::from_utf8_lossy(&res.stderr);
+        assert!(!res.status.success(), "{args:?} was accepted");
+        assert!(
+            stderr.contains(option) && stderr.contains("outside"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!out.exists(), "{args:?} wrote a file");
+    }
+}
