@@ -1,6 +1,7 @@
 //! The retention rule ([`p3_domain::retention`]) in `p3`: run daily by `p3 serve`, and on
 //! demand by `p3 retention --dry-run|--now`. Logs and output carry references and counts only.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,17 +15,27 @@ const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 /// After a failed run (the store busy or down).
 const RETRY: Duration = Duration::from_secs(60 * 60);
 
-/// One run over the store, now.
+/// One run over the store, now; the outbox copies of the letters and alerts of each case
+/// anonymised go with it (from the `outbox` folder).
 pub async fn run_once(
     service: &Service,
     store: &SqliteStore,
     years: u32,
+    outbox: &Path,
     dry_run: bool,
 ) -> anyhow::Result<RetentionReport> {
     let now = service.clock.now();
-    retention::run(service, store, years, now, dry_run)
+    let report = retention::run(service, store, years, now, dry_run)
         .await
-        .map_err(|e| anyhow::anyhow!("retention run failed: {e}"))
+        .map_err(|e| anyhow::anyhow!("retention run failed: {e}"))?;
+    if !dry_run {
+        for reference in &report.anonymised {
+            crate::outbox::OutboxNotifier::forget(outbox, reference).map_err(|e| {
+                anyhow::anyhow!("retention: cannot delete the outbox copies of {reference}: {e}")
+            })?;
+        }
+    }
+    Ok(report)
 }
 
 /// `p3 serve`'s loop: a run at start-up, then one a day, until shutdown.
@@ -32,6 +43,7 @@ pub async fn run_daily(
     service: Service,
     store: Arc<SqliteStore>,
     years: u32,
+    outbox: PathBuf,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -41,7 +53,7 @@ pub async fn run_daily(
         // Each case is rewritten in its own transaction, so stopping between two leaves
         // nothing half-done.
         let result = tokio::select! {
-            r = run_once(&service, &store, years, false) => r,
+            r = run_once(&service, &store, years, &outbox, false) => r,
             _ = shutdown.changed() => return,
         };
         let sleep = match result {
