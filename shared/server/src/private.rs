@@ -24,7 +24,8 @@ pub fn owner_only_from_now() {
 }
 
 /// Creates `dir` (and any missing parent) owner-only; an existing one is narrowed to
-/// owner-only.
+/// owner-only (a folder someone else owns is left as it is, with a warning: the files in it
+/// are owner-only either way).
 pub fn create_dir(dir: &Path) -> anyhow::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
@@ -33,7 +34,10 @@ pub fn create_dir(dir: &Path) -> anyhow::Result<()> {
     builder
         .create(dir)
         .with_context(|| format!("cannot create {}", dir.display()))?;
-    narrow(dir, DIR_MODE)
+    if let Err(e) = narrow(dir, DIR_MODE) {
+        tracing::warn!(error = %format!("{e:#}"), "data folder left open to other users");
+    }
+    Ok(())
 }
 
 /// Creates (or truncates) a file that only its owner can read or write.

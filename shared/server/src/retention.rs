@@ -34,8 +34,48 @@ pub async fn run_once(
                 anyhow::anyhow!("retention: cannot delete the outbox copies of {reference}: {e}")
             })?;
         }
+        sweep_outbox(service, outbox, years).await?;
     }
     Ok(report)
+}
+
+/// Deletes the outbox copies left by a run stopped between anonymising a case and deleting
+/// them: of the files older than the retention period (every copy of a case due is), those of
+/// a case already anonymised, or no longer in the store.
+async fn sweep_outbox(service: &Service, outbox: &Path, years: u32) -> anyhow::Result<()> {
+    let period = Duration::from_secs(u64::from(years) * 365 * 24 * 60 * 60);
+    let Some(cutoff) = std::time::SystemTime::now().checked_sub(period) else {
+        return Ok(());
+    };
+    let mut references = std::collections::BTreeSet::new();
+    let entries = match std::fs::read_dir(outbox) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(anyhow::anyhow!("retention: cannot list the outbox: {e}")),
+    };
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < cutoff);
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let (true, Some((reference, _))) = (old, name.split_once('.')) {
+            references.insert(reference.to_string());
+        }
+    }
+    for reference in references {
+        let gone = match service.store.load(&reference).await {
+            Ok(None) => true,
+            Ok(Some(case)) => retention::is_anonymised(&case),
+            Err(e) => return Err(anyhow::anyhow!("retention: cannot read the store: {e}")),
+        };
+        if gone {
+            crate::outbox::OutboxNotifier::forget(outbox, &reference).map_err(|e| {
+                anyhow::anyhow!("retention: cannot delete the outbox copies of {reference}: {e}")
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// `p3 serve`'s loop: a run at start-up, then one a day, until shutdown.

@@ -232,6 +232,36 @@ async fn a_purged_case_takes_its_outbox_copies_with_it() {
     assert!(String::from_utf8_lossy(&out.stdout).contains(&refs[0]));
     assert_eq!(files_of(&refs[0]), 0, "{:?}", outbox_names(&outbox));
     assert!(files_of(&refs[1]) >= 2, "the recent case keeps its copies");
+
+    // A run stopped after anonymising a case but before deleting its copies: the next run
+    // deletes them (they are older than the retention period), and only them.
+    let seven_years_ago =
+        std::time::SystemTime::now() - Duration::from_secs(7 * 365 * 24 * 60 * 60);
+    for reference in &refs {
+        let path = outbox.join(format!("{reference}.letter2.copy1.eml"));
+        std::fs::write(&path, "Subject: about Otto Old\r\n\r\nDamp bedroom\r\n").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(seven_years_ago)
+            .unwrap();
+    }
+    let out = Command::new(bin())
+        .args(["retention", "--now", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(files_of(&refs[0]), 0, "{:?}", outbox_names(&outbox));
+    assert!(
+        files_of(&refs[1]) >= 3,
+        "the recently closed case keeps its copies"
+    );
 }
 
 fn outbox_names(outbox: &Path) -> Vec<String> {
