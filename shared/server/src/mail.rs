@@ -167,6 +167,26 @@ pub fn transport(smtp: &SmtpConfig) -> anyhow::Result<AsyncSmtpTransport<Tokio1E
     Ok(builder.build())
 }
 
+/// Where mail goes, for the start-up log: `outbox only`, or the server, port, security and
+/// whether it logs in (never the login or the password).
+pub fn route(smtp: Option<&SmtpConfig>) -> String {
+    match smtp {
+        None => "outbox only (no [smtp])".into(),
+        Some(s) => format!(
+            "{}:{} security={:?}{}",
+            s.host,
+            s.port.unwrap_or(s.security.default_port()),
+            s.security,
+            if s.username.is_some() {
+                " with a login"
+            } else {
+                ""
+            }
+        )
+        .to_lowercase(),
+    }
+}
+
 /// What a failed send is logged and retried as: the server's reply code and the kind of
 /// failure, never the server's text (a refusal may quote a recipient's address).
 pub fn describe(e: &lettre::transport::smtp::Error) -> String {

@@ -208,6 +208,7 @@ async fn serve(
         &config.mail_from,
         config.smtp.as_ref(),
     )?;
+    tracing::info!(mail = %mail::route(config.smtp.as_ref()), "mail route");
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;

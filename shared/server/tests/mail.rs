@@ -363,7 +363,9 @@ async fn alerts_and_letters_arrive_once_through_starttls_with_a_login_even_acros
         "{ids:?}"
     );
     assert_once_each(&mail, &ids);
-    assert!(!s.logs().contains(PASSWORD), "the password is in the logs");
+    let logs = s.logs();
+    assert!(logs.contains("security=starttls with a login"), "{logs}");
+    assert!(!logs.contains(PASSWORD), "the password is in the logs");
 
     // After a restart, a new case's alerts go; nothing sent before goes again.
     assert!(s.stop().success());
