@@ -101,6 +101,16 @@ pub fn resolve(
                 let text = std::fs::read_to_string(&full).map_err(|e| {
                     anyhow::anyhow!("smtp.password_file: cannot read {}: {e}", full.display())
                 })?;
+                #[cfg(unix)]
+                if let Ok(meta) = std::fs::metadata(&full) {
+                    use std::os::unix::fs::PermissionsExt;
+                    if meta.permissions().mode() & 0o077 != 0 {
+                        tracing::warn!(
+                            file = %full.display(),
+                            "smtp.password_file can be read by other users: make it owner-only (chmod 600)"
+                        );
+                    }
+                }
                 text.lines().next().unwrap_or_default().to_string()
             }
             None => env_password.ok_or_else(|| {
