@@ -108,12 +108,16 @@ impl LettersConfig {
 pub struct RetentionConfig {
     /// Years after a case closes before its personal data is removed (daily, by `p3 serve`).
     pub years: u32,
+    /// Hours an idempotency record (the kept answer to a request, which may hold a new
+    /// case's access code, sealed) answers retries before it is deleted.
+    pub idempotency_hours: u32,
 }
 
 impl Default for RetentionConfig {
     fn default() -> Self {
         RetentionConfig {
             years: p3_domain::retention::DEFAULT_YEARS,
+            idempotency_hours: 24,
         }
     }
 }
@@ -148,19 +152,35 @@ pub struct ReportsConfig {
     pub lessons_learned_file: Option<PathBuf>,
 }
 
-/// An SMTP relay (plain SMTP to a trusted relay, e.g. the organisation's mail gateway).
+/// A mail server: a relay on the local network in plain SMTP (the default, as before), or a
+/// mail service over STARTTLS or implicit TLS with a login. The password is never in this
+/// file: it comes from `password_file` or the `P3_SMTP_PASSWORD` environment variable.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpConfig {
-    /// Relay host.
+    /// Server host name (checked against its certificate under TLS).
     pub host: String,
-    /// Relay port.
-    #[serde(default = "default_smtp_port")]
-    pub port: u16,
-}
-
-fn default_smtp_port() -> u16 {
-    25
+    /// Server port (default: 25 for `none`, 587 for `starttls`, 465 for `tls`).
+    pub port: Option<u16>,
+    /// `none` (plain SMTP), `starttls` or `tls` (implicit TLS).
+    #[serde(default)]
+    pub security: crate::mail::Security,
+    /// The login, if the server wants one (needs `starttls` or `tls`).
+    pub username: Option<String>,
+    /// A file holding the password (its first line), relative to the config file.
+    pub password_file: Option<PathBuf>,
+    /// An extra trusted root certificate (PEM), relative to the config file, for a relay
+    /// whose certificate comes from a private authority.
+    pub ca_file: Option<PathBuf>,
+    /// Refused: a password written in the config itself (see [`Config::parse`]).
+    #[serde(default, rename = "password")]
+    pub password_in_config: Option<toml::Value>,
+    /// The password as read from `password_file` or `P3_SMTP_PASSWORD` (not a setting).
+    #[serde(skip)]
+    pub password: Option<crate::mail::Password>,
+    /// The `ca_file`'s contents as read (not a setting).
+    #[serde(skip)]
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 /// Homes owned, per tenure.
@@ -243,6 +263,10 @@ impl Config {
             .correspondence(&config.landlord, config.base_url.as_deref(), base)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         config.letters.correspondence = Some(correspondence);
+        if let Some(smtp) = &mut config.smtp {
+            crate::mail::resolve(smtp, base, std::env::var("P3_SMTP_PASSWORD").ok())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
         Ok(config)
     }
 
@@ -260,8 +284,14 @@ impl Config {
             p.validate()
                 .map_err(|e| format!("policies[{i}].{}: {}", e.field, e.message))?;
         }
+        if let Some(smtp) = &config.smtp {
+            crate::mail::check(smtp)?;
+        }
         if !(1..=100).contains(&config.retention.years) {
             return Err("retention.years: must be from 1 to 100".into());
+        }
+        if !(1..=24 * 30).contains(&config.retention.idempotency_hours) {
+            return Err("retention.idempotency_hours: must be from 1 to 720".into());
         }
         for (field, secs) in [
             (

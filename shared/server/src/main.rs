@@ -9,7 +9,10 @@
 
 mod config;
 mod http;
+mod idempotency;
+mod mail;
 mod outbox;
+mod private;
 mod reports;
 mod retention;
 mod timers;
@@ -154,32 +157,7 @@ impl Random for OsRandom {
 
 /// Reads the signing key from the data dir, creating it (owner-only) on first use.
 fn signing_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let path = data_dir.join("signing.key");
-    if let Ok(text) = std::fs::read_to_string(&path) {
-        let key: Vec<u8> = (0..text.trim().len() / 2)
-            .filter_map(|i| u8::from_str_radix(&text.trim()[2 * i..2 * i + 2], 16).ok())
-            .collect();
-        anyhow::ensure!(
-            key.len() >= 32,
-            "{} is not a valid signing key; delete it to make a new one",
-            path.display()
-        );
-        return Ok(key);
-    }
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| anyhow::anyhow!("randomness: {e}"))?;
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    let tmp = data_dir.join("signing.key.tmp");
-    std::fs::write(&tmp, &hex)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
-    }
-    std::fs::rename(&tmp, &path)?;
-    Ok(key.to_vec())
+    private::signing_key(data_dir)
 }
 
 /// Logs to stderr. A log line that cannot be written (stderr is a file on a full disk) is
@@ -217,16 +195,20 @@ async fn serve(
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
-    std::fs::create_dir_all(&data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    private::owner_only_from_now();
+    private::prepare_data_dir(&data_dir, &data_dir.join("p3.db"))?;
     let key = signing_key(&data_dir)?;
     let store =
         Arc::new(SqliteStore::open(&data_dir.join("p3.db")).map_err(|e| anyhow::anyhow!("{e}"))?);
+    store.set_idempotency_ttl(chrono::Duration::hours(
+        config.retention.idempotency_hours.into(),
+    ));
     let notifier = outbox::OutboxNotifier::new(
         data_dir.join("outbox"),
         &config.mail_from,
-        config.smtp.as_ref().map(|s| (s.host.clone(), s.port)),
+        config.smtp.as_ref(),
     )?;
+    tracing::info!(mail = %mail::route(config.smtp.as_ref()), "mail route");
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
@@ -269,8 +251,10 @@ async fn serve(
         service.clone(),
         store.clone(),
         config.retention.years,
+        data_dir.join("outbox"),
         stop_rx.clone(),
     ));
+    let idempotency_task = tokio::spawn(idempotency::purge_hourly(store.clone(), stop_rx.clone()));
     let timer_task = tokio::spawn(timers::run(
         service,
         store.clone(),
@@ -295,6 +279,7 @@ async fn serve(
     let _ = timer_task.await;
     let _ = export_task.await;
     let _ = retention_task.await;
+    let _ = idempotency_task.await;
     Ok(())
 }
 
@@ -385,7 +370,7 @@ fn evidence(
     let notifier = outbox::OutboxNotifier::new(
         data_dir.join("outbox"),
         &config.mail_from,
-        config.smtp.as_ref().map(|s| (s.host.clone(), s.port)),
+        config.smtp.as_ref(),
     )?;
     let base_url = config.base_url.clone().unwrap_or_default();
     let service = service_of(&config, store, Arc::new(notifier), base_url);
@@ -480,7 +465,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let notifier = outbox::OutboxNotifier::new(
                 data_dir.join("outbox"),
                 &config.mail_from,
-                config.smtp.as_ref().map(|s| (s.host.clone(), s.port)),
+                config.smtp.as_ref(),
             )?;
             let base_url = config.base_url.clone().unwrap_or_default();
             let service = service_of(&config, store.clone(), Arc::new(notifier), base_url);
@@ -491,6 +476,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 &service,
                 &store,
                 config.retention.years,
+                &data_dir.join("outbox"),
                 dry_run,
             ))?;
             retention::print(&report);

@@ -8,10 +8,11 @@ mod fault;
 mod report;
 mod retention;
 mod schema;
+mod sealed;
 mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -60,6 +61,8 @@ struct Inner {
     wakeup: Arc<Notify>,
     clock: Arc<dyn Clock>,
     stats: Arc<Stats>,
+    /// Seconds an idempotency record answers retries.
+    idempotency_ttl: AtomicI64,
 }
 
 impl Drop for Inner {
@@ -168,6 +171,7 @@ impl SqliteStore {
                 wakeup: Arc::new(Notify::new()),
                 clock,
                 stats,
+                idempotency_ttl: AtomicI64::new(IDEMPOTENCY_TTL_HOURS * 3600),
             }),
         })
     }
@@ -194,14 +198,29 @@ impl SqliteStore {
         }
     }
 
-    /// Deletes idempotency records past their day, so the table stays small; returns how many.
+    /// Sets how long idempotency records answer retries (default [`IDEMPOTENCY_TTL_HOURS`]).
+    pub fn set_idempotency_ttl(&self, ttl: Duration) {
+        self.inner
+            .idempotency_ttl
+            .store(ttl.num_seconds().max(1), Ordering::Relaxed);
+    }
+
+    fn idempotency_ttl(&self) -> Duration {
+        Duration::seconds(self.inner.idempotency_ttl.load(Ordering::Relaxed))
+    }
+
+    /// Deletes idempotency records past their time, and any an earlier version kept unsealed,
+    /// so the table stays small and holds no reply in clear; returns how many.
     pub async fn purge_expired_idempotency(&self) -> Result<u64, StoreError> {
-        let cutoff = ts(self.inner.clock.now() - Duration::hours(IDEMPOTENCY_TTL_HOURS));
+        let cutoff = ts(self.inner.clock.now() - self.idempotency_ttl());
         let n = self
             .write(Box::new(move |conn| {
                 Ok(conn
-                    .prepare_cached("DELETE FROM idempotency WHERE created_at < ?1")?
-                    .execute([cutoff])? as i64)
+                    .prepare_cached(
+                        "DELETE FROM idempotency WHERE created_at < ?1 OR body NOT LIKE ?2",
+                    )?
+                    .execute(params![cutoff, format!("{}%", sealed::PREFIX)])?
+                    as i64)
             }))
             .await?;
         Ok(n as u64)
@@ -322,21 +341,32 @@ fn raise_counter(conn: &Connection, name: &str, seq: i64) -> Result<(), rusqlite
     Ok(())
 }
 
-fn insert_idempotency(conn: &Connection, rec: &IdempotencyRecord) -> Result<(), Fault> {
+/// Files the record sealed ([`sealed`]): under a hash of its key, its body encrypted.
+fn insert_idempotency(
+    conn: &Connection,
+    rec: &IdempotencyRecord,
+    ttl: Duration,
+) -> Result<(), Fault> {
+    let key = sealed::lookup(&rec.key);
+    let body = sealed::seal(&rec.key, &rec.reply.body).ok_or_else(|| {
+        Fault::Logical(StoreError::Unavailable(
+            "no randomness to seal the idempotency record".into(),
+        ))
+    })?;
     // An expired record under the same key no longer answers retries: make room for the new one.
-    let cutoff = ts(rec.created_at - Duration::hours(IDEMPOTENCY_TTL_HOURS));
+    let cutoff = ts(rec.created_at - ttl);
     conn.prepare_cached("DELETE FROM idempotency WHERE key = ?1 AND created_at < ?2")?
-        .execute(params![rec.key, cutoff])?;
+        .execute(params![key, cutoff])?;
     let inserted = conn
         .prepare_cached(
             "INSERT INTO idempotency (key, fingerprint, status, body, content_type, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?
         .execute(params![
-            rec.key,
+            key,
             rec.fingerprint,
             rec.reply.status,
-            rec.reply.body,
+            body,
             rec.reply.content_type,
             ts(rec.created_at)
         ]);
@@ -347,7 +377,7 @@ fn insert_idempotency(conn: &Connection, rec: &IdempotencyRecord) -> Result<(), 
     }
 }
 
-fn save_case(conn: &Connection, w: &CaseWrite) -> Result<i64, Fault> {
+fn save_case(conn: &Connection, w: &CaseWrite, ttl: Duration) -> Result<i64, Fault> {
     let reference = &w.case.reference;
     let stored: Option<i64> = conn
         .prepare_cached("SELECT version FROM cases WHERE reference = ?1")?
@@ -451,7 +481,7 @@ fn save_case(conn: &Connection, w: &CaseWrite) -> Result<i64, Fault> {
     }
 
     if let Some(rec) = &w.idempotency {
-        insert_idempotency(conn, rec)?;
+        insert_idempotency(conn, rec, ttl)?;
     }
     Ok(0)
 }
@@ -460,6 +490,7 @@ fn save_service_request(
     conn: &Connection,
     request: &ServiceRequest,
     idempotency: Option<&IdempotencyRecord>,
+    ttl: Duration,
 ) -> Result<i64, Fault> {
     let body = to_json("service request", request)?;
     let inserted = conn
@@ -475,7 +506,7 @@ fn save_service_request(
         raise_counter(conn, &service_request_counter(year), seq)?;
     }
     if let Some(rec) = idempotency {
-        insert_idempotency(conn, rec)?;
+        insert_idempotency(conn, rec, ttl)?;
     }
     Ok(0)
 }
@@ -579,7 +610,8 @@ impl CaseStore for SqliteStore {
     }
 
     async fn save(&self, write: CaseWrite) -> Result<(), StoreError> {
-        self.write(Box::new(move |conn| save_case(conn, &write)))
+        let ttl = self.idempotency_ttl();
+        self.write(Box::new(move |conn| save_case(conn, &write, ttl)))
             .await
             .map(|_| ())
     }
@@ -608,13 +640,13 @@ impl CaseStore for SqliteStore {
 
     async fn idempotent_reply(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
         let key = key.to_string();
-        let oldest = self.inner.clock.now() - Duration::hours(IDEMPOTENCY_TTL_HOURS);
+        let oldest = self.inner.clock.now() - self.idempotency_ttl();
         self.read(move |conn| {
             let row = conn
                 .prepare_cached(
                     "SELECT fingerprint, status, body, content_type, created_at FROM idempotency WHERE key = ?1",
                 )?
-                .query_row([&key], |r| {
+                .query_row([sealed::lookup(&key)], |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, u16>(1)?,
@@ -631,6 +663,11 @@ impl CaseStore for SqliteStore {
             if created_at < oldest {
                 return Ok(None);
             }
+            let body = sealed::open(&key, &body).ok_or_else(|| {
+                Fault::Logical(StoreError::Corrupt(
+                    "an idempotency record cannot be opened with its key".into(),
+                ))
+            })?;
             Ok(Some(IdempotencyRecord {
                 key,
                 fingerprint,
@@ -651,8 +688,9 @@ impl CaseStore for SqliteStore {
         request: ServiceRequest,
         idempotency: Option<IdempotencyRecord>,
     ) -> Result<(), StoreError> {
+        let ttl = self.idempotency_ttl();
         self.write(Box::new(move |conn| {
-            save_service_request(conn, &request, idempotency.as_ref())
+            save_service_request(conn, &request, idempotency.as_ref(), ttl)
         }))
         .await
         .map(|_| ())

@@ -107,7 +107,9 @@ impl RetentionStore for SqliteStore {
                 conn.prepare_cached("UPDATE service_requests SET body = ?2 WHERE id = ?1")?
                     .execute(params![r.id, to_json("service request", r)?])?;
             }
-            // Idempotency records keep whole replies: any still there for this case go too.
+            // Idempotency records keep whole replies. Sealed ones cannot be told apart here,
+            // but they are purged within days, years before a case is due; any an earlier
+            // version kept in clear for this case go now.
             conn.prepare_cached("DELETE FROM idempotency WHERE body LIKE '%' || ?1 || '%'")?
                 .execute([format!("\"reference\":\"{}\"", case.reference)])?;
             Ok(0)
