@@ -1,6 +1,6 @@
 //! `p3`: the complaints service on one machine.
 //!
-//! - `p3 serve [--port 3000] [--data-dir ./data] [--config FILE]`
+//! - `p3 serve [--port 3000 | --listen ADDR:PORT] [--data-dir ./data] [--config FILE]`
 //! - `p3 token --user NAME --email EMAIL --role ROLE [--data-dir DIR]`
 //! - `p3 retention --dry-run|--now [--data-dir DIR] [--config FILE]`
 //! - `p3 report --month YYYY-MM [--format json|csv|xlsx|html] [--out FILE] [--data-dir DIR]`
@@ -8,11 +8,15 @@
 //! - `p3 evidence REF [--format zip|html] [--out FILE] [--data-dir DIR] [--config FILE]`
 
 mod config;
+mod health;
 mod http;
+mod listen;
 mod outbox;
+mod proxy;
 mod reports;
 mod retention;
 mod timers;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -23,7 +27,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use p3_api::auth::{Role, TokenKey};
 use p3_api::limit::RateLimiter;
-use p3_api::{AppState, ClientAddr};
+use p3_api::AppState;
 use p3_domain::calendar::Calendar;
 use p3_domain::case::Rules;
 use p3_domain::policy::Procedures;
@@ -42,11 +46,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run the service: HTTP on 127.0.0.1, the SQLite store, alert timers and delivery.
+    /// Run the service: HTTP (or HTTPS) on 127.0.0.1 or where told, the SQLite store, alert
+    /// timers and delivery.
     Serve {
-        /// Port on 127.0.0.1.
-        #[arg(long, default_value_t = 3000)]
-        port: u16,
+        /// Port on 127.0.0.1 [default: 3000, or the config's `[server] listen`].
+        #[arg(long)]
+        port: Option<u16>,
+        /// Address and port to listen on, e.g. 0.0.0.0:8443 or [::]:8443 (replaces the
+        /// config's `[server] listen`).
+        #[arg(long, conflicts_with = "port", value_name = "ADDR:PORT")]
+        listen: Option<SocketAddr>,
         /// Where the store, the signing key and the outbox live.
         #[arg(long, default_value = "./data")]
         data_dir: PathBuf,
@@ -207,7 +216,8 @@ fn init_logging() {
 }
 
 async fn serve(
-    port: u16,
+    port: Option<u16>,
+    listen: Option<SocketAddr>,
     data_dir: PathBuf,
     config_path: Option<PathBuf>,
     exports_now: Option<chrono::DateTime<chrono::Utc>>,
@@ -227,14 +237,28 @@ async fn serve(
         &config.mail_from,
         config.smtp.as_ref().map(|s| (s.host.clone(), s.port)),
     )?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+    let configured = config
+        .server
+        .listen_addr()
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let (wanted, source) = listen::resolve(port, listen, configured);
+    if source == listen::Source::CommandLine && configured.is_some() {
+        tracing::info!(address = %wanted, "the command line's address replaces server.listen");
+    }
+    let tls = match &config.server.tls {
+        Some(files) => Some(Arc::new(tls::Tls::load(&files.cert, &files.key)?)),
+        None => None,
+    };
+    let trusted = Arc::new(
+        proxy::TrustedProxies::parse(&config.server.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!(e))?,
+    );
+    let listener = tokio::net::TcpListener::bind(wanted)
         .await
-        .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+        .with_context(|| format!("cannot listen on {wanted}"))?;
     let addr = listener.local_addr()?;
-    let base_url = config
-        .base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+    let url = listen::url(addr, tls.is_some());
+    let base_url = config.base_url.clone().unwrap_or_else(|| url.clone());
     let service = service_of(&config, store.clone(), Arc::new(notifier), base_url.clone());
     let state = AppState {
         service: service.clone(),
@@ -252,7 +276,11 @@ async fn serve(
     };
     let app = p3_api::router(state)
         .layer(axum::Extension(reporting))
-        .layer(axum::middleware::from_fn(client_addr));
+        .layer(axum::Extension(health::of(store.clone())))
+        .layer(axum::middleware::from_fn_with_state(
+            trusted,
+            proxy::identify_client,
+        ));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let exports = reports::ExportJob {
         source: store.clone(),
@@ -271,22 +299,22 @@ async fn serve(
         config.retention.years,
         stop_rx.clone(),
     ));
+    let tls_task = tls
+        .clone()
+        .map(|t| tokio::spawn(tls::reload_on_hangup(t, stop_rx.clone())));
     let timer_task = tokio::spawn(timers::run(
         service,
         store.clone(),
         store.timer_wakeup(),
         stop_rx,
     ));
-    tracing::info!(address = %addr, data_dir = %data_dir.display(), startup_ms = started.elapsed().as_millis() as u64, "p3 listening");
-    println!(
-        "p3 listening on {base_url} (data in {})",
-        data_dir.display()
-    );
+    tracing::info!(address = %addr, %url, %base_url, data_dir = %data_dir.display(), startup_ms = started.elapsed().as_millis() as u64, "p3 listening");
+    println!("p3 listening on {url} (data in {})", data_dir.display());
     let limits = http::Limits {
         header_read_timeout: Duration::from_secs(config.http.header_read_timeout_seconds),
         body_read_timeout: Duration::from_secs(config.http.body_read_timeout_seconds),
     };
-    http::serve(listener, app, limits, async move {
+    http::serve(listener, tls, app, limits, async move {
         shutdown_signal().await;
         tracing::info!("shutting down");
     })
@@ -295,6 +323,9 @@ async fn serve(
     let _ = timer_task.await;
     let _ = export_task.await;
     let _ = retention_task.await;
+    if let Some(t) = tls_task {
+        let _ = t.await;
+    }
     Ok(())
 }
 
@@ -327,16 +358,6 @@ fn service_of(
             base_url,
         }),
     }
-}
-
-async fn client_addr(
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
-    mut req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    req.extensions_mut()
-        .insert(ClientAddr(peer.ip().to_string()));
-    next.run(req).await
 }
 
 async fn shutdown_signal() {
@@ -434,6 +455,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Cmd::Serve {
             port,
+            listen,
             data_dir,
             config,
             exports_now,
@@ -442,7 +464,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            let result = rt.block_on(serve(port, data_dir, config, exports_now));
+            let result = rt.block_on(serve(port, listen, data_dir, config, exports_now));
             // Work still on blocking threads (an abandoned export) is not waited for.
             rt.shutdown_timeout(std::time::Duration::from_secs(2));
             result
