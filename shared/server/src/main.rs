@@ -299,9 +299,7 @@ async fn serve(
         config.retention.years,
         stop_rx.clone(),
     ));
-    let tls_task = tls
-        .clone()
-        .map(|t| tokio::spawn(tls::reload_on_hangup(t, stop_rx.clone())));
+    let hangup_task = tokio::spawn(tls::reload_on_hangup(tls.clone(), stop_rx.clone()));
     let timer_task = tokio::spawn(timers::run(
         service,
         store.clone(),
@@ -323,9 +321,7 @@ async fn serve(
     let _ = timer_task.await;
     let _ = export_task.await;
     let _ = retention_task.await;
-    if let Some(t) = tls_task {
-        let _ = t.await;
-    }
+    let _ = hangup_task.await;
     Ok(())
 }
 

@@ -72,8 +72,9 @@ fn server_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<ServerConfig>> {
     Ok(Arc::new(config))
 }
 
-/// Re-reads the certificate on each SIGHUP until `stop` turns true.
-pub async fn reload_on_hangup(tls: Arc<Tls>, mut stop: tokio::sync::watch::Receiver<bool>) {
+/// Re-reads the certificate (if any) on each SIGHUP until `stop` turns true. Without TLS the
+/// signal is only logged: a `systemctl reload` must not stop the service.
+pub async fn reload_on_hangup(tls: Option<Arc<Tls>>, mut stop: tokio::sync::watch::Receiver<bool>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
@@ -86,9 +87,10 @@ pub async fn reload_on_hangup(tls: Arc<Tls>, mut stop: tokio::sync::watch::Recei
         };
         loop {
             tokio::select! {
-                _ = hangup.recv() => match tls.reload() {
-                    Ok(()) => tracing::info!(cert = %tls.cert.display(), "TLS certificate re-read"),
-                    Err(e) => tracing::error!(error = %format!("{e:#}"), "TLS certificate not changed: the new one cannot be used"),
+                _ = hangup.recv() => match tls.as_deref().map(|t| (t, t.reload())) {
+                    Some((t, Ok(()))) => tracing::info!(cert = %t.cert.display(), "TLS certificate re-read"),
+                    Some((_, Err(e))) => tracing::error!(error = %format!("{e:#}"), "TLS certificate not changed: the new one cannot be used"),
+                    None => tracing::info!("SIGHUP: no TLS certificate to re-read"),
                 },
                 _ = stop.changed() => return,
             }

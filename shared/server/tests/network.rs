@@ -211,6 +211,14 @@ async fn listens_on_the_address_given_by_flag_or_config_and_refuses_two_ports() 
     assert!(s.base.starts_with("http://127.0.0.2:"), "{}", s.base);
     let (status, body) = get_json(&c, &s.url("/healthz"), None).await;
     assert_eq!((status, body), (200, json!({"status": "ok"})));
+    // A reload (SIGHUP) of a server without TLS is logged; it does not stop it.
+    hangup(&s);
+    eventually("the hangup to be logged", 10, || {
+        s.logs().contains("no TLS certificate to re-read")
+    })
+    .await;
+    let (status, _) = get_json(&c, &s.url("/healthz"), None).await;
+    assert_eq!(status, 200);
     drop(s);
 
     let s = Server::start_args(&dir.path().join("b"), None, &["--listen", "[::1]:0"]);
