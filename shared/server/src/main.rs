@@ -124,8 +124,8 @@ enum Cmd {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Check a configuration file, the policy files and letter templates it names, as
-    /// `p3 serve` would at start: run it after editing a letter template.
+    /// Check a configuration file, the policy files, letter templates and TLS certificate it
+    /// names, as `p3 serve` would at start: run it after editing a letter template.
     Check {
         /// Configuration file (TOML).
         #[arg(long)]
@@ -516,6 +516,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::Check { config } => {
             let loaded = Config::load(&config)?;
+            if let Some(files) = &loaded.server.tls {
+                tls::Tls::load(&files.cert, &files.key)?;
+            }
             let letters = reports::letters_of(&loaded);
             println!(
                 "{}: OK; letter templates checked: {}",

@@ -188,6 +188,14 @@ async fn serve_refuses_a_certificate_it_cannot_use_at_start() {
         "[server.tls]\ncert = \"cert.pem\"\nkey = \"key.pem\"\n",
     );
     let out = Command::new(bin())
+        .arg("check")
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "p3 check finds it too");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("server.tls"));
+    let out = Command::new(bin())
         .args(["serve", "--port", "0", "--data-dir"])
         .arg(dir.path().join("data"))
         .arg("--config")
