@@ -32,7 +32,7 @@ type Result<T> = std::result::Result<T, Problem>;
 const CSRF_COOKIE: &str = "p3_csrf";
 
 fn client(addr: Option<Extension<ClientAddr>>) -> String {
-    addr.map(|Extension(a)| a.0)
+    addr.map(|Extension(a)| crate::limit::client_key(&a.0))
         .unwrap_or_else(|| "unknown".into())
 }
 

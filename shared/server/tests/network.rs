@@ -327,6 +327,14 @@ async fn a_trusted_proxy_names_the_client_and_the_scheme() {
         s.logs().contains("203.0.113.1"),
         "the log names the client over the limit"
     );
+    // An IPv6 client is its /64: other addresses of it do not buy a new limit.
+    for from in ["2001:db8:1:2::1", "2001:db8:1:2::ffff"] {
+        assert_eq!(post_complaint(&c, &s, Some(from)).await.status(), 201);
+    }
+    let res = post_complaint(&c, &s, Some("2001:db8:1:2:abcd::9")).await;
+    assert_eq!(res.status(), 429, "the same /64");
+    let res = post_complaint(&c, &s, Some("[2001:db8:1:3::1]:4711")).await;
+    assert_eq!(res.status(), 201, "the next /64 is another client");
 
     // Over the limit, the form in a browser gets a page, not JSON.
     let page = c
