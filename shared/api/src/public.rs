@@ -243,7 +243,7 @@ pub(crate) async fn submit(
     let who = client(addr);
     if let Err(wait) = st.form_limit.check(&who) {
         if kind == BodyKind::Form && wants_html(&headers) {
-            return Ok(too_many_page(&st, wait, "/", "Go to the complaint form"));
+            return Ok(too_many_page(&st, wait, Limited::Form));
         }
         return Err(Problem::too_many(wait));
     }
@@ -438,18 +438,33 @@ fn wrong_guess(st: &AppState, who: &str, reference: &str) -> Problem {
     Problem::not_found()
 }
 
+/// Which limit a browser met.
+#[derive(Clone, Copy)]
+enum Limited {
+    /// Complaints sent through the form.
+    Form,
+    /// Wrong access codes.
+    Code,
+}
+
 /// The readable page for a browser over a limit: 429 with `Retry-After`.
-fn too_many_page(st: &AppState, wait: u64, back: &str, back_text: &str) -> Response {
+fn too_many_page(st: &AppState, wait: u64, limited: Limited) -> Response {
     let minutes = wait.div_ceil(60).max(1);
+    let wait_text = format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" });
+    let message = match limited {
+        Limited::Form => format!(
+            "Several complaints have been sent from here in a short time. Please wait {wait_text} before sending another."
+        ),
+        Limited::Code => format!(
+            "That reference and access code do not open a complaint, and there have been too many wrong attempts. Please wait {wait_text} before trying another code. Check the reference and access code in your confirmation: the right code always opens your complaint."
+        ),
+    };
     let mut res = Html(html::message_page_for(
         "Too many attempts",
-        &format!(
-            "For your security we have paused this for a while. Please try again in {minutes} minute{}. If you have your reference and access code, check them carefully: the right code always works once the wait is over.",
-            if minutes == 1 { "" } else { "s" }
-        ),
+        &message,
         &st.service.settings.landlord,
-        back,
-        back_text,
+        "/",
+        "Go to the complaint form",
     ))
     .into_response();
     *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
@@ -464,12 +479,7 @@ fn too_many_page(st: &AppState, wait: u64, back: &str, back_text: &str) -> Respo
 fn case_problem_page(st: &AppState, p: Problem) -> Response {
     match p.status {
         404 => not_found_page(st),
-        429 => too_many_page(
-            st,
-            p.retry_after.unwrap_or(60),
-            "/",
-            "Go to the complaint form",
-        ),
+        429 => too_many_page(st, p.retry_after.unwrap_or(60), Limited::Code),
         _ => p.into_response(),
     }
 }
