@@ -6,6 +6,7 @@ pub mod auth;
 pub mod body;
 pub mod evidence;
 pub mod extract;
+pub mod health;
 pub mod html;
 pub mod letters;
 pub mod limit;
@@ -47,6 +48,24 @@ pub struct AppState {
 /// rate limits. Inserted into request extensions by the host.
 #[derive(Debug, Clone)]
 pub struct ClientAddr(pub String);
+
+/// Whether the request reached the service over HTTPS: on TLS, or through a trusted proxy that
+/// says so. Inserted into request extensions by the local host (which also sets or removes
+/// `X-Forwarded-Proto` to match, so an untrusted client cannot claim it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverHttps(pub bool);
+
+/// True when the request came over HTTPS (then cookies are `Secure`): as the host established
+/// it ([`OverHttps`]), else as `X-Forwarded-Proto` says (API Gateway sets it on AWS).
+pub fn came_over_https(extensions: &http::Extensions, headers: &http::HeaderMap) -> bool {
+    match extensions.get::<OverHttps>() {
+        Some(OverHttps(https)) => *https,
+        None => headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https")),
+    }
+}
 
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Problem;
@@ -241,9 +260,16 @@ pub fn pages_router() -> Router<AppState> {
         )
 }
 
+/// `health`: whether the service can take writes (for load balancers and monitoring). Needs
+/// the [`health::Health`] extension; the local server adds it.
+pub fn health_router() -> Router<AppState> {
+    Router::new().route("/healthz", get(health::healthz))
+}
+
 /// Every route: what the local server serves.
 pub fn router(state: AppState) -> Router {
     let all = Router::new()
+        .merge(health_router())
         .merge(intake_router())
         .merge(acknowledgement_router())
         .merge(stage1_response_router())

@@ -1,4 +1,5 @@
-//! Per-client rate limits: the public form (submissions an hour) and wrong access-code guesses.
+//! Per-client rate limits: the public form (submissions an hour) and wrong access-code guesses
+//! (per client and per reference).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -63,9 +64,30 @@ impl RateLimiter {
     }
 }
 
+/// The bucket a client's requests count in: its IPv4 address, or the /64 of its IPv6 address
+/// (a home or a server is given a whole /64, so one client can use any address in it).
+pub fn client_key(addr: &str) -> String {
+    match addr.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            let net = std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0);
+            format!("{net}/64")
+        }
+        _ => addr.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ipv6_client_is_its_64() {
+        assert_eq!(client_key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(client_key("2001:db8:1:2:ffff::9"), "2001:db8:1:2::/64");
+        assert_eq!(client_key("203.0.113.5"), "203.0.113.5");
+        assert_eq!(client_key("unknown"), "unknown");
+    }
 
     #[test]
     fn the_limit_applies_per_client() {

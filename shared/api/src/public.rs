@@ -32,7 +32,7 @@ type Result<T> = std::result::Result<T, Problem>;
 const CSRF_COOKIE: &str = "p3_csrf";
 
 fn client(addr: Option<Extension<ClientAddr>>) -> String {
-    addr.map(|Extension(a)| a.0)
+    addr.map(|Extension(a)| crate::limit::client_key(&a.0))
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -241,7 +241,15 @@ pub(crate) async fn submit(
         )
     })?;
     let who = client(addr);
-    st.form_limit.check(&who).map_err(Problem::too_many)?;
+    if let Err(wait) = st.form_limit.check(&who) {
+        if kind == BodyKind::Form && wants_html(&headers) {
+            return Ok(too_many_page(&st, wait, Limited::Form));
+        }
+        return Err(Problem::too_many(wait));
+    }
+    if st.form_limit.is_exhausted(&who) {
+        tracing::warn!(client = %who, "complaints from this client reached the form's limit");
+    }
     let raw = body::read_limited(&headers, body).await?;
     let (form, idem_key, is_form, csrf) = match kind {
         BodyKind::Json => {
@@ -373,16 +381,16 @@ pub(crate) struct CodeQuery {
 }
 
 /// Loads a case only if the code matches; anything else is the same 404, so a stranger
-/// cannot tell whether a reference exists. Wrong guesses are rate-limited per client.
+/// cannot tell whether a reference exists. The right code always opens its case, however many
+/// wrong guesses came before; a wrong guess counts against its client and its reference, and
+/// over either limit is answered 429 instead of 404 (see `docs/network.md` for why every
+/// attempt is still checked).
 async fn case_with_code(
     st: &AppState,
     who: &str,
     reference: &str,
     code: Option<&str>,
 ) -> Result<Case> {
-    if st.code_limit.is_exhausted(who) {
-        return Err(Problem::too_many(60));
-    }
     let case = match code {
         Some(code) if !code.trim().is_empty() && reference.len() <= 40 => st
             .service
@@ -398,10 +406,81 @@ async fn case_with_code(
     });
     match ok {
         Some(c) => Ok(c),
-        None => {
-            let _ = st.code_limit.check(who);
-            Err(Problem::not_found())
-        }
+        None => Err(wrong_guess(st, who, reference)),
+    }
+}
+
+/// What a wrong code (or an unknown reference) answers: 404 while its client and its reference
+/// are within their limits of wrong guesses, else 429. The client's limit is taken first, so a
+/// client over its own limit cannot use up a resident's reference.
+fn wrong_guess(st: &AppState, who: &str, reference: &str) -> Problem {
+    let client_key = format!("client {who}");
+    if let Err(wait) = st.code_limit.check(&client_key) {
+        return Problem::too_many(wait);
+    }
+    if st.code_limit.is_exhausted(&client_key) {
+        tracing::warn!(client = %who, "wrong access codes from this client reached the limit");
+    }
+    let reference: String = reference
+        .trim()
+        .to_ascii_uppercase()
+        .chars()
+        .take(40)
+        .collect();
+    let key = format!("reference {reference}");
+    if let Err(wait) = st.code_limit.check(&key) {
+        return Problem::too_many(wait);
+    }
+    if st.code_limit.is_exhausted(&key) {
+        // Once per filling of the bucket, not per guess: an attack must not flood the log.
+        tracing::warn!(%reference, "wrong access codes for this reference reached the limit");
+    }
+    Problem::not_found()
+}
+
+/// Which limit a browser met.
+#[derive(Clone, Copy)]
+enum Limited {
+    /// Complaints sent through the form.
+    Form,
+    /// Wrong access codes.
+    Code,
+}
+
+/// The readable page for a browser over a limit: 429 with `Retry-After`.
+fn too_many_page(st: &AppState, wait: u64, limited: Limited) -> Response {
+    let minutes = wait.div_ceil(60).max(1);
+    let wait_text = format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" });
+    let message = match limited {
+        Limited::Form => format!(
+            "Several complaints have been sent from here in a short time. Please wait {wait_text} before sending another."
+        ),
+        Limited::Code => format!(
+            "That reference and access code do not open a complaint, and there have been too many wrong attempts. Please wait {wait_text} before trying another code. Check the reference and access code in your confirmation: the right code always opens your complaint."
+        ),
+    };
+    let mut res = Html(html::message_page_for(
+        "Too many attempts",
+        &message,
+        &st.service.settings.landlord,
+        "/",
+        "Go to the complaint form",
+    ))
+    .into_response();
+    *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    if let Ok(v) = HeaderValue::from_str(&wait.max(1).to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    private_page(res)
+}
+
+/// The page for a problem met while opening a case in a browser: the not-found page, the
+/// too-many page, or (any other problem) problem+json.
+fn case_problem_page(st: &AppState, p: Problem) -> Response {
+    match p.status {
+        404 => not_found_page(st),
+        429 => too_many_page(st, p.retry_after.unwrap_or(60), Limited::Code),
+        _ => p.into_response(),
     }
 }
 
@@ -416,7 +495,9 @@ pub(crate) async fn resident_view(
     let who = client(addr);
     let case = match case_with_code(&st, &who, &reference, q.code.as_deref()).await {
         Ok(c) => c,
-        Err(p) if wants_html(&headers) && p.status == 404 => return Ok(not_found_page(&st)),
+        Err(p) if wants_html(&headers) && matches!(p.status, 404 | 429) => {
+            return Ok(case_problem_page(&st, p))
+        }
         Err(p) => return Err(p),
     };
     let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
@@ -446,7 +527,9 @@ pub(crate) async fn confirmation(
     let who = client(addr);
     let case = match case_with_code(&st, &who, &reference, q.code.as_deref()).await {
         Ok(c) => c,
-        Err(p) if wants_html(&headers) && p.status == 404 => return Ok(not_found_page(&st)),
+        Err(p) if wants_html(&headers) && matches!(p.status, 404 | 429) => {
+            return Ok(case_problem_page(&st, p))
+        }
         Err(p) => return Err(p),
     };
     let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
@@ -471,7 +554,7 @@ pub(crate) async fn stage2_page(
     let who = client(addr);
     let case = match case_with_code(&st, &who, &reference, q.code.as_deref()).await {
         Ok(c) => c,
-        Err(p) if p.status == 404 => return Ok(not_found_page(&st)),
+        Err(p) if matches!(p.status, 404 | 429) => return Ok(case_problem_page(&st, p)),
         Err(p) => return Err(p),
     };
     let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
@@ -547,8 +630,8 @@ pub(crate) async fn request_stage2(
     };
     let case = match case_with_code(&st, &who, &reference, q.code.as_deref()).await {
         Ok(c) => c,
-        Err(p) if is_form && wants_html(&headers) && p.status == 404 => {
-            return Ok(not_found_page(&st))
+        Err(p) if is_form && wants_html(&headers) && matches!(p.status, 404 | 429) => {
+            return Ok(case_problem_page(&st, p))
         }
         Err(p) => return Err(p),
     };

@@ -43,6 +43,47 @@ pub struct Config {
     pub http: HttpConfig,
     /// Letters to residents: the contact details printed on them and the landlord's templates.
     pub letters: LettersConfig,
+    /// Where `p3 serve` listens, its HTTPS certificate and the proxies it trusts.
+    pub server: ServerSettings,
+}
+
+/// `[server]`: the listening address, built-in HTTPS, trusted reverse proxies.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// `ADDR:PORT` to listen on (`0.0.0.0:8443`, `[::]:8443`); the command line's `--listen`
+    /// or `--port` wins. Default: 127.0.0.1:3000.
+    pub listen: Option<String>,
+    /// Proxies (CIDRs) whose `X-Forwarded-For`/`Forwarded` and `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<String>,
+    /// Serve HTTPS from these PEM files.
+    pub tls: Option<TlsFiles>,
+}
+
+/// `[server.tls]`: a certificate chain and its private key, PEM, relative to the config file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key: PathBuf,
+}
+
+impl ServerSettings {
+    /// The configured listening address, checked.
+    pub fn listen_addr(&self) -> Result<Option<std::net::SocketAddr>, String> {
+        self.listen
+            .as_deref()
+            .map(|a| {
+                a.trim().parse().map_err(|_| {
+                    format!(
+                        "server.listen: `{a}` is not ADDR:PORT, such as 0.0.0.0:8443 or [::]:8443"
+                    )
+                })
+            })
+            .transpose()
+    }
 }
 
 /// `[letters]`: what letters print besides the landlord's name, and where the landlord's own
@@ -227,6 +268,7 @@ impl Default for Config {
             retention: RetentionConfig::default(),
             http: HttpConfig::default(),
             letters: LettersConfig::default(),
+            server: ServerSettings::default(),
         }
     }
 }
@@ -257,6 +299,10 @@ impl Config {
                 )
             })?;
             config.reports.lessons_learned_file = Some(full);
+        }
+        if let Some(tls) = &mut config.server.tls {
+            tls.cert = base.join(&tls.cert);
+            tls.key = base.join(&tls.key);
         }
         let correspondence = config
             .letters
@@ -307,6 +353,10 @@ impl Config {
                 return Err(format!("{field}: must be from 1 to 3600 seconds"));
             }
         }
+        config.server.listen_addr()?;
+        crate::proxy::TrustedProxies::parse(&config.server.trusted_proxies)?;
+        config.server.listen_addr()?;
+        crate::proxy::TrustedProxies::parse(&config.server.trusted_proxies)?;
         for (field, v) in [
             ("alerts.complaints_team", &config.alerts.complaints_team),
             (
@@ -364,6 +414,21 @@ mod tests {
         assert!(e.starts_with("alerts.complaints_team"), "{e}");
         let e = Config::parse("colour = 1\n").unwrap_err();
         assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn listen_and_trusted_proxies_are_checked() {
+        let c = Config::parse(
+            "[server]\nlisten = \"[::]:8443\"\ntrusted_proxies = [\"10.0.0.0/8\", \"::1/128\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.server.listen_addr().unwrap().unwrap().port(), 8443);
+        let e = Config::parse("[server]\nlisten = \"localhost\"\n").unwrap_err();
+        assert!(e.starts_with("server.listen"), "{e}");
+        let e = Config::parse("[server]\ntrusted_proxies = [\"10.0.0.0/33\"]\n").unwrap_err();
+        assert!(e.starts_with("server.trusted_proxies[0]"), "{e}");
+        let e = Config::parse("[server.tls]\ncert = \"c.pem\"\n").unwrap_err();
+        assert!(e.contains("key"), "{e}");
     }
 
     #[test]

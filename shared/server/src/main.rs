@@ -1,6 +1,6 @@
 //! `p3`: the complaints service on one machine.
 //!
-//! - `p3 serve [--port 3000] [--data-dir ./data] [--config FILE]`
+//! - `p3 serve [--port 3000 | --listen ADDR:PORT] [--data-dir ./data] [--config FILE]`
 //! - `p3 token --user NAME --email EMAIL --role ROLE [--data-dir DIR]`
 //! - `p3 retention --dry-run|--now [--data-dir DIR] [--config FILE]`
 //! - `p3 report --month YYYY-MM [--format json|csv|xlsx|html] [--out FILE] [--data-dir DIR]`
@@ -8,14 +8,18 @@
 //! - `p3 evidence REF [--format zip|html] [--out FILE] [--data-dir DIR] [--config FILE]`
 
 mod config;
+mod health;
 mod http;
 mod idempotency;
 mod mail;
 mod outbox;
+mod listen;
 mod private;
+mod proxy;
 mod reports;
 mod retention;
 mod timers;
+mod tls;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -26,7 +30,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use p3_api::auth::{Role, TokenKey};
 use p3_api::limit::RateLimiter;
-use p3_api::{AppState, ClientAddr};
+use p3_api::AppState;
 use p3_domain::calendar::Calendar;
 use p3_domain::case::Rules;
 use p3_domain::policy::Procedures;
@@ -45,11 +49,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Run the service: HTTP on 127.0.0.1, the SQLite store, alert timers and delivery.
+    /// Run the service: HTTP (or HTTPS) on 127.0.0.1 or where told, the SQLite store, alert
+    /// timers and delivery.
     Serve {
-        /// Port on 127.0.0.1.
-        #[arg(long, default_value_t = 3000)]
-        port: u16,
+        /// Port on 127.0.0.1 [default: 3000, or the config's `[server] listen`].
+        #[arg(long)]
+        port: Option<u16>,
+        /// Address and port to listen on, e.g. 0.0.0.0:8443 or [::]:8443 (replaces the
+        /// config's `[server] listen`).
+        #[arg(long, conflicts_with = "port", value_name = "ADDR:PORT")]
+        listen: Option<SocketAddr>,
         /// Where the store, the signing key and the outbox live.
         #[arg(long, default_value = "./data")]
         data_dir: PathBuf,
@@ -118,8 +127,8 @@ enum Cmd {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Check a configuration file, the policy files and letter templates it names, as
-    /// `p3 serve` would at start: run it after editing a letter template.
+    /// Check a configuration file, the policy files, letter templates and TLS certificate it
+    /// names, as `p3 serve` would at start: run it after editing a letter template.
     Check {
         /// Configuration file (TOML).
         #[arg(long)]
@@ -185,7 +194,8 @@ fn init_logging() {
 }
 
 async fn serve(
-    port: u16,
+    port: Option<u16>,
+    listen: Option<SocketAddr>,
     data_dir: PathBuf,
     config_path: Option<PathBuf>,
     exports_now: Option<chrono::DateTime<chrono::Utc>>,
@@ -209,14 +219,28 @@ async fn serve(
         config.smtp.as_ref(),
     )?;
     tracing::info!(mail = %mail::route(config.smtp.as_ref()), "mail route");
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+    let configured = config
+        .server
+        .listen_addr()
+        .map_err(|e| anyhow::anyhow!(e))?;
+    let (wanted, source) = listen::resolve(port, listen, configured);
+    if source == listen::Source::CommandLine && configured.is_some() {
+        tracing::info!(address = %wanted, "the command line's address replaces server.listen");
+    }
+    let tls = match &config.server.tls {
+        Some(files) => Some(Arc::new(tls::Tls::load(&files.cert, &files.key)?)),
+        None => None,
+    };
+    let trusted = Arc::new(
+        proxy::TrustedProxies::parse(&config.server.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!(e))?,
+    );
+    let listener = tokio::net::TcpListener::bind(wanted)
         .await
-        .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+        .with_context(|| format!("cannot listen on {wanted}"))?;
     let addr = listener.local_addr()?;
-    let base_url = config
-        .base_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+    let url = listen::url(addr, tls.is_some());
+    let base_url = config.base_url.clone().unwrap_or_else(|| url.clone());
     let service = service_of(&config, store.clone(), Arc::new(notifier), base_url.clone());
     let state = AppState {
         service: service.clone(),
@@ -234,7 +258,11 @@ async fn serve(
     };
     let app = p3_api::router(state)
         .layer(axum::Extension(reporting))
-        .layer(axum::middleware::from_fn(client_addr));
+        .layer(axum::Extension(health::of(store.clone())))
+        .layer(axum::middleware::from_fn_with_state(
+            trusted,
+            proxy::identify_client,
+        ));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let exports = reports::ExportJob {
         source: store.clone(),
@@ -255,22 +283,20 @@ async fn serve(
         stop_rx.clone(),
     ));
     let idempotency_task = tokio::spawn(idempotency::purge_hourly(store.clone(), stop_rx.clone()));
+    let hangup_task = tokio::spawn(tls::reload_on_hangup(tls.clone(), stop_rx.clone()));
     let timer_task = tokio::spawn(timers::run(
         service,
         store.clone(),
         store.timer_wakeup(),
         stop_rx,
     ));
-    tracing::info!(address = %addr, data_dir = %data_dir.display(), startup_ms = started.elapsed().as_millis() as u64, "p3 listening");
-    println!(
-        "p3 listening on {base_url} (data in {})",
-        data_dir.display()
-    );
+    tracing::info!(address = %addr, %url, %base_url, data_dir = %data_dir.display(), startup_ms = started.elapsed().as_millis() as u64, "p3 listening");
+    println!("p3 listening on {url} (data in {})", data_dir.display());
     let limits = http::Limits {
         header_read_timeout: Duration::from_secs(config.http.header_read_timeout_seconds),
         body_read_timeout: Duration::from_secs(config.http.body_read_timeout_seconds),
     };
-    http::serve(listener, app, limits, async move {
+    http::serve(listener, tls, app, limits, async move {
         shutdown_signal().await;
         tracing::info!("shutting down");
     })
@@ -280,6 +306,7 @@ async fn serve(
     let _ = export_task.await;
     let _ = retention_task.await;
     let _ = idempotency_task.await;
+    let _ = hangup_task.await;
     Ok(())
 }
 
@@ -312,16 +339,6 @@ fn service_of(
             base_url,
         }),
     }
-}
-
-async fn client_addr(
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
-    mut req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    req.extensions_mut()
-        .insert(ClientAddr(peer.ip().to_string()));
-    next.run(req).await
 }
 
 async fn shutdown_signal() {
@@ -419,6 +436,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Cmd::Serve {
             port,
+            listen,
             data_dir,
             config,
             exports_now,
@@ -427,7 +445,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            let result = rt.block_on(serve(port, data_dir, config, exports_now));
+            let result = rt.block_on(serve(port, listen, data_dir, config, exports_now));
             // Work still on blocking threads (an abandoned export) is not waited for.
             rt.shutdown_timeout(std::time::Duration::from_secs(2));
             result
@@ -484,6 +502,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Cmd::Check { config } => {
             let loaded = Config::load(&config)?;
+            if let Some(files) = &loaded.server.tls {
+                tls::Tls::load(&files.cert, &files.key)?;
+            }
             let letters = reports::letters_of(&loaded);
             println!(
                 "{}: OK; letter templates checked: {}",

@@ -226,6 +226,22 @@ impl SqliteStore {
         Ok(n as u64)
     }
 
+    /// Proves the store takes writes now: a one-row write (a counter named `health check`)
+    /// through the writer, committed to the file like every other, so a full disk or a
+    /// stopped writer fails it.
+    pub async fn check_writable(&self) -> Result<(), StoreError> {
+        self.write(Box::new(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO counters (name, value) VALUES ('health check', 1)
+                 ON CONFLICT (name) DO UPDATE SET value = value + 1",
+            )?
+            .execute([])?;
+            Ok(0)
+        }))
+        .await
+        .map(|_| ())
+    }
+
     /// Test hook: blocks the writer inside a job until the returned guard is dropped.
     #[doc(hidden)]
     pub async fn pause_writer(&self) -> WriterPause {

@@ -25,6 +25,12 @@ impl Server {
     }
 
     pub fn start_with(data_dir: &Path, config: Option<&Path>) -> Server {
+        Server::start_args(data_dir, config, &["--port", "0"])
+    }
+
+    /// Starts `p3 serve` with these arguments besides `--data-dir` and `--config` (say where it
+    /// listens: `--port 0` or `--listen ADDR:0`); `base` is the URL its start-up line gives.
+    pub fn start_args(data_dir: &Path, config: Option<&Path>, args: &[&str]) -> Server {
         std::fs::create_dir_all(data_dir).unwrap();
         let log = data_dir.join("server.log");
         let log_file = std::fs::OpenOptions::new()
@@ -33,8 +39,7 @@ impl Server {
             .open(&log)
             .unwrap();
         let mut cmd = Command::new(bin());
-        cmd.args(["serve", "--port", "0", "--data-dir"])
-            .arg(data_dir);
+        cmd.arg("serve").args(args).arg("--data-dir").arg(data_dir);
         if let Some(c) = config {
             cmd.arg("--config").arg(c);
         }
@@ -57,7 +62,7 @@ impl Server {
             .expect("p3 prints its address");
         let base = line
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .expect("an address")
             .to_string();
         Server {
