@@ -20,6 +20,7 @@ pub mod report;
 pub mod retention;
 pub mod service;
 pub mod service_request;
+pub mod staff_account;
 pub mod validation;
 
 /// The Housing Ombudsman's contact details, stated on every final response and refusal.

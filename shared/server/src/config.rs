@@ -43,6 +43,27 @@ pub struct Config {
     pub http: HttpConfig,
     /// Letters to residents: the contact details printed on them and the landlord's templates.
     pub letters: LettersConfig,
+    /// Staff sessions signed in with a password.
+    pub sessions: SessionsConfig,
+}
+
+/// `[sessions]`: how long a staff session signed in with a password lasts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionsConfig {
+    /// Seconds without a request after which a session ends (default 30 minutes).
+    pub idle_timeout_seconds: u64,
+    /// Seconds after sign-in after which a session ends however busy (default 12 hours).
+    pub absolute_timeout_seconds: u64,
+}
+
+impl Default for SessionsConfig {
+    fn default() -> Self {
+        SessionsConfig {
+            idle_timeout_seconds: 30 * 60,
+            absolute_timeout_seconds: 12 * 3600,
+        }
+    }
 }
 
 /// `[letters]`: what letters print besides the landlord's name, and where the landlord's own
@@ -207,6 +228,7 @@ impl Default for Config {
             retention: RetentionConfig::default(),
             http: HttpConfig::default(),
             letters: LettersConfig::default(),
+            sessions: SessionsConfig::default(),
         }
     }
 }
@@ -259,6 +281,12 @@ impl Config {
         for (i, p) in config.policies.iter().enumerate() {
             p.validate()
                 .map_err(|e| format!("policies[{i}].{}: {}", e.field, e.message))?;
+        }
+        let s = &config.sessions;
+        if !(1..=7 * 24 * 3600).contains(&s.idle_timeout_seconds)
+            || !(1..=31 * 24 * 3600).contains(&s.absolute_timeout_seconds)
+        {
+            return Err("sessions: idle_timeout_seconds must be from 1 to 604800 and absolute_timeout_seconds from 1 to 2678400".into());
         }
         if !(1..=100).contains(&config.retention.years) {
             return Err("retention.years: must be from 1 to 100".into());

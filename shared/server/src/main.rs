@@ -1,7 +1,8 @@
 //! `p3`: the complaints service on one machine.
 //!
 //! - `p3 serve [--port 3000] [--data-dir ./data] [--config FILE]`
-//! - `p3 token --user NAME --email EMAIL --role ROLE [--data-dir DIR]`
+//! - `p3 token --user NAME --email EMAIL --role ROLE [--data-dir DIR]`, `p3 token list|revoke`
+//! - `p3 user add|link|list|disable|role` (staff accounts; see `users.rs`)
 //! - `p3 retention --dry-run|--now [--data-dir DIR] [--config FILE]`
 //! - `p3 report --month YYYY-MM [--format json|csv|xlsx|html] [--out FILE] [--data-dir DIR]`
 //! - `p3 report --year YYYY [--format json|html] [--out FILE] [--data-dir DIR]`
@@ -13,6 +14,7 @@ mod outbox;
 mod reports;
 mod retention;
 mod timers;
+mod users;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -21,8 +23,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use p3_api::auth::{Role, TokenKey};
+use p3_api::auth::TokenKey;
 use p3_api::limit::RateLimiter;
+use p3_api::staff_session::{SessionAuthenticator, StaffAccounts};
 use p3_api::{AppState, ClientAddr};
 use p3_domain::calendar::Calendar;
 use p3_domain::case::Rules;
@@ -122,17 +125,21 @@ enum Cmd {
         #[arg(long)]
         config: PathBuf,
     },
-    /// Print a signed staff token (its last line is the token).
+    /// Print a signed staff token (its last line is the token); `list` and `revoke` the
+    /// tokens made.
+    #[command(subcommand_negates_reqs = true, args_conflicts_with_subcommands = true)]
     Token {
+        #[command(subcommand)]
+        action: Option<users::TokenCmd>,
         /// The staff member's name.
-        #[arg(long)]
-        user: String,
+        #[arg(long, required = true)]
+        user: Option<String>,
         /// Their email: how they are identified on cases.
-        #[arg(long)]
-        email: String,
+        #[arg(long, required = true)]
+        email: Option<String>,
         /// officer, investigating_manager, senior_manager or auditor.
-        #[arg(long)]
-        role: String,
+        #[arg(long, required = true)]
+        role: Option<String>,
         /// Where the signing key lives.
         #[arg(long, default_value = "./data")]
         data_dir: PathBuf,
@@ -140,9 +147,14 @@ enum Cmd {
         #[arg(long, default_value_t = 12)]
         hours: i64,
     },
+    /// Staff accounts that sign in with a password: add, link, list, disable, role.
+    User {
+        #[command(subcommand)]
+        action: users::UserCmd,
+    },
 }
 
-struct OsRandom;
+pub(crate) struct OsRandom;
 
 impl Random for OsRandom {
     fn bytes10(&self) -> [u8; 10] {
@@ -153,7 +165,7 @@ impl Random for OsRandom {
 }
 
 /// Reads the signing key from the data dir, creating it (owner-only) on first use.
-fn signing_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn signing_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
     let path = data_dir.join("signing.key");
@@ -236,9 +248,15 @@ async fn serve(
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
     let service = service_of(&config, store.clone(), Arc::new(notifier), base_url.clone());
+    let accounts = StaffAccounts(Arc::new(users::accounts_of(
+        store.clone(),
+        &config.sessions,
+    )?));
     let state = AppState {
         service: service.clone(),
-        auth: Arc::new(TokenKey::new(key)),
+        auth: Arc::new(SessionAuthenticator {
+            tokens: TokenKey::new(key),
+        }),
         form_limit: Arc::new(RateLimiter::new(
             config.public_form.rate_limit_per_hour,
             Duration::from_secs(3600),
@@ -252,6 +270,11 @@ async fn serve(
     };
     let app = p3_api::router(state)
         .layer(axum::Extension(reporting))
+        .layer(axum::Extension(accounts.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            accounts,
+            p3_api::staff_session::resolve,
+        ))
         .layer(axum::middleware::from_fn(client_addr));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let exports = reports::ExportJob {
@@ -514,40 +537,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config,
         } => evidence(&reference, &format, out, &data_dir, config.as_deref()),
         Cmd::Token {
+            action: Some(action),
+            ..
+        } => users::token(action),
+        Cmd::Token {
+            action: None,
             user,
             email,
             role,
             data_dir,
             hours,
-        } => {
-            let role = Role::parse(&role).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--role must be officer, investigating_manager, senior_manager or auditor"
-                )
-            })?;
-            anyhow::ensure!(
-                p3_domain::validation::is_email(&email),
-                "--email must be an email address"
-            );
-            anyhow::ensure!(
-                (1..=24 * 31).contains(&hours),
-                "--hours must be from 1 to 744"
-            );
-            let key = TokenKey::new(signing_key(&data_dir)?);
-            let token = key.issue(
-                &user,
-                &email,
-                role,
-                chrono::Utc::now(),
-                chrono::Duration::hours(hours),
-            );
-            println!(
-                "Staff token for {user} <{}> as {} (valid {hours} hours):",
-                email.to_ascii_lowercase(),
-                role.as_str()
-            );
-            println!("{token}");
-            Ok(())
-        }
+        } => users::issue_token(users::TokenArgs {
+            user: user.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            role: role.unwrap_or_default(),
+            data_dir,
+            hours,
+        }),
+        Cmd::User { action } => users::user(action),
     }
 }

@@ -8,6 +8,7 @@ mod fault;
 mod report;
 mod retention;
 mod schema;
+mod staff_account;
 mod writer;
 
 use std::path::{Path, PathBuf};
