@@ -279,22 +279,23 @@ fn authenticate_token(st: &AppState, token: &str) -> Result<Staff, auth::AuthErr
 pub(crate) async fn staff_home(
     State(st): State<AppState>,
     provider: Option<Extension<StaffSignIn>>,
-    headers: HeaderMap,
+    staff_accounts: Option<Extension<StaffAccounts>>,
+    parts: Parts,
 ) -> Response {
-    let req = http::Request::builder().body(()).map(|r| {
-        let (mut parts, ()) = r.into_parts();
-        parts.headers = headers.clone();
-        parts
-    });
-    if let Ok(parts) = req {
-        if st.auth.authenticate(&parts, st.service.clock.now()).is_ok() {
-            return Redirect::to("/staff/cases").into_response();
-        }
+    if st.auth.authenticate(&parts, st.service.clock.now()).is_ok() {
+        return Redirect::to("/staff/cases").into_response();
     }
-    if provider.is_some() {
+    if provider.is_some() || staff_accounts.is_some() {
         return Redirect::to("/staff/sign-in").into_response();
     }
-    sign_in_response(&st, &headers, StatusCode::OK, "/staff/cases", None, false)
+    sign_in_response(
+        &st,
+        &parts.headers,
+        StatusCode::OK,
+        "/staff/cases",
+        None,
+        false,
+    )
 }
 
 /// `GET /staff/sign-in`.

@@ -296,6 +296,13 @@ async fn a_member_of_staff_added_on_the_command_line_sets_a_password_signs_in_an
     assert_eq!(status, 200);
     assert!(html.contains("Olive Officer"));
     assert_eq!(list_with_session(&c, &s, &session).await, 200);
+    let res = c
+        .get(s.url("/staff"))
+        .header(COOKIE, format!("p3_staff={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()[LOCATION], "/staff/cases");
     let (status, created) = create_with_session(&c, &s, &session).await;
     assert_eq!(status, 201, "{created}");
 
