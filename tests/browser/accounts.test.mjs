@@ -49,14 +49,14 @@ test('a new member of staff sets a password through the link and signs in with i
     await checkPage(page, 'staff-sign-in-password');
 
     await page.getByLabel('Email address').fill('olive@p3.example');
-    await page.getByLabel('Password').fill('not my password');
+    await page.getByLabel('Password', { exact: true }).fill('not my password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('.error-summary').waitFor();
     assert.match(await page.locator('.error-summary').innerText(), /email address or password is not right/);
     assert.equal(await page.getByLabel('Email address').inputValue(), 'olive@p3.example');
     await checkPage(page, 'staff-sign-in-password-error');
 
-    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByLabel('Password', { exact: true }).fill('correct horse battery');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL((u) => u.pathname === '/staff/cases');
     const session = (await b.context.cookies()).find((c) => c.name === 'p3_staff');
