@@ -403,11 +403,19 @@ pub(crate) async fn sign_in(
     let valid_chars = token
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    let staff = if valid_chars {
+    let mut staff = if valid_chars {
         authenticate_token(&st, token)
     } else {
         Err(auth::AuthError::Malformed)
     };
+    if let (Ok(s), Some(Extension(StaffAccounts(a)))) = (&staff, &staff_accounts) {
+        let id = auth::claimed_id_and_email(token).and_then(|(id, _)| id);
+        match a.token_refused(id.as_deref(), &s.email).await {
+            Ok(false) => {}
+            Ok(true) => staff = Err(auth::AuthError::Revoked),
+            Err(e) => return Err(Problem::unavailable(e.to_string())),
+        }
+    }
     match staff {
         Ok(staff) => {
             tracing::info!(role = staff.role.as_str(), "staff signed in to the pages");

@@ -518,7 +518,7 @@ async fn tokens_carry_an_id_are_listed_and_a_revoked_one_is_refused() {
         .unwrap()
         .contains("revoked"));
 
-    // A revoked token pasted into the sign-in form opens no page either.
+    // A revoked token in the cookie opens no page, and the token form refuses it.
     let res = c
         .get(s.url("/staff/cases"))
         .header(COOKIE, format!("p3_staff={token}"))
@@ -526,6 +526,16 @@ async fn tokens_carry_an_id_are_listed_and_a_revoked_one_is_refused() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 303);
+    let (_, csrf, _) = form(&c, &s.url("/staff/sign-in")).await;
+    let res = c
+        .post(s.url("/staff/sign-in"))
+        .header(COOKIE, format!("p3_csrf={csrf}"))
+        .form(&[("csrf_token", csrf.as_str()), ("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    assert!(res.text().await.unwrap().contains("revoked"));
 
     let unknown = Command::new(bin())
         .args(["token", "revoke", "--id", "no-such-id", "--data-dir", &d])
