@@ -172,3 +172,85 @@ async fn a_version_2_store_gains_the_account_tables_and_keeps_its_counters() {
     );
     assert_eq!((version, counter), (3, 41));
 }
+
+/// Records what it was asked to check; a password matches a hash `hash:<password>`.
+#[derive(Default)]
+struct CountingHasher {
+    checks: std::sync::Mutex<Vec<Option<String>>>,
+}
+
+#[async_trait::async_trait]
+impl p3_domain::staff_account::PasswordHasher for CountingHasher {
+    async fn hash(&self, password: &str) -> Result<String, p3_domain::ports::StoreError> {
+        Ok(format!("hash:{password}"))
+    }
+    async fn verify(&self, password: &str, hash: Option<&str>) -> bool {
+        self.checks.lock().unwrap().push(hash.map(str::to_string));
+        hash == Some(format!("hash:{password}").as_str())
+    }
+}
+
+struct Fixed;
+
+impl p3_domain::ports::Clock for Fixed {
+    fn now(&self) -> DateTime<Utc> {
+        t0()
+    }
+}
+
+struct Counter(std::sync::atomic::AtomicU8);
+
+impl p3_domain::ports::Random for Counter {
+    fn bytes10(&self) -> [u8; 10] {
+        [self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed); 10]
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_disabled_or_passwordless_email_is_checked_against_the_dummy_hash_and_refused_alike(
+) {
+    use p3_domain::staff_account::{Accounts, Backoff, SessionPolicy, SignInRefused};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("p3.db")).unwrap());
+    let hasher = Arc::new(CountingHasher::default());
+    let accounts = Accounts {
+        store: store.clone(),
+        hasher: hasher.clone(),
+        clock: Arc::new(Fixed),
+        random: Arc::new(Counter(0.into())),
+        sessions: SessionPolicy::default(),
+        backoff: Backoff::default(),
+    };
+    let pw = "correct horse battery";
+    let olive = accounts
+        .add("olive@p3.example", "Olive", "officer", Duration::hours(1))
+        .await
+        .unwrap();
+    accounts
+        .add("ian@p3.example", "Ian", "officer", Duration::hours(1))
+        .await
+        .unwrap();
+    accounts
+        .add("dee@p3.example", "Dee", "officer", Duration::hours(1))
+        .await
+        .unwrap();
+    accounts.set_password(&olive, pw).await.unwrap();
+    let (id, who) = accounts.sign_in("Olive@P3.example", pw).await.unwrap();
+    assert_eq!(who.email, "olive@p3.example");
+    assert!(store.session(&secret_hash(&id)).await.unwrap().is_some());
+    accounts.disable("olive@p3.example").await.unwrap();
+    hasher.checks.lock().unwrap().clear();
+
+    // Disabled (with a password), never given a password, and unknown: each is one check
+    // against the dummy hash, and the same refusal.
+    for email in ["olive@p3.example", "ian@p3.example", "nobody@p3.example"] {
+        assert_eq!(
+            accounts.sign_in(email, pw).await,
+            Err(SignInRefused::WrongCredentials),
+            "{email}"
+        );
+    }
+    assert_eq!(*hasher.checks.lock().unwrap(), vec![None, None, None]);
+    assert_eq!(accounts.session(&id).await.unwrap(), None);
+}
