@@ -274,6 +274,16 @@ pub trait StaffAccountStore: Send + Sync {
     async fn token(&self, id: &str) -> Result<Option<IssuedToken>, StoreError>;
     /// Revokes a token; false when no token has that id.
     async fn revoke_token(&self, id: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Deletes sessions last seen before `seen_before` or begun before `begun_before`, links
+    /// expired at `now`, and wrong-password counts last added to before `failed_before`;
+    /// returns how many rows went.
+    async fn purge(
+        &self,
+        seen_before: DateTime<Utc>,
+        begun_before: DateTime<Utc>,
+        failed_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
 }
 
 /// Why an account command or a link was refused.
@@ -509,6 +519,20 @@ impl Accounts {
             name: account.name,
             role: account.role,
         }))
+    }
+
+    /// Deletes what can no longer be used: ended sessions, expired links, and wrong-password
+    /// counts a day older than the longest wait.
+    pub async fn purge(&self) -> Result<u64, StoreError> {
+        let now = self.clock.now();
+        self.store
+            .purge(
+                now - self.sessions.idle,
+                now - self.sessions.absolute,
+                now - self.backoff.max_wait - Duration::days(1),
+                now,
+            )
+            .await
     }
 
     /// Ends a session (signing out).

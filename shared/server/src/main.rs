@@ -248,10 +248,8 @@ async fn serve(
         .clone()
         .unwrap_or_else(|| format!("http://{addr}"));
     let service = service_of(&config, store.clone(), Arc::new(notifier), base_url.clone());
-    let accounts = StaffAccounts(Arc::new(users::accounts_of(
-        store.clone(),
-        &config.sessions,
-    )?));
+    let accounts_rules = Arc::new(users::accounts_of(store.clone(), &config.sessions)?);
+    let accounts = StaffAccounts(accounts_rules.clone());
     let state = AppState {
         service: service.clone(),
         auth: Arc::new(SessionAuthenticator {
@@ -294,6 +292,7 @@ async fn serve(
         config.retention.years,
         stop_rx.clone(),
     ));
+    let purge_task = tokio::spawn(users::purge_hourly(accounts_rules, stop_rx.clone()));
     let timer_task = tokio::spawn(timers::run(
         service,
         store.clone(),
@@ -318,6 +317,7 @@ async fn serve(
     let _ = timer_task.await;
     let _ = export_task.await;
     let _ = retention_task.await;
+    let _ = purge_task.await;
     Ok(())
 }
 

@@ -102,6 +102,22 @@ pub fn accounts_of(store: Arc<SqliteStore>, sessions: &SessionsConfig) -> anyhow
     })
 }
 
+/// Deletes ended sessions, expired links and old wrong-password counts every hour until
+/// `stop` turns true.
+pub async fn purge_hourly(accounts: Arc<Accounts>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match accounts.purge().await {
+            Ok(n) if n > 0 => tracing::info!(rows = n, "ended staff sessions and links purged"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot purge ended staff sessions"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
 /// `p3 user …`.
 #[derive(Subcommand)]
 pub enum UserCmd {

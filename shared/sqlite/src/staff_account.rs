@@ -469,4 +469,30 @@ impl StaffAccountStore for SqliteStore {
             .await?;
         Ok(n > 0)
     }
+
+    async fn purge(
+        &self,
+        seen_before: DateTime<Utc>,
+        begun_before: DateTime<Utc>,
+        failed_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let n = self
+            .write(Box::new(move |conn| {
+                let sessions = conn
+                    .prepare_cached(
+                        "DELETE FROM staff_sessions WHERE last_seen_at < ?1 OR created_at < ?2",
+                    )?
+                    .execute(params![ts(seen_before), ts(begun_before)])?;
+                let links = conn
+                    .prepare_cached("DELETE FROM staff_links WHERE expires_at <= ?1")?
+                    .execute([ts(now)])?;
+                let failures = conn
+                    .prepare_cached("DELETE FROM sign_in_failures WHERE last_at < ?1")?
+                    .execute([ts(failed_before)])?;
+                Ok((sessions + links + failures) as i64)
+            }))
+            .await?;
+        Ok(n as u64)
+    }
 }

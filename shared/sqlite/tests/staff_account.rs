@@ -254,3 +254,39 @@ async fn an_unknown_disabled_or_passwordless_email_is_checked_against_the_dummy_
     assert_eq!(*hasher.checks.lock().unwrap(), vec![None, None, None]);
     assert_eq!(accounts.session(&id).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn a_purge_deletes_ended_sessions_and_expired_links_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("p3.db")).unwrap();
+    store.add_account(&olive(), &link("old", 1)).await.unwrap();
+    assert!(store.add_link(&link("new", 48)).await.unwrap());
+    for (id, begun, seen) in [("idle", 0, 0), ("long", -20, 0), ("live", 0, 60)] {
+        store
+            .add_session(&Session {
+                id_hash: secret_hash(id),
+                email: "olive@p3.example".into(),
+                created_at: t0() + Duration::hours(begun),
+                last_seen_at: t0() + Duration::minutes(seen),
+            })
+            .await
+            .unwrap();
+    }
+    store.record_failure("e", t0()).await.unwrap();
+    let now = t0() + Duration::minutes(70);
+    let n = store
+        .purge(
+            now - Duration::minutes(30),
+            now - Duration::hours(12),
+            now - Duration::days(1),
+            now + Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 3);
+    assert!(store.session(&secret_hash("live")).await.unwrap().is_some());
+    assert!(store.session(&secret_hash("idle")).await.unwrap().is_none());
+    assert!(store.session(&secret_hash("long")).await.unwrap().is_none());
+    assert!(store.link(&secret_hash("new")).await.unwrap().is_some());
+    assert!(store.failures("e").await.unwrap().is_some());
+}
