@@ -19,7 +19,7 @@ use crate::html::{error_summary, esc, layout, urlencode, Control, Field, Header}
 use crate::problem::Problem;
 use crate::public::cookie_header;
 use crate::sign_in::SESSION_COOKIE;
-use crate::staff_session::StaffAccounts;
+use crate::staff_session::{store_unavailable, StaffAccounts};
 use crate::{body, AppState};
 
 /// A field at fault and what to say.
@@ -198,7 +198,7 @@ pub(crate) async fn password_sign_in(
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             res
         }
-        Err(SignInRefused::Store(e)) => Problem::unavailable(e.to_string()).into_response(),
+        Err(SignInRefused::Store(e)) => store_unavailable(&e).into_response(),
     }
 }
 
@@ -329,7 +329,7 @@ pub(crate) async fn set_password_page(
                 error: None,
             },
         ),
-        Err(AccountError::Store(e)) => Problem::unavailable(e.to_string()).into_response(),
+        Err(AccountError::Store(e)) => store_unavailable(&e).into_response(),
         Err(_) => bad_link(&st),
     }
 }
@@ -349,7 +349,7 @@ pub(crate) async fn set_password(
     let link = get(&fields, "link").unwrap_or("");
     let email = match accounts.link_email(link).await {
         Ok(email) => email,
-        Err(AccountError::Store(e)) => return Err(Problem::unavailable(e.to_string())),
+        Err(AccountError::Store(e)) => return Err(store_unavailable(&e)),
         Err(_) => return Ok(bad_link(&st)),
     };
     let form = |status, error: FieldError| {
@@ -396,7 +396,7 @@ pub(crate) async fn set_password(
             StatusCode::UNPROCESSABLE_ENTITY,
             ("password", capitalised(&e.to_string())),
         )),
-        Err(AccountError::Store(e)) => Err(Problem::unavailable(e.to_string())),
+        Err(AccountError::Store(e)) => Err(store_unavailable(&e)),
         Err(_) => Ok(bad_link(&st)),
     }
 }

@@ -29,7 +29,7 @@ use crate::html::{
 use crate::problem::Problem;
 use crate::public::{cookie_header, private_page};
 use crate::sign_in::{SignInError, StaffSignIn, SESSION_COOKIE};
-use crate::staff_session::{is_session_id, StaffAccounts};
+use crate::staff_session::{is_session_id, store_unavailable, StaffAccounts};
 use crate::{body, staff, AppState};
 
 #[path = "casefile_pages.rs"]
@@ -413,7 +413,7 @@ pub(crate) async fn sign_in(
         match a.token_refused(id.as_deref(), &s.email).await {
             Ok(false) => {}
             Ok(true) => staff = Err(auth::AuthError::Revoked),
-            Err(e) => return Err(Problem::unavailable(e.to_string())),
+            Err(e) => return Err(store_unavailable(&e)),
         }
     }
     match staff {
@@ -456,10 +456,9 @@ pub(crate) async fn sign_out(
     }
     if let Some(Extension(StaffAccounts(a))) = &staff_accounts {
         match auth::cookie_from(&headers, SESSION_COOKIE) {
-            Some(id) if is_session_id(&id) => a
-                .sign_out(&id)
-                .await
-                .map_err(|e| Problem::unavailable(e.to_string()))?,
+            Some(id) if is_session_id(&id) => {
+                a.sign_out(&id).await.map_err(|e| store_unavailable(&e))?
+            }
             _ => {}
         }
     }

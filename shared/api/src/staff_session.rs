@@ -31,6 +31,13 @@ enum Resolved {
     Refused,
 }
 
+/// The answer when the accounts' store cannot be read or written: the reason is logged, the
+/// caller is told to try again.
+pub(crate) fn store_unavailable(e: &p3_domain::ports::StoreError) -> Problem {
+    tracing::error!(error = %e, "the staff accounts' store is unavailable");
+    Problem::unavailable("The service is temporarily unavailable; please try again shortly")
+}
+
 /// A session cookie's value: a session id rather than a pasted token.
 pub fn is_session_id(value: &str) -> bool {
     !value.is_empty() && !value.contains('.')
@@ -59,13 +66,13 @@ pub async fn resolve(
         (None, Some(c)) if is_session_id(&c) => match accounts.session(&c).await {
             Ok(Some(s)) => Some(staff_of(s).map_or(Resolved::Refused, Resolved::Session)),
             Ok(None) => Some(Resolved::Refused),
-            Err(e) => return Problem::unavailable(e.to_string()).into_response(),
+            Err(e) => return store_unavailable(&e).into_response(),
         },
         (Some(token), _) | (None, Some(token)) => match auth::claimed_id_and_email(&token) {
             Some((id, email)) => match accounts.token_refused(id.as_deref(), &email).await {
                 Ok(true) => Some(Resolved::Refused),
                 Ok(false) => None,
-                Err(e) => return Problem::unavailable(e.to_string()).into_response(),
+                Err(e) => return store_unavailable(&e).into_response(),
             },
             None => None,
         },
