@@ -17,6 +17,7 @@ mod public;
 pub mod reports;
 pub mod sign_in;
 mod staff;
+pub mod staff_session;
 pub mod views;
 
 use std::sync::Arc;
@@ -251,6 +252,10 @@ pub fn pages_router() -> Router<AppState> {
         )
         .route("/staff/auth/callback", get(pages::sign_in_callback))
         .route("/staff/sign-out", post(pages::sign_out))
+        .route(
+            "/staff/set-password",
+            get(pages::accounts::set_password_page).post(pages::accounts::set_password),
+        )
         .route("/staff/cases", get(pages::cases_page))
         .route("/staff/monthly-report", get(reports::monthly_page))
         .route("/staff/cases/{reference}", get(pages::case_page))

@@ -29,10 +29,14 @@ use crate::html::{
 use crate::problem::Problem;
 use crate::public::{cookie_header, private_page};
 use crate::sign_in::{SignInError, StaffSignIn, SESSION_COOKIE};
+use crate::staff_session::{is_session_id, store_unavailable, StaffAccounts};
 use crate::{body, staff, AppState};
 
 #[path = "casefile_pages.rs"]
 mod casefile;
+
+#[path = "accounts_pages.rs"]
+pub(crate) mod accounts;
 
 /// The public double-submit CSRF cookie, also used by the sign-in form.
 const CSRF_COOKIE: &str = "p3_csrf";
@@ -167,6 +171,10 @@ async fn json_of(res: Response) -> Value {
 pub(crate) struct SignInQuery {
     next: Option<String>,
     signed_out: Option<String>,
+    /// `token`: the token form, where the host keeps staff accounts.
+    with: Option<String>,
+    /// Set after a password was set through its link.
+    password_set: Option<String>,
 }
 
 struct SignInForm<'a> {
@@ -271,32 +279,55 @@ fn authenticate_token(st: &AppState, token: &str) -> Result<Staff, auth::AuthErr
 pub(crate) async fn staff_home(
     State(st): State<AppState>,
     provider: Option<Extension<StaffSignIn>>,
-    headers: HeaderMap,
+    staff_accounts: Option<Extension<StaffAccounts>>,
+    parts: Parts,
 ) -> Response {
-    let req = http::Request::builder().body(()).map(|r| {
-        let (mut parts, ()) = r.into_parts();
-        parts.headers = headers.clone();
-        parts
-    });
-    if let Ok(parts) = req {
-        if st.auth.authenticate(&parts, st.service.clock.now()).is_ok() {
-            return Redirect::to("/staff/cases").into_response();
-        }
+    if st.auth.authenticate(&parts, st.service.clock.now()).is_ok() {
+        return Redirect::to("/staff/cases").into_response();
     }
-    if provider.is_some() {
+    if provider.is_some() || staff_accounts.is_some() {
         return Redirect::to("/staff/sign-in").into_response();
     }
-    sign_in_response(&st, &headers, StatusCode::OK, "/staff/cases", None, false)
+    sign_in_response(
+        &st,
+        &parts.headers,
+        StatusCode::OK,
+        "/staff/cases",
+        None,
+        false,
+    )
 }
 
 /// `GET /staff/sign-in`.
 pub(crate) async fn sign_in_page(
     State(st): State<AppState>,
     provider: Option<Extension<StaffSignIn>>,
+    staff_accounts: Option<Extension<StaffAccounts>>,
     headers: HeaderMap,
     Query(q): Query<SignInQuery>,
 ) -> Response {
     let next = safe_next(q.next.as_deref());
+    if let Some(Extension(StaffAccounts(a))) = &staff_accounts {
+        let any = a.store.accounts().await.map(|v| !v.is_empty());
+        if q.with.as_deref() != Some("token") && any.unwrap_or(true) {
+            let notice = if q.password_set.is_some() {
+                Some("Your password is set: sign in with it")
+            } else {
+                q.signed_out.as_ref().map(|_| "Signed out")
+            };
+            return accounts::password_page(
+                &st,
+                &headers,
+                StatusCode::OK,
+                &accounts::PasswordForm {
+                    next: &next,
+                    email: "",
+                    error: None,
+                    notice,
+                },
+            );
+        }
+    }
     if let Some(Extension(StaffSignIn(provider))) = provider {
         if q.signed_out.is_some() {
             return provider_page(&st, StatusCode::OK, None);
@@ -331,12 +362,16 @@ pub(crate) async fn sign_in_page(
 /// SameSite=Strict cookie (Secure over HTTPS) for the staff area.
 pub(crate) async fn sign_in(
     State(st): State<AppState>,
+    staff_accounts: Option<Extension<StaffAccounts>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, Problem> {
     let raw = body::read_limited(&headers, body).await?;
     let fields = fields_of(&raw);
     let next = safe_next(get(&fields, "next"));
+    if let (Some(Extension(a)), Some(_)) = (&staff_accounts, get(&fields, "email")) {
+        return Ok(accounts::password_sign_in(&st, a, &headers, &fields, &next).await);
+    }
     let token_field = get(&fields, "csrf_token").unwrap_or("");
     let cookie = auth::cookie_from(&headers, CSRF_COOKIE).unwrap_or_default();
     if !same(token_field, &cookie) {
@@ -368,11 +403,19 @@ pub(crate) async fn sign_in(
     let valid_chars = token
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    let staff = if valid_chars {
+    let mut staff = if valid_chars {
         authenticate_token(&st, token)
     } else {
         Err(auth::AuthError::Malformed)
     };
+    if let (Ok(s), Some(Extension(StaffAccounts(a)))) = (&staff, &staff_accounts) {
+        let id = auth::claimed_id_and_email(token).and_then(|(id, _)| id);
+        match a.token_refused(id.as_deref(), &s.email).await {
+            Ok(false) => {}
+            Ok(true) => staff = Err(auth::AuthError::Revoked),
+            Err(e) => return Err(store_unavailable(&e)),
+        }
+    }
     match staff {
         Ok(staff) => {
             tracing::info!(role = staff.role.as_str(), "staff signed in to the pages");
@@ -399,6 +442,7 @@ pub(crate) async fn sign_in(
 pub(crate) async fn sign_out(
     State(st): State<AppState>,
     provider: Option<Extension<StaffSignIn>>,
+    staff_accounts: Option<Extension<StaffAccounts>>,
     who: SignedIn,
     headers: HeaderMap,
     body: Body,
@@ -409,6 +453,14 @@ pub(crate) async fn sign_out(
         return Err(Problem::forbidden(
             "The form has expired; reload the page and try again",
         ));
+    }
+    if let Some(Extension(StaffAccounts(a))) = &staff_accounts {
+        match auth::cookie_from(&headers, SESSION_COOKIE) {
+            Some(id) if is_session_id(&id) => {
+                a.sign_out(&id).await.map_err(|e| store_unavailable(&e))?
+            }
+            _ => {}
+        }
     }
     let provider_sign_out = match provider {
         Some(Extension(StaffSignIn(p))) => p.sign_out_url().await,

@@ -21,6 +21,7 @@ pub mod report_period;
 pub mod retention;
 pub mod service;
 pub mod service_request;
+pub mod staff_account;
 pub mod validation;
 
 /// The Housing Ombudsman's contact details, stated on every final response and refusal.

@@ -45,6 +45,8 @@ pub struct Config {
     pub letters: LettersConfig,
     /// Where `p3 serve` listens, its HTTPS certificate and the proxies it trusts.
     pub server: ServerSettings,
+    /// Staff sessions signed in with a password.
+    pub sessions: SessionsConfig,
 }
 
 /// `[server]`: the listening address, built-in HTTPS, trusted reverse proxies.
@@ -83,6 +85,25 @@ impl ServerSettings {
                 })
             })
             .transpose()
+    }
+}
+
+/// `[sessions]`: how long a staff session signed in with a password lasts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionsConfig {
+    /// Seconds without a request after which a session ends (default 30 minutes).
+    pub idle_timeout_seconds: u64,
+    /// Seconds after sign-in after which a session ends however busy (default 12 hours).
+    pub absolute_timeout_seconds: u64,
+}
+
+impl Default for SessionsConfig {
+    fn default() -> Self {
+        SessionsConfig {
+            idle_timeout_seconds: 30 * 60,
+            absolute_timeout_seconds: 12 * 3600,
+        }
     }
 }
 
@@ -269,6 +290,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             letters: LettersConfig::default(),
             server: ServerSettings::default(),
+            sessions: SessionsConfig::default(),
         }
     }
 }
@@ -332,6 +354,12 @@ impl Config {
         }
         if let Some(smtp) = &config.smtp {
             crate::mail::check(smtp)?;
+        }
+        let s = &config.sessions;
+        if !(1..=7 * 24 * 3600).contains(&s.idle_timeout_seconds)
+            || !(1..=31 * 24 * 3600).contains(&s.absolute_timeout_seconds)
+        {
+            return Err("sessions: idle_timeout_seconds must be from 1 to 604800 and absolute_timeout_seconds from 1 to 2678400".into());
         }
         if !(1..=100).contains(&config.retention.years) {
             return Err("retention.years: must be from 1 to 100".into());

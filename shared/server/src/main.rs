@@ -1,7 +1,8 @@
 //! `p3`: the complaints service on one machine.
 //!
 //! - `p3 serve [--port 3000 | --listen ADDR:PORT] [--data-dir ./data] [--config FILE]`
-//! - `p3 token --user NAME --email EMAIL --role ROLE [--data-dir DIR]`
+//! - `p3 token --user NAME --email EMAIL --role ROLE [--data-dir DIR]`, `p3 token list|revoke`
+//! - `p3 user add|link|list|disable|role` (staff accounts; see `users.rs`)
 //! - `p3 retention --dry-run|--now [--data-dir DIR] [--config FILE]`
 //! - `p3 report --month YYYY-MM [--format json|csv|xlsx|html] [--out FILE] [--data-dir DIR]`
 //! - `p3 report --year YYYY [--format json|html] [--out FILE] [--data-dir DIR]`
@@ -11,15 +12,16 @@ mod config;
 mod health;
 mod http;
 mod idempotency;
+mod listen;
 mod mail;
 mod outbox;
-mod listen;
 mod private;
 mod proxy;
 mod reports;
 mod retention;
 mod timers;
 mod tls;
+mod users;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -28,8 +30,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use p3_api::auth::{Role, TokenKey};
+use p3_api::auth::TokenKey;
 use p3_api::limit::RateLimiter;
+use p3_api::staff_session::{SessionAuthenticator, StaffAccounts};
 use p3_api::AppState;
 use p3_domain::calendar::Calendar;
 use p3_domain::case::Rules;
@@ -134,17 +137,21 @@ enum Cmd {
         #[arg(long)]
         config: PathBuf,
     },
-    /// Print a signed staff token (its last line is the token).
+    /// Print a signed staff token (its last line is the token); `list` and `revoke` the
+    /// tokens made.
+    #[command(subcommand_negates_reqs = true, args_conflicts_with_subcommands = true)]
     Token {
+        #[command(subcommand)]
+        action: Option<users::TokenCmd>,
         /// The staff member's name.
-        #[arg(long)]
-        user: String,
+        #[arg(long, required = true)]
+        user: Option<String>,
         /// Their email: how they are identified on cases.
-        #[arg(long)]
-        email: String,
+        #[arg(long, required = true)]
+        email: Option<String>,
         /// officer, investigating_manager, senior_manager or auditor.
-        #[arg(long)]
-        role: String,
+        #[arg(long, required = true)]
+        role: Option<String>,
         /// Where the signing key lives.
         #[arg(long, default_value = "./data")]
         data_dir: PathBuf,
@@ -152,9 +159,14 @@ enum Cmd {
         #[arg(long, default_value_t = 12)]
         hours: i64,
     },
+    /// Staff accounts that sign in with a password: add, link, list, disable, role.
+    User {
+        #[command(subcommand)]
+        action: users::UserCmd,
+    },
 }
 
-struct OsRandom;
+pub(crate) struct OsRandom;
 
 impl Random for OsRandom {
     fn bytes10(&self) -> [u8; 10] {
@@ -165,7 +177,7 @@ impl Random for OsRandom {
 }
 
 /// Reads the signing key from the data dir, creating it (owner-only) on first use.
-fn signing_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+pub(crate) fn signing_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
     private::signing_key(data_dir)
 }
 
@@ -242,9 +254,13 @@ async fn serve(
     let url = listen::url(addr, tls.is_some());
     let base_url = config.base_url.clone().unwrap_or_else(|| url.clone());
     let service = service_of(&config, store.clone(), Arc::new(notifier), base_url.clone());
+    let accounts_rules = Arc::new(users::accounts_of(store.clone(), &config.sessions)?);
+    let accounts = StaffAccounts(accounts_rules.clone());
     let state = AppState {
         service: service.clone(),
-        auth: Arc::new(TokenKey::new(key)),
+        auth: Arc::new(SessionAuthenticator {
+            tokens: TokenKey::new(key),
+        }),
         form_limit: Arc::new(RateLimiter::new(
             config.public_form.rate_limit_per_hour,
             Duration::from_secs(3600),
@@ -259,6 +275,11 @@ async fn serve(
     let app = p3_api::router(state)
         .layer(axum::Extension(reporting))
         .layer(axum::Extension(health::of(store.clone())))
+        .layer(axum::Extension(accounts.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            accounts,
+            p3_api::staff_session::resolve,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             trusted,
             proxy::identify_client,
@@ -284,6 +305,7 @@ async fn serve(
     ));
     let idempotency_task = tokio::spawn(idempotency::purge_hourly(store.clone(), stop_rx.clone()));
     let hangup_task = tokio::spawn(tls::reload_on_hangup(tls.clone(), stop_rx.clone()));
+    let purge_task = tokio::spawn(users::purge_hourly(accounts_rules, stop_rx.clone()));
     let timer_task = tokio::spawn(timers::run(
         service,
         store.clone(),
@@ -307,6 +329,7 @@ async fn serve(
     let _ = retention_task.await;
     let _ = idempotency_task.await;
     let _ = hangup_task.await;
+    let _ = purge_task.await;
     Ok(())
 }
 
@@ -521,40 +544,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             config,
         } => evidence(&reference, &format, out, &data_dir, config.as_deref()),
         Cmd::Token {
+            action: Some(action),
+            ..
+        } => users::token(action),
+        Cmd::Token {
+            action: None,
             user,
             email,
             role,
             data_dir,
             hours,
-        } => {
-            let role = Role::parse(&role).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--role must be officer, investigating_manager, senior_manager or auditor"
-                )
-            })?;
-            anyhow::ensure!(
-                p3_domain::validation::is_email(&email),
-                "--email must be an email address"
-            );
-            anyhow::ensure!(
-                (1..=24 * 31).contains(&hours),
-                "--hours must be from 1 to 744"
-            );
-            let key = TokenKey::new(signing_key(&data_dir)?);
-            let token = key.issue(
-                &user,
-                &email,
-                role,
-                chrono::Utc::now(),
-                chrono::Duration::hours(hours),
-            );
-            println!(
-                "Staff token for {user} <{}> as {} (valid {hours} hours):",
-                email.to_ascii_lowercase(),
-                role.as_str()
-            );
-            println!("{token}");
-            Ok(())
-        }
+        } => users::issue_token(users::TokenArgs {
+            user: user.unwrap_or_default(),
+            email: email.unwrap_or_default(),
+            role: role.unwrap_or_default(),
+            data_dir,
+            hours,
+        }),
+        Cmd::User { action } => users::user(action),
     }
 }

@@ -9,6 +9,7 @@ mod report;
 mod retention;
 mod schema;
 mod sealed;
+mod staff_account;
 mod writer;
 
 use std::path::{Path, PathBuf};

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this crate writes; a store with a higher one was written by a newer build.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Sort key standing in for a missing `next_due`, so "no deadline" sorts last through an index.
 pub const NO_DUE: &str = "9999-12-31";
@@ -184,6 +184,53 @@ END;
     )
 }
 
+/// Version 3: staff accounts of a deployment without an identity provider (see
+/// `p3_domain::staff_account`): accounts, their one-time set-password links and server-side
+/// sessions (both kept only as SHA-256 hashes of their secrets), wrong-password counts per
+/// hashed email, and the API tokens issued with their revocations.
+const V3: &str = "
+CREATE TABLE staff_accounts (
+    email         TEXT PRIMARY KEY NOT NULL,
+    name          TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    password_hash TEXT,
+    disabled_at   TEXT,
+    created_at    TEXT NOT NULL
+);
+
+CREATE TABLE staff_links (
+    secret_hash TEXT PRIMARY KEY NOT NULL,
+    email       TEXT NOT NULL REFERENCES staff_accounts (email),
+    expires_at  TEXT NOT NULL
+);
+CREATE INDEX staff_links_email ON staff_links (email);
+
+CREATE TABLE staff_sessions (
+    id_hash      TEXT PRIMARY KEY NOT NULL,
+    email        TEXT NOT NULL REFERENCES staff_accounts (email),
+    created_at   TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL
+);
+CREATE INDEX staff_sessions_email ON staff_sessions (email);
+
+CREATE TABLE sign_in_failures (
+    email_hash TEXT PRIMARY KEY NOT NULL,
+    failures   INTEGER NOT NULL,
+    last_at    TEXT NOT NULL
+);
+
+CREATE TABLE staff_tokens (
+    id         TEXT PRIMARY KEY NOT NULL,
+    email      TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    issued_at  TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE INDEX staff_tokens_email ON staff_tokens (email);
+";
+
 /// What went wrong bringing the schema up to date.
 #[derive(Debug)]
 pub enum MigrateError {
@@ -217,6 +264,9 @@ pub fn migrate(conn: &Connection) -> Result<(), MigrateError> {
         }
         if current < 2 {
             conn.execute_batch(&v2())?;
+        }
+        if current < 3 {
+            conn.execute_batch(V3)?;
         }
         if current < SCHEMA_VERSION {
             conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
