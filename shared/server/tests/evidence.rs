@@ -170,7 +170,29 @@ async fn the_evidence_pack_of_a_two_stage_case_holds_every_event_letter_and_dead
     let reference = two_stage_case(&s, &t, &c).await;
 
     // Each letter's email to the resident goes out (its copy to the representative is posted).
+    // The outbox file is written before the mail is recorded as sent: wait for the records.
     eventually("the five letters' emails", 30, || s.outbox().len() >= 5).await;
+    let mut sent = 0;
+    for _ in 0..300 {
+        let (_, case) = get_json(
+            &c,
+            &s.url(&format!("/staff/complaints/{reference}")),
+            Some(&t.auditor),
+        )
+        .await;
+        sent = case["letters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|l| l["to"].as_array().cloned().unwrap_or_default())
+            .filter(|to| to["email_sent"] == true)
+            .count();
+        if sent >= 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(sent, 5, "each of the five letters' emails recorded as sent");
 
     let (status, case) = get_json(
         &c,
