@@ -43,6 +43,37 @@ pub struct Config {
     pub http: HttpConfig,
     /// Letters to residents: the contact details printed on them and the landlord's templates.
     pub letters: LettersConfig,
+    /// Nightly backups (off unless `dir` is set).
+    pub backup: BackupConfig,
+}
+
+/// `[backup]`: nightly backups by `p3 serve` (see `backup.rs`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Where to write them, relative to the config file; unset: no nightly backups.
+    pub dir: Option<PathBuf>,
+    /// How many to keep (the oldest beyond it are deleted after each backup).
+    pub keep: u32,
+    /// When, `HH:MM` Europe/London.
+    pub at: String,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig {
+            dir: None,
+            keep: 7,
+            at: "02:30".into(),
+        }
+    }
+}
+
+impl BackupConfig {
+    /// The time of day of `at`, if it is a valid `HH:MM`.
+    pub fn time(&self) -> Option<chrono::NaiveTime> {
+        chrono::NaiveTime::parse_from_str(self.at.trim(), "%H:%M").ok()
+    }
 }
 
 /// `[letters]`: what letters print besides the landlord's name, and where the landlord's own
@@ -207,6 +238,7 @@ impl Default for Config {
             retention: RetentionConfig::default(),
             http: HttpConfig::default(),
             letters: LettersConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -243,6 +275,9 @@ impl Config {
             .correspondence(&config.landlord, config.base_url.as_deref(), base)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         config.letters.correspondence = Some(correspondence);
+        if let Some(dir) = config.backup.dir.take() {
+            config.backup.dir = Some(base.join(dir));
+        }
         Ok(config)
     }
 
@@ -259,6 +294,15 @@ impl Config {
         for (i, p) in config.policies.iter().enumerate() {
             p.validate()
                 .map_err(|e| format!("policies[{i}].{}: {}", e.field, e.message))?;
+        }
+        if config.backup.time().is_none() {
+            return Err(format!(
+                "backup.at: `{}` is not a time of day as HH:MM (Europe/London)",
+                config.backup.at
+            ));
+        }
+        if !(1..=10_000).contains(&config.backup.keep) {
+            return Err("backup.keep: must be from 1 to 10000".into());
         }
         if !(1..=100).contains(&config.retention.years) {
             return Err("retention.years: must be from 1 to 100".into());
@@ -334,6 +378,17 @@ mod tests {
         assert!(e.starts_with("alerts.complaints_team"), "{e}");
         let e = Config::parse("colour = 1\n").unwrap_err();
         assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn nightly_backups_are_checked() {
+        let c = Config::parse("[backup]\ndir = \"backups\"\nkeep = 14\nat = \"01:15\"\n").unwrap();
+        assert_eq!(c.backup.keep, 14);
+        assert_eq!(c.backup.time(), chrono::NaiveTime::from_hms_opt(1, 15, 0));
+        let e = Config::parse("[backup]\nat = \"25:00\"\n").unwrap_err();
+        assert!(e.starts_with("backup.at"), "{e}");
+        let e = Config::parse("[backup]\nkeep = 0\n").unwrap_err();
+        assert!(e.starts_with("backup.keep"), "{e}");
     }
 
     #[test]
