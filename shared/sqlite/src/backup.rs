@@ -187,10 +187,7 @@ pub type PutFile<'a> = dyn FnMut(&str, u32, &[u8]) -> std::io::Result<()> + 'a;
 
 /// Turns a copy of a backup (at `db`, already checked) into a store: hands each of the data
 /// dir's files to `put` (name, mode, content) and drops the backup's own tables.
-pub fn unpack_backup(
-    db: &Path,
-    put: &mut PutFile<'_>,
-) -> Result<(), StoreError> {
+pub fn unpack_backup(db: &Path, put: &mut PutFile<'_>) -> Result<(), StoreError> {
     let conn = Connection::open(db).map_err(sql_error)?;
     {
         let mut stmt = conn
