@@ -32,7 +32,8 @@ const NIGHTLY_PREFIX: &str = "p3-backup-";
 const NIGHTLY_SUFFIX: &str = ".p3backup";
 
 /// True for what a backup leaves out: the store (copied through SQLite instead), its log and
-/// index, the lock file, temporary files, and what a restore set aside.
+/// index, the lock file, temporary files, other backups (a backup folder inside the data dir
+/// would otherwise grow each backup by the ones before), and what a restore set aside.
 fn left_out(top: &str, name: &str) -> bool {
     let store_file = name == STORE || name.starts_with(&format!("{STORE}-"));
     store_file
@@ -40,6 +41,7 @@ fn left_out(top: &str, name: &str) -> bool {
         || name.ends_with(".tmp")
         || name.contains(".tmp-")
         || name.ends_with(".restoring")
+        || name.ends_with(NIGHTLY_SUFFIX)
         || top.starts_with(ASIDE_PREFIX)
 }
 
@@ -171,6 +173,13 @@ fn write_restored(data_dir: &Path, name: &str, mode: u32, bytes: &[u8]) -> std::
             format!("the backup names a file outside the data dir: {name}"),
         )
     })?;
+    let top = name.split('/').next().unwrap_or_default();
+    if left_out(top, top) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("the backup names a file a restore may not write: {name}"),
+        ));
+    }
     let path = data_dir.join(rel);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;

@@ -37,6 +37,8 @@ pub struct Summary {
     pub passed: Vec<Alert>,
     /// Every error found; nothing was written if there is one.
     pub errors: Vec<RowError>,
+    /// How long the one write transaction took (while it runs, a server's writes wait).
+    pub written_in: Option<std::time::Duration>,
 }
 
 fn file_error(column: &str, message: String) -> RowError {
@@ -205,10 +207,12 @@ pub async fn run(
         return Ok(summary);
     }
     let covered = summary.passed.iter().map(|a| a.id()).collect();
+    let writing = Instant::now();
     store
         .import_cases(writes, covered, now)
         .await
         .map_err(|e| anyhow::anyhow!("nothing was imported: {e}"))?;
+    summary.written_in = Some(writing.elapsed());
     if !summary.passed.is_empty() {
         let email = import::overdue_email(
             &format!("import-{}.overdue", now.format("%Y%m%dT%H%M%S%.3fZ")),
@@ -247,8 +251,12 @@ pub fn print(summary: &Summary, file: &Path, dry_run: bool, complaints_team: &st
         return;
     }
     let verb = if dry_run { "would import" } else { "imported" };
+    let written = summary
+        .written_in
+        .map(|d| format!(", written in one transaction of {:.1} s", d.as_secs_f64()))
+        .unwrap_or_default();
     println!(
-        "{}: {} rows; {verb} {} case(s); {} already imported, skipped ({:.1} s)",
+        "{}: {} rows; {verb} {} case(s); {} already imported, skipped ({:.1} s{written})",
         file.display(),
         summary.rows,
         summary.imported.len(),
