@@ -5,10 +5,15 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use p3_domain::ports::{CaseWrite, StoreError};
-use rusqlite::params;
+use rusqlite::{params, Connection, OpenFlags};
 
-use crate::fault::ts;
+use crate::fault::{sql_error, ts, Fault};
+use crate::writer::configure;
 use crate::{save_case, SqliteStore};
+
+/// The page cache of the import's connection, in KiB: a large transaction's pages stay in
+/// memory instead of spilling to the log and being read back.
+const IMPORT_CACHE_KIB: i64 = 256 * 1024;
 
 impl SqliteStore {
     /// Those of `references` that name a case already in the store.
@@ -40,21 +45,44 @@ impl SqliteStore {
         covered: Vec<String>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.write(Box::new(move |conn| {
-            for w in &writes {
-                save_case(conn, w)?;
+        // A connection of its own rather than a job of the writer thread: one transaction of
+        // many thousand cases needs neither the writer's per-job savepoint (whose journal
+        // would hold every page it touches) nor its small page cache.
+        let path = self.path().to_path_buf();
+        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+            let conn = Connection::open_with_flags(
+                &path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(sql_error)?;
+            configure(&conn).map_err(sql_error)?;
+            conn.execute_batch(&format!(
+                "PRAGMA cache_size = -{IMPORT_CACHE_KIB}; BEGIN IMMEDIATE"
+            ))
+            .map_err(sql_error)?;
+            let written = (|| -> Result<(), Fault> {
+                for w in &writes {
+                    save_case(&conn, w)?;
+                }
+                let mut mark = conn.prepare_cached(
+                    "INSERT OR IGNORE INTO sent_alerts (alert_id, sent_at) VALUES (?1, ?2)",
+                )?;
+                let at = ts(at);
+                for id in &covered {
+                    mark.execute(params![id, at])?;
+                }
+                Ok(())
+            })();
+            match written {
+                Ok(()) => conn.execute_batch("COMMIT").map_err(sql_error),
+                Err(e) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                    Err(StoreError::from(e))
+                }
             }
-            let mut mark = conn.prepare_cached(
-                "INSERT OR IGNORE INTO sent_alerts (alert_id, sent_at) VALUES (?1, ?2)",
-            )?;
-            let at = ts(at);
-            for id in &covered {
-                mark.execute(params![id, at])?;
-            }
-            Ok(0)
-        }))
+        })
         .await
-        .map(|_| ())?;
+        .map_err(|e| StoreError::Unavailable(format!("the import's write failed: {e}")))??;
         self.timer_wakeup().notify_one();
         Ok(())
     }
