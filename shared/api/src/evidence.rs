@@ -954,7 +954,11 @@ pub fn render(
         b.push_str(&format!(
             "<tr id=\"event-{n}\"><td>{n}</td><td><code>{name}</code></td><td>{what}</td><td>{by}</td><td>{at}</td><td>{recorded}</td></tr>",
             n = e.sequence,
-            name = e.event.name(),
+            name = if e.imported {
+                format!("{} (imported)", e.event.name())
+            } else {
+                e.event.name().to_string()
+            },
             what = esc(&describe(&e.event)),
             by = esc(&e.by),
             at = esc(&when(e.at)),

@@ -1382,6 +1382,9 @@ fn timeline_item(e: &Value) -> String {
     if late_record {
         meta.push_str(&format!(" (recorded {})", london_datetime_str(&recorded)));
     }
+    if e["imported"].as_bool() == Some(true) {
+        meta.push_str(" · imported from the previous system");
+    }
     let mut out = format!(
         "<li class=\"timeline__item\"><h3 class=\"timeline__title\">{}</h3><p class=\"timeline__meta\">{}</p>",
         esc(&title),

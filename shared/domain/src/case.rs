@@ -435,7 +435,7 @@ pub enum Command {
     },
 }
 
-fn check_at(actor: &Actor, previous: Option<DateTime<Utc>>) -> Result<(), CommandError> {
+pub(crate) fn check_at(actor: &Actor, previous: Option<DateTime<Utc>>) -> Result<(), CommandError> {
     if actor.at > actor.now {
         return Err(CommandError::InFuture { at: actor.at });
     }
@@ -450,13 +450,14 @@ fn check_at(actor: &Actor, previous: Option<DateTime<Utc>>) -> Result<(), Comman
     Ok(())
 }
 
-fn record(sequence: u64, actor: &Actor, event: CaseEvent) -> EventRecord {
+pub(crate) fn record(sequence: u64, actor: &Actor, event: CaseEvent) -> EventRecord {
     EventRecord {
         sequence,
         at: actor.at,
         recorded_at: actor.now,
         by: actor.by.clone(),
         event,
+        imported: false,
     }
 }
 
@@ -526,7 +527,7 @@ impl Case {
         Ok(out)
     }
 
-    fn empty(reference: &str) -> Case {
+    pub(crate) fn empty(reference: &str) -> Case {
         Case {
             reference: reference.into(),
             version: 0,
@@ -980,7 +981,7 @@ impl Case {
             .collect()
     }
 
-    fn decide(
+    pub(crate) fn decide(
         &self,
         command: Command,
         actor: &Actor,

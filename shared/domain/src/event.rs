@@ -334,6 +334,10 @@ pub struct EventRecord {
     /// What happened.
     #[serde(flatten)]
     pub event: CaseEvent,
+    /// True when it was brought in from the landlord's previous system by an import (see
+    /// [`crate::import`]): the record says so wherever the history is shown.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod casefile;
 pub mod complaint;
 pub mod deadline;
 pub mod event;
+pub mod import;
 pub mod letter;
 pub mod london;
 pub mod policy;

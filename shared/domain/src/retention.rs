@@ -121,6 +121,7 @@ pub fn anonymise(
             closed_on: closed,
             retention_years: years,
         },
+        imported: false,
     });
     Ok(Some(Case::from_history(&case.reference, history)))
 }

@@ -47,6 +47,8 @@ pub struct Config {
     pub server: ServerSettings,
     /// Staff sessions signed in with a password.
     pub sessions: SessionsConfig,
+    /// Nightly backups (off unless `dir` is set).
+    pub backup: BackupConfig,
 }
 
 /// `[server]`: the listening address, built-in HTTPS, trusted reverse proxies.
@@ -104,6 +106,35 @@ impl Default for SessionsConfig {
             idle_timeout_seconds: 30 * 60,
             absolute_timeout_seconds: 12 * 3600,
         }
+    }
+}
+
+/// `[backup]`: nightly backups by `p3 serve` (see `backup.rs`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Where to write them, relative to the config file; unset: no nightly backups.
+    pub dir: Option<PathBuf>,
+    /// How many to keep (the oldest beyond it are deleted after each backup).
+    pub keep: u32,
+    /// When, `HH:MM` Europe/London.
+    pub at: String,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig {
+            dir: None,
+            keep: 7,
+            at: "02:30".into(),
+        }
+    }
+}
+
+impl BackupConfig {
+    /// The time of day of `at`, if it is a valid `HH:MM`.
+    pub fn time(&self) -> Option<chrono::NaiveTime> {
+        chrono::NaiveTime::parse_from_str(self.at.trim(), "%H:%M").ok()
     }
 }
 
@@ -291,6 +322,7 @@ impl Default for Config {
             letters: LettersConfig::default(),
             server: ServerSettings::default(),
             sessions: SessionsConfig::default(),
+            backup: BackupConfig::default(),
         }
     }
 }
@@ -335,6 +367,9 @@ impl Config {
             crate::mail::resolve(smtp, base, std::env::var("P3_SMTP_PASSWORD").ok())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         }
+        if let Some(dir) = config.backup.dir.take() {
+            config.backup.dir = Some(base.join(dir));
+        }
         Ok(config)
     }
 
@@ -360,6 +395,15 @@ impl Config {
             || !(1..=31 * 24 * 3600).contains(&s.absolute_timeout_seconds)
         {
             return Err("sessions: idle_timeout_seconds must be from 1 to 604800 and absolute_timeout_seconds from 1 to 2678400".into());
+        }
+        if config.backup.time().is_none() {
+            return Err(format!(
+                "backup.at: `{}` is not a time of day as HH:MM (Europe/London)",
+                config.backup.at
+            ));
+        }
+        if !(1..=10_000).contains(&config.backup.keep) {
+            return Err("backup.keep: must be from 1 to 10000".into());
         }
         if !(1..=100).contains(&config.retention.years) {
             return Err("retention.years: must be from 1 to 100".into());
@@ -457,6 +501,17 @@ mod tests {
         assert!(e.starts_with("server.trusted_proxies[0]"), "{e}");
         let e = Config::parse("[server.tls]\ncert = \"c.pem\"\n").unwrap_err();
         assert!(e.contains("key"), "{e}");
+    }
+
+    #[test]
+    fn nightly_backups_are_checked() {
+        let c = Config::parse("[backup]\ndir = \"backups\"\nkeep = 14\nat = \"01:15\"\n").unwrap();
+        assert_eq!(c.backup.keep, 14);
+        assert_eq!(c.backup.time(), chrono::NaiveTime::from_hms_opt(1, 15, 0));
+        let e = Config::parse("[backup]\nat = \"25:00\"\n").unwrap_err();
+        assert!(e.starts_with("backup.at"), "{e}");
+        let e = Config::parse("[backup]\nkeep = 0\n").unwrap_err();
+        assert!(e.starts_with("backup.keep"), "{e}");
     }
 
     #[test]

@@ -7,15 +7,21 @@
 //! - `p3 report --month YYYY-MM [--format json|csv|xlsx|html] [--out FILE] [--data-dir DIR]`
 //! - `p3 report --year YYYY [--format json|html] [--out FILE] [--data-dir DIR]`
 //! - `p3 evidence REF [--format zip|html] [--out FILE] [--data-dir DIR] [--config FILE]`
+//! - `p3 backup [--data-dir DIR] FILE`, `p3 restore [--data-dir DIR] FILE [--force]`
+//! - `p3 import [--data-dir DIR] [--config FILE] FILE.csv [--dry-run]`
 
+mod backup;
 mod config;
+mod data_lock;
 mod health;
 mod http;
 mod idempotency;
+mod import;
 mod listen;
 mod mail;
 mod outbox;
 mod private;
+mod progress;
 mod proxy;
 mod reports;
 mod retention;
@@ -71,6 +77,48 @@ enum Cmd {
         /// Start the monthly export schedule's clock at this instant (RFC 3339; for tests).
         #[arg(long, hide = true)]
         exports_now: Option<chrono::DateTime<chrono::Utc>>,
+        /// Start the service's clock (timers, writes, nightly backups) at this instant
+        /// (RFC 3339; for tests).
+        #[arg(long, hide = true)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// Write a consistent copy of the data dir (the store, the signing key, the outbox and
+    /// exports) to FILE, while the service runs.
+    Backup {
+        /// The data dir of `p3 serve`.
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// The backup file to write (replaced atomically if it exists).
+        file: PathBuf,
+    },
+    /// Put a backup in place as the data dir's store and files; refuses a data dir in use.
+    Restore {
+        /// The data dir to restore into (created if missing).
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// The backup file (from `p3 backup` or the nightly backups).
+        file: PathBuf,
+        /// Replace a store that is already there (it is moved aside, not deleted).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Bring the previous system's cases in from a CSV file, one row per complaint; every row
+    /// is checked first and nothing is written unless all are valid.
+    Import {
+        /// The data dir of `p3 serve` (it may be running).
+        #[arg(long, default_value = "./data")]
+        data_dir: PathBuf,
+        /// Configuration file (TOML): categories, procedures, calendar, alerts, mail.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The CSV file.
+        file: PathBuf,
+        /// Check every row and report what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Import as of this instant (RFC 3339; for tests).
+        #[arg(long, hide = true)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Print a monthly or annual complaints report from the store (stdout unless --out).
     Report {
@@ -211,6 +259,7 @@ async fn serve(
     data_dir: PathBuf,
     config_path: Option<PathBuf>,
     exports_now: Option<chrono::DateTime<chrono::Utc>>,
+    now: Option<chrono::DateTime<chrono::Utc>>,
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let config = match &config_path {
@@ -219,9 +268,16 @@ async fn serve(
     };
     private::owner_only_from_now();
     private::prepare_data_dir(&data_dir, &data_dir.join("p3.db"))?;
+    let _in_use = data_lock::shared_or_explain(&data_dir)?;
     let key = signing_key(&data_dir)?;
-    let store =
-        Arc::new(SqliteStore::open(&data_dir.join("p3.db")).map_err(|e| anyhow::anyhow!("{e}"))?);
+    let clock: Arc<dyn p3_domain::ports::Clock> = match now {
+        Some(t) => Arc::new(reports::ShiftedClock::new(t)),
+        None => Arc::new(SystemClock),
+    };
+    let store = Arc::new(
+        SqliteStore::open_with_clock(&data_dir.join("p3.db"), clock.clone())
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+    );
     store.set_idempotency_ttl(chrono::Duration::hours(
         config.retention.idempotency_hours.into(),
     ));
@@ -253,7 +309,8 @@ async fn serve(
     let addr = listener.local_addr()?;
     let url = listen::url(addr, tls.is_some());
     let base_url = config.base_url.clone().unwrap_or_else(|| url.clone());
-    let service = service_of(&config, store.clone(), Arc::new(notifier), base_url.clone());
+    let mut service = service_of(&config, store.clone(), Arc::new(notifier), base_url.clone());
+    service.clock = clock.clone();
     let accounts_rules = Arc::new(users::accounts_of(store.clone(), &config.sessions)?);
     let accounts = StaffAccounts(accounts_rules.clone());
     let state = AppState {
@@ -306,6 +363,23 @@ async fn serve(
     let idempotency_task = tokio::spawn(idempotency::purge_hourly(store.clone(), stop_rx.clone()));
     let hangup_task = tokio::spawn(tls::reload_on_hangup(tls.clone(), stop_rx.clone()));
     let purge_task = tokio::spawn(users::purge_hourly(accounts_rules, stop_rx.clone()));
+    let backup_task = tokio::spawn(backup::run_nightly(
+        config.backup.clone(),
+        data_dir.clone(),
+        clock,
+        stop_rx.clone(),
+    ));
+    let watch_task = match store.change_watch() {
+        Ok(w) => Some(tokio::spawn(timers::watch_store(
+            w,
+            store.timer_wakeup(),
+            stop_rx.clone(),
+        ))),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch the store for other processes' writes");
+            None
+        }
+    };
     let timer_task = tokio::spawn(timers::run(
         service,
         store.clone(),
@@ -330,6 +404,68 @@ async fn serve(
     let _ = idempotency_task.await;
     let _ = hangup_task.await;
     let _ = purge_task.await;
+    let _ = backup_task.await;
+    if let Some(t) = watch_task {
+        let _ = t.await;
+    }
+    Ok(())
+}
+
+/// `p3 import`: reads and checks the file, then writes through the domain's import path.
+fn import_file(
+    data_dir: &Path,
+    config_path: Option<&Path>,
+    file: &Path,
+    dry_run: bool,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> anyhow::Result<()> {
+    let took = std::time::Instant::now();
+    let config = match config_path {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    let rows = match import::read_rows(file)? {
+        Ok(rows) => rows,
+        Err(errors) => {
+            let summary = import::Summary {
+                errors,
+                ..Default::default()
+            };
+            import::print(&summary, file, dry_run, "", took);
+            anyhow::bail!("{} was not imported", file.display());
+        }
+    };
+    let _in_use = data_lock::shared_or_explain(data_dir)?;
+    let now = now.unwrap_or_else(chrono::Utc::now);
+    let clock: Arc<dyn p3_domain::ports::Clock> = Arc::new(reports::ShiftedClock::new(now));
+    let store = Arc::new(
+        SqliteStore::open_with_clock(&data_dir.join("p3.db"), clock.clone())
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+    );
+    let notifier = outbox::OutboxNotifier::new(
+        data_dir.join("outbox"),
+        &config.mail_from,
+        config.smtp.as_ref(),
+    )?;
+    let base_url = config.base_url.clone().unwrap_or_default();
+    let mut service = service_of(&config, store.clone(), Arc::new(notifier), base_url);
+    service.clock = clock;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let summary = rt.block_on(import::run(&service, &store, rows, dry_run, now))?;
+    import::print(
+        &summary,
+        file,
+        dry_run,
+        &config.alerts.complaints_team,
+        took,
+    );
+    anyhow::ensure!(
+        summary.errors.is_empty(),
+        "{} was not imported",
+        file.display()
+    );
     Ok(())
 }
 
@@ -463,12 +599,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             data_dir,
             config,
             exports_now,
+            now,
         } => {
             init_logging();
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            let result = rt.block_on(serve(port, listen, data_dir, config, exports_now));
+            let result = rt.block_on(serve(port, listen, data_dir, config, exports_now, now));
             // Work still on blocking threads (an abandoned export) is not waited for.
             rt.shutdown_timeout(std::time::Duration::from_secs(2));
             result
@@ -523,6 +660,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             retention::print(&report);
             Ok(())
         }
+        Cmd::Backup { data_dir, file } => backup::backup_command(&data_dir, &file),
+        Cmd::Restore {
+            data_dir,
+            file,
+            force,
+        } => backup::restore_command(&data_dir, &file, force),
+        Cmd::Import {
+            data_dir,
+            config,
+            file,
+            dry_run,
+            now,
+        } => import_file(&data_dir, config.as_deref(), &file, dry_run, now),
         Cmd::Check { config } => {
             let loaded = Config::load(&config)?;
             if let Some(files) = &loaded.server.tls {

@@ -64,3 +64,39 @@ pub async fn run(
         }
     }
 }
+
+/// How often [`watch_store`] looks for commits by other processes.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
+
+/// Wakes the timer loop when another process commits to the store (`p3 import` while the
+/// server runs adds cases with their timers): the loop otherwise learns of timers only from
+/// this process's writes, or at its next planned wake (up to a minute later).
+pub async fn watch_store(
+    watch: p3_sqlite::ChangeWatch,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut watch = Some(watch);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(WATCH_EVERY) => {}
+            _ = shutdown.changed() => {}
+        }
+        if *shutdown.borrow() {
+            return;
+        }
+        let Some(mut w) = watch.take() else { return };
+        let Ok((w, changed)) = tokio::task::spawn_blocking(move || {
+            let changed = w.changed();
+            (w, changed)
+        })
+        .await
+        else {
+            return;
+        };
+        watch = Some(w);
+        if matches!(changed, Ok(true)) {
+            wake.notify_one();
+        }
+    }
+}

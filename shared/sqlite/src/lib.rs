@@ -4,12 +4,15 @@
 //! waiting; reads run on a small pool of read-only connections beside it (WAL).
 #![warn(missing_docs)]
 
+pub mod backup;
 mod fault;
+mod import;
 mod report;
 mod retention;
 mod schema;
 mod sealed;
 mod staff_account;
+mod watch;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -35,6 +38,7 @@ use tokio::sync::{oneshot, Notify};
 use crate::fault::{from_json, is_constraint, parse_ts, sql_error, to_json, ts, Fault};
 pub use crate::schema::SCHEMA_VERSION;
 use crate::schema::{MigrateError, NO_DUE};
+pub use crate::watch::ChangeWatch;
 use crate::writer::{Job, Stats, Work};
 
 /// Read-only connections kept for reuse; more are opened on demand and closed after use.
