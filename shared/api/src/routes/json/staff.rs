@@ -26,6 +26,7 @@ use serde_json::json;
 use crate::auth::{Role, Staff};
 use crate::body::{self, BodyKind};
 use crate::extract::{Path, Query};
+use crate::http::reply::reply;
 use crate::problem::Problem;
 use crate::views;
 use crate::AppState;
@@ -92,29 +93,6 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>> {
             "must be the case version from its ETag, e.g. \"3\"",
         )
     })
-}
-
-pub(crate) fn reply(r: StoredReply) -> Response {
-    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK);
-    if status == StatusCode::SEE_OTHER {
-        let mut res = status.into_response();
-        if let Ok(v) = HeaderValue::from_str(&r.body) {
-            res.headers_mut().insert(header::LOCATION, v);
-        }
-        return res;
-    }
-    let etag = serde_json::from_str::<serde_json::Value>(&r.body)
-        .ok()
-        .and_then(|v| v.get("version").and_then(|v| v.as_u64()))
-        .map(|v| format!("\"{v}\""));
-    let mut res = (status, r.body).into_response();
-    if let Ok(v) = HeaderValue::from_str(&r.content_type) {
-        res.headers_mut().insert(header::CONTENT_TYPE, v);
-    }
-    if let Some(e) = etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
-        res.headers_mut().insert(header::ETAG, e);
-    }
-    res
 }
 
 /// The reply to a change: the case as it now is. `sent` holds the letter emails that had gone
@@ -1325,7 +1303,7 @@ pub(crate) async fn letter_page(
         })?;
     let html = crate::letters::print_page(&case, letter, &st.service.rules.letters.landlord);
     tracing::info!(reference = %case.reference, letter = number, "letter opened for printing");
-    Ok(crate::public::private_page(
+    Ok(crate::http::cookies::private_page(
         axum::response::Html(html).into_response(),
     ))
 }

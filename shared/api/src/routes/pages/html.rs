@@ -14,10 +14,10 @@ use p3_domain::HOUSING_OMBUDSMAN;
 use serde_json::Value;
 
 /// The stylesheet, built into the binary: no build step at run time.
-pub const STYLESHEET: &str = include_str!("../assets/app.css");
+pub const STYLESHEET: &str = include_str!("../../../assets/app.css");
 
 /// The landlord's icon for browser tabs (so no browser asks for `/favicon.ico`).
-pub const ICON: &str = include_str!("../assets/icon.svg");
+pub const ICON: &str = include_str!("../../../assets/icon.svg");
 
 /// `GET /assets/icon.svg`.
 pub(crate) async fn icon() -> Response {

@@ -26,16 +26,17 @@ use crate::html::{
     self, error_summary, esc, humanise, layout, london_datetime_str, long_date_str, summary_list,
     tag, urlencode, Control, Field, Header, Radios, StaffHeader,
 };
+use crate::http::compare::same_secret;
+use crate::http::cookies::{cookie_header, private_page};
+use crate::http::csrf::{csrf_of, form_matches_cookie, set_csrf_cookie};
+use crate::http::random::random_hex;
 use crate::problem::Problem;
-use crate::public::{cookie_header, private_page};
 use crate::sign_in::{SignInError, StaffSignIn, SESSION_COOKIE};
 use crate::{body, staff, AppState};
 
-#[path = "casefile_pages.rs"]
+#[path = "casefile.rs"]
 mod casefile;
 
-/// The public double-submit CSRF cookie, also used by the sign-in form.
-const CSRF_COOKIE: &str = "p3_csrf";
 /// An identity provider's sign-in in progress (see [`crate::sign_in`]), sent back only to
 /// the callback's path.
 const ATTEMPT_COOKIE: &str = "p3_sign_in";
@@ -58,9 +59,7 @@ fn session_csrf(secret: &str) -> String {
 }
 
 fn same(a: &str, b: &str) -> bool {
-    !a.is_empty()
-        && a.len() == b.len()
-        && bool::from(subtle::ConstantTimeEq::ct_eq(a.as_bytes(), b.as_bytes()))
+    same_secret(a.as_bytes(), b.as_bytes())
 }
 
 /// Where to go after signing in: only a page of this service's staff area.
@@ -128,12 +127,6 @@ fn html_response(status: StatusCode, html: String) -> Response {
     let mut res = Html(html).into_response();
     *res.status_mut() = status;
     private_page(res)
-}
-
-fn random_hex(n: usize) -> String {
-    let mut b = vec![0u8; n];
-    getrandom::fill(&mut b).expect("the operating system provides randomness");
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn fields_of(raw: &[u8]) -> Vec<(String, String)> {
@@ -225,12 +218,6 @@ fn sign_in_html(st: &AppState, f: &SignInForm) -> String {
     )
 }
 
-fn csrf_cookie_value(headers: &HeaderMap) -> String {
-    auth::cookie_from(headers, CSRF_COOKIE)
-        .filter(|c| c.len() == 32 && c.bytes().all(|b| b.is_ascii_hexdigit()))
-        .unwrap_or_else(|| random_hex(16))
-}
-
 fn sign_in_response(
     st: &AppState,
     headers: &HeaderMap,
@@ -239,7 +226,7 @@ fn sign_in_response(
     error: Option<&str>,
     signed_out: bool,
 ) -> Response {
-    let csrf = csrf_cookie_value(headers);
+    let csrf = csrf_of(headers);
     let mut res = html_response(
         status,
         sign_in_html(
@@ -252,9 +239,7 @@ fn sign_in_response(
             },
         ),
     );
-    if let Some(v) = cookie_header(st, headers, CSRF_COOKIE, &csrf, "/", None) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
+    set_csrf_cookie(st, headers, &mut res, &csrf);
     res
 }
 
@@ -338,8 +323,7 @@ pub(crate) async fn sign_in(
     let fields = fields_of(&raw);
     let next = safe_next(get(&fields, "next"));
     let token_field = get(&fields, "csrf_token").unwrap_or("");
-    let cookie = auth::cookie_from(&headers, CSRF_COOKIE).unwrap_or_default();
-    if !same(token_field, &cookie) {
+    if !form_matches_cookie(&headers, token_field) {
         return Ok(sign_in_response(
             &st,
             &headers,
