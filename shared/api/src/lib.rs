@@ -230,7 +230,7 @@ pub fn pages_router() -> Router<AppState> {
         )
         .route("/staff/auth/callback", get(pages::sign_in_callback))
         .route("/staff/sign-out", post(pages::sign_out))
-        .route("/staff/cases", get(pages::cases_page))
+        .route("/staff/cases", get(routes::pages::cases_page))
         .route("/staff/monthly-report", get(reports::monthly_page))
         .route("/staff/cases/{reference}", get(pages::case_page))
         .route(

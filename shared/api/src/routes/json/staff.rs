@@ -9,14 +9,13 @@ use http::{header, HeaderMap, HeaderValue, StatusCode};
 use p3_domain::case::{Case, Command, FirstContactResolution, NewCase};
 use p3_domain::casefile::{ContactMethod, ContactPreferences, LetterFormat, SupportNeeds};
 use p3_domain::complaint::{Channel, ComplaintForm, Representative};
-use p3_domain::deadline::{self, DeadlineStatus};
 use p3_domain::event::{
     CaseEvent, ExclusionGround, Outcome, PointDecision, PromisedAction, RequestedThrough,
     StageResponse,
 };
 use p3_domain::london::london_date;
 use p3_domain::policy::HOUSING;
-use p3_domain::ports::{CaseQuery, StoredReply};
+use p3_domain::ports::StoredReply;
 use p3_domain::service::IdempotencyKey;
 use p3_domain::service_request::{ServiceRequest, ServiceRequestForm};
 use p3_domain::validation::{self, ValidationErrors};
@@ -428,106 +427,16 @@ pub(crate) async fn dissatisfaction(
     create(&st, &staff, &headers, &path, &raw, new, b.at).await
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ListQuery {
-    status: Option<String>,
-    owner: Option<String>,
-    overdue: Option<String>,
-    limit: Option<String>,
-}
-
-const STATUSES: [&str; 8] = [
-    "received",
-    "acknowledged",
-    "responded",
-    "stage2_requested",
-    "stage2_acknowledged",
-    "closed",
-    "withdrawn",
-    "refused",
-];
-
 pub(crate) async fn list(
     State(st): State<AppState>,
     staff: Staff,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<views::ListQuery>,
 ) -> Result<Response> {
     staff.require(Role::Auditor)?;
-    let mut e = ValidationErrors::new();
-    let status = validation::clean(q.status);
-    if let Some(s) = &status {
-        let known = STATUSES.contains(&s.as_str())
-            || (s.starts_with("stage")
-                && (s.ends_with("_requested") || s.ends_with("_acknowledged")));
-        if !known {
-            e.add("status", format!("must be one of {}", STATUSES.join(", ")));
-        }
-    }
-    let overdue = match q.overdue.as_deref() {
-        None | Some("") | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            e.add("overdue", "must be true or false");
-            false
-        }
-    };
-    let limit = match q.limit.as_deref() {
-        None | Some("") => 500,
-        Some(v) => match v.parse::<usize>() {
-            Ok(n) if (1..=5000).contains(&n) => n,
-            _ => {
-                e.add("limit", "must be a whole number from 1 to 5000");
-                500
-            }
-        },
-    };
-    e.into_result().map_err(Problem::invalid)?;
     let now = st.service.clock.now();
-    let today = london_date(now);
-    let query = CaseQuery {
-        status,
-        owner: validation::clean(q.owner).map(|o| o.to_ascii_lowercase()),
-        overdue,
-        today: Some(today),
-        limit,
-    };
-    let cases = st
-        .service
-        .store
-        .list(&query)
-        .await
-        .map_err(p3_domain::service::ServiceError::from)?;
-    let rules = &st.service.rules;
-    let items: Vec<_> = cases
-        .iter()
-        .filter_map(|c| {
-            let policy = rules.policy_of(c).ok()?;
-            let ds = deadline::deadlines(c, policy, &rules.calendar, today);
-            let next = deadline::next_landlord_deadline(&ds).cloned();
-            let overdue = next
-                .as_ref()
-                .is_some_and(|d| d.status == DeadlineStatus::Breached);
-            let soon = next.as_ref().is_some_and(|d| {
-                d.status == DeadlineStatus::Pending
-                    && rules.calendar.working_days_between(today, d.due) <= 2
-            });
-            Some(json!({
-                "reference": c.reference,
-                "status": c.status(policy, &rules.calendar, today).name(),
-                "stage": c.current_stage().number,
-                "owner": c.owner(),
-                "reviewer": c.reviewer(),
-                "category": c.complaint.category,
-                "channel": c.complaint.channel,
-                "received_on": c.received_on(),
-                "next_deadline": next,
-                "overdue": overdue,
-                "due_within_two_working_days": soon,
-                "version": c.version,
-            }))
-        })
-        .collect();
-    Ok(axum::Json(json!({ "count": items.len(), "cases": items })).into_response())
+    let query = q.parse(london_date(now)).map_err(Problem::invalid)?;
+    let list = views::CaseList::load(&st.service, &query, now).await?;
+    Ok(axum::Json(views::json(&list)).into_response())
 }
 
 pub(crate) async fn get_case(

@@ -169,56 +169,16 @@ pub(crate) struct StaffHeader<'a> {
     pub current: &'a str,
 }
 
-const LOGO: &str = "<svg class=\"header__logo\" width=\"36\" height=\"36\" viewBox=\"0 0 36 36\" aria-hidden=\"true\" focusable=\"false\"><path d=\"M18 3 2 17h4v16h24V17h4z\" fill=\"#f2a900\"/><path d=\"M14 33V22h8v11z\" fill=\"#0b4f6c\"/></svg>";
-
-/// The page around every body: language, title, stylesheet, skip link, header, main, footer.
+/// The page around every body: language, title, stylesheet, skip link, header, main, footer
+/// (`templates/base.html`).
 pub(crate) fn layout(title: &str, landlord: &str, header: &Header, body: &str) -> String {
-    let (home, service, nav) = match header {
-        Header::Public => ("/", "Complaints", String::new()),
-        Header::Staff(None) => ("/staff", "Complaints: staff", String::new()),
-        Header::Staff(Some(s)) => {
-            let current = |section: &str| {
-                if s.current == section {
-                    " aria-current=\"page\""
-                } else {
-                    ""
-                }
-            };
-            let nav = format!(
-                "<nav class=\"header__nav\" aria-label=\"Staff\"><ul>\
-                 <li><a href=\"/staff/cases\"{c}>Open complaints</a></li>\
-                 <li><a href=\"{report}\"{r}>Monthly report</a></li>\
-                 <li><span class=\"header__user\">{name} ({role})</span></li>\
-                 <li><form class=\"inline-form\" method=\"post\" action=\"/staff/sign-out\"><input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\"><button class=\"link-button\" type=\"submit\">Sign out</button></form></li>\
-                 </ul></nav>",
-                c = current("cases"),
-                r = current("report"),
-                report = esc(&monthly_report_link(None)),
-                name = esc(s.name),
-                role = esc(&humanise(s.role)),
-                csrf = esc(s.csrf),
-            );
-            ("/staff/cases", "Complaints: staff", nav)
-        }
-    };
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t} - {l} complaints</title>\
-         <link rel=\"stylesheet\" href=\"/assets/app.css\">\
-         <link rel=\"icon\" href=\"/assets/icon.svg\" type=\"image/svg+xml\">\
-         </head><body>\
-         <a href=\"#main-content\" class=\"skip-link\">Skip to main content</a>\
-         <header class=\"header\"><div class=\"width-container header__inner\">\
-         <a class=\"header__brand\" href=\"{home}\">{LOGO}<span class=\"header__landlord\">{l}</span></a>\
-         <span class=\"header__service\">{service}</span>{nav}</div></header>\
-         <div class=\"width-container\"><main class=\"main\" id=\"main-content\" tabindex=\"-1\">{body}</main></div>\
-         <footer class=\"footer\"><div class=\"width-container\"><p>{l}: complaints service.</p>\
-         <p>We follow the Housing Ombudsman's Complaint Handling Code.</p></div></footer>\
-         </body></html>",
-        t = esc(title),
-        l = esc(landlord),
-    )
+    use askama::Template;
+    super::layout::RawPage {
+        chrome: super::layout::Chrome::new(title, landlord, header),
+        body,
+    }
+    .render()
+    .unwrap_or_default()
 }
 
 /// The monthly report page for a `YYYY-MM` month (default: the month before today's).

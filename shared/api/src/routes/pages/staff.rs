@@ -9,10 +9,10 @@
 //! the case again with the error summary and the values kept.
 
 use axum::body::Body;
-use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::extract::{FromRequestParts, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
-use chrono::{NaiveDate, NaiveDateTime, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use http::request::Parts;
 use http::{header, HeaderMap, StatusCode};
 use p3_domain::london::{london_date, london_instant};
@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::urgency::{deadline_label, plural, status_words, Urgency};
 use crate::auth::{self, Role, Staff};
 use crate::extract::{Path, Query};
 use crate::html::{
@@ -45,8 +46,8 @@ const CALLBACK_PREFIX: &str = "/staff/auth";
 
 /// A member of staff signed in to the pages, with the CSRF token of their session.
 pub(crate) struct SignedIn {
-    staff: Staff,
-    csrf: String,
+    pub(crate) staff: Staff,
+    pub(crate) csrf: String,
 }
 
 /// The CSRF token of a session: a hash of the session's token, which only the browser holding
@@ -538,269 +539,16 @@ pub(crate) async fn sign_in_callback(
 
 // ---------------------------------------------------------------- the open complaints
 
-fn status_words(status: &str) -> String {
-    match status {
-        "received" => "Received, not acknowledged".into(),
-        "acknowledged" => "Stage 1 being investigated".into(),
-        "responded" => "Responded".into(),
-        "closed" => "Closed".into(),
-        "withdrawn" => "Withdrawn".into(),
-        "refused" => "Refused".into(),
-        s => {
-            if let Some(n) = s
-                .strip_prefix("stage")
-                .and_then(|r| r.strip_suffix("_requested"))
-            {
-                format!("Stage {n} requested, not acknowledged")
-            } else if let Some(n) = s
-                .strip_prefix("stage")
-                .and_then(|r| r.strip_suffix("_acknowledged"))
-            {
-                format!("Stage {n} being reviewed")
-            } else {
-                humanise(s)
-            }
-        }
-    }
-}
-
-fn deadline_label(kind: &str) -> String {
-    kind.parse::<p3_domain::deadline::DeadlineKind>()
-        .map(|k| k.label())
-        .unwrap_or_else(|_| humanise(kind))
-}
-
-fn plural(n: i64, one: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {one}s")
-    }
-}
-
-/// The marker of a landlord deadline: a word first, colour second.
+/// The marker of a landlord deadline as HTML (the case page is not yet a template).
 fn urgency(st: &AppState, due: &str, status: &str) -> (String, &'static str) {
     let today = london_date(st.service.clock.now());
-    let cal = &st.service.rules.calendar;
-    let Ok(due) = NaiveDate::parse_from_str(due, "%Y-%m-%d") else {
-        return (tag(&humanise(status), "tag--grey"), "");
-    };
-    match status {
-        "breached" => {
-            let late = cal.working_days_between(due, today).max(1);
-            (
-                format!(
-                    "{} <span class=\"nowrap\">by {}</span>",
-                    tag("Overdue", "tag--strong"),
-                    esc(&plural(late, "working day"))
-                ),
-                "row--overdue",
-            )
-        }
-        "pending" => {
-            let left = cal.working_days_between(today, due);
-            if left <= 0 {
-                (tag("Due today", "tag--yellow"), "row--soon")
-            } else if left <= 2 {
-                (
-                    format!(
-                        "{} <span class=\"nowrap\">in {}</span>",
-                        tag("Due soon", "tag--yellow"),
-                        esc(&plural(left, "working day"))
-                    ),
-                    "row--soon",
-                )
-            } else {
-                (
-                    format!(
-                        "{} <span class=\"nowrap\">{} left</span>",
-                        tag("On track", "tag--grey"),
-                        esc(&plural(left, "working day"))
-                    ),
-                    "",
-                )
-            }
-        }
-        "met" => (tag("Met", "tag--green"), ""),
-        "met_late" => (tag("Met late", "tag--yellow"), ""),
-        "cancelled" => (tag("Cancelled", "tag--grey"), ""),
-        "expired" => (tag("Expired", "tag--grey"), ""),
-        other => (tag(&humanise(other), "tag--grey"), ""),
+    let due = NaiveDate::parse_from_str(due, "%Y-%m-%d").ok();
+    let u = Urgency::of(&st.service.rules.calendar, today, due, status);
+    let mut html = tag(&u.tag, u.tag_class);
+    if let Some(d) = &u.detail {
+        html.push_str(&format!(" <span class=\"nowrap\">{}</span>", esc(d)));
     }
-}
-
-#[derive(Deserialize, Default)]
-struct Filters {
-    status: Option<String>,
-    owner: Option<String>,
-    overdue: Option<String>,
-}
-
-const FILTER_STATUSES: [(&str, &str); 6] = [
-    ("", "Any open status"),
-    ("received", "Received, not acknowledged"),
-    ("acknowledged", "Stage 1 being investigated"),
-    ("responded", "Responded"),
-    ("stage2_requested", "Stage 2 requested"),
-    ("stage2_acknowledged", "Stage 2 being reviewed"),
-];
-
-/// `GET /staff/cases`: the open complaints, next deadline first.
-pub(crate) async fn cases_page(
-    State(st): State<AppState>,
-    who: SignedIn,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let qs = raw.unwrap_or_default();
-    let filters: Filters = serde_urlencoded::from_str(&qs).unwrap_or_default();
-    let list_query: staff::ListQuery = match serde_urlencoded::from_str(&qs) {
-        Ok(q) => q,
-        Err(_) => serde_urlencoded::from_str("").expect("an empty query parses"),
-    };
-    let (data, problem) =
-        match staff::list(State(st.clone()), who.staff.clone(), Query(list_query)).await {
-            Ok(res) => (json_of(res).await, None),
-            Err(p) => (json!({"count": 0, "cases": []}), Some(p)),
-        };
-    let cases = data["cases"].as_array().cloned().unwrap_or_default();
-    let overdue = cases
-        .iter()
-        .filter(|c| c["overdue"].as_bool() == Some(true))
-        .count();
-    let soon = cases
-        .iter()
-        .filter(|c| c["due_within_two_working_days"].as_bool() == Some(true))
-        .count();
-
-    let mut body = String::new();
-    if let Some(p) = &problem {
-        let items: Vec<(String, String)> = if p.errors.is_empty() {
-            vec![(
-                "#filters".into(),
-                p.detail.clone().unwrap_or_else(|| p.title.clone()),
-            )]
-        } else {
-            p.errors
-                .iter()
-                .map(|e| (format!("#filter-{}", e.field), e.message.clone()))
-                .collect()
-        };
-        body.push_str(&error_summary(&items));
-    }
-    body.push_str("<h1 class=\"heading-xl\">Open complaints</h1>");
-    body.push_str(&format!(
-        "<ul class=\"counts\"><li><strong>{}</strong> open</li>\
-         <li class=\"counts--overdue\"><strong>{overdue}</strong> overdue</li>\
-         <li class=\"counts--soon\"><strong>{soon}</strong> due within 2 working days</li></ul>",
-        cases.len()
-    ));
-
-    // Filters: a plain GET form.
-    let mut status_options: Vec<(String, String)> = FILTER_STATUSES
-        .iter()
-        .map(|(v, t)| (v.to_string(), t.to_string()))
-        .collect();
-    if let Some(s) = &filters.status {
-        if !s.is_empty() && !status_options.iter().any(|(v, _)| v == s) {
-            status_options.push((s.clone(), status_words(s)));
-        }
-    }
-    let status_value = filters.status.clone().unwrap_or_default();
-    let owner_value = filters.owner.clone().unwrap_or_default();
-    let only_overdue = filters.overdue.as_deref() == Some("true");
-    body.push_str(&format!(
-        "<form class=\"filters\" id=\"filters\" method=\"get\" action=\"/staff/cases\" aria-label=\"Filter complaints\">{}{}\
-         <div class=\"form-group\"><div class=\"checkboxes__item\"><input class=\"checkboxes__input\" id=\"filter-overdue\" name=\"overdue\" type=\"checkbox\" value=\"true\"{}>\
-         <label class=\"checkboxes__label\" for=\"filter-overdue\">Only overdue</label></div></div>\
-         <button class=\"button button--secondary\" type=\"submit\">Show complaints</button></form>",
-        Field {
-            value: &status_value,
-            control: Control::Select(&status_options),
-            error: problem.as_ref().and_then(|p| p.errors.iter().find(|e| e.field == "status")).map(|e| e.message.as_str()),
-            ..Field::new("filter-status", "status", "Status")
-        }
-        .render(),
-        Field {
-            value: &owner_value,
-            control: Control::Input("email"),
-            hint: "",
-            attrs: "spellcheck=\"false\"",
-            error: problem.as_ref().and_then(|p| p.errors.iter().find(|e| e.field == "owner")).map(|e| e.message.as_str()),
-            ..Field::new("filter-owner", "owner", "Owner or reviewer (email)")
-        }
-        .render(),
-        if only_overdue { " checked" } else { "" },
-    ));
-
-    if cases.is_empty() {
-        body.push_str("<p>There are no open complaints to show.</p>");
-    } else {
-        body.push_str(
-            "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"cases-caption\" tabindex=\"0\">\
-             <table class=\"table\"><caption id=\"cases-caption\">Open complaints, next deadline first</caption>\
-             <thead><tr><th scope=\"col\">Reference and urgency</th><th scope=\"col\">Next deadline</th>\
-             <th scope=\"col\">Status</th><th scope=\"col\">Owner</th><th scope=\"col\">Received</th></tr></thead><tbody>",
-        );
-        for c in &cases {
-            let reference = c["reference"].as_str().unwrap_or("");
-            let next = &c["next_deadline"];
-            let (marker, row_class) = if next.is_object() {
-                urgency(
-                    &st,
-                    next["due"].as_str().unwrap_or(""),
-                    next["status"].as_str().unwrap_or(""),
-                )
-            } else {
-                (tag("Nothing due", "tag--grey"), "")
-            };
-            body.push_str(&format!(
-                "<tr class=\"{row_class}\"><th scope=\"row\"><a class=\"nowrap\" href=\"/staff/cases/{ru}\">{r}</a><br>{marker}</th>\
-                 <td>{kind}<br><span class=\"nowrap\">due {due}</span></td><td>{status}</td><td>{owner}</td><td class=\"nowrap\">{received}</td></tr>",
-                ru = esc(&urlencode(reference)),
-                r = esc(reference),
-                kind = esc(&next["kind"].as_str().map(deadline_label).unwrap_or_else(|| "-".into())),
-                due = esc(&next["due"].as_str().map(html::short_date_str).unwrap_or_else(|| "-".into())),
-                status = esc(&status_words(c["status"].as_str().unwrap_or(""))),
-                owner = esc(c["reviewer"].as_str().or(c["owner"].as_str()).unwrap_or("Not assigned")),
-                received = esc(&html::short_date_str(c["received_on"].as_str().unwrap_or(""))),
-            ));
-        }
-        body.push_str("</tbody></table></div>");
-    }
-
-    body.push_str(&reports_section());
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    html_response(status, page(&st, &who, "cases", "Open complaints", &body))
-}
-
-fn reports_section() -> String {
-    let today = london_date(Utc::now());
-    let this_month = p3_domain::london::Month::of(today);
-    let last_month = this_month.previous();
-    let name = |m: p3_domain::london::Month| m.first_day().format("%B %Y").to_string();
-    let ym = |m: p3_domain::london::Month| m.first_day().format("%Y-%m").to_string();
-    format!(
-        "<h2 class=\"heading-l\">Reports</h2><ul class=\"list\">\
-         <li><a href=\"{}\">Monthly report for {}</a></li>\
-         <li><a href=\"{}\">Monthly report for {} so far</a></li></ul>\
-         <form method=\"get\" action=\"/staff/monthly-report\" aria-label=\"Another month's report\">{}\
-         <button class=\"button button--secondary\" type=\"submit\">Show report</button></form>",
-        esc(&html::monthly_report_link(Some(&ym(last_month)))),
-        esc(&name(last_month)),
-        esc(&html::monthly_report_link(Some(&ym(this_month)))),
-        esc(&name(this_month)),
-        Field {
-            hint: "For example, 2026-03",
-            class: "input--medium",
-            attrs: "inputmode=\"numeric\" spellcheck=\"false\"",
-            ..Field::new("report-month", "month", "Another month")
-        }
-        .render()
-    )
+    (html, u.row_class)
 }
 
 // ---------------------------------------------------------------- one complaint
