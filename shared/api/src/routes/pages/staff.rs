@@ -616,15 +616,19 @@ pub(crate) async fn case_page(
     .await
 }
 
+/// The case as staff see it, read from the Service (the page shows what the JSON API would).
 async fn load_view(st: &AppState, who: &SignedIn, reference: &str) -> Result<Value, Problem> {
-    let res = staff::get_case(
-        State(st.clone()),
-        who.staff.clone(),
-        Path(reference.to_string()),
-        HeaderMap::new(),
-    )
-    .await?;
-    Ok(json_of(res).await)
+    who.staff.require(Role::Auditor)?;
+    let case = st
+        .service
+        .store
+        .load(reference)
+        .await
+        .map_err(p3_domain::service::ServiceError::from)?
+        .ok_or_else(Problem::not_found)?;
+    let sent = crate::views::sent_letter_copies(st.service.store.as_ref(), &case).await;
+    let view = crate::views::StaffCase::of(&case, &st.service.rules, st.service.clock.now(), &sent);
+    Ok(crate::views::json(&view))
 }
 
 async fn render_case(
