@@ -36,7 +36,6 @@ use crate::sign_in::{SignInError, StaffSignIn, SESSION_COOKIE};
 use crate::{body, staff, AppState};
 
 mod case;
-#[path = "casefile.rs"]
 mod casefile;
 mod forms;
 mod posting;
