@@ -81,10 +81,15 @@ pub(crate) fn idempotency(
             "must be 1 to 200 characters",
         ));
     }
-    Ok(Some(IdempotencyKey {
+    Ok(Some(idempotency_key(caller, path, key, body)))
+}
+
+/// The idempotency key of `caller`'s POST of `body` to `path` with the client's `key`.
+pub(crate) fn idempotency_key(caller: &str, path: &str, key: &str, body: &[u8]) -> IdempotencyKey {
+    IdempotencyKey {
         key: format!("{caller} POST {path} {key}"),
         fingerprint: body::fingerprint("POST", path, body),
-    }))
+    }
 }
 
 fn if_match(headers: &HeaderMap) -> Result<Option<u64>> {
@@ -154,10 +159,33 @@ async fn action<B: serde::de::DeserializeOwned>(
     let (parts, body) = request.into_parts();
     let headers = &parts.headers;
     let (b, raw): (B, _) = json_body(headers, body).await?;
-    let (command, at) = command(b);
     let expected = if_match(headers)?;
     let path = format!("/staff/complaints/{reference}/{route}");
     let idem = idempotency(headers, &staff.email, &path, &raw)?;
+    apply(
+        st,
+        staff,
+        reference,
+        route,
+        command(b),
+        expected,
+        idem.as_ref(),
+    )
+    .await
+}
+
+/// Applies a staff action's domain command to a case, expecting its `expected` version, once
+/// for its idempotency key; answers with the case as it now is (or the stored first answer).
+/// The JSON routes and the staff pages' forms both come here.
+pub(crate) async fn apply(
+    st: &AppState,
+    staff: &Staff,
+    reference: &str,
+    route: &str,
+    (command, at): (Command, Option<DateTime<Utc>>),
+    expected: Option<u64>,
+    idem: Option<&IdempotencyKey>,
+) -> Result<Response> {
     let render = case_reply(st, 200, sent_copies(st, reference).await);
     let w = st
         .service
@@ -167,7 +195,7 @@ async fn action<B: serde::de::DeserializeOwned>(
             &staff.email,
             at,
             expected,
-            idem.as_ref(),
+            idem,
             &render,
         )
         .await?;
@@ -179,7 +207,7 @@ async fn action<B: serde::de::DeserializeOwned>(
 
 /// The role a stage's extension or response needs: Stage 1 the Investigating Manager,
 /// later stages a senior manager.
-fn role_for_stage(stage: u8) -> Role {
+pub(crate) fn role_for_stage(stage: u8) -> Role {
     if stage <= 1 {
         Role::InvestigatingManager
     } else {

@@ -15,6 +15,7 @@ use axum::Extension;
 use chrono::{NaiveDate, NaiveDateTime};
 use http::request::Parts;
 use http::{header, HeaderMap, StatusCode};
+use p3_domain::case::Command;
 use p3_domain::london::{london_date, london_instant};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -33,15 +34,17 @@ use crate::http::csrf::{csrf_of, form_matches_cookie, set_csrf_cookie};
 use crate::http::random::random_hex;
 use crate::problem::Problem;
 use crate::sign_in::{SignInError, StaffSignIn, SESSION_COOKIE};
-use crate::{body, staff, AppState};
+use crate::{body, AppState};
 
 mod case;
+mod case_action;
 mod casefile;
 mod forms;
 mod posting;
 mod signing_in;
 
 pub(crate) use case::*;
+use case_action::{CaseAction, Conditions};
 use forms::*;
 pub(crate) use posting::*;
 pub(crate) use signing_in::*;

@@ -38,17 +38,20 @@ pub(crate) async fn revise_points(
         request,
         role_for_stage(stage),
         "points",
-        |b: PointsBody| {
-            (
-                Command::RevisePoints {
-                    complaint_points: b.complaint_points,
-                    reason: b.reason,
-                },
-                b.at,
-            )
-        },
+        revise_points_command,
     )
     .await
+}
+
+/// The domain command of `revise_points` (its JSON route and the staff page post the same).
+pub(crate) fn revise_points_command(b: PointsBody) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::RevisePoints {
+            complaint_points: b.complaint_points,
+            reason: b.reason,
+        },
+        b.at,
+    )
 }
 
 #[derive(Deserialize)]
@@ -73,17 +76,20 @@ pub(crate) async fn reassign(
         request,
         Role::SeniorManager,
         "reassignment",
-        |b: ReassignBody| {
-            (
-                Command::Reassign {
-                    handler: b.handler,
-                    reason: b.reason,
-                },
-                b.at,
-            )
-        },
+        reassign_command,
     )
     .await
+}
+
+/// The domain command of `reassign` (its JSON route and the staff page post the same).
+pub(crate) fn reassign_command(b: ReassignBody) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::Reassign {
+            handler: b.handler,
+            reason: b.reason,
+        },
+        b.at,
+    )
 }
 
 #[derive(Deserialize)]
@@ -110,19 +116,22 @@ pub(crate) async fn record_needs(
         request,
         Role::Officer,
         "needs",
-        |b: NeedsBody| {
-            (
-                Command::RecordNeeds(SupportNeeds {
-                    vulnerabilities: b.vulnerabilities,
-                    adjustments: b.adjustments,
-                    consent: b.consent,
-                    review_on: b.review_on,
-                }),
-                b.at,
-            )
-        },
+        record_needs_command,
     )
     .await
+}
+
+/// The domain command of `record_needs` (its JSON route and the staff page post the same).
+pub(crate) fn record_needs_command(b: NeedsBody) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::RecordNeeds(SupportNeeds {
+            vulnerabilities: b.vulnerabilities,
+            adjustments: b.adjustments,
+            consent: b.consent,
+            review_on: b.review_on,
+        }),
+        b.at,
+    )
 }
 
 #[derive(Deserialize)]
@@ -148,18 +157,21 @@ pub(crate) async fn contact_preferences(
         request,
         Role::Officer,
         "contact-preferences",
-        |b: ContactBody| {
-            (
-                Command::SetContactPreferences(ContactPreferences {
-                    method: b.method,
-                    format: b.format,
-                    language: b.language,
-                }),
-                b.at,
-            )
-        },
+        contact_preferences_command,
     )
     .await
+}
+
+/// The domain command of `contact_preferences` (its JSON route and the staff page post the same).
+pub(crate) fn contact_preferences_command(b: ContactBody) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::SetContactPreferences(ContactPreferences {
+            method: b.method,
+            format: b.format,
+            language: b.language,
+        }),
+        b.at,
+    )
 }
 
 #[derive(Deserialize)]
@@ -190,23 +202,7 @@ pub(crate) async fn representative(
     // Check the body's sense before the command is built: removing takes no details.
     if matches!(body::kind_of(&parts.headers), Some(BodyKind::Json)) {
         if let Ok(b) = body::parse_json::<RepresentativeBody>(&bytes) {
-            let details = b.name.is_some()
-                || b.relationship.is_some()
-                || b.email.is_some()
-                || b.address.is_some()
-                || b.authorised_copies;
-            if b.remove && details {
-                return Err(Problem::field(
-                    "remove",
-                    "must not be given with the representative's details",
-                ));
-            }
-            if !b.remove && b.name.is_none() {
-                return Err(Problem::field(
-                    "name",
-                    "Enter the representative's name, or send \"remove\": true",
-                ));
-            }
+            representative_check(&b)?;
         }
     }
     let request = Request::from_parts(parts, Body::from(bytes));
@@ -217,18 +213,43 @@ pub(crate) async fn representative(
         request,
         Role::Officer,
         "representative",
-        |b: RepresentativeBody| {
-            let rep = (!b.remove).then(|| Representative {
-                name: b.name.unwrap_or_default(),
-                relationship: b.relationship,
-                email: b.email,
-                address: b.address,
-                authorised_copies: b.authorised_copies,
-            });
-            (Command::SetRepresentative(rep), b.at)
-        },
+        representative_command,
     )
     .await
+}
+
+/// The body's sense, checked before the command is built: removing takes no details.
+pub(crate) fn representative_check(b: &RepresentativeBody) -> Result<()> {
+    let details = b.name.is_some()
+        || b.relationship.is_some()
+        || b.email.is_some()
+        || b.address.is_some()
+        || b.authorised_copies;
+    if b.remove && details {
+        return Err(Problem::field(
+            "remove",
+            "must not be given with the representative's details",
+        ));
+    }
+    if !b.remove && b.name.is_none() {
+        return Err(Problem::field(
+            "name",
+            "Enter the representative's name, or send \"remove\": true",
+        ));
+    }
+    Ok(())
+}
+
+/// The domain command of `representative` (its JSON route and the staff page post the same).
+pub(crate) fn representative_command(b: RepresentativeBody) -> (Command, Option<DateTime<Utc>>) {
+    let rep = (!b.remove).then(|| Representative {
+        name: b.name.unwrap_or_default(),
+        relationship: b.relationship,
+        email: b.email,
+        address: b.address,
+        authorised_copies: b.authorised_copies,
+    });
+    (Command::SetRepresentative(rep), b.at)
 }
 
 #[derive(Deserialize)]
@@ -254,17 +275,23 @@ pub(crate) async fn complete_action(
         request,
         Role::InvestigatingManager,
         &route,
-        |b: CompletionBody| {
-            (
-                Command::CompleteAction {
-                    action: number,
-                    note: b.note,
-                },
-                b.at,
-            )
-        },
+        |b: CompletionBody| complete_action_command(b, number),
     )
     .await
+}
+
+/// The domain command of `complete_action` (its JSON route and the staff page post the same).
+pub(crate) fn complete_action_command(
+    b: CompletionBody,
+    number: u16,
+) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::CompleteAction {
+            action: number,
+            note: b.note,
+        },
+        b.at,
+    )
 }
 
 #[derive(Deserialize)]
@@ -289,17 +316,20 @@ pub(crate) async fn offer_compensation(
         request,
         Role::InvestigatingManager,
         "compensation",
-        |b: OfferBody| {
-            (
-                Command::OfferCompensation {
-                    amount_pence: b.amount_pence,
-                    reason: b.reason,
-                },
-                b.at,
-            )
-        },
+        offer_compensation_command,
     )
     .await
+}
+
+/// The domain command of `offer_compensation` (its JSON route and the staff page post the same).
+pub(crate) fn offer_compensation_command(b: OfferBody) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::OfferCompensation {
+            amount_pence: b.amount_pence,
+            reason: b.reason,
+        },
+        b.at,
+    )
 }
 
 #[derive(Deserialize)]
@@ -325,17 +355,23 @@ pub(crate) async fn answer_compensation(
         request,
         Role::Officer,
         &route,
-        |b: AnswerBody| {
-            (
-                Command::AnswerCompensation {
-                    offer,
-                    accepted: b.accepted,
-                },
-                b.at,
-            )
-        },
+        |b: AnswerBody| answer_compensation_command(b, offer),
     )
     .await
+}
+
+/// The domain command of `answer_compensation` (its JSON route and the staff page post the same).
+pub(crate) fn answer_compensation_command(
+    b: AnswerBody,
+    offer: u16,
+) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::AnswerCompensation {
+            offer,
+            accepted: b.accepted,
+        },
+        b.at,
+    )
 }
 
 #[derive(Deserialize)]
@@ -361,17 +397,23 @@ pub(crate) async fn pay_compensation(
         request,
         Role::SeniorManager,
         &route,
-        |b: PaymentBody| {
-            (
-                Command::PayCompensation {
-                    offer,
-                    payment_reference: b.payment_reference,
-                },
-                b.at,
-            )
-        },
+        |b: PaymentBody| pay_compensation_command(b, offer),
     )
     .await
+}
+
+/// The domain command of `pay_compensation` (its JSON route and the staff page post the same).
+pub(crate) fn pay_compensation_command(
+    b: PaymentBody,
+    offer: u16,
+) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::PayCompensation {
+            offer,
+            payment_reference: b.payment_reference,
+        },
+        b.at,
+    )
 }
 
 #[derive(Deserialize)]
@@ -397,18 +439,21 @@ pub(crate) async fn ombudsman_order(
         request,
         Role::SeniorManager,
         "ombudsman/orders",
-        |b: OrderBody| {
-            (
-                Command::OmbudsmanOrder {
-                    description: b.description,
-                    due: b.due,
-                    owner: b.owner,
-                },
-                b.at,
-            )
-        },
+        ombudsman_order_command,
     )
     .await
+}
+
+/// The domain command of `ombudsman_order` (its JSON route and the staff page post the same).
+pub(crate) fn ombudsman_order_command(b: OrderBody) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::OmbudsmanOrder {
+            description: b.description,
+            due: b.due,
+            owner: b.owner,
+        },
+        b.at,
+    )
 }
 
 /// `GET /staff/complaints/{reference}/letters/{number}`: the letter as kept, ready to print.

@@ -25,16 +25,19 @@ pub(crate) async fn acknowledge(
         request,
         Role::Officer,
         "acknowledgement",
-        |b: AckBody| {
-            let cmd = Command::Acknowledge {
-                investigating_manager: b.investigating_manager,
-                reviewer: b.reviewer,
-                complaint_points: b.complaint_points,
-            };
-            (cmd, b.at)
-        },
+        acknowledge_command,
     )
     .await
+}
+
+/// The domain command of `acknowledge` (its JSON route and the staff page post the same).
+pub(crate) fn acknowledge_command(b: AckBody) -> (Command, Option<DateTime<Utc>>) {
+    let cmd = Command::Acknowledge {
+        investigating_manager: b.investigating_manager,
+        reviewer: b.reviewer,
+        complaint_points: b.complaint_points,
+    };
+    (cmd, b.at)
 }
 
 #[derive(Deserialize)]
@@ -60,17 +63,20 @@ pub(crate) async fn extend(
         request,
         role_for_stage(stage),
         "extension",
-        |b: ExtendBody| {
-            (
-                Command::Extend {
-                    working_days: b.working_days,
-                    reason: b.reason,
-                },
-                b.at,
-            )
-        },
+        extend_command,
     )
     .await
+}
+
+/// The domain command of `extend` (its JSON route and the staff page post the same).
+pub(crate) fn extend_command(b: ExtendBody) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::Extend {
+            working_days: b.working_days,
+            reason: b.reason,
+        },
+        b.at,
+    )
 }
 
 #[derive(Deserialize)]
@@ -102,19 +108,22 @@ pub(super) async fn respond(
         request,
         role_for_stage(stage),
         &route,
-        |b: ResponseBody| {
-            let response = StageResponse {
-                outcome: b.outcome,
-                summary: b.summary,
-                remedy: b.remedy,
-                point_decisions: b.point_decisions,
-                actions: b.actions,
-                compensation_pence: b.compensation_pence,
-            };
-            (Command::Respond { stage, response }, b.at)
-        },
+        |b: ResponseBody| respond_command(b, stage),
     )
     .await
+}
+
+/// The domain command of `respond` (its JSON route and the staff page post the same).
+pub(crate) fn respond_command(b: ResponseBody, stage: u8) -> (Command, Option<DateTime<Utc>>) {
+    let response = StageResponse {
+        outcome: b.outcome,
+        summary: b.summary,
+        remedy: b.remedy,
+        point_decisions: b.point_decisions,
+        actions: b.actions,
+        compensation_pence: b.compensation_pence,
+    };
+    (Command::Respond { stage, response }, b.at)
 }
 
 pub(crate) async fn stage1_response(
@@ -155,17 +164,20 @@ pub(crate) async fn request_stage2(
         request,
         Role::Officer,
         "stage2",
-        |b: ReasonBody| {
-            (
-                Command::RequestNextStage {
-                    reason: b.reason,
-                    through: RequestedThrough::Staff,
-                },
-                b.at,
-            )
-        },
+        request_stage2_command,
     )
     .await
+}
+
+/// The domain command of `request_stage2` (its JSON route and the staff page post the same).
+pub(crate) fn request_stage2_command(b: ReasonBody) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::RequestNextStage {
+            reason: b.reason,
+            through: RequestedThrough::Staff,
+        },
+        b.at,
+    )
 }
 
 pub(crate) async fn withdraw(
@@ -181,9 +193,14 @@ pub(crate) async fn withdraw(
         request,
         Role::Officer,
         "withdrawal",
-        |b: ReasonBody| (Command::Withdraw { reason: b.reason }, b.at),
+        withdraw_command,
     )
     .await
+}
+
+/// The domain command of `withdraw` (its JSON route and the staff page post the same).
+pub(crate) fn withdraw_command(b: ReasonBody) -> (Command, Option<DateTime<Utc>>) {
+    (Command::Withdraw { reason: b.reason }, b.at)
 }
 
 #[derive(Deserialize)]
@@ -207,17 +224,20 @@ pub(crate) async fn refuse(
         request,
         Role::SeniorManager,
         "refusal",
-        |b: RefusalBody| {
-            (
-                Command::Refuse {
-                    ground: b.ground,
-                    explanation: b.explanation,
-                },
-                b.at,
-            )
-        },
+        refuse_command,
     )
     .await
+}
+
+/// The domain command of `refuse` (its JSON route and the staff page post the same).
+pub(crate) fn refuse_command(b: RefusalBody) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::Refuse {
+            ground: b.ground,
+            explanation: b.explanation,
+        },
+        b.at,
+    )
 }
 
 #[derive(Deserialize)]
@@ -248,16 +268,19 @@ pub(crate) async fn ombudsman(
         request,
         Role::SeniorManager,
         "ombudsman",
-        |b: OmbudsmanBody| {
-            let determination = matches!(b.event, OmbudsmanEvent::Determination);
-            (
-                Command::Ombudsman {
-                    determination,
-                    detail: b.detail,
-                },
-                b.at,
-            )
-        },
+        ombudsman_command,
     )
     .await
+}
+
+/// The domain command of `ombudsman` (its JSON route and the staff page post the same).
+pub(crate) fn ombudsman_command(b: OmbudsmanBody) -> (Command, Option<DateTime<Utc>>) {
+    let determination = matches!(b.event, OmbudsmanEvent::Determination);
+    (
+        Command::Ombudsman {
+            determination,
+            detail: b.detail,
+        },
+        b.at,
+    )
 }

@@ -266,64 +266,42 @@ pub(crate) async fn case_action(
             return Ok(render_case(&st, &who, &reference, None, &attempt, status).await);
         }
     };
-    let route = match action.as_str() {
-        "acknowledge" => "acknowledgement".to_string(),
-        "extend" => "extension".into(),
-        "respond" => format!("stage{stage}-response"),
-        "stage2" => "stage2".into(),
-        "withdraw" => "withdrawal".into(),
-        "refuse" => "refusal".into(),
-        "ombudsman" => "ombudsman".into(),
-        other => casefile::route(other, item.unwrap_or(0)),
+    let kind = match CaseAction::parse(&action, item, stage as u8) {
+        Some(Ok(kind)) => kind,
+        Some(Err(p)) => Err(p)?,
+        None => Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "No such route",
+        ))?,
     };
-    let mut req = http::Request::builder()
-        .method(http::Method::POST)
-        .uri(format!(
-            "/staff/complaints/{}/{route}",
-            urlencode(&reference)
-        ))
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some(v) = text(&fields, "version").filter(|v| v.bytes().all(|b| b.is_ascii_digit())) {
-        req = req.header(header::IF_MATCH, format!("\"{v}\""));
-    }
-    if let Some(k) = text(&fields, "idempotency_key")
-        .filter(|k| k.len() <= 64 && k.bytes().all(|b| b.is_ascii_alphanumeric()))
-    {
-        req = req.header("idempotency-key", format!("page {action} {k}"));
-    }
-    let req = req
-        .body(Body::from(json.to_string()))
-        .map_err(|_| Problem::malformed("The form could not be read"))?;
-    let (s, p, r) = (
-        State(st.clone()),
-        who.staff.clone(),
-        Path(reference.clone()),
-    );
-    let result = match action.as_str() {
-        "acknowledge" => staff::acknowledge(s, p, r, req).await,
-        "extend" => staff::extend(s, p, r, req).await,
-        "respond" if stage <= 1 => staff::stage1_response(s, p, r, req).await,
-        "respond" => staff::stage2_response(s, p, r, req).await,
-        "stage2" => staff::request_stage2(s, p, r, req).await,
-        "withdraw" => staff::withdraw(s, p, r, req).await,
-        "refuse" => staff::refuse(s, p, r, req).await,
-        "ombudsman" => staff::ombudsman(s, p, r, req).await,
-        "points" => staff::revise_points(s, p, r, req).await,
-        "reassign" => staff::reassign(s, p, r, req).await,
-        "needs" => staff::record_needs(s, p, r, req).await,
-        "contact" => staff::contact_preferences(s, p, r, req).await,
-        "representative" => staff::representative(s, p, r, req).await,
-        "compensation" => staff::offer_compensation(s, p, r, req).await,
-        "order" => staff::ombudsman_order(s, p, r, req).await,
-        other => {
-            let n = Path((reference.clone(), item.unwrap_or(0).to_string()));
-            match other {
-                "complete" => staff::complete_action(s, p, n, req).await,
-                "answer" => staff::answer_compensation(s, p, n, req).await,
-                _ => staff::pay_compensation(s, p, n, req).await,
-            }
-        }
+    let conditions = Conditions {
+        expected: text(&fields, "version")
+            .filter(|v| v.bytes().all(|b| b.is_ascii_digit()))
+            .map(|v| {
+                v.parse::<u64>().map_err(|_| {
+                    Problem::field(
+                        "If-Match",
+                        "must be the case version from its ETag, e.g. \"3\"",
+                    )
+                })
+            })
+            .transpose(),
+        key: text(&fields, "idempotency_key")
+            .filter(|k| k.len() <= 64 && k.bytes().all(|b| b.is_ascii_alphanumeric()))
+            .map(|k| format!("page {action} {k}")),
     };
+    let body = json.to_string();
+    let result = kind
+        .perform(
+            &st,
+            &who.staff,
+            &reference,
+            stage as u8,
+            body.as_bytes(),
+            conditions,
+        )
+        .await;
     match result {
         Ok(res) if res.status().is_success() => {
             let to = format!("/staff/cases/{}?done={action}", urlencode(&reference));

@@ -48,22 +48,6 @@ pub(in crate::routes::pages::staff) fn role_needed(action: &str, stage: u64) -> 
     }
 }
 
-/// The API route (below `/staff/complaints/{reference}/`) a case-file form posts to.
-pub(in crate::routes::pages::staff) fn route(action: &str, item: u16) -> String {
-    match action {
-        "points" => "points".into(),
-        "reassign" => "reassignment".into(),
-        "needs" => "needs".into(),
-        "contact" => "contact-preferences".into(),
-        "representative" => "representative".into(),
-        "complete" => format!("actions/{item}/completion"),
-        "compensation" => "compensation".into(),
-        "answer" => format!("compensation/{item}/answer"),
-        "pay" => format!("compensation/{item}/payment"),
-        _ => "ombudsman/orders".into(),
-    }
-}
-
 /// An amount in pounds as typed (`50`, `£1,250.50`) in pence.
 pub(in crate::routes::pages::staff) fn pence(v: &str) -> Option<u64> {
     let v: String = v
