@@ -266,15 +266,6 @@ pub(crate) async fn case_action(
             return Ok(render_case(&st, &who, &reference, None, &attempt, status).await);
         }
     };
-    let kind = match CaseAction::parse(&action, item, stage as u8) {
-        Some(Ok(kind)) => kind,
-        Some(Err(p)) => Err(p)?,
-        None => Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            "No such route",
-        ))?,
-    };
     let conditions = Conditions {
         expected: text(&fields, "version")
             .filter(|v| v.bytes().all(|b| b.is_ascii_digit()))
@@ -292,16 +283,26 @@ pub(crate) async fn case_action(
             .map(|k| format!("page {action} {k}")),
     };
     let body = json.to_string();
-    let result = kind
-        .perform(
-            &st,
-            &who.staff,
-            &reference,
-            stage as u8,
-            body.as_bytes(),
-            conditions,
-        )
-        .await;
+    // A form about an item with no number is refused as its JSON route refuses the path.
+    let result = match CaseAction::parse(&action, item, stage as u8) {
+        Some(Ok(kind)) => {
+            kind.perform(
+                &st,
+                &who.staff,
+                &reference,
+                stage as u8,
+                body.as_bytes(),
+                conditions,
+            )
+            .await
+        }
+        Some(Err(p)) => Err(p),
+        None => Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "No such route",
+        )),
+    };
     match result {
         Ok(res) if res.status().is_success() => {
             let to = format!("/staff/cases/{}?done={action}", urlencode(&reference));

@@ -1,6 +1,7 @@
 //! Signing in and out of the staff pages: pasting a token, or through an identity provider.
 
 use super::*;
+use crate::routes::pages::layout::Chrome;
 
 #[derive(Deserialize)]
 pub(crate) struct SignInQuery {
@@ -15,53 +16,46 @@ pub(super) struct SignInForm<'a> {
     signed_out: bool,
 }
 
+/// The sign-in page (`templates/staff/sign_in.html`).
+#[derive(askama::Template)]
+#[template(path = "staff/sign_in.html")]
+struct SignInPage<'a> {
+    chrome: Chrome<'a>,
+    /// (element id, message) for the error summary.
+    errors: Vec<(String, String)>,
+    signed_out: bool,
+    csrf: &'a str,
+    next: &'a str,
+    token_field: Field<'a>,
+}
+
 pub(super) fn sign_in_html(st: &AppState, f: &SignInForm) -> String {
-    let mut body = String::from("<div class=\"grid-row\"><div class=\"column-two-thirds\">");
-    if let Some(e) = f.error {
-        body.push_str(&error_summary(&[("#token".into(), e.to_string())]));
-    }
-    if f.signed_out {
-        body.push_str(
-            "<div class=\"banner banner--success\" role=\"status\" aria-labelledby=\"banner-title\">\
-             <h2 class=\"banner__title\" id=\"banner-title\">Signed out</h2>\
-             <div class=\"banner__content\"><p>You have signed out of the complaints service.</p></div></div>",
-        );
-    }
-    body.push_str(
-        "<h1 class=\"heading-xl\">Sign in</h1>\
-         <p>Sign in to see open complaints, their deadlines and what to do next.</p>",
-    );
-    body.push_str(&format!(
-        "<form method=\"post\" action=\"/staff/sign-in\" novalidate>\
-         <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
-         <input type=\"hidden\" name=\"next\" value=\"{}\">{}\
-         <button class=\"button\" type=\"submit\">Sign in</button></form>",
-        esc(f.csrf),
-        esc(f.next),
-        Field {
+    use askama::Template;
+    let title = if f.error.is_some() {
+        "Error: Sign in"
+    } else {
+        "Sign in"
+    };
+    SignInPage {
+        chrome: Chrome::new(title, &st.service.settings.landlord, &Header::Staff(None)),
+        errors: f
+            .error
+            .map(|e| vec![("#token".to_string(), e.to_string())])
+            .unwrap_or_default(),
+        signed_out: f.signed_out,
+        csrf: f.csrf,
+        next: f.next,
+        token_field: Field {
             hint: "Paste the token you were given. On this server, an administrator makes one with: p3 token --user NAME --email EMAIL --role ROLE",
             error: f.error,
             control: Control::Input("password"),
             autocomplete: "off",
             attrs: "spellcheck=\"false\" autocapitalize=\"none\"",
             ..Field::new("token", "token", "Staff token")
-        }
-        .render()
-    ));
-    body.push_str(
-        "<p class=\"secondary\">Your token is kept in this browser until you sign out or close it, and stops working when it expires.</p>\
-         <p><a href=\"/\">Go to the public complaint form</a></p></div></div>",
-    );
-    layout(
-        if f.error.is_some() {
-            "Error: Sign in"
-        } else {
-            "Sign in"
         },
-        &st.service.settings.landlord,
-        &Header::Staff(None),
-        &body,
-    )
+    }
+    .render()
+    .unwrap_or_default()
 }
 
 pub(super) fn sign_in_response(
