@@ -3,29 +3,27 @@
 #![warn(missing_docs)]
 
 pub mod auth;
-pub mod body;
 pub mod evidence;
-pub mod extract;
 pub mod health;
-pub mod html;
+pub mod http;
 pub mod letters;
-pub mod limit;
 pub mod openapi;
-mod pages;
-pub mod problem;
-mod public;
 pub mod reports;
-pub mod sign_in;
-mod staff;
+mod routes;
 pub mod staff_session;
 pub mod views;
 
+pub use auth::sign_in;
+pub use http::{body, extract, limit, problem};
+pub use routes::pages::html;
+use routes::{json::staff, pages::staff as pages, public};
+
 use std::sync::Arc;
 
+use ::http::request::Parts;
 use axum::extract::FromRequestParts;
 use axum::routing::{get, post};
 use axum::Router;
-use http::request::Parts;
 use p3_domain::service::Service;
 
 use crate::auth::{AuthError, Authenticator, Role, Staff};
@@ -58,7 +56,7 @@ pub struct OverHttps(pub bool);
 
 /// True when the request came over HTTPS (then cookies are `Secure`): as the host established
 /// it ([`OverHttps`]), else as `X-Forwarded-Proto` says (API Gateway sets it on AWS).
-pub fn came_over_https(extensions: &http::Extensions, headers: &http::HeaderMap) -> bool {
+pub fn came_over_https(extensions: &::http::Extensions, headers: &::http::HeaderMap) -> bool {
     match extensions.get::<OverHttps>() {
         Some(OverHttps(https)) => *https,
         None => headers
@@ -256,7 +254,7 @@ pub fn pages_router() -> Router<AppState> {
             "/staff/set-password",
             get(pages::accounts::set_password_page).post(pages::accounts::set_password),
         )
-        .route("/staff/cases", get(pages::cases_page))
+        .route("/staff/cases", get(routes::pages::cases_page))
         .route("/staff/monthly-report", get(reports::monthly_page))
         .route("/staff/cases/{reference}", get(pages::case_page))
         .route(
@@ -290,11 +288,11 @@ pub fn router(state: AppState) -> Router {
 /// everywhere: problem+json for unknown routes and methods, the security headers, the state.
 pub fn serve_part(part: Router<AppState>, state: AppState) -> Router {
     part.fallback(|| async {
-        Problem::new(http::StatusCode::NOT_FOUND, "not-found", "No such route")
+        Problem::new(::http::StatusCode::NOT_FOUND, "not-found", "No such route")
     })
     .method_not_allowed_fallback(|| async {
         Problem::new(
-            http::StatusCode::METHOD_NOT_ALLOWED,
+            ::http::StatusCode::METHOD_NOT_ALLOWED,
             "method-not-allowed",
             "That method is not allowed here",
         )
@@ -307,7 +305,7 @@ async fn security_headers(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    use http::header::{self, HeaderValue};
+    use ::http::header::{self, HeaderValue};
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(

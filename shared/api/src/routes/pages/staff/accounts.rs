@@ -12,12 +12,13 @@ use http::{header, HeaderMap, HeaderValue, StatusCode};
 use p3_domain::staff_account::{AccountError, SignInRefused, MIN_PASSWORD_CHARS};
 use serde::Deserialize;
 
-use super::{csrf_cookie_value, fields_of, get, html_response, same, CSRF_COOKIE};
+use super::{fields_of, get, html_response, same};
 use crate::auth;
 use crate::extract::Query;
 use crate::html::{error_summary, esc, layout, urlencode, Control, Field, Header};
+use crate::http::cookies::cookie_header;
+use crate::http::csrf::{csrf_of as csrf_cookie_value, CSRF_COOKIE};
 use crate::problem::Problem;
-use crate::public::cookie_header;
 use crate::sign_in::SESSION_COOKIE;
 use crate::staff_session::{store_unavailable, StaffAccounts};
 use crate::{body, AppState};

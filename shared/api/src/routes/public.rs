@@ -23,23 +23,18 @@ use serde_json::json;
 use crate::body::{self, BodyKind};
 use crate::extract::{Path, Query};
 use crate::html::{self, FormPage};
+use crate::http::cookies::private_page;
+use crate::http::csrf::{csrf_of, form_matches_cookie, set_csrf_cookie};
+use crate::http::random::random_hex;
+use crate::http::reply::reply;
 use crate::problem::Problem;
-use crate::staff::reply;
 use crate::{views, AppState, ClientAddr};
 
 type Result<T> = std::result::Result<T, Problem>;
 
-const CSRF_COOKIE: &str = "p3_csrf";
-
 fn client(addr: Option<Extension<ClientAddr>>) -> String {
     addr.map(|Extension(a)| crate::limit::client_key(&a.0))
         .unwrap_or_else(|| "unknown".into())
-}
-
-fn random_hex(n: usize) -> String {
-    let mut b = vec![0u8; n];
-    getrandom::fill(&mut b).expect("the operating system provides randomness");
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
@@ -48,58 +43,6 @@ fn wants_html(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     accept.contains("text/html")
-}
-
-/// Keeps a page out of shared caches (and every cache: it may carry personal data).
-pub(crate) fn private_page(mut res: Response) -> Response {
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store, private"),
-    );
-    res
-}
-
-/// True when the browser reached the service over HTTPS (directly or through a proxy that says
-/// so), or the service is configured with an `https://` base URL: cookies are then `Secure`.
-pub(crate) fn is_https(st: &AppState, headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
-        || st.service.settings.base_url.starts_with("https://")
-}
-
-/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Secure over HTTPS.
-pub(crate) fn cookie_header(
-    st: &AppState,
-    headers: &HeaderMap,
-    name: &str,
-    value: &str,
-    path: &str,
-    max_age: Option<i64>,
-) -> Option<HeaderValue> {
-    let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict");
-    if let Some(age) = max_age {
-        c.push_str(&format!("; Max-Age={age}"));
-    }
-    if is_https(st, headers) {
-        c.push_str("; Secure");
-    }
-    HeaderValue::from_str(&c).ok()
-}
-
-/// The CSRF token of this browser (from its cookie) or a new one.
-fn csrf_of(headers: &HeaderMap) -> String {
-    crate::auth::cookie_from(headers, CSRF_COOKIE)
-        .filter(|c| c.len() == 32 && c.bytes().all(|b| b.is_ascii_hexdigit()))
-        .unwrap_or_else(|| random_hex(16))
-}
-
-/// Sets the public CSRF cookie on a page.
-pub(crate) fn set_csrf_cookie(st: &AppState, headers: &HeaderMap, res: &mut Response, csrf: &str) {
-    if let Some(v) = cookie_header(st, headers, CSRF_COOKIE, csrf, "/", None) {
-        res.headers_mut().append(header::SET_COOKIE, v);
-    }
 }
 
 /// A due date and the working days from today to it.
@@ -285,10 +228,7 @@ pub(crate) async fn submit(
         }
     };
     if let Some(token) = &csrf {
-        let cookie = crate::auth::cookie_from(&headers, CSRF_COOKIE).unwrap_or_default();
-        let ok = !token.is_empty()
-            && token.len() == cookie.len()
-            && subtle::ConstantTimeEq::ct_eq(token.as_bytes(), cookie.as_bytes()).into();
+        let ok = form_matches_cookie(&headers, token);
         if !ok {
             let mut res = Html(html::message_page_for(
                 "Your session has expired",
@@ -594,8 +534,7 @@ pub(crate) async fn request_stage2(
         Some(BodyKind::Form) => {
             let fields: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
             let token = form_field(&fields, "csrf_token").unwrap_or_default();
-            let cookie = crate::auth::cookie_from(&headers, CSRF_COOKIE).unwrap_or_default();
-            if token.is_empty() || token != cookie {
+            if !form_matches_cookie(&headers, &token) {
                 if wants_html(&headers) {
                     let back = format!(
                         "/complaints/{}?code={}",

@@ -2,6 +2,8 @@
 //! has already checked the token and the claims arrive with the request. Either way a handler
 //! sees a [`Staff`] with an email and a role, or the request is refused.
 
+pub mod sign_in;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -217,10 +219,7 @@ impl TokenKey {
         }
         let sig = B64.decode(s).map_err(|_| AuthError::BadSignature)?;
         let expected = self.mac(format!("{h}.{p}").as_bytes());
-        if !bool::from(subtle::ConstantTimeEq::ct_eq(
-            sig.as_slice(),
-            expected.as_slice(),
-        )) {
+        if !crate::http::compare::same_secret(&sig, &expected) {
             return Err(AuthError::BadSignature);
         }
         let claims: Claims =

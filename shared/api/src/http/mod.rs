@@ -1,0 +1,12 @@
+//! What every route shares about HTTP: bodies and their limits, extractors, problem answers and
+//! rate limits.
+
+pub mod body;
+pub(crate) mod compare;
+pub(crate) mod cookies;
+pub(crate) mod csrf;
+pub mod extract;
+pub mod limit;
+pub mod problem;
+pub(crate) mod random;
+pub(crate) mod reply;

@@ -1,0 +1,286 @@
+//! The complaints procedure's steps on a case: acknowledgement, extension, responses, a later
+//! stage's request, withdrawal, refusal and the Ombudsman's involvement.
+
+use super::*;
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AckBody {
+    investigating_manager: Option<String>,
+    reviewer: Option<String>,
+    #[serde(default)]
+    complaint_points: Vec<String>,
+    at: Option<DateTime<Utc>>,
+}
+
+pub(crate) async fn acknowledge(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::Officer,
+        "acknowledgement",
+        acknowledge_command,
+    )
+    .await
+}
+
+/// The domain command of `acknowledge` (its JSON route and the staff page post the same).
+pub(crate) fn acknowledge_command(b: AckBody) -> (Command, Option<DateTime<Utc>>) {
+    let cmd = Command::Acknowledge {
+        investigating_manager: b.investigating_manager,
+        reviewer: b.reviewer,
+        complaint_points: b.complaint_points,
+    };
+    (cmd, b.at)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExtendBody {
+    working_days: u32,
+    reason: String,
+    at: Option<DateTime<Utc>>,
+}
+
+pub(crate) async fn extend(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    staff.require(Role::InvestigatingManager)?;
+    let stage = load(&st, &reference).await?.current_stage().number;
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        role_for_stage(stage),
+        "extension",
+        extend_command,
+    )
+    .await
+}
+
+/// The domain command of `extend` (its JSON route and the staff page post the same).
+pub(crate) fn extend_command(b: ExtendBody) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::Extend {
+            working_days: b.working_days,
+            reason: b.reason,
+        },
+        b.at,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ResponseBody {
+    outcome: Outcome,
+    summary: String,
+    remedy: Option<String>,
+    #[serde(default)]
+    point_decisions: Vec<PointDecision>,
+    #[serde(default)]
+    actions: Vec<PromisedAction>,
+    compensation_pence: Option<u64>,
+    at: Option<DateTime<Utc>>,
+}
+
+pub(super) async fn respond(
+    st: AppState,
+    staff: Staff,
+    reference: String,
+    request: Request,
+    stage: u8,
+) -> Result<Response> {
+    let route = format!("stage{stage}-response");
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        role_for_stage(stage),
+        &route,
+        |b: ResponseBody| respond_command(b, stage),
+    )
+    .await
+}
+
+/// The domain command of `respond` (its JSON route and the staff page post the same).
+pub(crate) fn respond_command(b: ResponseBody, stage: u8) -> (Command, Option<DateTime<Utc>>) {
+    let response = StageResponse {
+        outcome: b.outcome,
+        summary: b.summary,
+        remedy: b.remedy,
+        point_decisions: b.point_decisions,
+        actions: b.actions,
+        compensation_pence: b.compensation_pence,
+    };
+    (Command::Respond { stage, response }, b.at)
+}
+
+pub(crate) async fn stage1_response(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    respond(st, staff, reference, request, 1).await
+}
+
+pub(crate) async fn stage2_response(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    respond(st, staff, reference, request, 2).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReasonBody {
+    reason: Option<String>,
+    at: Option<DateTime<Utc>>,
+}
+
+pub(crate) async fn request_stage2(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::Officer,
+        "stage2",
+        request_stage2_command,
+    )
+    .await
+}
+
+/// The domain command of `request_stage2` (its JSON route and the staff page post the same).
+pub(crate) fn request_stage2_command(b: ReasonBody) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::RequestNextStage {
+            reason: b.reason,
+            through: RequestedThrough::Staff,
+        },
+        b.at,
+    )
+}
+
+pub(crate) async fn withdraw(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::Officer,
+        "withdrawal",
+        withdraw_command,
+    )
+    .await
+}
+
+/// The domain command of `withdraw` (its JSON route and the staff page post the same).
+pub(crate) fn withdraw_command(b: ReasonBody) -> (Command, Option<DateTime<Utc>>) {
+    (Command::Withdraw { reason: b.reason }, b.at)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RefusalBody {
+    ground: ExclusionGround,
+    explanation: String,
+    at: Option<DateTime<Utc>>,
+}
+
+pub(crate) async fn refuse(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::SeniorManager,
+        "refusal",
+        refuse_command,
+    )
+    .await
+}
+
+/// The domain command of `refuse` (its JSON route and the staff page post the same).
+pub(crate) fn refuse_command(b: RefusalBody) -> (Command, Option<DateTime<Utc>>) {
+    (
+        Command::Refuse {
+            ground: b.ground,
+            explanation: b.explanation,
+        },
+        b.at,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(super) enum OmbudsmanEvent {
+    Referred,
+    Determination,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OmbudsmanBody {
+    event: OmbudsmanEvent,
+    detail: String,
+    at: Option<DateTime<Utc>>,
+}
+
+pub(crate) async fn ombudsman(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::SeniorManager,
+        "ombudsman",
+        ombudsman_command,
+    )
+    .await
+}
+
+/// The domain command of `ombudsman` (its JSON route and the staff page post the same).
+pub(crate) fn ombudsman_command(b: OmbudsmanBody) -> (Command, Option<DateTime<Utc>>) {
+    let determination = matches!(b.event, OmbudsmanEvent::Determination);
+    (
+        Command::Ombudsman {
+            determination,
+            detail: b.detail,
+        },
+        b.at,
+    )
+}

@@ -1,0 +1,127 @@
+//! Server-rendered pages: plain HTML that works without JavaScript, styled only by the
+//! landlord's own stylesheet (`/assets/app.css`, so the Content-Security-Policy needs no inline
+//! styles), with every value a resident or a member of staff typed escaped. This module holds
+//! the layout, the form components (labels, hints, the error summary pattern) and the resident
+//! pages; the staff pages are in `pages`.
+
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use http::{header, HeaderValue};
+use p3_domain::complaint::ComplaintForm;
+use p3_domain::london::{london_date, london_instant};
+use p3_domain::validation::ValidationErrors;
+use p3_domain::HOUSING_OMBUDSMAN;
+use serde_json::Value;
+
+/// The stylesheet, built into the binary: no build step at run time.
+pub const STYLESHEET: &str = include_str!("../../../assets/app.css");
+
+/// The landlord's icon for browser tabs (so no browser asks for `/favicon.ico`).
+pub const ICON: &str = include_str!("../../../assets/icon.svg");
+
+/// `GET /assets/icon.svg`.
+pub(crate) async fn icon() -> Response {
+    let mut res = ICON.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    res
+}
+
+/// `GET /assets/app.css`: the stylesheet. Not personal, so it may be cached.
+pub(crate) async fn stylesheet() -> Response {
+    let mut res = STYLESHEET.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    res
+}
+
+mod components;
+mod form;
+mod resident;
+mod words;
+
+pub(crate) use components::*;
+pub use form::*;
+pub use resident::*;
+pub use words::*;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resident_reads_tracked_actions_in_words() {
+        assert_eq!(
+            resident_deadline_label("stage1_action2"),
+            "We complete action 2"
+        );
+        assert_eq!(
+            resident_deadline_label("stage1_response"),
+            "We send our full response"
+        );
+    }
+
+    #[test]
+    fn escaping_covers_markup_and_quotes() {
+        assert_eq!(
+            esc("<b a=\"1\" b='2'>&</b>"),
+            "&lt;b a=&quot;1&quot; b=&#39;2&#39;&gt;&amp;&lt;/b&gt;"
+        );
+    }
+
+    #[test]
+    fn london_times_follow_summer_time() {
+        let summer = DateTime::parse_from_rfc3339("2026-07-01T09:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(london_datetime(summer), "1 July 2026 at 10:30");
+        let winter = DateTime::parse_from_rfc3339("2026-01-05T23:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(london_datetime(winter), "5 January 2026 at 23:30");
+        let late_summer = DateTime::parse_from_rfc3339("2026-07-01T23:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(london_datetime(late_summer), "2 July 2026 at 00:30");
+    }
+
+    #[test]
+    fn the_form_keeps_values_escaped_and_lists_errors_in_page_order() {
+        let mut errors = ValidationErrors::new();
+        errors.add("email", "Enter an email address");
+        errors.add("description", "Enter a description");
+        let page = FormPage {
+            values: ComplaintForm {
+                name: Some("<script>x</script>".into()),
+                ..Default::default()
+            },
+            errors,
+            ..Default::default()
+        };
+        let html = form_page(&page);
+        assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(!html.contains("<script>"));
+        let d = html.find("href=\"#description\"").unwrap();
+        let e = html.find("href=\"#email\"").unwrap();
+        assert!(d < e, "errors follow the order of the page");
+        assert!(html.contains("<title>Error: Make a complaint"));
+        assert!(
+            !html.contains("style="),
+            "no inline styles: the CSP forbids them"
+        );
+    }
+}

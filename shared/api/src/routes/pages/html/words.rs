@@ -1,0 +1,102 @@
+//! Values put into words for a page: escaped text, dates in London time, labels and tags.
+
+use super::*;
+/// Escapes text for HTML element content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a query or path value.
+pub(crate) fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// `snake_case` to "Snake case".
+pub(crate) fn humanise(s: &str) -> String {
+    let words = s.replace('_', " ");
+    let mut c = words.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A category's name as people write it.
+pub(crate) fn category_label(c: &str) -> String {
+    match c {
+        "anti_social_behaviour" => "Anti-social behaviour".into(),
+        "damp_and_mould" => "Damp and mould".into(),
+        other => humanise(other),
+    }
+}
+
+/// "Friday 15 May 2026".
+pub(crate) fn long_date(d: NaiveDate) -> String {
+    d.format("%A %-d %B %Y").to_string()
+}
+
+/// A `YYYY-MM-DD` string as a long date; anything else as it is.
+pub(crate) fn long_date_str(s: &str) -> String {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(long_date)
+        .unwrap_or_else(|_| s.to_string())
+}
+
+/// A `YYYY-MM-DD` string as "23 October 2026"; anything else as it is.
+pub(crate) fn date_str(s: &str) -> String {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| d.format("%-d %B %Y").to_string())
+        .unwrap_or_else(|_| s.to_string())
+}
+
+/// A `YYYY-MM-DD` string as "Fri 23 Oct 2026", for tables; anything else as it is.
+pub(crate) fn short_date_str(s: &str) -> String {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(|d| d.format("%a %-d %b %Y").to_string())
+        .unwrap_or_else(|_| s.to_string())
+}
+
+/// The wall-clock time in Europe/London of an instant.
+pub(crate) fn london_time(t: DateTime<Utc>) -> NaiveTime {
+    let date = london_date(t);
+    // London is UTC or UTC+1: take the offset that maps back to the same instant.
+    for offset in [1, 0] {
+        let local = (t + chrono::Duration::hours(offset)).time();
+        if london_instant(date, local) == t {
+            return local;
+        }
+    }
+    t.time()
+}
+
+/// "5 May 2026, 10:30" in Europe/London.
+pub(crate) fn london_datetime(t: DateTime<Utc>) -> String {
+    format!(
+        "{} at {}",
+        london_date(t).format("%-d %B %Y"),
+        london_time(t).format("%H:%M")
+    )
+}
+
+/// An RFC 3339 string in London time; anything else as it is.
+pub(crate) fn london_datetime_str(s: &str) -> String {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| london_datetime(t.with_timezone(&Utc)))
+        .unwrap_or_else(|_| s.to_string())
+}
+
+/// A coloured label that always carries its meaning in words.
+pub(crate) fn tag(text: &str, class: &str) -> String {
+    format!("<strong class=\"tag {class}\">{}</strong>", esc(text))
+}

@@ -1,0 +1,68 @@
+//! How a case looks from outside, as typed views: the staff view (everything, minus secrets),
+//! the resident's view (their own case's stage, dates and responses) and the list of cases.
+//! The JSON API serialises them; the pages render them through templates.
+
+mod case_list;
+mod parts;
+mod resident_case;
+mod staff_case;
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use p3_domain::case::{Case, Rules};
+use p3_domain::letter::Delivery;
+use serde::Serialize;
+use serde_json::Value;
+
+pub use case_list::{CaseList, CaseSummary, ListQuery};
+pub use parts::{LetterCopy, LetterView, ResponseView};
+pub use resident_case::{ResidentCase, ResidentDeadline};
+pub use staff_case::{ActionView, CompensationView, RefusalView, StaffCase, StageView};
+
+/// A view as the JSON API writes it: its fields in alphabetical order, as they have always been.
+pub fn json<T: Serialize>(view: &T) -> Value {
+    serde_json::to_value(view).unwrap_or(Value::Null)
+}
+
+/// The email deliveries of a case's letters that have gone (their ids, see
+/// [`p3_domain::letter::LetterRecord::delivery_id`]), as the store records them.
+pub async fn sent_letter_copies(
+    store: &dyn p3_domain::ports::CaseStore,
+    case: &Case,
+) -> HashSet<String> {
+    let mut sent = HashSet::new();
+    for l in &case.letters {
+        for (i, a) in l.to.iter().enumerate() {
+            if a.delivery != Delivery::Email {
+                continue;
+            }
+            let id = l.delivery_id(&case.reference, i);
+            if matches!(store.alert_sent(&id).await, Ok(true)) {
+                sent.insert(id);
+            }
+        }
+    }
+    sent
+}
+
+/// The whole case for staff, with no emailed letter marked sent (see [`staff_case_with`]).
+pub fn staff_case(case: &Case, rules: &Rules, now: DateTime<Utc>) -> Value {
+    staff_case_with(case, rules, now, &HashSet::new())
+}
+
+/// The whole case for staff as JSON; `sent` holds the ids of the letter emails that have gone
+/// (see [`sent_letter_copies`]).
+pub fn staff_case_with(
+    case: &Case,
+    rules: &Rules,
+    now: DateTime<Utc>,
+    sent: &HashSet<String>,
+) -> Value {
+    json(&StaffCase::of(case, rules, now, sent))
+}
+
+/// What the resident sees of their own case, as JSON.
+pub fn resident_case(case: &Case, rules: &Rules, now: DateTime<Utc>) -> Value {
+    json(&ResidentCase::of(case, rules, now))
+}
