@@ -47,6 +47,8 @@ pub struct Config {
     pub server: ServerSettings,
     /// Staff sessions signed in with a password.
     pub sessions: SessionsConfig,
+    /// `[sign_in]`: staff sign in through an identity provider (OpenID Connect) too.
+    pub sign_in: Option<crate::sign_in::SignInConfig>,
 }
 
 /// `[server]`: the listening address, built-in HTTPS, trusted reverse proxies.
@@ -291,6 +293,7 @@ impl Default for Config {
             letters: LettersConfig::default(),
             server: ServerSettings::default(),
             sessions: SessionsConfig::default(),
+            sign_in: None,
         }
     }
 }
@@ -335,6 +338,14 @@ impl Config {
             crate::mail::resolve(smtp, base, std::env::var("P3_SMTP_PASSWORD").ok())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         }
+        if let Some(sign_in) = &mut config.sign_in {
+            crate::sign_in::resolve(
+                sign_in,
+                base,
+                std::env::var(crate::sign_in::SECRET_VAR).ok(),
+            )
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
         Ok(config)
     }
 
@@ -354,6 +365,9 @@ impl Config {
         }
         if let Some(smtp) = &config.smtp {
             crate::mail::check(smtp)?;
+        }
+        if let Some(sign_in) = &config.sign_in {
+            crate::sign_in::check(sign_in, config.base_url.as_deref())?;
         }
         let s = &config.sessions;
         if !(1..=7 * 24 * 3600).contains(&s.idle_timeout_seconds)
