@@ -433,6 +433,44 @@ async fn staff_sign_in_through_the_provider_with_the_role_from_its_claims_and_si
     let after = browser.get(&s.url("/staff/cases")).await;
     assert_eq!(after.status, StatusCode::SEE_OTHER);
     assert!(after.location.starts_with("/staff/sign-in"));
+    // Disabling a local account of the same email refuses the provider's session at once.
+    let again = through_the_provider(&s, &browser, "/staff/sign-in").await;
+    assert_eq!(again.location, "/staff/cases", "{again:?}");
+    assert_eq!(
+        browser.get(&s.url("/staff/cases")).await.status,
+        StatusCode::OK
+    );
+    let data = dir.path().join("data");
+    for args in [
+        vec![
+            "user",
+            "add",
+            "--email",
+            "ivan@p3.example",
+            "--name",
+            "Ivan Manager",
+            "--role",
+            "investigating_manager",
+            "--base-url",
+            &s.base,
+        ],
+        vec!["user", "disable", "--email", "ivan@p3.example"],
+    ] {
+        let out = Command::new(bin())
+            .args(&args)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let refused = browser.get(&s.url("/staff/cases")).await;
+    assert_eq!(refused.status, StatusCode::SEE_OTHER);
+    assert!(refused.location.starts_with("/staff/sign-in"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
