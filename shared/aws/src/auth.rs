@@ -7,7 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use lambda_http::request::RequestContext;
-use p3_api::auth::{AuthError, Authenticator, Role, Staff};
+use p3_api::auth::{AuthError, Authenticator, Staff};
+use p3_oidc::ClaimNames;
 
 /// Reads [`Staff`] from the JWT authorizer's claims.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,10 +23,16 @@ pub struct ClaimsAuthenticator {
 
 impl Default for ClaimsAuthenticator {
     fn default() -> Self {
+        ClaimNames::default().into()
+    }
+}
+
+impl From<ClaimNames> for ClaimsAuthenticator {
+    fn from(c: ClaimNames) -> Self {
         ClaimsAuthenticator {
-            email_claim: "email".into(),
-            role_claim: "custom:role".into(),
-            name_claim: "name".into(),
+            email_claim: c.email_claim,
+            role_claim: c.role_claim,
+            name_claim: c.name_claim,
         }
     }
 }
@@ -39,38 +46,19 @@ impl ClaimsAuthenticator {
 
     /// The same, through `get` (the environment, or a map in tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> ClaimsAuthenticator {
-        let d = ClaimsAuthenticator::default();
-        let var = |k: &str, default: String| {
-            get(k)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-                .unwrap_or(default)
-        };
-        ClaimsAuthenticator {
-            email_claim: var("EMAIL_CLAIM", d.email_claim),
-            role_claim: var("ROLE_CLAIM", d.role_claim),
-            name_claim: var("NAME_CLAIM", d.name_claim),
-        }
+        ClaimNames::from_lookup(get).into()
     }
 
     /// [`Staff`] from claims, whoever checked the token they came in: the JWT authorizer (its
     /// claims flattened to strings) or the staff pages' own check ([`crate::oidc`]), so both
-    /// read the same claim names the same way.
+    /// read the same claim names the same way ([`ClaimNames::staff_from`]).
     pub fn staff_from(&self, claim: impl Fn(&str) -> Option<String>) -> Result<Staff, AuthError> {
-        let email = claim(&self.email_claim)
-            .map(|e| e.trim().to_ascii_lowercase())
-            .filter(|e| !e.is_empty())
-            .ok_or(AuthError::Missing)?;
-        let role_value = claim(&self.role_claim).ok_or(AuthError::Missing)?;
-        let role = role_from_claim(&role_value).ok_or(AuthError::BadClaims)?;
-        if !p3_domain::validation::is_email(&email) {
-            return Err(AuthError::BadClaims);
+        ClaimNames {
+            email_claim: self.email_claim.clone(),
+            role_claim: self.role_claim.clone(),
+            name_claim: self.name_claim.clone(),
         }
-        let name = claim(&self.name_claim)
-            .map(|n| n.trim().to_string())
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| email.clone());
-        Ok(Staff { name, email, role })
+        .staff_from(claim)
     }
 }
 
@@ -83,16 +71,7 @@ pub fn has_authorizer_claims(parts: &http::request::Parts) -> bool {
         .is_some_and(|a| a.jwt.is_some())
 }
 
-/// The strongest known role in a claim value. API Gateway flattens a list claim into one
-/// string (`[officer auditor]`), identity providers write names in various cases and
-/// separators (`Investigating-Manager`); an unknown name is ignored.
-pub fn role_from_claim(value: &str) -> Option<Role> {
-    value
-        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '"'))
-        .filter(|s| !s.is_empty())
-        .filter_map(|s| Role::parse(&s.to_ascii_lowercase().replace(['-', ' '], "_")))
-        .max()
-}
+pub use p3_oidc::role_from_claim;
 
 impl Authenticator for ClaimsAuthenticator {
     fn authenticate(
@@ -114,6 +93,7 @@ impl Authenticator for ClaimsAuthenticator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use p3_api::auth::Role;
 
     #[test]
     fn the_strongest_known_role_in_a_claim_wins() {

@@ -394,7 +394,7 @@ pub fn cases_app(service: Service, settings: &AwsSettings) -> Result<Router, Wir
         ));
     };
     let provider = Arc::new(OidcProvider::new(oidc.clone())?);
-    state.auth = Arc::new(provider.authenticator());
+    state.auth = Arc::new(crate::oidc::OidcAuthenticator::new(&provider));
     let part = p3_api::cases_router()
         .merge(p3_api::casefile_router())
         .merge(p3_api::pages_router());

@@ -49,6 +49,8 @@ pub struct Config {
     pub sessions: SessionsConfig,
     /// Nightly backups (off unless `dir` is set).
     pub backup: BackupConfig,
+    /// `[sign_in]`: staff sign in through an identity provider (OpenID Connect) too.
+    pub sign_in: Option<crate::sign_in::SignInConfig>,
 }
 
 /// `[server]`: the listening address, built-in HTTPS, trusted reverse proxies.
@@ -323,6 +325,7 @@ impl Default for Config {
             server: ServerSettings::default(),
             sessions: SessionsConfig::default(),
             backup: BackupConfig::default(),
+            sign_in: None,
         }
     }
 }
@@ -370,6 +373,14 @@ impl Config {
         if let Some(dir) = config.backup.dir.take() {
             config.backup.dir = Some(base.join(dir));
         }
+        if let Some(sign_in) = &mut config.sign_in {
+            crate::sign_in::resolve(
+                sign_in,
+                base,
+                std::env::var(crate::sign_in::SECRET_VAR).ok(),
+            )
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        }
         Ok(config)
     }
 
@@ -389,6 +400,9 @@ impl Config {
         }
         if let Some(smtp) = &config.smtp {
             crate::mail::check(smtp)?;
+        }
+        if let Some(sign_in) = &config.sign_in {
+            crate::sign_in::check(sign_in, config.base_url.as_deref())?;
         }
         let s = &config.sessions;
         if !(1..=7 * 24 * 3600).contains(&s.idle_timeout_seconds)

@@ -25,6 +25,7 @@ mod progress;
 mod proxy;
 mod reports;
 mod retention;
+mod sign_in;
 mod timers;
 mod tls;
 mod users;
@@ -313,11 +314,27 @@ async fn serve(
     service.clock = clock.clone();
     let accounts_rules = Arc::new(users::accounts_of(store.clone(), &config.sessions)?);
     let accounts = StaffAccounts(accounts_rules.clone());
-    let state = AppState {
-        service: service.clone(),
-        auth: Arc::new(SessionAuthenticator {
+    let provider = match &config.sign_in {
+        Some(c) => Some(Arc::new(
+            p3_oidc::OidcProvider::new(sign_in::settings_of(c, &base_url)?)
+                .map_err(|e| anyhow::anyhow!("sign_in: {e}"))?,
+        )),
+        None => None,
+    };
+    let auth: Arc<dyn p3_api::auth::Authenticator> = match &provider {
+        Some(p) => Arc::new(SessionAuthenticator {
+            tokens: sign_in::LocalOrProvider {
+                local: TokenKey::new(key),
+                provider: p.authenticator(),
+            },
+        }),
+        None => Arc::new(SessionAuthenticator {
             tokens: TokenKey::new(key),
         }),
+    };
+    let state = AppState {
+        service: service.clone(),
+        auth,
         form_limit: Arc::new(RateLimiter::new(
             config.public_form.rate_limit_per_hour,
             Duration::from_secs(3600),
@@ -329,7 +346,17 @@ async fn serve(
         homes: reports::homes_of(&config),
         lessons_learned_file: config.reports.lessons_learned_file.clone(),
     };
-    let app = p3_api::router(state)
+    let mut app = p3_api::router(state);
+    if let Some(p) = provider {
+        tracing::info!(issuer = %p.settings().issuer, "staff may sign in through the identity provider");
+        app = app
+            .layer(axum::Extension(p3_api::sign_in::StaffSignIn(p.clone())))
+            .layer(axum::middleware::from_fn_with_state(
+                p,
+                sign_in::keys_for_session,
+            ));
+    }
+    let app = app
         .layer(axum::Extension(reporting))
         .layer(axum::Extension(health::of(store.clone())))
         .layer(axum::Extension(accounts.clone()))

@@ -244,10 +244,17 @@ impl TokenKey {
 }
 
 /// The id (`jti`) and email a token claims, read without checking it: only to look up whether
-/// it was revoked, before (not instead of) the signature check.
+/// it was revoked, before (not instead of) the signature check. Any token with an `email`
+/// claim: the local server's own, or an identity provider's (whose staff a disabled account of
+/// the same email refuses too).
 pub fn claimed_id_and_email(token: &str) -> Option<(Option<String>, String)> {
+    #[derive(Deserialize)]
+    struct IdAndEmail {
+        jti: Option<String>,
+        email: String,
+    }
     let payload = token.split('.').nth(1)?;
-    let claims: Claims = serde_json::from_slice(&B64.decode(payload).ok()?).ok()?;
+    let claims: IdAndEmail = serde_json::from_slice(&B64.decode(payload).ok()?).ok()?;
     Some((claims.jti, claims.email))
 }
 

@@ -32,6 +32,8 @@ pub(crate) struct PasswordForm<'a> {
     pub email: &'a str,
     pub error: Option<FieldError<'a>>,
     pub notice: Option<&'a str>,
+    /// The host has an identity provider too: offer it.
+    pub provider: bool,
 }
 
 fn with_csrf_cookie(st: &AppState, headers: &HeaderMap, mut res: Response, csrf: &str) -> Response {
@@ -77,7 +79,7 @@ pub(crate) fn password_page(
          <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
          <input type=\"hidden\" name=\"next\" value=\"{}\">{}{}\
          <button class=\"button\" type=\"submit\">Sign in</button></form>\
-         <p class=\"secondary\">Forgotten your password? Ask an administrator for a new link to set one.</p>\
+         <p class=\"secondary\">Forgotten your password? Ask an administrator for a new link to set one.</p>{}\
          <p><a href=\"/staff/sign-in?with=token&amp;next={}\">Sign in with a staff token instead</a></p>\
          <p><a href=\"/\">Go to the public complaint form</a></p></div></div>",
         esc(&csrf),
@@ -98,6 +100,14 @@ pub(crate) fn password_page(
             ..Field::new("password", "password", "Password")
         }
         .render(),
+        if f.provider {
+            format!(
+                "<p><a class=\"button button-secondary\" href=\"/staff/sign-in?with=provider&amp;next={}\">Sign in with your organisation's account</a></p>",
+                esc(&urlencode(f.next))
+            )
+        } else {
+            String::new()
+        },
         esc(&urlencode(f.next)),
     ));
     let title = if f.error.is_some() {
@@ -134,6 +144,7 @@ pub(crate) async fn password_sign_in(
                 email,
                 error: Some(error),
                 notice: None,
+                provider: false,
             },
         )
     };

@@ -132,7 +132,9 @@ pub(crate) async fn sign_in_page(
     let next = safe_next(q.next.as_deref());
     if let Some(Extension(StaffAccounts(a))) = &staff_accounts {
         let any = a.store.accounts().await.map(|v| !v.is_empty());
-        if q.with.as_deref() != Some("token") && any.unwrap_or(true) {
+        // `with=provider`: the identity provider's sign-in, when the host has one too.
+        let with_provider = provider.is_some() && q.with.as_deref() == Some("provider");
+        if q.with.as_deref() != Some("token") && !with_provider && any.unwrap_or(true) {
             let notice = if q.password_set.is_some() {
                 Some("Your password is set: sign in with it")
             } else {
@@ -147,6 +149,7 @@ pub(crate) async fn sign_in_page(
                     email: "",
                     error: None,
                     notice,
+                    provider: provider.is_some(),
                 },
             );
         }

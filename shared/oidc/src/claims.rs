@@ -1,0 +1,112 @@
+//! Who a provider's token names: the staff member's email, role and name, read from claims
+//! whose names the deployment chooses (Cognito's `custom:role`, Entra ID's `roles`, ...).
+
+use p3_api::auth::{AuthError, Role, Staff};
+use serde_json::Value;
+
+/// The claims staff are read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimNames {
+    /// The claim holding the email (`email`).
+    pub email_claim: String,
+    /// The claim holding the role (`custom:role` on Cognito, `roles` on Microsoft Entra ID).
+    pub role_claim: String,
+    /// The claim holding the display name (`name`); the email when absent.
+    pub name_claim: String,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        ClaimNames {
+            email_claim: "email".into(),
+            role_claim: "custom:role".into(),
+            name_claim: "name".into(),
+        }
+    }
+}
+
+impl ClaimNames {
+    /// Claim names from `EMAIL_CLAIM`, `ROLE_CLAIM` and `NAME_CLAIM` through `get` (the
+    /// environment, a map in tests), defaulting to `email`, `custom:role` and `name`.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> ClaimNames {
+        let d = ClaimNames::default();
+        let var = |k: &str, default: String| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .unwrap_or(default)
+        };
+        ClaimNames {
+            email_claim: var("EMAIL_CLAIM", d.email_claim),
+            role_claim: var("ROLE_CLAIM", d.role_claim),
+            name_claim: var("NAME_CLAIM", d.name_claim),
+        }
+    }
+
+    /// [`Staff`] from claims, whoever checked the token they came in (an API gateway's JWT
+    /// authorizer, its claims flattened to strings, or [`crate::TokenVerifier`]), so every host
+    /// reads the same claim names the same way.
+    pub fn staff_from(&self, claim: impl Fn(&str) -> Option<String>) -> Result<Staff, AuthError> {
+        let email = claim(&self.email_claim)
+            .map(|e| e.trim().to_ascii_lowercase())
+            .filter(|e| !e.is_empty())
+            .ok_or(AuthError::Missing)?;
+        let role_value = claim(&self.role_claim).ok_or(AuthError::Missing)?;
+        let role = role_from_claim(&role_value).ok_or(AuthError::BadClaims)?;
+        if !p3_domain::validation::is_email(&email) {
+            return Err(AuthError::BadClaims);
+        }
+        let name = claim(&self.name_claim)
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| email.clone());
+        Ok(Staff { name, email, role })
+    }
+}
+
+/// The strongest known role in a claim value. API Gateway flattens a list claim into one
+/// string (`[officer auditor]`), identity providers write names in various cases and
+/// separators (`Investigating-Manager`); an unknown name is ignored.
+pub fn role_from_claim(value: &str) -> Option<Role> {
+    value
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '"'))
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| Role::parse(&s.to_ascii_lowercase().replace(['-', ' '], "_")))
+        .max()
+}
+
+/// A claim as text, as an API gateway's JWT authorizer passes it on: strings as they are, a
+/// list as its members separated by spaces (Entra ID's `roles`), numbers and booleans written
+/// out.
+pub fn claim_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(claim_text)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_strongest_known_role_in_a_claim_wins() {
+        assert_eq!(role_from_claim("officer"), Some(Role::Officer));
+        assert_eq!(
+            role_from_claim("[auditor investigating_manager]"),
+            Some(Role::InvestigatingManager)
+        );
+        assert_eq!(role_from_claim("Senior-Manager"), Some(Role::SeniorManager));
+        assert_eq!(role_from_claim("admin"), None);
+        assert_eq!(role_from_claim(""), None);
+    }
+}
