@@ -13,6 +13,7 @@ pub mod openapi;
 mod pages;
 pub mod problem;
 mod public;
+mod replay;
 pub mod reports;
 pub mod sign_in;
 mod staff;

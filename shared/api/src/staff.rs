@@ -16,7 +16,7 @@ use p3_domain::event::{
 };
 use p3_domain::london::london_date;
 use p3_domain::policy::HOUSING;
-use p3_domain::ports::{CaseQuery, StoredReply};
+use p3_domain::ports::{CaseQuery, ReplyView, StoredReply};
 use p3_domain::service::IdempotencyKey;
 use p3_domain::service_request::{ServiceRequest, ServiceRequestForm};
 use p3_domain::validation::{self, ValidationErrors};
@@ -27,6 +27,7 @@ use crate::auth::{Role, Staff};
 use crate::body::{self, BodyKind};
 use crate::extract::{Path, Query};
 use crate::problem::Problem;
+use crate::replay::{self, response as reply};
 use crate::views;
 use crate::AppState;
 
@@ -94,42 +95,17 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>> {
     })
 }
 
-pub(crate) fn reply(r: StoredReply) -> Response {
-    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::OK);
-    if status == StatusCode::SEE_OTHER {
-        let mut res = status.into_response();
-        if let Ok(v) = HeaderValue::from_str(&r.body) {
-            res.headers_mut().insert(header::LOCATION, v);
-        }
-        return res;
-    }
-    let etag = serde_json::from_str::<serde_json::Value>(&r.body)
-        .ok()
-        .and_then(|v| v.get("version").and_then(|v| v.as_u64()))
-        .map(|v| format!("\"{v}\""));
-    let mut res = (status, r.body).into_response();
-    if let Ok(v) = HeaderValue::from_str(&r.content_type) {
-        res.headers_mut().insert(header::CONTENT_TYPE, v);
-    }
-    if let Some(e) = etag.and_then(|e| HeaderValue::from_str(&e).ok()) {
-        res.headers_mut().insert(header::ETAG, e);
-    }
-    res
-}
-
 /// The reply to a change: the case as it now is. `sent` holds the letter emails that had gone
 /// before the change (the letters it issues have not gone yet).
 fn case_reply(
     st: &AppState,
-    status: u16,
     sent: std::collections::HashSet<String>,
 ) -> impl Fn(&Case) -> StoredReply + Send + Sync {
     let rules = st.service.rules.clone();
     let clock = st.service.clock.clone();
-    move |c: &Case| StoredReply {
-        status,
-        body: views::staff_case_with(c, &rules, clock.now(), &sent).to_string(),
-        content_type: "application/json".into(),
+    move |c: &Case| {
+        let body = views::staff_case_with(c, &rules, clock.now(), &sent);
+        StoredReply::Changed(replay::view(&c.reference, Some(c.version), &body))
     }
 }
 
@@ -324,11 +300,7 @@ async fn create(
     let render = move |c: &Case, code: &str| {
         let mut v = views::staff_case(c, &rules, clock.now());
         v["access_code"] = json!(code);
-        StoredReply {
-            status: 201,
-            body: v.to_string(),
-            content_type: "application/json".into(),
-        }
+        StoredReply::Created(replay::view(&c.reference, Some(c.version), &v))
     };
     let w = st
         .service
@@ -337,13 +309,15 @@ async fn create(
     if let Some(c) = &w.case {
         tracing::info!(reference = %c.reference, "complaint recorded by staff");
     }
-    let mut res = reply(w.reply.clone());
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&w.reply.body) {
-        if let Some(r) = v.get("reference").and_then(|r| r.as_str()) {
-            if let Ok(loc) = HeaderValue::from_str(&format!("/staff/complaints/{r}")) {
-                res.headers_mut().insert(header::LOCATION, loc);
-            }
+    let location = match &w.reply {
+        StoredReply::Created(view) => {
+            HeaderValue::from_str(&format!("/staff/complaints/{}", view.reference)).ok()
         }
+        _ => None,
+    };
+    let mut res = reply(w.reply);
+    if let Some(loc) = location {
+        res.headers_mut().insert(header::LOCATION, loc);
     }
     Ok(res)
 }
@@ -372,10 +346,12 @@ pub(crate) async fn create_service_request(
         logged_by: staff.email.clone(),
     };
     let idem = idempotency(&headers, &staff.email, "/staff/service-requests", &raw)?;
-    let render = |sr: &ServiceRequest| StoredReply {
-        status: 201,
-        body: serde_json::to_string(sr).unwrap_or_default(),
-        content_type: "application/json".into(),
+    let render = |sr: &ServiceRequest| {
+        StoredReply::Created(ReplyView {
+            reference: sr.id.clone(),
+            version: None,
+            body: serde_json::to_string(sr).unwrap_or_default(),
+        })
     };
     let w = st
         .service
@@ -601,7 +577,7 @@ async fn action<B: serde::de::DeserializeOwned>(
     let expected = if_match(headers)?;
     let path = format!("/staff/complaints/{reference}/{route}");
     let idem = idempotency(headers, &staff.email, &path, &raw)?;
-    let render = case_reply(st, 200, sent_copies(st, reference).await);
+    let render = case_reply(st, sent_copies(st, reference).await);
     let w = st
         .service
         .act(

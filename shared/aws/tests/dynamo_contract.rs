@@ -1,4 +1,4 @@
-//! The store contract (`p3_aws::contract`, shared with the SQLite adapter) run against the
+//! The store contract (`p3-store-contract`, shared with the SQLite adapter) run against the
 //! DynamoDB store on the moto emulator, each check on its own table created from the
 //! `ComplaintsTable` definition in `infra/template.yaml`; plus the DynamoDB-only checks: the
 //! item layout, and the monthly report reading only its month's items.
@@ -24,10 +24,10 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use chrono::{DateTime, TimeZone, Utc};
-use p3_aws::contract::{self, TestClock};
 use p3_aws::dynamo::{create_table, DynamoStore, TableDefinition, GSI1, GSI2, GSI3};
 use p3_domain::london::Month;
 use p3_domain::ports::{CaseStore, IdempotencyRecord, StoredReply};
+use p3_store_contract::{self as contract, TestClock};
 
 fn template_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml")
@@ -311,11 +311,7 @@ async fn items_are_laid_out_as_documented() {
     write.idempotency = Some(IdempotencyRecord {
         key: "staff:k".into(),
         fingerprint: "fp".into(),
-        reply: StoredReply {
-            status: 201,
-            body: "{}".into(),
-            content_type: "application/json".into(),
-        },
+        reply: contract::created("{}"),
         created_at: contract::t0(),
     });
     store.save(write).await.expect("save");

@@ -11,6 +11,7 @@ pub mod case;
 pub mod casefile;
 pub mod complaint;
 pub mod deadline;
+pub mod earlier_reply;
 pub mod event;
 pub mod letter;
 pub mod london;

@@ -20,6 +20,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use p3_domain::alert::{Notice, Timer};
 use p3_domain::case::Case;
+use p3_domain::earlier_reply;
 use p3_domain::london::london_date;
 use p3_domain::ports::{
     AlertScheduler, CaseQuery, CaseStore, CaseWrite, Clock, DueTimer, IdempotencyRecord,
@@ -322,6 +323,25 @@ fn raise_counter(conn: &Connection, name: &str, seq: i64) -> Result<(), rusqlite
     Ok(())
 }
 
+/// The `status` of an idempotency row whose `body` holds the domain's [`StoredReply`] as JSON
+/// (and whose `content_type` is empty). Rows written before typed replies hold the HTTP
+/// answer (a status code, its body and content type) and are read by [`earlier_reply`]; they
+/// answer for a day, after which these two columns can go.
+const TYPED_REPLY: u16 = 0;
+
+/// The reply an idempotency row holds, in either format.
+fn stored_reply(status: u16, body: String) -> Result<StoredReply, Fault> {
+    if status == TYPED_REPLY {
+        return serde_json::from_str(&body).map_err(|e| {
+            Fault::Logical(StoreError::Corrupt(format!(
+                "stored reply is unreadable: {e}"
+            )))
+        });
+    }
+    earlier_reply::decode(status, body)
+        .map_err(|e| Fault::Logical(StoreError::Corrupt(format!("stored reply: {e}"))))
+}
+
 fn insert_idempotency(conn: &Connection, rec: &IdempotencyRecord) -> Result<(), Fault> {
     // An expired record under the same key no longer answers retries: make room for the new one.
     let cutoff = ts(rec.created_at - Duration::hours(IDEMPOTENCY_TTL_HOURS));
@@ -335,9 +355,9 @@ fn insert_idempotency(conn: &Connection, rec: &IdempotencyRecord) -> Result<(), 
         .execute(params![
             rec.key,
             rec.fingerprint,
-            rec.reply.status,
-            rec.reply.body,
-            rec.reply.content_type,
+            TYPED_REPLY,
+            to_json("stored reply", &rec.reply)?,
+            "",
             ts(rec.created_at)
         ]);
     match inserted {
@@ -612,7 +632,7 @@ impl CaseStore for SqliteStore {
         self.read(move |conn| {
             let row = conn
                 .prepare_cached(
-                    "SELECT fingerprint, status, body, content_type, created_at FROM idempotency WHERE key = ?1",
+                    "SELECT fingerprint, status, body, created_at FROM idempotency WHERE key = ?1",
                 )?
                 .query_row([&key], |r| {
                     Ok((
@@ -620,11 +640,10 @@ impl CaseStore for SqliteStore {
                         r.get::<_, u16>(1)?,
                         r.get::<_, String>(2)?,
                         r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
                     ))
                 })
                 .optional()?;
-            let Some((fingerprint, status, body, content_type, created_at)) = row else {
+            let Some((fingerprint, status, body, created_at)) = row else {
                 return Ok(None);
             };
             let created_at = parse_ts(&created_at)?;
@@ -634,7 +653,7 @@ impl CaseStore for SqliteStore {
             Ok(Some(IdempotencyRecord {
                 key,
                 fingerprint,
-                reply: StoredReply { status, body, content_type },
+                reply: stored_reply(status, body)?,
                 created_at,
             }))
         })
