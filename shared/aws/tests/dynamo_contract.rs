@@ -465,3 +465,65 @@ async fn a_missing_table_is_unavailable() {
         "{result:?}"
     );
 }
+
+/// An idempotency item written before typed replies (an HTTP status, body and content type)
+/// still answers a retry, meaning what it meant.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn replies_kept_before_typed_replies_still_answer_retries() {
+    let (store, _, client) = store().await;
+    let view = r#"{"reference":"CMP-2026-00001","version":2}"#;
+    for (key, status, body) in [
+        ("changed", "200", view),
+        (
+            "form",
+            "303",
+            "/complaints/CMP-2026-00001/confirmation?code=AB12-CD34",
+        ),
+    ] {
+        client
+            .put_item()
+            .table_name(store.table())
+            .item("PK", AttributeValue::S(format!("IDEM#{key}")))
+            .item("SK", AttributeValue::S("IDEM".into()))
+            .item("fingerprint", AttributeValue::S("fp".into()))
+            .item("status", AttributeValue::N(status.into()))
+            .item("body", AttributeValue::S(body.into()))
+            .item("content_type", AttributeValue::S("application/json".into()))
+            .item("created_at", AttributeValue::S(contract::t0().to_rfc3339()))
+            .item(
+                "expires_at",
+                AttributeValue::N((contract::t0().timestamp() + 24 * 3600).to_string()),
+            )
+            .send()
+            .await
+            .expect("put a legacy item");
+    }
+    let reply = |key: &'static str| {
+        let store = &store;
+        async move {
+            store
+                .idempotent_reply(key)
+                .await
+                .expect("read")
+                .expect("kept")
+                .reply
+        }
+    };
+    assert_eq!(
+        reply("changed").await,
+        StoredReply::Changed(p3_domain::ports::ReplyView {
+            reference: "CMP-2026-00001".into(),
+            version: Some(2),
+            body: view.into(),
+        })
+    );
+    assert_eq!(
+        reply("form").await,
+        StoredReply::ToResident {
+            reference: "CMP-2026-00001".into(),
+            access_code: "AB12-CD34".into(),
+            page: p3_domain::ports::ResidentPage::Confirmation,
+        }
+    );
+}
