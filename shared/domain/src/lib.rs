@@ -13,6 +13,7 @@ pub mod complaint;
 pub mod deadline;
 pub mod earlier_reply;
 pub mod event;
+pub mod host;
 pub mod letter;
 pub mod london;
 pub mod policy;
