@@ -6,7 +6,7 @@
 //! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (B: the case's JSON without its history, deflated), `owner`, `handler` (lower-case emails, for the list filters), `open_until` | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}`; `GSI3PK` = `SPAN#{YYYY-MM}` (London month of its first event, the receipt), `GSI3SK` = `{London date its last open stage ended, or 9999-12-31 while one is open}#{reference}` | load a case with its history (one strongly consistent Query on `PK`: the case item and its event items); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status; the index projects only `owner`, `handler` and `open_until`, for the filters, and the cases are then read by key with BatchGetItem); the cases with a stage open at a month's end (Query `GSI3`, one per receipt month, `GSI3SK >= {first day of the next month}`) |
 //! | event | `CASE#{reference}` | `EVENT#{sequence:010}` | `at` (RFC 3339, fixed width), `type`, `body` (B: the event record's JSON, deflated) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}` | written with its case in the same transaction, never overwritten; a month's events for the monthly report (Query `GSI2`); a case's history in order (Query `PK`, `SK` begins with `EVENT#`) |
 //! | counter | `COUNTER#case#{year}`, `COUNTER#service_request#{year}` | `COUNTER` | `value` (N) | | the next case reference `CMP-{year}-{n:05}` or service request id `SR-{year}-{n:05}` (UpdateItem `ADD value :one`, `UPDATED_NEW`: atomic, never reused) |
-//! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `status` (N), `body` (B: the reply, deflated), `content_type`, `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
+//! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `reply` (B: the domain's reply as JSON, deflated; an item written before typed replies holds `status` (N), `body` (B) and `content_type` instead), `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
 //! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem; conditional Put) |
 //! | service request | `SR#{id}` | `SR` | `body` (JSON), `logged_at` | `GSI2PK` = `SRMONTH#{YYYY-MM}` (London month of `logged_at`), `GSI2SK` = `{logged_at}#{id}` | load a service request (GetItem); written with its idempotency record in one transaction; a month's service requests for the monthly report (Query `GSI2`) |
 //!
@@ -54,6 +54,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use p3_domain::case::Case;
+use p3_domain::earlier_reply;
 use p3_domain::event::EventRecord;
 use p3_domain::london::{london_date, Month};
 use p3_domain::ports::{
@@ -255,6 +256,17 @@ fn unpacked(item: &Item, name: &str) -> Result<String, StoreError> {
             "item attribute `{name}` is missing or not a string"
         ))),
     }
+}
+
+/// The reply an idempotency item holds: the domain's reply as JSON in `reply`; an item written
+/// before typed replies holds the HTTP answer in `status` and `body` instead, read by
+/// [`earlier_reply`] (such items answer for a day).
+fn stored_reply(item: &Item) -> Result<StoredReply, StoreError> {
+    if item.contains_key("reply") {
+        return from_json("reply", &unpacked(item, "reply")?);
+    }
+    earlier_reply::decode(get_n(item, "status")?, unpacked(item, "body")?)
+        .map_err(|e| StoreError::Corrupt(format!("stored reply: {e}")))
 }
 
 /// The case a case item holds.
@@ -837,9 +849,10 @@ impl DynamoStore {
         let expires = rec.created_at + Duration::hours(IDEMPOTENCY_TTL_HOURS);
         let mut item = key(idem_pk(&rec.key), "IDEM");
         item.insert("fingerprint".into(), s(&rec.fingerprint));
-        item.insert("status".into(), n(rec.reply.status));
-        item.insert("body".into(), packed("reply", &rec.reply.body)?);
-        item.insert("content_type".into(), s(&rec.reply.content_type));
+        item.insert(
+            "reply".into(),
+            packed("reply", &to_json("reply", &rec.reply)?)?,
+        );
         item.insert("created_at".into(), s(ts(rec.created_at)));
         item.insert("expires_at".into(), n(expires.timestamp()));
         // An expired record that TTL has not deleted yet no longer answers: it may be replaced.
@@ -1043,13 +1056,7 @@ impl CaseStore for DynamoStore {
             .get_item(
                 "GetItem (idempotency)",
                 self::key(idem_pk(key), "IDEM"),
-                &[
-                    "fingerprint",
-                    "status",
-                    "body",
-                    "content_type",
-                    "created_at",
-                ],
+                &["fingerprint", "reply", "status", "body", "created_at"],
             )
             .await?;
         let Some(item) = item else { return Ok(None) };
@@ -1062,11 +1069,7 @@ impl CaseStore for DynamoStore {
         Ok(Some(IdempotencyRecord {
             key: key.to_string(),
             fingerprint: get_s(&item, "fingerprint")?.to_string(),
-            reply: StoredReply {
-                status: get_n(&item, "status")?,
-                body: unpacked(&item, "body")?,
-                content_type: get_s(&item, "content_type")?.to_string(),
-            },
+            reply: stored_reply(&item)?,
             created_at,
         }))
     }

@@ -4,7 +4,6 @@
 
 pub mod auth;
 #[doc(hidden)]
-pub mod contract;
 pub mod dynamo;
 pub mod oidc;
 pub mod reporting;

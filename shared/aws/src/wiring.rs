@@ -12,15 +12,14 @@ use lambda_http::request::RequestContext;
 use p3_api::limit::RateLimiter;
 use p3_api::{AppState, ClientAddr};
 use p3_domain::alert::{AlertAddresses, Timer};
-use p3_domain::calendar::{Calendar, CalendarConfig};
-use p3_domain::case::Rules;
+use p3_domain::calendar::CalendarConfig;
 use p3_domain::complaint::DEFAULT_CATEGORIES;
+use p3_domain::host::{self, Adapters, HostSettings};
 use p3_domain::letter::{Correspondence, Landlord, Templates};
 use p3_domain::london::{london_date, Month};
-use p3_domain::policy::Procedures;
 use p3_domain::ports::{AlertScheduler, Clock, Random, ReportSource, StoreError, SystemClock};
 use p3_domain::report::Homes;
-use p3_domain::service::{Service, Settings};
+use p3_domain::service::Service;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::ClaimsAuthenticator;
@@ -314,18 +313,15 @@ async fn service_over(
         notifier = notifier.with_configuration_set(set);
     }
     let defaults = AlertAddresses::default();
-    Service {
-        store: Arc::new(store),
-        scheduler,
-        notifier: Arc::new(notifier),
-        clock,
-        random: Arc::new(OsRandom),
-        rules: Arc::new(Rules {
-            procedures: Procedures::default(),
-            calendar: Calendar::new(&settings.calendar),
-            letters: settings.letters.clone(),
-        }),
-        settings: Arc::new(Settings {
+    host::service(
+        Adapters {
+            store: Arc::new(store),
+            scheduler,
+            notifier: Arc::new(notifier),
+            clock,
+            random: Arc::new(OsRandom),
+        },
+        HostSettings {
             landlord: settings.landlord.clone(),
             categories: DEFAULT_CATEGORIES.iter().map(|s| s.to_string()).collect(),
             addresses: AlertAddresses {
@@ -339,8 +335,11 @@ async fn service_over(
                     .unwrap_or(defaults.head_of_tenant_services),
             },
             base_url: settings.base_url.clone(),
-        }),
-    }
+            calendar: settings.calendar.clone(),
+            policies: Vec::new(),
+            letters: settings.letters.clone(),
+        },
+    )
 }
 
 /// One cheap call during init, so the connection (DNS, TCP, TLS) is open and pooled before the

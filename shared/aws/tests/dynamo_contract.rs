@@ -1,4 +1,4 @@
-//! The store contract (`p3_aws::contract`, shared with the SQLite adapter) run against the
+//! The store contract (`p3-store-contract`, shared with the SQLite adapter) run against the
 //! DynamoDB store on the moto emulator, each check on its own table created from the
 //! `ComplaintsTable` definition in `infra/template.yaml`; plus the DynamoDB-only checks: the
 //! item layout, and the monthly report reading only its month's items.
@@ -24,10 +24,10 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use chrono::{DateTime, TimeZone, Utc};
-use p3_aws::contract::{self, TestClock};
 use p3_aws::dynamo::{create_table, DynamoStore, TableDefinition, GSI1, GSI2, GSI3};
 use p3_domain::london::Month;
 use p3_domain::ports::{CaseStore, IdempotencyRecord, StoredReply};
+use p3_store_contract::{self as contract, TestClock};
 
 fn template_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml")
@@ -311,11 +311,7 @@ async fn items_are_laid_out_as_documented() {
     write.idempotency = Some(IdempotencyRecord {
         key: "staff:k".into(),
         fingerprint: "fp".into(),
-        reply: StoredReply {
-            status: 201,
-            body: "{}".into(),
-            content_type: "application/json".into(),
-        },
+        reply: contract::created("{}"),
         created_at: contract::t0(),
     });
     store.save(write).await.expect("save");
@@ -467,5 +463,67 @@ async fn a_missing_table_is_unavailable() {
     assert!(
         matches!(result, Err(p3_domain::ports::StoreError::Unavailable(_))),
         "{result:?}"
+    );
+}
+
+/// An idempotency item written before typed replies (an HTTP status, body and content type)
+/// still answers a retry, meaning what it meant.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn replies_kept_before_typed_replies_still_answer_retries() {
+    let (store, _, client) = store().await;
+    let view = r#"{"reference":"CMP-2026-00001","version":2}"#;
+    for (key, status, body) in [
+        ("changed", "200", view),
+        (
+            "form",
+            "303",
+            "/complaints/CMP-2026-00001/confirmation?code=AB12-CD34",
+        ),
+    ] {
+        client
+            .put_item()
+            .table_name(store.table())
+            .item("PK", AttributeValue::S(format!("IDEM#{key}")))
+            .item("SK", AttributeValue::S("IDEM".into()))
+            .item("fingerprint", AttributeValue::S("fp".into()))
+            .item("status", AttributeValue::N(status.into()))
+            .item("body", AttributeValue::S(body.into()))
+            .item("content_type", AttributeValue::S("application/json".into()))
+            .item("created_at", AttributeValue::S(contract::t0().to_rfc3339()))
+            .item(
+                "expires_at",
+                AttributeValue::N((contract::t0().timestamp() + 24 * 3600).to_string()),
+            )
+            .send()
+            .await
+            .expect("put a legacy item");
+    }
+    let reply = |key: &'static str| {
+        let store = &store;
+        async move {
+            store
+                .idempotent_reply(key)
+                .await
+                .expect("read")
+                .expect("kept")
+                .reply
+        }
+    };
+    assert_eq!(
+        reply("changed").await,
+        StoredReply::Changed(p3_domain::ports::ReplyView {
+            reference: "CMP-2026-00001".into(),
+            version: Some(2),
+            body: view.into(),
+        })
+    );
+    assert_eq!(
+        reply("form").await,
+        StoredReply::ToResident {
+            reference: "CMP-2026-00001".into(),
+            access_code: "AB12-CD34".into(),
+            page: p3_domain::ports::ResidentPage::Confirmation,
+        }
     );
 }

@@ -13,7 +13,6 @@ use async_trait::async_trait;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 use chrono::{DateTime, TimeZone, Utc};
-use p3_aws::contract::{self, TestClock};
 use p3_aws::dynamo::{create_table, DynamoStore, TableDefinition};
 use p3_aws::wiring::{self, AwsSettings};
 use p3_domain::alert::{AlertAddresses, Timer};
@@ -22,12 +21,14 @@ use p3_domain::complaint::{Channel, ComplaintDetails, Resident, Tenure};
 use p3_domain::event::{ExclusionGround, Outcome, RequestedThrough, StageResponse};
 use p3_domain::london::Month;
 use p3_domain::ports::{
-    AlertScheduler, CaseStore, Notifier, NotifyError, Random, ReportSource, StoreError, StoredReply,
+    AlertScheduler, CaseStore, Notifier, NotifyError, Random, ReplyView, ReportSource, StoreError,
+    StoredReply,
 };
 use p3_domain::report::Homes;
 use p3_domain::service::{Service, Settings};
 use p3_domain::service_request::ServiceRequest;
 use p3_reports::ReportSettings;
+use p3_store_contract::{self as contract, TestClock};
 use serde_json::Value;
 
 const OFFICER: &str = "olive@p3.example";
@@ -130,11 +131,11 @@ fn service(store: Arc<dyn CaseStore>, clock: Arc<TestClock>) -> Service {
 }
 
 fn reply() -> StoredReply {
-    StoredReply {
-        status: 200,
+    StoredReply::Changed(ReplyView {
+        reference: String::new(),
+        version: None,
         body: String::new(),
-        content_type: "application/json".into(),
-    }
+    })
 }
 
 struct Fixture<'a>(&'a Service);

@@ -302,9 +302,9 @@ async fn site() -> Site {
     let settings = settings_from(&environment(&issuer, &base)).expect("good settings");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let store = Arc::new(SqliteStore::open(&dir.path().join("p3.db")).expect("a new store"));
-    let case = p3_aws::contract::new_case(REFERENCE);
+    let case = p3_store_contract::new_case(REFERENCE);
     store
-        .save(p3_aws::contract::create(&case))
+        .save(p3_store_contract::create(&case))
         .await
         .expect("a complaint");
     let reporting = p3_api::reports::Reporting {

@@ -55,15 +55,47 @@ pub enum StoreError {
     Refused(String),
 }
 
-/// A reply kept under an idempotency key, so a retry answers exactly as the first time did.
+/// What a write answered, kept under an idempotency key so a retry is answered as the first
+/// request was. It says what happened; how that reads on the wire (a status, headers, a page)
+/// is the edge's business.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredReply {
-    /// HTTP-style status code of the first answer.
-    pub status: u16,
-    /// Its body.
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum StoredReply {
+    /// Something new was recorded: a complaint, a Stage 2 request or a service request.
+    Created(ReplyView),
+    /// A case was changed.
+    Changed(ReplyView),
+    /// A resident who wrote through a web form is sent on to a page about their complaint.
+    ToResident {
+        /// The complaint's reference.
+        reference: String,
+        /// The access code that opens it (shown once on the confirmation).
+        access_code: String,
+        /// Which page.
+        page: ResidentPage,
+    },
+}
+
+/// The view of a record that a write answered with, as it was first sent (made by the edge,
+/// opaque here).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplyView {
+    /// The complaint's reference, or the service request's id.
+    pub reference: String,
+    /// The case version the view shows, where its reader may send it back to guard a change.
+    pub version: Option<u64>,
+    /// The view itself.
     pub body: String,
-    /// Content type of the body.
-    pub content_type: String,
+}
+
+/// The resident's pages a form sends them on to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResidentPage {
+    /// "We have your complaint", with its reference and access code.
+    Confirmation,
+    /// The complaint itself.
+    Case,
 }
 
 /// An idempotency record written together with the change it answers.

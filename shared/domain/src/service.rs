@@ -31,6 +31,16 @@ pub struct Settings {
     pub base_url: String,
 }
 
+impl Settings {
+    /// The staff page of a case, which an alert links to: where its reader acts on it.
+    pub fn case_page(&self, reference: &str) -> String {
+        format!(
+            "{}/staff/cases/{reference}",
+            self.base_url.trim_end_matches('/')
+        )
+    }
+}
+
 /// Everything the service runs on.
 #[derive(Clone)]
 pub struct Service {
@@ -589,11 +599,7 @@ impl Service {
         if !matches!(self.store.alert_sent(&id).await, Ok(false)) {
             return;
         }
-        let url = format!(
-            "{}/staff/cases/{}",
-            self.settings.base_url.trim_end_matches('/'),
-            case.reference
-        );
+        let url = self.settings.case_page(&case.reference);
         let email = crate::alert::AlertEmail {
             alert_id: id.clone(),
             to: vec![self.settings.addresses.complaints_team.clone()],
@@ -628,11 +634,7 @@ impl Service {
         if let Err(skip) = alert::check_fired(alert, &plan, now) {
             return Ok(FireOutcome::Skipped(skip));
         }
-        let url = format!(
-            "{}/staff/complaints/{}",
-            self.settings.base_url.trim_end_matches('/'),
-            case.reference
-        );
+        let url = self.settings.case_page(&case.reference);
         let email = alert::render(
             &case,
             alert,

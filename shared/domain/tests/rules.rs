@@ -1765,7 +1765,7 @@ fn render(case: &Case, a: &Alert, now: DateTime<Utc>) -> alert::AlertEmail {
         &RULES.calendar,
         now,
         &format!(
-            "https://complaints.p3housing.invalid/staff/complaints/{}",
+            "https://complaints.p3housing.invalid/staff/cases/{}",
             case.reference
         ),
         "P3 Housing",

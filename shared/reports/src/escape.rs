@@ -1,4 +1,4 @@
-//! Making text safe where it lands: spreadsheet cells (no formulas) and HTML (no markup).
+//! Making text safe in spreadsheet cells: no formulas. (HTML is escaped by the templates.)
 
 use std::borrow::Cow;
 
@@ -16,25 +16,6 @@ pub fn inert(text: &str) -> Cow<'_, str> {
         Some(c) if triggers_formula(c) => Cow::Owned(format!("'{text}")),
         _ => Cow::Borrowed(text),
     }
-}
-
-/// Text for HTML content or a quoted attribute: `&`, `<`, `>`, `"` and `'` become entities.
-pub fn html(text: &str) -> Cow<'_, str> {
-    if !text.contains(['&', '<', '>', '"', '\'']) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -68,14 +49,5 @@ mod tests {
             assert_eq!(inert(text), text);
             assert!(matches!(inert(text), Cow::Borrowed(_)));
         }
-    }
-
-    #[test]
-    fn html_special_characters_become_entities() {
-        assert_eq!(
-            html("<script>alert('x') & \"y\"</script>"),
-            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
-        );
-        assert_eq!(html("plain text"), "plain text");
     }
 }

@@ -41,11 +41,9 @@ use p3_api::auth::TokenKey;
 use p3_api::limit::RateLimiter;
 use p3_api::staff_session::{SessionAuthenticator, StaffAccounts};
 use p3_api::AppState;
-use p3_domain::calendar::Calendar;
-use p3_domain::case::Rules;
-use p3_domain::policy::Procedures;
+use p3_domain::host::{self, Adapters, HostSettings};
 use p3_domain::ports::{Random, SystemClock};
-use p3_domain::service::{Service, Settings};
+use p3_domain::service::Service;
 use p3_sqlite::SqliteStore;
 
 use crate::config::Config;
@@ -503,28 +501,24 @@ fn service_of(
     notifier: Arc<dyn p3_domain::ports::Notifier>,
     base_url: String,
 ) -> Service {
-    let mut procedures = Procedures::default();
-    for p in config.policies.clone() {
-        procedures.replace(p);
-    }
-    Service {
-        store: store.clone(),
-        scheduler: store,
-        notifier,
-        clock: Arc::new(SystemClock),
-        random: Arc::new(OsRandom),
-        rules: Arc::new(Rules {
-            procedures,
-            calendar: Calendar::new(&config.calendar),
-            letters: reports::letters_of(config),
-        }),
-        settings: Arc::new(Settings {
+    host::service(
+        Adapters {
+            store: store.clone(),
+            scheduler: store,
+            notifier,
+            clock: Arc::new(SystemClock),
+            random: Arc::new(OsRandom),
+        },
+        HostSettings {
             landlord: config.landlord.clone(),
             categories: config.categories.clone(),
             addresses: config.alerts.clone(),
             base_url,
-        }),
-    }
+            calendar: config.calendar.clone(),
+            policies: config.policies.clone(),
+            letters: reports::letters_of(config),
+        },
+    )
 }
 
 async fn shutdown_signal() {

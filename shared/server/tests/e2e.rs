@@ -751,3 +751,32 @@ async fn the_html_form_posts_with_its_csrf_token_and_a_double_click_makes_one_co
     assert!(page.contains("&lt;b&gt;Bold&lt;/b&gt;"));
     assert!(!page.contains("<b>Bold</b>"));
 }
+
+#[tokio::test]
+async fn an_alert_links_to_the_case_page_staff_read_not_its_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let t = staffs(&s);
+    let mut body = resident();
+    body["channel"] = json!("letter");
+    body["received_at"] = json!((Utc::now() - Duration::days(40)).to_rfc3339());
+    let (status, case, _) = post_json(
+        &client(),
+        &s.url("/staff/complaints"),
+        Some(&t.officer),
+        &body,
+    )
+    .await;
+    assert_eq!(status, 201, "{case}");
+    let reference = case["reference"].as_str().unwrap().to_string();
+
+    eventually("a breach alert", 20, || !s.outbox().is_empty()).await;
+    let page = s.url(&format!("/staff/cases/{reference}"));
+    for (name, text) in s.outbox() {
+        assert!(
+            text.contains(&format!("Open the case: {page}")),
+            "{name}: {text}"
+        );
+        assert!(!text.contains("/staff/complaints/"), "{name}: {text}");
+    }
+}

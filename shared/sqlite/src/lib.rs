@@ -10,7 +10,9 @@ mod import;
 mod report;
 mod retention;
 mod schema;
-mod sealed;
+// Public so tests can file a record as an earlier release did.
+#[doc(hidden)]
+pub mod sealed;
 mod staff_account;
 mod watch;
 mod writer;
@@ -25,6 +27,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use p3_domain::alert::{Notice, Timer};
 use p3_domain::case::Case;
+use p3_domain::earlier_reply;
 use p3_domain::london::london_date;
 use p3_domain::ports::{
     AlertScheduler, CaseQuery, CaseStore, CaseWrite, Clock, DueTimer, IdempotencyRecord,
@@ -362,14 +365,34 @@ fn raise_counter(conn: &Connection, name: &str, seq: i64) -> Result<(), rusqlite
     Ok(())
 }
 
-/// Files the record sealed ([`sealed`]): under a hash of its key, its body encrypted.
+/// The `status` of an idempotency row whose (sealed) `body` holds the domain's [`StoredReply`]
+/// as JSON (and whose `content_type` is empty). Rows written before typed replies hold the
+/// HTTP answer (a status code, its body and content type) and are read by [`earlier_reply`];
+/// they answer for a day, after which these two columns can go.
+const TYPED_REPLY: u16 = 0;
+
+/// The reply an idempotency row holds, in either format, once opened.
+fn stored_reply(status: u16, body: String) -> Result<StoredReply, Fault> {
+    if status == TYPED_REPLY {
+        return serde_json::from_str(&body).map_err(|e| {
+            Fault::Logical(StoreError::Corrupt(format!(
+                "stored reply is unreadable: {e}"
+            )))
+        });
+    }
+    earlier_reply::decode(status, body)
+        .map_err(|e| Fault::Logical(StoreError::Corrupt(format!("stored reply: {e}"))))
+}
+
+/// Files the record sealed ([`sealed`]): under a hash of its key, its reply encrypted.
 fn insert_idempotency(
     conn: &Connection,
     rec: &IdempotencyRecord,
     ttl: Duration,
 ) -> Result<(), Fault> {
     let key = sealed::lookup(&rec.key);
-    let body = sealed::seal(&rec.key, &rec.reply.body).ok_or_else(|| {
+    let reply = to_json("stored reply", &rec.reply)?;
+    let body = sealed::seal(&rec.key, &reply).ok_or_else(|| {
         Fault::Logical(StoreError::Unavailable(
             "no randomness to seal the idempotency record".into(),
         ))
@@ -386,9 +409,9 @@ fn insert_idempotency(
         .execute(params![
             key,
             rec.fingerprint,
-            rec.reply.status,
+            TYPED_REPLY,
             body,
-            rec.reply.content_type,
+            "",
             ts(rec.created_at)
         ]);
     match inserted {
@@ -665,7 +688,7 @@ impl CaseStore for SqliteStore {
         self.read(move |conn| {
             let row = conn
                 .prepare_cached(
-                    "SELECT fingerprint, status, body, content_type, created_at FROM idempotency WHERE key = ?1",
+                    "SELECT fingerprint, status, body, created_at FROM idempotency WHERE key = ?1",
                 )?
                 .query_row([sealed::lookup(&key)], |r| {
                     Ok((
@@ -673,11 +696,10 @@ impl CaseStore for SqliteStore {
                         r.get::<_, u16>(1)?,
                         r.get::<_, String>(2)?,
                         r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
                     ))
                 })
                 .optional()?;
-            let Some((fingerprint, status, body, content_type, created_at)) = row else {
+            let Some((fingerprint, status, body, created_at)) = row else {
                 return Ok(None);
             };
             let created_at = parse_ts(&created_at)?;
@@ -692,7 +714,7 @@ impl CaseStore for SqliteStore {
             Ok(Some(IdempotencyRecord {
                 key,
                 fingerprint,
-                reply: StoredReply { status, body, content_type },
+                reply: stored_reply(status, body)?,
                 created_at,
             }))
         })

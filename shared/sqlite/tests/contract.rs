@@ -1,5 +1,5 @@
-//! The store contract (`shared/aws/src/contract.rs`, shared with the DynamoDB adapter) run
-//! against the SQLite store, each check on a fresh database file.
+//! The store contract (`p3-store-contract`, shared with the DynamoDB adapter) run against the
+//! SQLite store, each check on a fresh database file.
 
 use std::sync::Arc;
 
@@ -7,11 +7,7 @@ use p3_domain::ports::CaseStore;
 use p3_sqlite::SqliteStore;
 use tempfile::TempDir;
 
-#[allow(dead_code)]
-#[path = "../../aws/src/contract.rs"]
-mod contract;
-
-use contract::TestClock;
+use p3_store_contract::{self as contract, TestClock};
 
 /// A fresh store on its own file (the directory lives as long as the store is used).
 fn store() -> (Arc<dyn CaseStore>, Arc<TestClock>, TempDir) {

@@ -4,11 +4,8 @@
 
 use p3_domain::ports::{CaseStore, StoreError};
 use p3_sqlite::SqliteStore;
+use p3_store_contract as contract;
 use tempfile::TempDir;
-
-#[allow(dead_code)]
-#[path = "../../aws/src/contract.rs"]
-mod contract;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_refused_statement_fails_alone_and_its_batch_commits() {

@@ -12,7 +12,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use p3_domain::alert::{AlertAddresses, AlertEmail, LetterDelivery, Notice, Skip};
 use p3_domain::case::{Command, NewCase, Rules};
 use p3_domain::complaint::{Channel, ComplaintDetails, Resident, Tenure};
-use p3_domain::ports::{CaseStore, Clock, Notifier, NotifyError, Random, StoredReply, TimerQueue};
+use p3_domain::ports::{
+    CaseStore, Clock, Notifier, NotifyError, Random, ReplyView, StoredReply, TimerQueue,
+};
 use p3_domain::service::{FireOutcome, Service, ServiceError, Settings, LETTER_FLAG_AFTER_MINUTES};
 use p3_sqlite::SqliteStore;
 
@@ -106,10 +108,12 @@ impl Fixture {
 
     /// A complaint from a resident with an email address, acknowledged at [`t0`].
     async fn acknowledged(&self, email: Option<&str>) -> String {
-        let reply = |_: &p3_domain::case::Case| StoredReply {
-            status: 200,
-            body: String::new(),
-            content_type: "text/plain".into(),
+        let reply = |c: &p3_domain::case::Case| {
+            StoredReply::Changed(ReplyView {
+                reference: c.reference.clone(),
+                version: Some(c.version),
+                body: String::new(),
+            })
         };
         let new = NewCase {
             procedure: "housing".into(),

@@ -20,7 +20,7 @@ use p3_domain::event::{
 use p3_domain::letter::{Letter, LetterKind};
 use p3_domain::london::Month;
 use p3_domain::ports::{
-    CaseStore, Clock, Notifier, NotifyError, Random, ReportSource, StoredReply,
+    CaseStore, Clock, Notifier, NotifyError, Random, ReplyView, ReportSource, StoredReply,
 };
 use p3_domain::report::{self, Homes};
 use p3_domain::retention::{self, REMOVED};
@@ -75,12 +75,12 @@ fn service(store: &Arc<SqliteStore>) -> Service {
     }
 }
 
-fn reply(_: &p3_domain::case::Case) -> StoredReply {
-    StoredReply {
-        status: 200,
+fn reply(c: &p3_domain::case::Case) -> StoredReply {
+    StoredReply::Changed(ReplyView {
+        reference: c.reference.clone(),
+        version: Some(c.version),
         body: String::new(),
-        content_type: "text/plain".into(),
-    }
+    })
 }
 
 /// What a resident, their representative and staff typed, unique per case so each can be
@@ -157,14 +157,19 @@ async fn log_request(svc: &Service, t: &Typed, at: DateTime<Utc>) -> (String, St
     };
     // The reply carries the id the store gave it.
     let w = svc
-        .create_service_request(request, None, &|r| StoredReply {
-            status: 201,
-            body: r.id.clone(),
-            content_type: "text/plain".into(),
+        .create_service_request(request, None, &|r| {
+            StoredReply::Created(ReplyView {
+                reference: r.id.clone(),
+                version: None,
+                body: r.id.clone(),
+            })
         })
         .await
         .expect("a service request");
-    (w.reply.body, description)
+    let StoredReply::Created(view) = w.reply else {
+        panic!("a service request is created: {:?}", w.reply)
+    };
+    (view.reference, description)
 }
 
 async fn open(svc: &Service, t: &Typed, received: DateTime<Utc>) -> String {

@@ -13,7 +13,7 @@ use p3_domain::complaint::{Channel, ComplaintDetails, Resident, Tenure};
 use p3_domain::deadline::{DeadlineKind, DeadlineStep};
 use p3_domain::ports::{
     AlertScheduler, CaseIndex, CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord,
-    StoreError, StoredReply, TimerQueue,
+    ReplyView, StoreError, StoredReply, TimerQueue,
 };
 use p3_domain::service_request::ServiceRequest;
 use p3_sqlite::SqliteStore;
@@ -118,11 +118,11 @@ fn idem(key: &str, body: &str) -> IdempotencyRecord {
     IdempotencyRecord {
         key: key.into(),
         fingerprint: format!("fp-{key}"),
-        reply: StoredReply {
-            status: 201,
+        reply: StoredReply::Created(ReplyView {
+            reference: "CMP-2026-00001".into(),
+            version: Some(1),
             body: body.into(),
-            content_type: "application/json".into(),
-        },
+        }),
         created_at: t0(),
     }
 }
@@ -272,14 +272,8 @@ async fn idempotency_records_expire_after_a_day() {
     w.idempotency = Some(rec);
     store.save(w).await.unwrap();
     assert_eq!(
-        store
-            .idempotent_reply("k")
-            .await
-            .unwrap()
-            .unwrap()
-            .reply
-            .body,
-        "second"
+        store.idempotent_reply("k").await.unwrap().map(|r| r.reply),
+        Some(idem("k", "second").reply)
     );
 
     *clock.0.lock().unwrap() = t0() + Duration::hours(60);
@@ -756,10 +750,8 @@ async fn a_failing_job_in_a_batch_does_not_roll_back_the_others() {
             .idempotent_reply("used")
             .await
             .unwrap()
-            .unwrap()
-            .reply
-            .body,
-        "first"
+            .map(|r| r.reply),
+        Some(idem("used", "first").reply)
     );
 }
 
@@ -873,4 +865,64 @@ async fn sync_wakes_the_timer_loop() {
         .await
         .unwrap()
         .unwrap();
+}
+
+/// A reply kept by a release before typed replies (an HTTP status, body and content type,
+/// sealed under its key) still answers a retry after the upgrade, meaning what it meant.
+#[tokio::test(flavor = "multi_thread")]
+async fn replies_kept_before_typed_replies_still_answer_retries() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("p3.db");
+    drop(store_in(dir.path()));
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let created_at = t0().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+    let view = r#"{"reference":"CMP-2026-00001","version":2,"status":"acknowledged"}"#;
+    for (key, status, body, content_type) in [
+        ("changed", 200, view, "application/json"),
+        ("created", 201, view, "application/json"),
+        (
+            "form",
+            303,
+            "/complaints/CMP-2026-00001/confirmation?code=AB12-CD34",
+            "text/uri-list",
+        ),
+    ] {
+        let sealed_body = p3_sqlite::sealed::seal(key, body).unwrap();
+        conn.execute(
+            "INSERT INTO idempotency (key, fingerprint, status, body, content_type, created_at)
+             VALUES (?1, 'fp', ?2, ?3, ?4, ?5)",
+            rusqlite::params![
+                p3_sqlite::sealed::lookup(key),
+                status,
+                sealed_body,
+                content_type,
+                created_at
+            ],
+        )
+        .unwrap();
+    }
+    drop(conn);
+    let store = store_in(dir.path());
+    let reply = |key: &'static str| {
+        let store = &store;
+        async move { store.idempotent_reply(key).await.unwrap().unwrap().reply }
+    };
+    let expected_view = ReplyView {
+        reference: "CMP-2026-00001".into(),
+        version: Some(2),
+        body: view.into(),
+    };
+    assert_eq!(
+        reply("changed").await,
+        StoredReply::Changed(expected_view.clone())
+    );
+    assert_eq!(reply("created").await, StoredReply::Created(expected_view));
+    assert_eq!(
+        reply("form").await,
+        StoredReply::ToResident {
+            reference: "CMP-2026-00001".into(),
+            access_code: "AB12-CD34".into(),
+            page: p3_domain::ports::ResidentPage::Confirmation,
+        }
+    );
 }

@@ -9,4 +9,4 @@ pub mod extract;
 pub mod limit;
 pub mod problem;
 pub(crate) mod random;
-pub(crate) mod reply;
+pub(crate) mod replay;

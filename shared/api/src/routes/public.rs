@@ -14,7 +14,7 @@ use p3_domain::deadline::{self, DeadlineKind, DeadlineStep};
 use p3_domain::event::RequestedThrough;
 use p3_domain::london::london_date;
 use p3_domain::policy::HOUSING;
-use p3_domain::ports::StoredReply;
+use p3_domain::ports::{ResidentPage, StoredReply};
 use p3_domain::service::IdempotencyKey;
 use p3_domain::validation::ValidationErrors;
 use serde::Deserialize;
@@ -26,7 +26,7 @@ use crate::html::{self, FormPage};
 use crate::http::cookies::private_page;
 use crate::http::csrf::{csrf_of, form_matches_cookie, set_csrf_cookie};
 use crate::http::random::random_hex;
-use crate::http::reply::reply;
+use crate::http::replay::{self, response as reply};
 use crate::problem::Problem;
 use crate::{views, AppState, ClientAddr};
 
@@ -290,19 +290,15 @@ pub(crate) async fn submit(
     let clock = st.service.clock.clone();
     let render = move |c: &Case, code: &str| {
         if is_form {
-            StoredReply {
-                status: 303,
-                body: format!("/complaints/{}/confirmation?code={}", c.reference, code),
-                content_type: "text/uri-list".into(),
+            StoredReply::ToResident {
+                reference: c.reference.clone(),
+                access_code: code.to_string(),
+                page: ResidentPage::Confirmation,
             }
         } else {
             let mut v = views::resident_case(c, &rules, clock.now());
             v["access_code"] = json!(code);
-            StoredReply {
-                status: 201,
-                body: v.to_string(),
-                content_type: "application/json".into(),
-            }
+            StoredReply::Created(replay::view(&c.reference, None, &v))
         }
     };
     let w = st
@@ -592,17 +588,14 @@ pub(crate) async fn request_stage2(
     let reference2 = case.reference.clone();
     let render = move |c: &Case| {
         if is_form {
-            StoredReply {
-                status: 303,
-                body: format!("/complaints/{reference2}?code={code}"),
-                content_type: "text/uri-list".into(),
+            StoredReply::ToResident {
+                reference: reference2.clone(),
+                access_code: code.clone(),
+                page: ResidentPage::Case,
             }
         } else {
-            StoredReply {
-                status: 201,
-                body: views::resident_case(c, &rules, clock.now()).to_string(),
-                content_type: "application/json".into(),
-            }
+            let v = views::resident_case(c, &rules, clock.now());
+            StoredReply::Created(replay::view(&c.reference, None, &v))
         }
     };
     let cmd = Command::RequestNextStage {

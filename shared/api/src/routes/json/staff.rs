@@ -15,7 +15,7 @@ use p3_domain::event::{
 };
 use p3_domain::london::london_date;
 use p3_domain::policy::HOUSING;
-use p3_domain::ports::StoredReply;
+use p3_domain::ports::{ReplyView, StoredReply};
 use p3_domain::service::IdempotencyKey;
 use p3_domain::service_request::{ServiceRequest, ServiceRequestForm};
 use p3_domain::validation::{self, ValidationErrors};
@@ -25,7 +25,7 @@ use serde_json::json;
 use crate::auth::{Role, Staff};
 use crate::body::{self, BodyKind};
 use crate::extract::{Path, Query};
-use crate::http::reply::reply;
+use crate::http::replay::{self, response as reply};
 use crate::problem::Problem;
 use crate::views;
 use crate::AppState;
@@ -113,15 +113,13 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>> {
 /// before the change (the letters it issues have not gone yet).
 fn case_reply(
     st: &AppState,
-    status: u16,
     sent: std::collections::HashSet<String>,
 ) -> impl Fn(&Case) -> StoredReply + Send + Sync {
     let rules = st.service.rules.clone();
     let clock = st.service.clock.clone();
-    move |c: &Case| StoredReply {
-        status,
-        body: views::staff_case_with(c, &rules, clock.now(), &sent).to_string(),
-        content_type: "application/json".into(),
+    move |c: &Case| {
+        let body = views::staff_case_with(c, &rules, clock.now(), &sent);
+        StoredReply::Changed(replay::view(&c.reference, Some(c.version), &body))
     }
 }
 
@@ -186,7 +184,7 @@ pub(crate) async fn apply(
     expected: Option<u64>,
     idem: Option<&IdempotencyKey>,
 ) -> Result<Response> {
-    let render = case_reply(st, 200, sent_copies(st, reference).await);
+    let render = case_reply(st, sent_copies(st, reference).await);
     let w = st
         .service
         .act(

@@ -174,11 +174,7 @@ pub(super) async fn create(
     let render = move |c: &Case, code: &str| {
         let mut v = views::staff_case(c, &rules, clock.now());
         v["access_code"] = json!(code);
-        StoredReply {
-            status: 201,
-            body: v.to_string(),
-            content_type: "application/json".into(),
-        }
+        StoredReply::Created(replay::view(&c.reference, Some(c.version), &v))
     };
     let w = st
         .service
@@ -187,13 +183,15 @@ pub(super) async fn create(
     if let Some(c) = &w.case {
         tracing::info!(reference = %c.reference, "complaint recorded by staff");
     }
-    let mut res = reply(w.reply.clone());
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&w.reply.body) {
-        if let Some(r) = v.get("reference").and_then(|r| r.as_str()) {
-            if let Ok(loc) = HeaderValue::from_str(&format!("/staff/complaints/{r}")) {
-                res.headers_mut().insert(header::LOCATION, loc);
-            }
+    let location = match &w.reply {
+        StoredReply::Created(view) => {
+            HeaderValue::from_str(&format!("/staff/complaints/{}", view.reference)).ok()
         }
+        _ => None,
+    };
+    let mut res = reply(w.reply);
+    if let Some(loc) = location {
+        res.headers_mut().insert(header::LOCATION, loc);
     }
     Ok(res)
 }
@@ -222,10 +220,12 @@ pub(crate) async fn create_service_request(
         logged_by: staff.email.clone(),
     };
     let idem = idempotency(&headers, &staff.email, "/staff/service-requests", &raw)?;
-    let render = |sr: &ServiceRequest| StoredReply {
-        status: 201,
-        body: serde_json::to_string(sr).unwrap_or_default(),
-        content_type: "application/json".into(),
+    let render = |sr: &ServiceRequest| {
+        StoredReply::Created(ReplyView {
+            reference: sr.id.clone(),
+            version: None,
+            body: serde_json::to_string(sr).unwrap_or_default(),
+        })
     };
     let w = st
         .service

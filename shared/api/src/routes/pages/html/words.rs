@@ -1,20 +1,10 @@
 //! Values put into words for a page: escaped text, dates in London time, labels and tags.
 
 use super::*;
-/// Escapes text for HTML element content and attribute values.
+/// Escapes text for HTML element content and attribute values: the templates' one rule
+/// ([`p3_html::Html`]), for the markup still written outside a template.
 pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    p3_html::escape(s)
 }
 
 /// Percent-encodes a query or path value.

@@ -1,7 +1,8 @@
 //! The contract every [`CaseStore`] keeps, written once and run against each adapter: SQLite
-//! (`shared/sqlite/tests/contract.rs`, which includes this file) and DynamoDB on the moto
-//! emulator (`shared/aws/tests/dynamo_contract.rs`). It uses only the domain crate, tokio and
-//! chrono, so the SQLite crate can run it without depending on AWS.
+//! (`shared/sqlite/tests/contract.rs`) and DynamoDB on the moto emulator
+//! (`shared/aws/tests/dynamo_contract.rs`). It uses only the domain crate, tokio and chrono,
+//! so the SQLite crate runs it without depending on AWS. A new adapter runs each check below
+//! on a fresh store of its own.
 //!
 //! Each check takes a fresh, empty store whose clock is a [`TestClock`] from [`clock`]: records
 //! are written at [`t0`], and the expiry check moves the clock on.
@@ -15,7 +16,8 @@ use p3_domain::complaint::{Channel, ComplaintDetails, Resident, Tenure};
 use p3_domain::event::CaseEvent;
 use p3_domain::letter::LetterKind;
 use p3_domain::ports::{
-    CaseIndex, CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, StoreError, StoredReply,
+    CaseIndex, CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, ReplyView, ResidentPage,
+    StoreError, StoredReply,
 };
 use p3_domain::service_request::ServiceRequest;
 
@@ -141,15 +143,28 @@ fn acknowledge(case: &Case) -> (Case, CaseWrite) {
     acknowledge_at(case, t0())
 }
 
+/// A reply that answered a creation with `body`.
+pub fn created(body: &str) -> StoredReply {
+    StoredReply::Created(ReplyView {
+        reference: "CMP-2026-00001".into(),
+        version: Some(1),
+        body: body.into(),
+    })
+}
+
+/// The body of a reply that answered with a view.
+pub fn body_of(reply: StoredReply) -> Option<String> {
+    match reply {
+        StoredReply::Created(view) | StoredReply::Changed(view) => Some(view.body),
+        StoredReply::ToResident { .. } => None,
+    }
+}
+
 fn idem(key: &str, body: &str) -> IdempotencyRecord {
     IdempotencyRecord {
         key: key.into(),
         fingerprint: format!("fp-{key}"),
-        reply: StoredReply {
-            status: 201,
-            body: body.into(),
-            content_type: "application/json".into(),
-        },
+        reply: created(body),
         created_at: t0(),
     }
 }
@@ -299,21 +314,50 @@ pub async fn a_used_idempotency_key_rolls_back_the_whole_write(store: Arc<dyn Ca
     store.save(w).await.expect("save");
 }
 
-/// A reply kept under a key reads back exactly; an unknown key has none; after a day the
-/// record counts as absent and the key can be used again.
+/// A reply kept under a key reads back exactly, whatever it says; an unknown key has none;
+/// after a day the record counts as absent and the key can be used again.
 pub async fn idempotent_replies_round_trip_and_expire_after_a_day(
     store: Arc<dyn CaseStore>,
     clock: Arc<TestClock>,
 ) {
+    let replies = [
+        StoredReply::Changed(ReplyView {
+            reference: "CMP-2026-00001".into(),
+            version: Some(7),
+            body: "{\"reference\":\"CMP-2026-00001\",\"note\":\"£ café — ünïcode\"}".into(),
+        }),
+        StoredReply::Created(ReplyView {
+            reference: "SR-2026-00001".into(),
+            version: None,
+            body: String::new(),
+        }),
+        StoredReply::ToResident {
+            reference: "CMP-2026-00001".into(),
+            access_code: "AB12-CD34-EF56".into(),
+            page: ResidentPage::Confirmation,
+        },
+    ];
+    for (i, reply) in replies.into_iter().enumerate() {
+        let mut w = create(&new_case(&format!("CMP-2026-{:05}", i + 10)));
+        let record = IdempotencyRecord {
+            key: format!("staff:olive@p3.invalid:POST /staff/complaints:{i}"),
+            fingerprint: "sha256:abc".into(),
+            reply,
+            created_at: t0() + Duration::milliseconds(123),
+        };
+        w.idempotency = Some(record.clone());
+        store.save(w).await.expect("save");
+        assert_eq!(
+            store.idempotent_reply(&record.key).await.expect("read"),
+            Some(record)
+        );
+    }
+
     let mut w = create(&new_case("CMP-2026-00001"));
     let record = IdempotencyRecord {
         key: "staff:olive@p3.invalid:POST /staff/complaints:6f1c".into(),
         fingerprint: "sha256:abc".into(),
-        reply: StoredReply {
-            status: 201,
-            body: "{\"reference\":\"CMP-2026-00001\",\"note\":\"£ café — ünïcode\"}".into(),
-            content_type: "application/json; charset=utf-8".into(),
-        },
+        reply: created("{\"reference\":\"CMP-2026-00001\",\"note\":\"£ café — ünïcode\"}"),
         created_at: t0() + Duration::milliseconds(123),
     };
     w.idempotency = Some(record.clone());
@@ -342,7 +386,7 @@ pub async fn idempotent_replies_round_trip_and_expire_after_a_day(
     // An expired key can be used again, by a request a day later.
     let mut w = create(&new_case("CMP-2026-00002"));
     let mut again = record.clone();
-    again.reply.body = "second".into();
+    again.reply = created("second");
     again.created_at = t0() + Duration::hours(25);
     w.idempotency = Some(again);
     store.save(w).await.expect("save");
@@ -351,7 +395,7 @@ pub async fn idempotent_replies_round_trip_and_expire_after_a_day(
             .idempotent_reply(&record.key)
             .await
             .expect("read")
-            .map(|r| r.reply.body),
+            .and_then(|r| body_of(r.reply)),
         Some("second".to_string())
     );
 }
@@ -636,7 +680,7 @@ pub async fn service_requests_round_trip_with_their_idempotency_record(store: Ar
             .idempotent_reply("sr-key")
             .await
             .expect("read")
-            .map(|r| r.reply.body),
+            .and_then(|r| body_of(r.reply)),
         Some("{\"id\":1}".to_string())
     );
 

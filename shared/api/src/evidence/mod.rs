@@ -1,0 +1,221 @@
+//! The evidence pack: the whole file of one complaint as the Housing Ombudsman asks a landlord
+//! for it, in one self-contained HTML document (and a zip holding that document and every
+//! letter as its own printable HTML file). It holds the complaint, every event with who did it,
+//! when it happened and when it was recorded, every letter with its full text and how each copy
+//! went, the deadlines with how each was met or missed, the tracked actions and Ombudsman
+//! orders, compensation, needs and adjustments, contact preferences, revisions of the points,
+//! reassignments, and the Ombudsman's involvement.
+//!
+//! Served at `GET /staff/complaints/{reference}/evidence` to senior managers and auditors only,
+//! and written by `p3 evidence REF`. Everything a resident or member of staff typed is escaped;
+//! the documents carry no script, and their one inline stylesheet is allowed by its hash.
+
+mod describe;
+mod letter;
+mod pack;
+mod stored_zip;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use http::{header, HeaderMap, HeaderValue, StatusCode};
+use p3_domain::letter::Delivery;
+use p3_domain::service::{Service, ServiceError};
+use sha2::Digest;
+
+use crate::auth::{Role, Staff};
+use crate::extract::Path;
+use crate::problem::Problem;
+use crate::AppState;
+
+pub use self::describe::describe;
+pub use self::pack::render;
+use self::pack::STYLE;
+use self::stored_zip::StoredZip;
+
+/// Who produced a pack, printed on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Producer {
+    /// Their name.
+    pub name: String,
+    /// Their email, or how they were identified (the local user for the CLI).
+    pub email: String,
+    /// Their role, or `command line`.
+    pub role: String,
+}
+
+/// A rendered pack: the document and each letter as a printable file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evidence {
+    /// The case reference.
+    pub reference: String,
+    /// When it was produced.
+    pub produced_at: DateTime<Utc>,
+    /// The pack, one HTML document.
+    pub html: String,
+    /// Each letter: its file name in the zip and its printable HTML.
+    pub letters: Vec<(String, String)>,
+}
+
+impl Evidence {
+    /// `CMP-2026-00001-evidence.html`.
+    pub fn html_name(&self) -> String {
+        format!("{}-evidence.html", self.reference)
+    }
+
+    /// `CMP-2026-00001-evidence.zip`.
+    pub fn zip_name(&self) -> String {
+        format!("{}-evidence.zip", self.reference)
+    }
+
+    /// The zip: the pack first, then every letter.
+    pub fn zip(&self) -> Vec<u8> {
+        let mut z = StoredZip::new(self.produced_at);
+        z.add(&self.html_name(), self.html.as_bytes());
+        for (name, html) in &self.letters {
+            z.add(name, html.as_bytes());
+        }
+        z.finish()
+    }
+}
+
+/// Reads the case and the state of each letter's emails, and renders the pack. `None` when
+/// there is no such case.
+pub async fn build(
+    service: &Service,
+    reference: &str,
+    producer: &Producer,
+) -> Result<Option<Evidence>, ServiceError> {
+    let Some(case) = service.store.load(reference).await? else {
+        return Ok(None);
+    };
+    let mut sent = BTreeMap::new();
+    for l in &case.letters {
+        for (i, a) in l.to.iter().enumerate() {
+            if a.delivery == Delivery::Email {
+                let id = l.delivery_id(&case.reference, i);
+                let was_sent = service.store.alert_sent(&id).await?;
+                sent.insert(id, was_sent);
+            }
+        }
+    }
+    Ok(Some(render(
+        &case,
+        &service.rules,
+        &sent,
+        producer,
+        service.clock.now(),
+        &service.settings.landlord,
+    )))
+}
+
+/// The Content-Security-Policy of the documents: no script, nothing fetched, the one inline
+/// stylesheet by its hash.
+pub fn content_security_policy() -> String {
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(STYLE));
+    format!(
+        "default-src 'none'; style-src 'sha256-{hash}'; img-src 'none'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Html,
+    Zip,
+}
+
+fn format_of(query: Option<&str>, headers: &HeaderMap) -> Result<Format, Problem> {
+    let params: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let formats: Vec<&str> = params
+        .iter()
+        .filter(|(k, _)| k == "format")
+        .map(|(_, v)| v.trim())
+        .collect();
+    match formats.as_slice() {
+        [] => {}
+        [one] => {
+            return match *one {
+                "html" => Ok(Format::Html),
+                "zip" => Ok(Format::Zip),
+                _ => Err(crate::extract::bad_parameter(
+                    "format",
+                    "must be html or zip",
+                )),
+            }
+        }
+        _ => {
+            return Err(crate::extract::bad_parameter(
+                "format",
+                "must be given once",
+            ))
+        }
+    }
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let wants_zip = accept.split(',').any(|part| {
+        part.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/zip"))
+    });
+    Ok(if wants_zip { Format::Zip } else { Format::Html })
+}
+
+/// `GET /staff/complaints/{reference}/evidence[?format=html|zip]`: senior managers and auditors.
+pub(crate) async fn evidence(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    // Roles nest (a senior manager includes an officer), so `require` cannot say "these two
+    // and no others": the pack holds the whole file, for the people who answer the Ombudsman.
+    if !matches!(staff.role, Role::SeniorManager | Role::Auditor) {
+        return Err(Problem::forbidden(format!(
+            "The evidence pack needs the senior_manager or auditor role; you have {}",
+            staff.role.as_str()
+        )));
+    }
+    let format = format_of(query.as_deref(), &headers)?;
+    let producer = Producer {
+        name: staff.name.clone(),
+        email: staff.email.clone(),
+        role: staff.role.as_str().to_string(),
+    };
+    let pack = build(&st.service, &reference, &producer)
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    tracing::info!(reference = %pack.reference, role = staff.role.as_str(), "evidence pack produced");
+    let (bytes, content_type, disposition) = match format {
+        Format::Html => (
+            pack.html.clone().into_bytes(),
+            "text/html; charset=utf-8",
+            format!("inline; filename=\"{}\"", pack.html_name()),
+        ),
+        Format::Zip => (
+            pack.zip(),
+            "application/zip",
+            format!("attachment; filename=\"{}\"", pack.zip_name()),
+        ),
+    };
+    let mut res = (StatusCode::OK, bytes).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&content_security_policy()) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(res)
+}
