@@ -359,6 +359,15 @@ pub(crate) async fn set_password(
     let raw = body::read_limited(&headers, body).await?;
     let fields = fields_of(&raw);
     let link = get(&fields, "link").unwrap_or("");
+    if link.is_empty() {
+        // Not a set-password form at all: a malformed request, not a spent link.
+        return Ok(plain_page(
+            &st,
+            StatusCode::BAD_REQUEST,
+            "This link cannot be used",
+            "Open the link you were sent to set your password, then fill in the form.",
+        ));
+    }
     let email = match accounts.link_email(link).await {
         Ok(email) => email,
         Err(AccountError::Store(e)) => return Err(store_unavailable(&e)),
