@@ -61,7 +61,6 @@ impl Reporting {
 
 type Result<T> = std::result::Result<T, Problem>;
 
-/// The query parameters, the last of each name winning.
 /// The query's parameters; one the reports read given twice is a 400 naming it (which of the
 /// two was meant cannot be known).
 fn params(query: Option<String>) -> Result<Vec<(String, String)>> {
@@ -89,9 +88,10 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 fn format_of(params: &[(String, String)], allowed: &[Format]) -> Result<Format> {
     let names: Vec<&str> = allowed.iter().map(|f| f.extension()).collect();
     let bad = || Problem::field("format", format!("must be one of {}", names.join(", ")));
-    match param(params, "format") {
+    // Left out, the format is JSON; given, even empty, it must name one of the formats.
+    match params.iter().find(|(k, _)| k == "format") {
         None => Ok(Format::Json),
-        Some(s) => Format::parse(s)
+        Some((_, s)) => Format::parse(s.trim())
             .filter(|f| allowed.contains(f))
             .ok_or_else(bad),
     }

@@ -262,3 +262,24 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[test]
+fn a_format_given_but_empty_or_unknown_is_refused_naming_format() {
+    let w = World::new();
+    for uri in [
+        "/staff/reports/annual?year=2025&format=",
+        "/staff/reports/annual?year=2025&format=%20",
+        "/staff/reports/annual?year=2025&format=csv",
+        "/staff/reports/monthly?month=2025-04&format=",
+        "/staff/reports/monthly?month=2025-04&format=pdf",
+    ] {
+        let a = w.get(uri, false);
+        assert_eq!(a.status, 422, "{uri}: {}", String::from_utf8_lossy(&a.body));
+        let p: Value = serde_json::from_slice(&a.body).expect("a problem");
+        assert_eq!(p["errors"][0]["field"], "format", "{uri}: {p}");
+    }
+    // Leaving the format out altogether still means JSON.
+    let a = w.get("/staff/reports/annual?year=2025", false);
+    assert_eq!(a.status, 200);
+    assert!(serde_json::from_slice::<Value>(&a.body).is_ok());
+}
