@@ -1,0 +1,198 @@
+//! Checks on `infra/template.yaml` read as a file: every role grants only actions the code
+//! calls, named one by one, on named resources (least privilege). No emulator needed.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_yaml::Value;
+use support::repo;
+
+fn template() -> Value {
+    let text = std::fs::read_to_string(repo().join("infra/template.yaml")).unwrap();
+    serde_yaml::from_str(&text).unwrap()
+}
+
+fn untag(v: &Value) -> &Value {
+    match v {
+        Value::Tagged(t) => &t.value,
+        other => other,
+    }
+}
+
+fn one_or_many(v: &Value) -> Vec<&Value> {
+    match untag(v) {
+        Value::Sequence(items) => items.iter().collect(),
+        _ => vec![v],
+    }
+}
+
+/// The IAM action each AWS SDK call of ours needs, and the call as written in the code.
+/// `TransactWriteItems` of conditional puts is authorised as `PutItem` on each item.
+const CALLS: &[(&str, &str)] = &[
+    ("dynamodb:DescribeTable", ".describe_table()"),
+    ("dynamodb:GetItem", ".get_item()"),
+    ("dynamodb:BatchGetItem", ".batch_get_item()"),
+    ("dynamodb:Query", ".query()"),
+    ("dynamodb:PutItem", ".put_item()"),
+    ("dynamodb:PutItem", ".transact_write_items()"),
+    ("dynamodb:UpdateItem", ".update_item()"),
+    ("scheduler:CreateSchedule", ".create_schedule()"),
+    ("scheduler:DeleteSchedule", ".delete_schedule()"),
+    ("scheduler:ListSchedules", ".list_schedules()"),
+    ("sqs:SendMessage", ".send_message()"),
+    ("ses:SendEmail", ".send_email()"),
+    ("s3:PutObject", ".put_object()"),
+];
+
+/// Actions that are not an SDK call of ours: passing the scheduler its role when a schedule is
+/// created, and what the services themselves do with the roles they assume.
+const NOT_CALLS: &[&str] = &["iam:PassRole", "sqs:SendMessage", "lambda:InvokeFunction"];
+
+/// The source of the AWS adapters, where every SDK call is made.
+fn adapter_source() -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(repo().join("shared/aws/src")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            text.push_str(&std::fs::read_to_string(path).unwrap());
+        }
+    }
+    text
+}
+
+/// Every (role owner, statement) of the template: the functions' inline `Statement`s and
+/// the IAM roles' policy documents. Panics on a SAM policy template or a managed policy.
+fn statements(doc: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for (name, resource) in doc["Resources"].as_mapping().unwrap() {
+        let name = name.as_str().unwrap().to_string();
+        let props = &resource["Properties"];
+        assert!(
+            props.get("ManagedPolicyArns").is_none(),
+            "{name}: a managed policy grants more than the code calls"
+        );
+        match resource["Type"].as_str() {
+            Some("AWS::Serverless::Function") => {
+                for policy in props["Policies"].as_sequence().into_iter().flatten() {
+                    let map = policy.as_mapping().unwrap_or_else(|| {
+                        panic!("{name}: policy {policy:?} is a managed policy, not a statement")
+                    });
+                    for key in map.keys() {
+                        assert_eq!(
+                            key.as_str(),
+                            Some("Statement"),
+                            "{name}: {key:?} is a SAM policy template (whole-table or \
+                             whole-queue rights); name the actions instead"
+                        );
+                    }
+                    for s in policy["Statement"].as_sequence().unwrap() {
+                        out.push((name.clone(), s.clone()));
+                    }
+                }
+            }
+            Some("AWS::IAM::Role") => {
+                for policy in props["Policies"].as_sequence().into_iter().flatten() {
+                    for s in policy["PolicyDocument"]["Statement"].as_sequence().unwrap() {
+                        out.push((name.clone(), s.clone()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn every_role_names_each_action_it_needs_and_no_wildcard_or_managed_policy() {
+    let doc = template();
+    let statements = statements(&doc);
+    assert!(statements.len() > 10, "the template's roles were found");
+    for (owner, s) in &statements {
+        assert_eq!(s["Effect"].as_str(), Some("Allow"), "{owner}: {s:?}");
+        for action in one_or_many(&s["Action"]) {
+            let action = untag(action).as_str().unwrap();
+            assert!(
+                !action.contains('*'),
+                "{owner}: the action {action} is a wildcard"
+            );
+        }
+        for resource in one_or_many(&s["Resource"]) {
+            if untag(resource).as_str() == Some("*") {
+                // Listing schedules takes no resource; nothing else may name every resource.
+                let actions: Vec<&str> = one_or_many(&s["Action"])
+                    .into_iter()
+                    .map(|a| untag(a).as_str().unwrap())
+                    .collect();
+                assert_eq!(
+                    actions,
+                    ["scheduler:ListSchedules"],
+                    "{owner}: only scheduler:ListSchedules may have Resource \"*\""
+                );
+            }
+            if let Some(text) = untag(resource).as_str() {
+                assert!(
+                    !text.ends_with("/index/*"),
+                    "{owner}: name each index the function queries, not index/*"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_action_a_function_is_granted_is_one_the_code_calls() {
+    let source = adapter_source();
+    let doc = template();
+    let mut granted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (owner, s) in statements(&doc) {
+        for action in one_or_many(&s["Action"]) {
+            granted
+                .entry(owner.clone())
+                .or_default()
+                .insert(untag(action).as_str().unwrap().to_string());
+        }
+    }
+    for (owner, actions) in &granted {
+        for action in actions {
+            let called = CALLS
+                .iter()
+                .any(|(a, call)| a == action && source.contains(call));
+            assert!(
+                called || NOT_CALLS.contains(&action.as_str()),
+                "{owner} is granted {action}, which no code in shared/aws/src calls"
+            );
+        }
+    }
+    // And the other way round: the functions that write cases can do what the store needs.
+    for function in [
+        "IntakeFunction",
+        "AcknowledgementFunction",
+        "Stage1ResponseFunction",
+        "Stage2Function",
+        "CasesFunction",
+    ] {
+        let actions = &granted[function];
+        for needed in [
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:PutItem",
+            "sqs:SendMessage",
+            "scheduler:CreateSchedule",
+            "scheduler:DeleteSchedule",
+            "scheduler:ListSchedules",
+            "iam:PassRole",
+        ] {
+            assert!(actions.contains(needed), "{function} lacks {needed}");
+        }
+    }
+    // Only intake takes new references (the counter is an update).
+    for (owner, actions) in &granted {
+        assert_eq!(
+            actions.contains("dynamodb:UpdateItem"),
+            owner == "IntakeFunction",
+            "{owner}: UpdateItem is the reference counter's, taken by intake alone"
+        );
+    }
+}
