@@ -196,3 +196,56 @@ fn every_action_a_function_is_granted_is_one_the_code_calls() {
         );
     }
 }
+
+#[test]
+fn every_function_alarms_on_errors_and_throttles_and_a_failed_export_is_reported() {
+    let doc = template();
+    let resources = doc["Resources"].as_mapping().unwrap();
+    let alarmed = |namespace: &str, metric: &str, dimension_value: &str| {
+        resources.values().any(|r| {
+            r["Type"].as_str() == Some("AWS::CloudWatch::Alarm")
+                && r["Properties"]["Namespace"].as_str() == Some(namespace)
+                && r["Properties"]["MetricName"].as_str() == Some(metric)
+                && r["Properties"]["AlarmActions"]
+                    .as_sequence()
+                    .is_some_and(|a| !a.is_empty())
+                && (dimension_value.is_empty()
+                    || r["Properties"]["Dimensions"]
+                        .as_sequence()
+                        .into_iter()
+                        .flatten()
+                        .any(|d| untag(&d["Value"]).as_str() == Some(dimension_value)))
+        })
+    };
+    let functions: Vec<String> = resources
+        .iter()
+        .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
+        .map(|(name, _)| name.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(functions.len(), 7);
+    for function in &functions {
+        assert!(
+            alarmed("AWS/Lambda", "Errors", function),
+            "{function}: no error alarm"
+        );
+        assert!(
+            alarmed("AWS/Lambda", "Throttles", function),
+            "{function}: no throttle alarm"
+        );
+    }
+    assert!(
+        alarmed("AWS/ApiGateway", "5xx", "Api"),
+        "no alarm on the API's 5xx"
+    );
+    assert!(alarmed("AWS/SQS", "ApproximateNumberOfMessagesVisible", ""));
+    assert!(alarmed("AWS/SES", "Reputation.BounceRate", ""));
+    assert!(alarmed("AWS/SES", "Reputation.ComplaintRate", ""));
+    // The monthly export, invoked asynchronously by its schedule, reports a final failure.
+    let on_failure = &doc["Resources"]["ReportingFunction"]["Properties"]["EventInvokeConfig"]
+        ["DestinationConfig"]["OnFailure"];
+    assert_eq!(on_failure["Type"].as_str(), Some("SNS"));
+    assert_eq!(
+        untag(&on_failure["Destination"]).as_str(),
+        Some("DeadLetterAlarmTopic")
+    );
+}
