@@ -51,6 +51,14 @@ impl ClaimNames {
             .map(|e| e.trim().to_ascii_lowercase())
             .filter(|e| !e.is_empty())
             .ok_or(AuthError::Missing)?;
+        // An address the provider says it has not verified names nobody we know: a user who
+        // can set their own email could otherwise take a colleague's. Providers that do not
+        // send the claim (Entra ID work accounts) are trusted for the address they issue.
+        if let Some(verified) = claim("email_verified") {
+            if !verified.trim().eq_ignore_ascii_case("true") {
+                return Err(AuthError::BadClaims);
+            }
+        }
         let role_value = claim(&self.role_claim).ok_or(AuthError::Missing)?;
         let role = role_from_claim(&role_value).ok_or(AuthError::BadClaims)?;
         if !p3_domain::validation::is_email(&email) {
@@ -97,6 +105,39 @@ pub fn claim_text(value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn staff_of(claims: &[(&str, &str)]) -> Result<Staff, AuthError> {
+        let names = ClaimNames {
+            role_claim: "cognito:groups".into(),
+            ..ClaimNames::default()
+        };
+        names.staff_from(|name| {
+            claims
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn an_email_the_provider_has_not_verified_is_refused() {
+        let base = [("email", "a.officer@p3.example"), ("cognito:groups", "[officer]")];
+        assert_eq!(staff_of(&base).unwrap().role, Role::Officer);
+        for verified in ["true", "True"] {
+            let mut claims = base.to_vec();
+            claims.push(("email_verified", verified));
+            assert!(staff_of(&claims).is_ok(), "{verified}");
+        }
+        for unverified in ["false", "", "0", "no"] {
+            let mut claims = base.to_vec();
+            claims.push(("email_verified", unverified));
+            assert_eq!(
+                staff_of(&claims).unwrap_err(),
+                AuthError::BadClaims,
+                "email_verified={unverified:?}"
+            );
+        }
+    }
 
     #[test]
     fn the_strongest_known_role_in_a_claim_wins() {
