@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use p3_domain::casefile::pounds;
+use p3_domain::correspondence::{CorrespondenceChannel, Direction};
 use p3_domain::event::{CaseEvent, ExclusionGround, Outcome, RequestedThrough};
 use p3_domain::letter::Delivery;
 
@@ -26,6 +27,18 @@ fn ground(g: ExclusionGround) -> &'static str {
         ExclusionGround::Over12Months => "the issue arose more than 12 months before the complaint",
         ExclusionGround::LegalProceedings => "legal proceedings have started",
         ExclusionGround::AlreadyConsidered => "the complaint has already been considered",
+    }
+}
+
+/// How correspondence went, in words.
+pub(super) fn channel_words(c: CorrespondenceChannel) -> &'static str {
+    match c {
+        CorrespondenceChannel::Email => "email",
+        CorrespondenceChannel::Letter => "letter",
+        CorrespondenceChannel::Phone => "phone",
+        CorrespondenceChannel::InPerson => "in person",
+        CorrespondenceChannel::Online => "online",
+        CorrespondenceChannel::Other => "other means",
     }
 }
 
@@ -267,6 +280,29 @@ pub fn describe(event: &CaseEvent) -> String {
                 day(letter.dated),
                 letter.subject
             )
+        }
+        CaseEvent::NoteAdded { text, corrects } => match corrects {
+            Some(n) => format!("Internal note correcting note {n}: {text}"),
+            None => format!("Internal note: {text}"),
+        },
+        CaseEvent::CorrespondenceLogged {
+            direction,
+            channel,
+            summary,
+            attachments,
+        } => {
+            let mut s = format!(
+                "{} {}: {summary}",
+                match direction {
+                    Direction::Inbound => "Received by",
+                    Direction::Outbound => "Sent or said by",
+                },
+                channel_words(*channel)
+            );
+            if !attachments.is_empty() {
+                s.push_str(&format!(" Attachments: {}.", attachments.join(", ")));
+            }
+            s
         }
         CaseEvent::Anonymised {
             closed_on,
