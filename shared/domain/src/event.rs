@@ -308,9 +308,15 @@ pub enum CaseEvent {
 
 impl CaseEvent {
     /// True for events that keep the record rather than handle the complaint (an
-    /// anonymisation): a month's report does not list a case for them.
+    /// anonymisation, a note, a logged piece of correspondence): a month's report does not list
+    /// a case for them.
     pub fn is_record_keeping(&self) -> bool {
-        matches!(self, CaseEvent::Anonymised { .. })
+        matches!(
+            self,
+            CaseEvent::Anonymised { .. }
+                | CaseEvent::NoteAdded { .. }
+                | CaseEvent::CorrespondenceLogged { .. }
+        )
     }
 
     /// The event's snake_case name, as stored and shown in the history.
