@@ -30,15 +30,15 @@ fn ground(g: ExclusionGround) -> &'static str {
     }
 }
 
-/// How correspondence went, in words.
+/// How correspondence went, in words ("by email", "in person").
 pub(super) fn channel_words(c: CorrespondenceChannel) -> &'static str {
     match c {
-        CorrespondenceChannel::Email => "email",
-        CorrespondenceChannel::Letter => "letter",
-        CorrespondenceChannel::Phone => "phone",
+        CorrespondenceChannel::Email => "by email",
+        CorrespondenceChannel::Letter => "by letter",
+        CorrespondenceChannel::Phone => "by phone",
         CorrespondenceChannel::InPerson => "in person",
         CorrespondenceChannel::Online => "online",
-        CorrespondenceChannel::Other => "other means",
+        CorrespondenceChannel::Other => "another way",
     }
 }
 
@@ -294,8 +294,8 @@ pub fn describe(event: &CaseEvent) -> String {
             let mut s = format!(
                 "{} {}: {summary}",
                 match direction {
-                    Direction::Inbound => "Received by",
-                    Direction::Outbound => "Sent or said by",
+                    Direction::Inbound => "Received",
+                    Direction::Outbound => "Sent or said",
                 },
                 channel_words(*channel)
             );
