@@ -345,7 +345,9 @@ pub(crate) async fn case_action(
                     .iter()
                     .map(|e| {
                         (
-                            if case_file {
+                            if record::ACTIONS.contains(&action.as_str()) {
+                                record::element_for(&form, &e.field)
+                            } else if case_file {
                                 casefile::element_for(&form, &e.field)
                             } else {
                                 element_for(&action, &e.field)

@@ -239,6 +239,21 @@ pub(super) fn section(who: &SignedIn, view: &Value, attempt: &Attempt) -> String
     })
 }
 
+/// Where an API field error is shown: the field's element, or the form itself for a field
+/// the form does not have (`attachments`, a malformed body).
+pub(super) fn element_for(form: &str, field: &str) -> String {
+    let on_the_form: &[&str] = match form {
+        "note" => &["text", "corrects"],
+        "correspondence" => &["direction", "channel", "at", "summary"],
+        _ => &[],
+    };
+    if on_the_form.contains(&field) {
+        format!("{form}-{field}")
+    } else {
+        form.to_string()
+    }
+}
+
 /// Turns a form of this section into its API body (the `at` is already in it), or the fields
 /// at fault (by element id).
 pub(super) fn json_body(
@@ -281,4 +296,49 @@ pub(super) fn json_body(
         _ => {}
     }
     errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_land_on_the_fields_the_forms_have() {
+        assert_eq!(element_for("note", "text"), "note-text");
+        assert_eq!(element_for("note", "corrects"), "note-corrects");
+        assert_eq!(element_for("note", "(body)"), "note");
+        assert_eq!(
+            element_for("correspondence", "summary"),
+            "correspondence-summary"
+        );
+        assert_eq!(
+            element_for("correspondence", "attachments"),
+            "correspondence"
+        );
+    }
+
+    #[test]
+    fn a_form_becomes_the_api_body() {
+        let f = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let mut body = Map::new();
+        let errors = json_body(
+            "note",
+            &f(&[("text", " A note "), ("corrects", "3")]),
+            &mut body,
+        );
+        assert!(errors.is_empty());
+        assert_eq!(
+            Value::Object(body),
+            json!({"text": "A note", "corrects": 3})
+        );
+        let mut body = Map::new();
+        let errors = json_body("correspondence", &f(&[("summary", "Rang")]), &mut body);
+        let ids: Vec<&str> = errors.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["correspondence-direction", "correspondence-channel"]);
+    }
 }
