@@ -177,7 +177,8 @@ pub fn cases_router() -> Router<AppState> {
 }
 
 /// `casefile`: the case file (points, handler, needs, contact preferences, representative,
-/// actions, compensation, the Ombudsman's orders), the letters as printed, and the evidence pack.
+/// actions, compensation, the Ombudsman's orders, notes, the correspondence log), the letters as
+/// printed, and the evidence pack.
 pub fn casefile_router() -> Router<AppState> {
     Router::new()
         .route(
@@ -227,6 +228,11 @@ pub fn casefile_router() -> Router<AppState> {
         .route(
             "/staff/complaints/{reference}/evidence",
             get(evidence::evidence),
+        )
+        .route("/staff/complaints/{reference}/notes", post(staff::add_note))
+        .route(
+            "/staff/complaints/{reference}/correspondence",
+            post(staff::log_correspondence),
         )
 }
 

@@ -422,6 +422,8 @@ const BODY_ROUTES: &[(&str, bool)] = &[
     ("/staff/complaints/{reference}/compensation/1/answer", true),
     ("/staff/complaints/{reference}/compensation/1/payment", true),
     ("/staff/complaints/{reference}/compensation/0/payment", true),
+    ("/staff/complaints/{reference}/notes", true),
+    ("/staff/complaints/{reference}/correspondence", true),
 ];
 
 impl World {

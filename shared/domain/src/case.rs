@@ -296,6 +296,12 @@ pub struct Case {
     /// The letters issued (each letter's text is in its history event).
     #[serde(default)]
     pub letters: Vec<LetterRecord>,
+    /// Internal notes, oldest first (never shown to the resident).
+    #[serde(default)]
+    pub notes: Vec<crate::note::CaseNote>,
+    /// What was sent or said outside our letters, in the order logged.
+    #[serde(default)]
+    pub correspondence: Vec<crate::correspondence::CorrespondenceEntry>,
     /// Every event, in order.
     pub history: Vec<EventRecord>,
 }
@@ -433,6 +439,15 @@ pub enum Command {
         /// Who sees it done (staff email).
         owner: String,
     },
+    /// Add an internal note, or a correction of an earlier one.
+    AddNote {
+        /// What it says.
+        text: String,
+        /// The number of the note it corrects.
+        corrects: Option<u64>,
+    },
+    /// Log something sent or said outside our letters.
+    LogCorrespondence(crate::correspondence::NewCorrespondence),
 }
 
 pub(crate) fn check_at(actor: &Actor, previous: Option<DateTime<Utc>>) -> Result<(), CommandError> {
@@ -553,6 +568,8 @@ impl Case {
             actions: Vec::new(),
             compensation: Vec::new(),
             letters: Vec::new(),
+            notes: Vec::new(),
+            correspondence: Vec::new(),
             history: Vec::new(),
         }
     }
@@ -891,6 +908,12 @@ impl Case {
             }
             // The earlier events were rewritten without the personal data; nothing else moves.
             CaseEvent::Anonymised { .. } => {}
+            e @ CaseEvent::NoteAdded { .. } => {
+                crate::note::apply(self, rec.sequence, at, &rec.by, e);
+            }
+            e @ CaseEvent::CorrespondenceLogged { .. } => {
+                crate::correspondence::apply(self, rec.sequence, (at, rec.recorded_at), &rec.by, e);
+            }
         }
         self.version = rec.sequence;
         self.history.push(rec);
@@ -1222,6 +1245,8 @@ impl Case {
                     Ok(vec![CaseEvent::OmbudsmanReferred { detail }])
                 }
             }
+            Command::AddNote { text, corrects } => crate::note::add(self, text, corrects),
+            Command::LogCorrespondence(new) => crate::correspondence::log(self, new),
             other => crate::casefile::decide(self, other, actor),
         }
     }

@@ -273,6 +273,28 @@ pub enum CaseEvent {
         /// The letter.
         letter: Letter,
     },
+    /// An internal note: staff only, never shown to the resident, never edited (see
+    /// [`crate::note`]).
+    NoteAdded {
+        /// What it says.
+        text: String,
+        /// The number (history sequence) of the note it corrects, if it is a correction.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        corrects: Option<u64>,
+    },
+    /// Something the resident, their representative or a contractor sent or was told outside
+    /// our letters (see [`crate::correspondence`]); `at` is when it was sent or said.
+    CorrespondenceLogged {
+        /// In or out.
+        direction: crate::correspondence::Direction,
+        /// How.
+        channel: crate::correspondence::CorrespondenceChannel,
+        /// What was sent or said.
+        summary: String,
+        /// The ids of the case's attachments that came or went with it.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<String>,
+    },
     /// The retention period ended: the personal data in every earlier event was removed (see
     /// [`crate::retention`]). Record keeping, not part of handling the complaint: no figure
     /// counts it.
@@ -286,9 +308,15 @@ pub enum CaseEvent {
 
 impl CaseEvent {
     /// True for events that keep the record rather than handle the complaint (an
-    /// anonymisation): a month's report does not list a case for them.
+    /// anonymisation, a note, a logged piece of correspondence): a month's report does not list
+    /// a case for them.
     pub fn is_record_keeping(&self) -> bool {
-        matches!(self, CaseEvent::Anonymised { .. })
+        matches!(
+            self,
+            CaseEvent::Anonymised { .. }
+                | CaseEvent::NoteAdded { .. }
+                | CaseEvent::CorrespondenceLogged { .. }
+        )
     }
 
     /// The event's snake_case name, as stored and shown in the history.
@@ -316,6 +344,8 @@ impl CaseEvent {
             CaseEvent::OmbudsmanOrdered { .. } => "ombudsman_ordered",
             CaseEvent::LetterIssued { .. } => "letter_issued",
             CaseEvent::Anonymised { .. } => "anonymised",
+            CaseEvent::NoteAdded { .. } => "note_added",
+            CaseEvent::CorrespondenceLogged { .. } => "correspondence_logged",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Retention: a case closed more than N years ago (6 by default, configurable) keeps no
 //! personal data. Its resident's name, contact details and address, the representative, and
 //! every free text anyone typed about the complaint (the description, the desired outcome, the
-//! complaint's points, reasons, responses, explanations, Ombudsman details) are replaced by
+//! complaint's points, reasons, responses, explanations, Ombudsman details, internal notes, correspondence summaries) are replaced by
 //! [`REMOVED`] in every event of its history, and an [`CaseEvent::Anonymised`] event records
 //! that it was done. Everything the figures are counted from stays: the dates, the stages, the
 //! deadlines, the outcomes and decisions, the extensions' lengths, the refusal grounds, the
@@ -282,6 +282,21 @@ fn redact(event: CaseEvent) -> CaseEvent {
             letter.text = removed();
             CaseEvent::LetterIssued { letter }
         }
+        CaseEvent::NoteAdded { corrects, .. } => CaseEvent::NoteAdded {
+            text: removed(),
+            corrects,
+        },
+        CaseEvent::CorrespondenceLogged {
+            direction,
+            channel,
+            attachments,
+            ..
+        } => CaseEvent::CorrespondenceLogged {
+            direction,
+            channel,
+            summary: removed(),
+            attachments,
+        },
         e @ (CaseEvent::Anonymised { .. } | CaseEvent::CompensationAnswered { .. }) => e,
     }
 }

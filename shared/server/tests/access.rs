@@ -300,6 +300,20 @@ async fn every_staff_route_refuses_missing_forged_expired_and_foreign_tokens_and
             Some(Role::Officer),
         ),
         (
+            "POST",
+            format!("/staff/complaints/{r2}/notes"),
+            json!({"text": "Rang the resident"}),
+            Role::Officer,
+            Some(Role::Auditor),
+        ),
+        (
+            "POST",
+            format!("/staff/complaints/{r2}/correspondence"),
+            json!({"direction": "inbound", "channel": "phone", "summary": "Asked for an update"}),
+            Role::Officer,
+            Some(Role::Auditor),
+        ),
+        (
             "GET",
             format!("/staff/complaints/{r2}/letters/1"),
             Value::Null,

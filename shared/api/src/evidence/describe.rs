@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use p3_domain::casefile::pounds;
+use p3_domain::correspondence::{CorrespondenceChannel, Direction};
 use p3_domain::event::{CaseEvent, ExclusionGround, Outcome, RequestedThrough};
 use p3_domain::letter::Delivery;
 
@@ -26,6 +27,18 @@ fn ground(g: ExclusionGround) -> &'static str {
         ExclusionGround::Over12Months => "the issue arose more than 12 months before the complaint",
         ExclusionGround::LegalProceedings => "legal proceedings have started",
         ExclusionGround::AlreadyConsidered => "the complaint has already been considered",
+    }
+}
+
+/// How correspondence went, in words ("by email", "in person").
+pub(super) fn channel_words(c: CorrespondenceChannel) -> &'static str {
+    match c {
+        CorrespondenceChannel::Email => "by email",
+        CorrespondenceChannel::Letter => "by letter",
+        CorrespondenceChannel::Phone => "by phone",
+        CorrespondenceChannel::InPerson => "in person",
+        CorrespondenceChannel::Online => "online",
+        CorrespondenceChannel::Other => "another way",
     }
 }
 
@@ -267,6 +280,29 @@ pub fn describe(event: &CaseEvent) -> String {
                 day(letter.dated),
                 letter.subject
             )
+        }
+        CaseEvent::NoteAdded { text, corrects } => match corrects {
+            Some(n) => format!("Internal note correcting note {n}: {text}"),
+            None => format!("Internal note: {text}"),
+        },
+        CaseEvent::CorrespondenceLogged {
+            direction,
+            channel,
+            summary,
+            attachments,
+        } => {
+            let mut s = format!(
+                "{} {}: {summary}",
+                match direction {
+                    Direction::Inbound => "Received",
+                    Direction::Outbound => "Sent or said",
+                },
+                channel_words(*channel)
+            );
+            if !attachments.is_empty() {
+                s.push_str(&format!(" Attachments: {}.", attachments.join(", ")));
+            }
+            s
         }
         CaseEvent::Anonymised {
             closed_on,

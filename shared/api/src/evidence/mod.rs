@@ -4,12 +4,14 @@
 //! when it happened and when it was recorded, every letter with its full text and how each copy
 //! went, the deadlines with how each was met or missed, the tracked actions and Ombudsman
 //! orders, compensation, needs and adjustments, contact preferences, revisions of the points,
-//! reassignments, and the Ombudsman's involvement.
+//! reassignments, the Ombudsman's involvement, and the internal notes and the correspondence
+//! log (what was sent or said outside our letters).
 //!
 //! Served at `GET /staff/complaints/{reference}/evidence` to senior managers and auditors only,
 //! and written by `p3 evidence REF`. Everything a resident or member of staff typed is escaped;
 //! the documents carry no script, and their one inline stylesheet is allowed by its hash.
 
+mod case_record;
 mod describe;
 mod letter;
 mod pack;

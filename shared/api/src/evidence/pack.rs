@@ -53,6 +53,8 @@ struct PackPage<'a> {
     housing_ombudsman: &'static str,
     letters: Vec<LetterView>,
     history: Vec<EventView>,
+    notes: Vec<super::case_record::NoteView>,
+    correspondence: Vec<super::case_record::CorrespondenceView>,
 }
 
 /// A value of the complaint's list.
@@ -172,7 +174,7 @@ pub(super) fn rendered(page: &impl Template) -> String {
     }
 }
 
-fn when(t: DateTime<Utc>) -> String {
+pub(super) fn when(t: DateTime<Utc>) -> String {
     format!(
         "{} ({})",
         london_datetime(t),
@@ -594,6 +596,8 @@ pub fn render(
                 recorded: when(e.recorded_at),
             })
             .collect(),
+        notes: super::case_record::notes(case),
+        correspondence: super::case_record::correspondence(case),
     };
     Evidence {
         reference: case.reference.clone(),

@@ -458,3 +458,76 @@ fn every_event_is_described_in_words() {
         assert!(all.contains(text), "{text} in:\n{all}");
     }
 }
+
+#[test]
+fn the_pack_holds_the_notes_with_their_corrections_and_the_correspondence_log() {
+    use p3_domain::correspondence::{CorrespondenceChannel, Direction, NewCorrespondence};
+    let rules = Rules::default();
+    let case = full_case(&rules);
+    let case = done(
+        &case,
+        Command::AddNote {
+            text: "Rita says the <b>landlord</b> never called".into(),
+            corrects: None,
+        },
+        IM,
+        "2026-12-01T12:00:00Z",
+        &rules,
+    );
+    let first = case.version;
+    let case = done(
+        &case,
+        Command::AddNote {
+            text: "She meant the contractor".into(),
+            corrects: Some(first),
+        },
+        REVIEWER,
+        "2026-12-01T12:30:00Z",
+        &rules,
+    );
+    let case = done(
+        &case,
+        Command::LogCorrespondence(NewCorrespondence {
+            direction: Direction::Outbound,
+            channel: CorrespondenceChannel::InPerson,
+            summary: "Told the resident about the apology at the estate office".into(),
+            attachments: vec![],
+        }),
+        IM,
+        "2026-12-01T13:00:00Z",
+        &rules,
+    );
+    let pack = render(
+        &case,
+        &rules,
+        &BTreeMap::new(),
+        &producer(),
+        t("2026-12-02T09:30:00Z"),
+        "P3 Housing",
+    );
+    let html = &pack.html;
+    assert!(html.contains("<li><a href=\"#notes\">Internal notes</a></li>"));
+    let note = tr(html, &format!("note-{first}"));
+    assert!(note.contains("Rita says the &lt;b&gt;landlord&lt;/b&gt; never called"));
+    assert!(note.contains(&format!("Corrected by note {}.", first + 1)));
+    let correction = tr(html, &format!("note-{}", first + 1));
+    assert!(
+        correction.contains(&format!("Corrects note {first}.")) && correction.contains(REVIEWER)
+    );
+    let entry = tr(html, &format!("correspondence-{}", case.version));
+    assert!(
+        entry.contains("<td>Sent or said</td><td>in person</td>"),
+        "{entry}"
+    );
+    assert!(entry.contains("apology at the estate office"));
+    // And each is an event of the history, in words.
+    let described = tr(html, &format!("event-{}", first + 1));
+    assert!(described.contains(&format!(
+        "Internal note correcting note {first}: She meant the contractor"
+    )));
+    let described = tr(html, &format!("event-{}", case.version));
+    assert!(
+        described.contains("Sent or said in person: Told the resident"),
+        "{described}"
+    );
+}

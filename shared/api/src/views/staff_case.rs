@@ -10,9 +10,11 @@ use p3_domain::casefile::{
     SupportNeeds, TrackedAction,
 };
 use p3_domain::complaint::{Channel, Representative, Tenure};
+use p3_domain::correspondence::CorrespondenceEntry;
 use p3_domain::deadline::{self, Deadline, DeadlineStatus, DeadlineStep};
 use p3_domain::event::ExclusionGround;
 use p3_domain::london::london_date;
+use p3_domain::note::CaseNote;
 use p3_domain::HOUSING_OMBUDSMAN;
 use serde::Serialize;
 use serde_json::Value;
@@ -104,6 +106,13 @@ pub struct StaffCase<'c> {
     pub actions: Vec<ActionView<'c>>,
     /// Offers of compensation.
     pub compensation: Vec<CompensationView<'c>>,
+    /// Internal notes, oldest first: staff only, never in the resident's view (left out while
+    /// there are none, so earlier answers read as they always have).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub notes: &'c [CaseNote],
+    /// What was sent or said outside our letters, in the order logged (left out while empty).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub correspondence: &'c [CorrespondenceEntry],
 }
 
 /// One stage of a case.
@@ -355,6 +364,8 @@ impl<'c> StaffCase<'c> {
                 .map(|a| ActionView::of(a, &deadlines))
                 .collect(),
             compensation: case.compensation.iter().map(CompensationView::of).collect(),
+            notes: &case.notes,
+            correspondence: &case.correspondence,
             status,
             deadlines,
         }

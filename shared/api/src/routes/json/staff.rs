@@ -33,11 +33,13 @@ use crate::AppState;
 mod casefile;
 mod intake;
 mod reading;
+mod record;
 mod stages;
 
 pub(crate) use casefile::*;
 pub(crate) use intake::*;
 pub(crate) use reading::*;
+pub(crate) use record::*;
 pub(crate) use stages::*;
 
 type Result<T> = std::result::Result<T, Problem>;

@@ -42,6 +42,7 @@ mod case_action;
 mod casefile;
 mod forms;
 mod posting;
+mod record;
 mod signing_in;
 
 pub(crate) use case::*;

@@ -57,7 +57,7 @@ pub(super) fn done_message(action: &str) -> Option<&'static str> {
         "withdraw" => "Withdrawal recorded",
         "refuse" => "Refusal recorded",
         "ombudsman" => "Housing Ombudsman record added",
-        other => return casefile::done_message(other),
+        other => return casefile::done_message(other).or_else(|| record::done_message(other)),
     })
 }
 
@@ -251,6 +251,7 @@ pub(super) fn case_body(
 
     body.push_str(&actions_section(st, who, view, attempt));
     body.push_str(&casefile::sections(who, view, attempt));
+    body.push_str(&record::section(who, view, attempt));
 
     // The complaint itself.
     body.push_str("<h2 class=\"heading-l\">The complaint</h2>");
@@ -509,6 +510,25 @@ pub(super) fn timeline_item(e: &Value) -> String {
                 s("description"),
                 format!("Due {}, owner {}", s("due"), s("owner")),
             ],
+        ),
+        "note_added" => (
+            match e["corrects"].as_u64() {
+                Some(n) => format!("Note added, correcting note {n} (internal)"),
+                None => "Note added (internal)".into(),
+            },
+            vec![s("text")],
+        ),
+        "correspondence_logged" => (
+            format!(
+                "Correspondence {}: {}",
+                if s("direction") == "inbound" {
+                    "received"
+                } else {
+                    "sent"
+                },
+                humanise(&s("channel")).to_lowercase()
+            ),
+            vec![s("summary")],
         ),
         "anonymised" => (
             "Personal data removed: retention period ended".into(),

@@ -30,6 +30,10 @@ pub(super) enum CaseAction {
     /// Records the payment of this offer.
     PayCompensation(u16),
     OmbudsmanOrder,
+    /// Adds an internal note.
+    AddNote,
+    /// Logs correspondence outside our letters.
+    LogCorrespondence,
 }
 
 /// What the form says about applying its action: the case version it was made from (the JSON
@@ -69,6 +73,8 @@ impl CaseAction {
             "representative" => Representative,
             "compensation" => OfferCompensation,
             "order" => OmbudsmanOrder,
+            "note" => AddNote,
+            "correspondence" => LogCorrespondence,
             "complete" => return Some(number("number", item).map(CompleteAction)),
             "answer" => return Some(number("offer", item).map(AnswerCompensation)),
             "pay" => return Some(number("offer", item).map(PayCompensation)),
@@ -97,6 +103,8 @@ impl CaseAction {
             AnswerCompensation(n) => format!("compensation/{n}/answer"),
             PayCompensation(n) => format!("compensation/{n}/payment"),
             OmbudsmanOrder => "ombudsman/orders".into(),
+            AddNote => "notes".into(),
+            LogCorrespondence => "correspondence".into(),
         }
     }
 
@@ -115,7 +123,9 @@ impl CaseAction {
             | RecordNeeds
             | ContactPreferences
             | Representative
-            | AnswerCompensation(_) => staff.require(Role::Officer),
+            | AnswerCompensation(_)
+            | AddNote
+            | LogCorrespondence => staff.require(Role::Officer),
             CompleteAction(_) | OfferCompensation => staff.require(Role::InvestigatingManager),
             Refuse | Ombudsman | Reassign | PayCompensation(_) | OmbudsmanOrder => {
                 staff.require(Role::SeniorManager)
@@ -152,6 +162,8 @@ impl CaseAction {
             AnswerCompensation(n) => api::answer_compensation_command(read(body)?, n),
             PayCompensation(n) => api::pay_compensation_command(read(body)?, n),
             OmbudsmanOrder => api::ombudsman_order_command(read(body)?),
+            AddNote => api::add_note_command(read(body)?),
+            LogCorrespondence => api::log_correspondence_command(read(body)?)?,
         })
     }
 
@@ -173,15 +185,12 @@ impl CaseAction {
         let idem = conditions
             .key
             .map(|k| api::idempotency_key(&staff.email, &path, &k, body));
-        api::apply(
-            st,
-            staff,
-            reference,
-            &route,
-            command,
-            expected,
-            idem.as_ref(),
-        )
-        .await
+        // A note or a log entry adds a record, as its JSON route answers (201).
+        let idem = idem.as_ref();
+        if matches!(self, CaseAction::AddNote | CaseAction::LogCorrespondence) {
+            api::add_record(st, staff, reference, &route, command, expected, idem).await
+        } else {
+            api::apply(st, staff, reference, &route, command, expected, idem).await
+        }
     }
 }

@@ -185,7 +185,10 @@ pub(crate) async fn case_action(
     body: Body,
 ) -> Result<Response, Problem> {
     // An unknown action is no route, signed in or not: checked before the sign-in redirect.
-    if !ACTIONS.contains(&action.as_str()) && !casefile::ACTIONS.contains(&action.as_str()) {
+    if !ACTIONS.contains(&action.as_str())
+        && !casefile::ACTIONS.contains(&action.as_str())
+        && !record::ACTIONS.contains(&action.as_str())
+    {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
             "not-found",
@@ -239,7 +242,8 @@ pub(crate) async fn case_action(
         };
         (status, attempt)
     };
-    let case_file = casefile::ACTIONS.contains(&action.as_str());
+    let case_file =
+        casefile::ACTIONS.contains(&action.as_str()) || record::ACTIONS.contains(&action.as_str());
     let json = if case_file {
         let mut body = Map::new();
         let mut errors = Vec::new();
@@ -250,7 +254,11 @@ pub(crate) async fn case_action(
             Ok(None) => {}
             Err(m) => errors.push((format!("{form}-at"), m)),
         }
-        errors.extend(casefile::json_body(&action, &form, &fields, &mut body));
+        if record::ACTIONS.contains(&action.as_str()) {
+            errors.extend(record::json_body(&action, &fields, &mut body));
+        } else {
+            errors.extend(casefile::json_body(&action, &form, &fields, &mut body));
+        }
         if errors.is_empty() {
             Ok(Value::Object(body))
         } else {
@@ -337,7 +345,9 @@ pub(crate) async fn case_action(
                     .iter()
                     .map(|e| {
                         (
-                            if case_file {
+                            if record::ACTIONS.contains(&action.as_str()) {
+                                record::element_for(&form, &e.field)
+                            } else if case_file {
                                 casefile::element_for(&form, &e.field)
                             } else {
                                 element_for(&action, &e.field)

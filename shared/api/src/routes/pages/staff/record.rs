@@ -1,0 +1,344 @@
+//! The case page's notes and correspondence log, with their two forms: the typed section of
+//! `templates/staff/case_record.html`. The forms post like every other form on the page (see
+//! [`super::case_action`]): `note` to the notes route, `correspondence` to the correspondence
+//! route, each through the same domain command as its JSON route.
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+use p3_domain::correspondence::{CorrespondenceChannel, CorrespondenceEntry, Direction};
+use p3_domain::note::CaseNote;
+use serde_json::{json, Map, Value};
+
+use super::{get, random_hex, text, Attempt, SignedIn};
+use crate::auth::Role;
+use crate::html::{london_datetime, urlencode, Control, Field};
+
+/// The forms of this section, as the page's path names them.
+pub(super) const ACTIONS: [&str; 2] = ["note", "correspondence"];
+
+/// The channels, in the order the form offers them.
+const CHANNELS: [(CorrespondenceChannel, &str); 6] = [
+    (CorrespondenceChannel::Email, "Email"),
+    (CorrespondenceChannel::Letter, "Letter"),
+    (CorrespondenceChannel::Phone, "Phone call"),
+    (CorrespondenceChannel::InPerson, "In person"),
+    (
+        CorrespondenceChannel::Online,
+        "Online (web form, portal, social media)",
+    ),
+    (CorrespondenceChannel::Other, "Another way"),
+];
+
+/// What the banner says once a form's record is added.
+pub(super) fn done_message(action: &str) -> Option<&'static str> {
+    match action {
+        "note" => Some("Note added"),
+        "correspondence" => Some("Correspondence logged"),
+        _ => None,
+    }
+}
+
+/// The section of the case page.
+#[derive(Template)]
+#[template(path = "staff/case_record.html")]
+struct RecordSection<'a> {
+    url_reference: String,
+    csrf: &'a str,
+    version: u64,
+    notes: Vec<NoteRow>,
+    correspondence: Vec<CorrespondenceRow>,
+    /// (value, label) of the direction radios.
+    directions: [(&'static str, &'static str); 2],
+    /// `None` when the role may not add one.
+    note_form: Option<NoteForm<'a>>,
+    correspondence_form: Option<CorrespondenceForm<'a>>,
+}
+
+struct NoteRow {
+    number: u64,
+    when: String,
+    by: String,
+    text: String,
+    corrects: Option<u64>,
+    corrected_by: Vec<u64>,
+}
+
+struct CorrespondenceRow {
+    number: u64,
+    when: String,
+    /// "Received by email", "Sent or said by phone"…
+    what: String,
+    summary: String,
+    attachments: Vec<String>,
+    logged: String,
+    by: String,
+}
+
+struct NoteForm<'a> {
+    open: bool,
+    key: String,
+    text: Field<'a>,
+    corrects: Option<Field<'a>>,
+}
+
+struct CorrespondenceForm<'a> {
+    open: bool,
+    key: String,
+    direction: &'a str,
+    direction_error: Option<&'a str>,
+    channel: Field<'a>,
+    at: Field<'a>,
+    summary: Field<'a>,
+}
+
+fn channel_label(c: CorrespondenceChannel) -> &'static str {
+    CHANNELS
+        .iter()
+        .find(|(x, _)| *x == c)
+        .map(|(_, l)| *l)
+        .unwrap_or("Another way")
+}
+
+fn when(t: DateTime<Utc>) -> String {
+    london_datetime(t)
+}
+
+fn note_rows(notes: &[CaseNote]) -> Vec<NoteRow> {
+    notes
+        .iter()
+        .map(|n| NoteRow {
+            number: n.number,
+            when: when(n.at),
+            by: n.by.clone(),
+            text: n.text.clone(),
+            corrects: n.corrects,
+            corrected_by: n.corrected_by.clone(),
+        })
+        .collect()
+}
+
+fn correspondence_rows(entries: &[CorrespondenceEntry]) -> Vec<CorrespondenceRow> {
+    entries
+        .iter()
+        .map(|c| {
+            let how = channel_label(c.channel).to_lowercase();
+            CorrespondenceRow {
+                number: c.number,
+                when: when(c.at),
+                what: match c.direction {
+                    Direction::Inbound => format!("Received: {how}"),
+                    Direction::Outbound => format!("Sent or said: {how}"),
+                },
+                summary: c.summary.clone(),
+                attachments: c.attachments.clone(),
+                logged: when(c.recorded_at),
+                by: c.by.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The section for the staff view `view` (the JSON the API answers with), with what the form
+/// just posted (`attempt`) kept in its fields.
+pub(super) fn section(who: &SignedIn, view: &Value, attempt: &Attempt) -> String {
+    let notes: Vec<CaseNote> = serde_json::from_value(view["notes"].clone()).unwrap_or_default();
+    let entries: Vec<CorrespondenceEntry> =
+        serde_json::from_value(view["correspondence"].clone()).unwrap_or_default();
+    let may_write = who.staff.role.includes(Role::Officer);
+    let value = |form: &str, name: &str| attempt.value(form, name);
+    let (text, corrects) = (value("note", "text"), value("note", "corrects"));
+    let (direction, channel) = (
+        value("correspondence", "direction"),
+        value("correspondence", "channel"),
+    );
+    let (at, summary) = (
+        value("correspondence", "at"),
+        value("correspondence", "summary"),
+    );
+    let mut corrects_options = vec![(String::new(), "It is not a correction".to_string())];
+    corrects_options.extend(notes.iter().map(|n| {
+        let start: String = n.text.chars().take(60).collect();
+        let more = if n.text.chars().count() > 60 {
+            "…"
+        } else {
+            ""
+        };
+        (
+            n.number.to_string(),
+            format!("Note {}: {start}{more}", n.number),
+        )
+    }));
+    let mut channel_options = vec![(String::new(), "Choose how".to_string())];
+    channel_options.extend(
+        CHANNELS
+            .iter()
+            .map(|(c, l)| (c.as_str().to_string(), l.to_string())),
+    );
+    let page = RecordSection {
+        url_reference: urlencode(view["reference"].as_str().unwrap_or("")),
+        csrf: &who.csrf,
+        version: view["version"].as_u64().unwrap_or(0),
+        notes: note_rows(&notes),
+        correspondence: correspondence_rows(&entries),
+        directions: [
+            (
+                Direction::Inbound.as_str(),
+                "Received from the resident, their representative or a contractor",
+            ),
+            (Direction::Outbound.as_str(), "Sent or said by us"),
+        ],
+        note_form: may_write.then(|| NoteForm {
+            open: attempt.action == "note",
+            key: random_hex(16),
+            text: Field {
+                hint: "Up to 10,000 characters. Staff only: the resident never sees notes.",
+                value: &text,
+                error: attempt.error("note-text"),
+                control: Control::TextArea(4),
+                ..Field::new("note-text", "text", "Note")
+            },
+            corrects: (!notes.is_empty()).then(|| Field {
+                hint: "If this note corrects an earlier one, choose it. The earlier note is kept as it was.",
+                value: &corrects,
+                error: attempt.error("note-corrects"),
+                control: Control::Select(&corrects_options),
+                ..Field::new("note-corrects", "corrects", "Does it correct a note?")
+            }),
+        }),
+        correspondence_form: may_write.then(|| CorrespondenceForm {
+            open: attempt.action == "correspondence",
+            key: random_hex(16),
+            direction: &direction,
+            direction_error: attempt.error("correspondence-direction"),
+            channel: Field {
+                value: &channel,
+                error: attempt.error("correspondence-channel"),
+                control: Control::Select(&channel_options),
+                ..Field::new("correspondence-channel", "channel", "How")
+            },
+            at: Field {
+                hint: "Leave blank if it is now. UK time; it cannot be in the future or before the last event.",
+                value: &at,
+                error: attempt.error("correspondence-at"),
+                control: Control::Input("datetime-local"),
+                class: "input--medium",
+                ..Field::new("correspondence-at", "at", "When was it sent, received or said? (optional)")
+            },
+            summary: Field {
+                hint: "What was sent or said, and by whom. Up to 10,000 characters.",
+                value: &summary,
+                error: attempt.error("correspondence-summary"),
+                control: Control::TextArea(4),
+                ..Field::new("correspondence-summary", "summary", "Summary")
+            },
+        }),
+    };
+    page.render().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the notes and correspondence section did not render");
+        "<p>The notes and correspondence could not be shown.</p>".into()
+    })
+}
+
+/// Where an API field error is shown: the field's element, or the form itself for a field
+/// the form does not have (`attachments`, a malformed body).
+pub(super) fn element_for(form: &str, field: &str) -> String {
+    let on_the_form: &[&str] = match form {
+        "note" => &["text", "corrects"],
+        "correspondence" => &["direction", "channel", "at", "summary"],
+        _ => &[],
+    };
+    if on_the_form.contains(&field) {
+        format!("{form}-{field}")
+    } else {
+        form.to_string()
+    }
+}
+
+/// Turns a form of this section into its API body (the `at` is already in it), or the fields
+/// at fault (by element id).
+pub(super) fn json_body(
+    action: &str,
+    fields: &[(String, String)],
+    body: &mut Map<String, Value>,
+) -> Vec<(String, String)> {
+    let mut errors = Vec::new();
+    let required = |body: &mut Map<String, Value>, name: &str| {
+        body.insert(name.into(), json!(get(fields, name).unwrap_or("").trim()));
+    };
+    match action {
+        "note" => {
+            required(body, "text");
+            match text(fields, "corrects").map(|v| v.parse::<u64>()) {
+                None => {}
+                Some(Ok(n)) => {
+                    body.insert("corrects".into(), json!(n));
+                }
+                Some(Err(_)) => errors.push((
+                    "note-corrects".into(),
+                    "Choose the note this corrects from the list".into(),
+                )),
+            }
+        }
+        "correspondence" => {
+            for (name, what) in [
+                ("direction", "Choose whether it was received or sent"),
+                ("channel", "Choose how it was sent or said"),
+            ] {
+                match text(fields, name) {
+                    Some(v) => {
+                        body.insert(name.into(), json!(v));
+                    }
+                    None => errors.push((format!("correspondence-{name}"), what.into())),
+                }
+            }
+            required(body, "summary");
+        }
+        _ => {}
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_land_on_the_fields_the_forms_have() {
+        assert_eq!(element_for("note", "text"), "note-text");
+        assert_eq!(element_for("note", "corrects"), "note-corrects");
+        assert_eq!(element_for("note", "(body)"), "note");
+        assert_eq!(
+            element_for("correspondence", "summary"),
+            "correspondence-summary"
+        );
+        assert_eq!(
+            element_for("correspondence", "attachments"),
+            "correspondence"
+        );
+    }
+
+    #[test]
+    fn a_form_becomes_the_api_body() {
+        let f = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let mut body = Map::new();
+        let errors = json_body(
+            "note",
+            &f(&[("text", " A note "), ("corrects", "3")]),
+            &mut body,
+        );
+        assert!(errors.is_empty());
+        assert_eq!(
+            Value::Object(body),
+            json!({"text": "A note", "corrects": 3})
+        );
+        let mut body = Map::new();
+        let errors = json_body("correspondence", &f(&[("summary", "Rang")]), &mut body);
+        let ids: Vec<&str> = errors.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["correspondence-direction", "correspondence-channel"]);
+    }
+}
