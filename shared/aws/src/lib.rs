@@ -8,6 +8,7 @@ pub mod dynamo;
 pub mod oidc;
 pub mod reporting;
 pub mod scheduler;
+pub mod secrets;
 pub mod ses;
 pub mod sqs;
 pub mod wiring;

@@ -240,14 +240,35 @@ pub fn timeouts() -> TimeoutConfig {
 /// The SDK configuration: region and credentials from the Lambda environment, or the
 /// emulator's endpoint when one is set; the [`timeouts`].
 pub async fn aws_config(settings: &AwsSettings) -> SdkConfig {
+    sdk_config(settings.endpoint_url.clone(), settings.region.clone()).await
+}
+
+async fn sdk_config(endpoint_url: Option<String>, region: Option<String>) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
-    if let Some(url) = &settings.endpoint_url {
+    if let Some(url) = endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    if let Some(region) = &settings.region {
-        loader = loader.region(Region::new(region.clone()));
+    if let Some(region) = region {
+        loader = loader.region(Region::new(region));
     }
     loader.load().await
+}
+
+/// The settings through `get`, with the secrets it names read from Secrets Manager
+/// ([`crate::secrets`]) standing for their settings, and the SDK configuration they were read
+/// with.
+pub async fn settings_with_secrets(
+    get: &dyn Fn(&str) -> Option<String>,
+) -> Result<(AwsSettings, SdkConfig), WiringError> {
+    let opt = |k: &str| {
+        get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let sdk = sdk_config(opt("AWS_ENDPOINT_URL"), opt("AWS_REGION")).await;
+    let secrets = crate::secrets::read(&sdk, get).await?;
+    let settings = AwsSettings::from_lookup(|k| secrets.get(k).cloned().or_else(|| get(k)))?;
+    Ok((settings, sdk))
 }
 
 /// Access codes from the operating system's secure random source.
@@ -407,10 +428,9 @@ pub fn cases_app(service: Service, settings: &AwsSettings) -> Result<Router, Wir
         )))
 }
 
-/// The `cases` function, from its environment.
+/// The `cases` function, from its environment and, for the staff sign-in, Secrets Manager.
 pub async fn cases() -> Result<Router, WiringError> {
-    let settings = AwsSettings::from_env()?;
-    let sdk = aws_config(&settings).await;
+    let (settings, sdk) = settings_with_secrets(&|k: &str| std::env::var(k).ok()).await?;
     let service = service(&settings, &sdk).await;
     // The staff pages' monthly report page reads the table as the reporting function does.
     let reporting = reports_from(&settings, &sdk, &service);

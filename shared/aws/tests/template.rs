@@ -43,6 +43,7 @@ const CALLS: &[(&str, &str)] = &[
     ("sqs:SendMessage", ".send_message()"),
     ("ses:SendEmail", ".send_email()"),
     ("s3:PutObject", ".put_object()"),
+    ("secretsmanager:GetSecretValue", ".get_secret_value()"),
 ];
 
 /// Actions that are not an SDK call of ours: passing the scheduler its role when a schedule is

@@ -121,7 +121,10 @@ mod tests {
 
     #[test]
     fn an_email_the_provider_has_not_verified_is_refused() {
-        let base = [("email", "a.officer@p3.example"), ("cognito:groups", "[officer]")];
+        let base = [
+            ("email", "a.officer@p3.example"),
+            ("cognito:groups", "[officer]"),
+        ];
         assert_eq!(staff_of(&base).unwrap().role, Role::Officer);
         for verified in ["true", "True"] {
             let mut claims = base.to_vec();
