@@ -250,3 +250,78 @@ fn every_function_alarms_on_errors_and_throttles_and_a_failed_export_is_reported
         Some("DeadLetterAlarmTopic")
     );
 }
+
+/// The environment variables the functions' code reads: the names given to the settings'
+/// readers (`opt("…")`, `req("…")`, `url("…")`, `var("…", …)`) in the AWS wiring and the
+/// sign-in settings, and the variables naming secrets.
+fn variables_the_code_reads() -> BTreeSet<String> {
+    let mut text = adapter_source();
+    for file in ["shared/oidc/src/lib.rs", "shared/oidc/src/claims.rs"] {
+        text.push_str(&std::fs::read_to_string(repo().join(file)).unwrap());
+    }
+    let mut names = BTreeSet::new();
+    for reader in ["opt(\"", "req(\"", "url(\"", "var(\"", "(\"OIDC_"] {
+        for (at, _) in text.match_indices(reader) {
+            let start = at + reader.len() - if reader.starts_with("(\"O") { 5 } else { 0 };
+            let name: String = text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                .collect();
+            if name.len() > 2 && text[start + name.len()..].starts_with('"') {
+                names.insert(name);
+            }
+        }
+    }
+    names
+}
+
+/// Every variable a function's environment gets: the globals and its own.
+fn variables_the_template_sets(doc: &Value) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut add = |vars: &Value| {
+        for (k, _) in vars.as_mapping().into_iter().flatten() {
+            names.insert(k.as_str().unwrap().to_string());
+        }
+    };
+    add(&doc["Globals"]["Function"]["Environment"]["Variables"]);
+    for (_, resource) in doc["Resources"].as_mapping().unwrap() {
+        add(&resource["Properties"]["Environment"]["Variables"]);
+    }
+    names
+}
+
+#[test]
+fn every_environment_variable_the_code_reads_is_set_by_the_template() {
+    let read = variables_the_code_reads();
+    // The readers were found (a renamed reader would otherwise pass this test vacuously).
+    for known in [
+        "TABLE_NAME",
+        "LANDLORD_CONTACT",
+        "OIDC_ISSUER",
+        "ROLE_CLAIM",
+    ] {
+        assert!(read.contains(known), "{known} not found among {read:?}");
+    }
+    let set = variables_the_template_sets(&template());
+    // Set by Lambda itself (the region) or only by the tests (an emulator's address); and the
+    // two secrets, whose values come from Secrets Manager by the *_SECRET_ID variables.
+    let not_from_the_template = [
+        "AWS_REGION",
+        "AWS_ENDPOINT_URL",
+        "OIDC_COOKIE_KEY",
+        "OIDC_CLIENT_SECRET",
+    ];
+    let missing: Vec<&String> = read
+        .iter()
+        .filter(|name| !set.contains(*name) && !not_from_the_template.contains(&name.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "read by the code but set by no function in infra/template.yaml: {missing:?}"
+    );
+    let unread: Vec<&String> = set.iter().filter(|name| !read.contains(*name)).collect();
+    assert!(
+        unread.is_empty(),
+        "set by infra/template.yaml but read by no code: {unread:?}"
+    );
+}
