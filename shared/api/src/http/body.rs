@@ -111,6 +111,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
             let path = e.path().to_string();
             let inner = e.into_inner();
             match inner.classify() {
+                // serde_json reports a value of the wrong kind for an enum (`"ground": null`,
+                // `"direction": 3`) as a syntax error; well-formed JSON is the field's fault.
+                serde_json::error::Category::Syntax | serde_json::error::Category::Eof
+                    if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() =>
+                {
+                    Err(Problem::field(
+                        &field_name(&path, ""),
+                        "has a value of the wrong kind here".to_string(),
+                    ))
+                }
                 serde_json::error::Category::Syntax
                 | serde_json::error::Category::Eof
                 | serde_json::error::Category::Io => {
@@ -183,6 +193,47 @@ mod tests {
     struct T {
         working_days: u32,
         reason: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[allow(dead_code)]
+    enum Ground {
+        OutOfTime,
+        Legal,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct WithEnum {
+        ground: Ground,
+        reason: Option<String>,
+    }
+
+    #[test]
+    fn a_wrong_kind_of_value_for_a_choice_is_422_naming_the_field_not_malformed() {
+        for body in [
+            &br#"{"ground": null, "reason": "r"}"#[..],
+            br#"{"ground": 3}"#,
+            br#"{"ground": [], "reason": "r"}"#,
+            br#"{"ground": "never"}"#,
+        ] {
+            let p = parse_json::<WithEnum>(body).unwrap_err();
+            assert_eq!(
+                (p.status, p.errors[0].field.as_str()),
+                (422, "ground"),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+        // Truly malformed JSON stays a 400.
+        assert_eq!(
+            parse_json::<WithEnum>(br#"{"ground": nul"#)
+                .unwrap_err()
+                .status,
+            400
+        );
+        assert!(parse_json::<WithEnum>(br#"{"ground": "legal"}"#).is_ok());
     }
 
     #[test]
