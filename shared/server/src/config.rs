@@ -525,6 +525,17 @@ mod tests {
     }
 
     #[test]
+    fn how_far_back_staff_may_date_an_action_is_configured_and_checked() {
+        assert_eq!(Config::parse("").unwrap().records.backdate_working_days, 2);
+        let c = Config::parse("[records]\nbackdate_working_days = 5\n").unwrap();
+        assert_eq!(c.records.backdate().working_days, 5);
+        let e = Config::parse("[records]\nbackdate_working_days = 1001\n").unwrap_err();
+        assert!(e.starts_with("records.backdate_working_days"), "{e}");
+        let e = Config::parse("[records]\nbackdate_working_days = -1\n").unwrap_err();
+        assert!(e.contains("backdate_working_days"), "{e}");
+    }
+
+    #[test]
     fn a_bad_setting_names_its_field() {
         let e = Config::parse("[public_form]\nrate_limit_per_hour = \"lots\"\n").unwrap_err();
         assert!(e.starts_with("public_form.rate_limit_per_hour"), "{e}");

@@ -6,6 +6,7 @@ mod support;
 
 use std::time::Duration as StdDuration;
 
+use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -142,4 +143,128 @@ async fn an_extension_begun_at_stage1_is_refused_when_the_resident_asks_for_stag
     )
     .await;
     assert_eq!(status, 200, "{v}");
+}
+
+/// GET with a bearer token: the status and the body as text.
+async fn get_text(c: &reqwest::Client, url: &str, token: &str) -> (u16, String) {
+    let res = c
+        .get(url)
+        .bearer_auth(token)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .expect("request sent");
+    let status = res.status().as_u16();
+    (status, res.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn an_action_dated_further_back_than_two_working_days_needs_a_senior_manager_and_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let t = staffs(&s);
+    let c = client();
+    // Received at noon UTC ten days ago (six or more working days), recorded now: a receipt is
+    // not limited.
+    let then = (Utc::now() - Duration::days(10))
+        .date_naive()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+        .and_utc();
+    let month = then.format("%Y-%m").to_string();
+    let mut body = complaint();
+    body["channel"] = json!("phone");
+    body["received_at"] = json!(then.to_rfc3339());
+    let (status, created, _) =
+        post_json(&c, &s.url("/staff/complaints"), Some(&t.officer), &body).await;
+    assert_eq!(status, 201, "{created}");
+    let reference = created["reference"].as_str().unwrap().to_string();
+    let ack = s.url(&format!("/staff/complaints/{reference}/acknowledgement"));
+    let ack_body = |reason: Option<&str>| {
+        let mut b = json!({"investigating_manager": "ian@p3.example", "complaint_points": ["Leak"], "at": then.to_rfc3339()});
+        if let Some(r) = reason {
+            b["backdate_reason"] = json!(r);
+        }
+        b
+    };
+
+    // An officer, even with a reason, and an Investigating Manager may not go back so far.
+    for (token, reason) in [(&t.officer, Some("Forgot")), (&t.im, None)] {
+        let (status, problem, headers) = post_json(&c, &ack, Some(token), &ack_body(reason)).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(headers["content-type"], "application/problem+json");
+        assert_eq!(problem["errors"][0]["field"], "at", "{problem}");
+    }
+    // A senior manager must say why.
+    let (status, problem, _) = post_json(&c, &ack, Some(&t.senior), &ack_body(None)).await;
+    assert_eq!(status, 422, "{problem}");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["at", "backdate_reason"], "{problem}");
+    let reason = "Acknowledged by letter on the day; the system was down";
+    let (status, case, _) = post_json(&c, &ack, Some(&t.senior), &ack_body(Some(reason))).await;
+    assert_eq!(status, 200, "{case}");
+    let acked = case["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "acknowledged")
+        .expect("acknowledged")
+        .clone();
+    assert_eq!(acked["recorded_late"], true, "{acked}");
+    assert_eq!(acked["backdate_reason"], reason, "{acked}");
+    assert_eq!(case["history"][0]["recorded_late"], true, "the receipt too");
+
+    // Within two working days nobody needs a reason, and a same-day action is not late.
+    let (status, case, _) = post_json(
+        &c,
+        &s.url(&format!("/staff/complaints/{reference}/needs")),
+        Some(&t.officer),
+        &json!({"adjustments": "Large print letters", "consent": true, "review_on": (Utc::now() + Duration::days(90)).date_naive(),
+                "at": (Utc::now() - Duration::minutes(5)).to_rfc3339()}),
+    )
+    .await;
+    assert_eq!(status, 200, "{case}");
+    let needs = case["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "needs_recorded")
+        .expect("needs");
+    assert_eq!(needs["recorded_late"], false, "{needs}");
+    assert!(needs.get("backdate_reason").is_none(), "{needs}");
+
+    // The staff case page and the evidence pack say so.
+    let (status, page) =
+        get_text(&c, &s.url(&format!("/staff/cases/{reference}")), &t.auditor).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("recorded late: recorded on"), "{page}");
+    assert!(
+        page.contains("reason for the date: Acknowledged by letter"),
+        "{page}"
+    );
+    let (status, pack) = get_text(
+        &c,
+        &s.url(&format!("/staff/complaints/{reference}/evidence")),
+        &t.senior,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(pack.contains("recorded late: recorded on"), "{pack}");
+    assert!(pack.contains("reason for the date: Acknowledged by letter"));
+
+    // The month's report counts the receipt and the acknowledgement as recorded late at Stage 1.
+    let (status, report) = get_json(
+        &c,
+        &s.url(&format!("/staff/reports/monthly?month={month}")),
+        Some(&t.auditor),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["stage1"]["recorded_late"], 2, "{report}");
+    assert_eq!(report["stage2"]["recorded_late"], 0, "{report}");
 }
