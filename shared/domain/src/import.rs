@@ -677,6 +677,8 @@ mod tests {
         assert!(c.reference.starts_with("IMP-2025-"), "{}", c.reference);
         assert!(c.letters.is_empty());
         assert!(c.history.iter().all(|e| e.imported));
+        // Months old, imported now: the import says so, and is not "recorded late".
+        assert!(c.history.iter().all(|e| !e.recorded_late));
         assert_eq!(c.stages.len(), 2);
         assert_eq!(c.stage(1).unwrap().extended_by(), 5);
         assert_eq!(
