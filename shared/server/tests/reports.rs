@@ -478,14 +478,14 @@ async fn the_fixture_month_is_the_same_report_from_the_api_the_cli_and_the_sched
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let config = write_config(dir.path());
-    let c = extended_in_time(&data, &config).await;
+    let c_ref = extended_in_time(&data, &config).await;
     let s = Server::start_with(&data, Some(&config));
     let api = Api {
         s: &s,
         c: client(),
         t: staffs(&s),
     };
-    build_fixture(&api, &c).await;
+    build_fixture(&api, &c_ref).await;
     let c = &api.c;
     let auditor = api.t.auditor.clone();
     let monthly = |q: &str| s.url(&format!("/staff/reports/monthly?{q}"));
@@ -535,6 +535,26 @@ async fn the_fixture_month_is_the_same_report_from_the_api_the_cli_and_the_sched
     let html = String::from_utf8(api_files[3].1.clone()).unwrap();
     assert!(html.contains("Complaints performance: October 2025"));
     assert_eq!(html.matches("<svg").count(), 3);
+    // What was recorded late, in every format: C (recorded first, as CMP-2025-00001) has its
+    // receipt, acknowledgement and response recorded late at Stage 1, not its extension.
+    let head = csv.lines().next().unwrap();
+    assert!(
+        head.ends_with(",stage1_recorded_late,stage2_recorded_late"),
+        "{head}"
+    );
+    let c_row = csv
+        .lines()
+        .find(|l| l.starts_with(&c_ref))
+        .expect("C's row");
+    assert!(c_row.ends_with(",3,0"), "{c_row}");
+    assert!(html.contains("Recorded more than one working day late"));
+    let workbook = unzip(&api_files[2].1);
+    assert!(
+        workbook
+            .values()
+            .any(|x| x.contains("Recorded more than one working day late")),
+        "the workbook's summary has the row"
+    );
 
     // The CLI on the same store gives the same bytes (after the server has stopped).
     s.stop();
