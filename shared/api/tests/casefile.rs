@@ -666,3 +666,61 @@ async fn the_case_page_shows_the_case_file_and_its_forms_post_through_the_api() 
         .text
         .contains("Payment FIN-9"));
 }
+
+/// The case page's forms take the reason for an old date: a senior manager recording an
+/// acknowledgement ten days after it happened is asked why, on the form, and the history then
+/// says it was recorded late and why.
+#[tokio::test]
+async fn a_form_dated_far_back_asks_a_senior_manager_why_and_the_history_says_so() {
+    let w = World::new();
+    let day = london_date(Utc::now() - Duration::days(10));
+    let then =
+        p3_domain::london::london_instant(day, chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap());
+    let case = w
+        .ok(
+            "/staff/complaints",
+            Role::Officer,
+            json!({"name": "Ada", "email": "ada@example.org", "description": "Boiler",
+                   "channel": "phone", "received_at": then.to_rfc3339()}),
+        )
+        .await;
+    let r = case["reference"].as_str().unwrap().to_string();
+    let page_before = page(&w, &r, Role::SeniorManager).await;
+    assert!(
+        page_before.text.contains("name=\"backdate_reason\""),
+        "each action form has the field"
+    );
+    // The form's "When did this happen?" is London wall-clock time: noon that day.
+    let at = format!("{day}T12:00");
+    let form = |reason: Option<&str>| {
+        let mut f = vec![
+            ("investigating_manager", "ian@p3.example".to_string()),
+            ("at", at.clone()),
+        ];
+        if let Some(r) = reason {
+            f.push(("backdate_reason", r.to_string()));
+        }
+        f
+    };
+    let a = submit(&w, &r, Role::SeniorManager, "acknowledge", form(None)).await;
+    assert_eq!(a.status, 422, "{}", a.text);
+    assert!(
+        a.text.contains("href=\"#acknowledge-backdate_reason\""),
+        "{}",
+        a.text
+    );
+    let a = submit(
+        &w,
+        &r,
+        Role::SeniorManager,
+        "acknowledge",
+        form(Some("Acknowledged by phone; the system was down")),
+    )
+    .await;
+    assert_eq!(a.status, 303, "{}", a.text);
+    let p = page(&w, &r, Role::Auditor).await;
+    assert!(p.text.contains("recorded late: recorded on"), "{}", p.text);
+    assert!(p
+        .text
+        .contains("reason for the date: Acknowledged by phone; the system was down"));
+}

@@ -12,6 +12,7 @@ use lambda_http::request::RequestContext;
 use p3_api::limit::RateLimiter;
 use p3_api::{AppState, ClientAddr};
 use p3_domain::alert::{AlertAddresses, Timer};
+use p3_domain::backdating::{BackdateLimit, MAX_BACKDATE_WORKING_DAYS};
 use p3_domain::calendar::CalendarConfig;
 use p3_domain::complaint::DEFAULT_CATEGORIES;
 use p3_domain::host::{self, Adapters, HostSettings};
@@ -86,6 +87,9 @@ pub struct AwsSettings {
     /// `REPORT_MONTHS_BACK` (default 36): how many receipt months before a report's month
     /// are searched for cases still open at its end.
     pub report_months_back: u32,
+    /// `BACKDATE_WORKING_DAYS` (default 2): how far back staff may date an action, as in the
+    /// local server's `[records] backdate_working_days`.
+    pub backdate: BackdateLimit,
     /// `AWS_ENDPOINT_URL` (optional): an emulator's address, for tests.
     pub endpoint_url: Option<String>,
     /// `AWS_REGION` (set by Lambda); optional here because the SDK's own chain also finds it.
@@ -152,6 +156,21 @@ impl AwsSettings {
             })?,
             None => DEFAULT_REPORT_MONTHS_BACK,
         };
+        let backdate = match opt("BACKDATE_WORKING_DAYS") {
+            Some(v) => BackdateLimit {
+                working_days: v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n <= MAX_BACKDATE_WORKING_DAYS)
+                    .ok_or_else(|| WiringError::Invalid {
+                        name: "BACKDATE_WORKING_DAYS",
+                        reason: format!(
+                            "`{v}` is not a whole number from 0 to {MAX_BACKDATE_WORKING_DAYS}"
+                        ),
+                    })?,
+            },
+            None => BackdateLimit::default(),
+        };
         let landlord = req("LANDLORD")?;
         let contact: LandlordContact = match opt("LANDLORD_CONTACT") {
             Some(json) => serde_json::from_str(&json).map_err(|e| WiringError::Invalid {
@@ -205,6 +224,7 @@ impl AwsSettings {
             form_rate_limit_per_hour,
             homes,
             report_months_back,
+            backdate,
             endpoint_url: opt("AWS_ENDPOINT_URL"),
             region: opt("AWS_REGION"),
             staff_sign_in,
@@ -359,6 +379,7 @@ async fn service_over(
             calendar: settings.calendar.clone(),
             policies: Vec::new(),
             letters: settings.letters.clone(),
+            backdate: settings.backdate,
         },
     )
 }

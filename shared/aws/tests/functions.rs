@@ -1104,3 +1104,47 @@ fn the_monthly_report_covers_the_london_month_just_ended() {
     let july = Utc.with_ymd_and_hms(2026, 6, 30, 23, 30, 0).unwrap();
     assert_eq!(wiring::month_to_report(july).to_string(), "2026-06");
 }
+
+/// How far back staff may date an action (`[records] backdate_working_days` locally) is a
+/// template parameter every function reads at start, a bad value named.
+#[test]
+fn how_far_back_staff_may_date_an_action_is_a_template_parameter_read_at_start() {
+    let doc = template();
+    let parameter = &doc["Parameters"]["BackdateWorkingDays"];
+    assert_eq!(parameter["Default"].as_u64(), Some(2));
+    let variables = &doc["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(
+        untag(&variables["BACKDATE_WORKING_DAYS"]).as_str(),
+        Some("BackdateWorkingDays")
+    );
+    let settings = |value: Option<&str>| {
+        let mut vars: HashMap<&str, String> = HashMap::from([
+            ("TABLE_NAME", "p3-complaints-test".to_string()),
+            ("QUEUE_URL", "http://127.0.0.1:1/queue".into()),
+            ("QUEUE_ARN", "arn:aws:sqs:eu-west-2:123456789012:q".into()),
+            ("DLQ_ARN", "arn:aws:sqs:eu-west-2:123456789012:dlq".into()),
+            ("SCHEDULE_GROUP", "p3-test".into()),
+            (
+                "SCHEDULER_ROLE_ARN",
+                "arn:aws:iam::123456789012:role/s".into(),
+            ),
+            ("MAIL_FROM", "complaints-service@p3.example".into()),
+            ("EXPORT_BUCKET", "p3-exports".into()),
+            ("BASE_URL", "https://complaints.p3housing.example".into()),
+            ("LANDLORD", "P3 Housing".into()),
+        ]);
+        if let Some(v) = value {
+            vars.insert("BACKDATE_WORKING_DAYS", v.into());
+        }
+        AwsSettings::from_lookup(|k| vars.get(k).cloned())
+    };
+    assert_eq!(settings(None).unwrap().backdate.working_days, 2);
+    assert_eq!(settings(Some("5")).unwrap().backdate.working_days, 5);
+    for bad in ["lots", "-1", "1001"] {
+        let e = settings(Some(bad)).unwrap_err();
+        assert!(
+            e.to_string().contains("BACKDATE_WORKING_DAYS"),
+            "{bad}: {e}"
+        );
+    }
+}

@@ -25,6 +25,7 @@ use p3_domain::ports::{
     StoredReply,
 };
 use p3_domain::report::Homes;
+use p3_domain::role::Caller;
 use p3_domain::service::{Service, Settings};
 use p3_domain::service_request::ServiceRequest;
 use p3_reports::ReportSettings;
@@ -182,7 +183,15 @@ impl Fixture<'_> {
 
     async fn act(&self, r: &str, command: Command, by: &str, at: &str) {
         self.0
-            .act(r, command, by, Some(t(at)), None, None, &|_| reply())
+            .act(
+                r,
+                command,
+                &Caller::History { by: by.into() },
+                Some(t(at)),
+                None,
+                None,
+                &|_| reply(),
+            )
             .await
             .unwrap_or_else(|e| panic!("{r} at {at}: {e}"));
     }

@@ -322,6 +322,7 @@ async fn site() -> Site {
             procedures: Procedures::default(),
             calendar: Calendar::default(),
             letters: Default::default(),
+            backdate: Default::default(),
         }),
         settings: Arc::new(Settings {
             landlord: settings.landlord.clone(),

@@ -28,6 +28,8 @@ pub struct Rules {
     pub calendar: Calendar,
     /// Letter templates and the landlord's details printed on letters.
     pub letters: Correspondence,
+    /// How far back staff may date an action (see [`crate::backdating`]).
+    pub backdate: crate::backdating::BackdateLimit,
 }
 
 impl Rules {
@@ -69,6 +71,15 @@ pub enum CommandError {
         at: DateTime<Utc>,
         /// The previous event's instant.
         previous: DateTime<Utc>,
+    },
+    /// The caller's role does not include the one the command needs on the case as it stands
+    /// (see [`crate::role`]).
+    #[error("this needs the {} role; you have {}", needed.as_str(), role.as_str())]
+    Forbidden {
+        /// The role the command needs.
+        needed: crate::role::Role,
+        /// The caller's role.
+        role: crate::role::Role,
     },
     /// The action is not valid in the case's current state (e.g. responding before acknowledging).
     #[error("{0}")]
@@ -465,7 +476,12 @@ pub(crate) fn check_at(actor: &Actor, previous: Option<DateTime<Utc>>) -> Result
     Ok(())
 }
 
-pub(crate) fn record(sequence: u64, actor: &Actor, event: CaseEvent) -> EventRecord {
+pub(crate) fn record(
+    sequence: u64,
+    actor: &Actor,
+    event: CaseEvent,
+    calendar: &Calendar,
+) -> EventRecord {
     EventRecord {
         sequence,
         at: actor.at,
@@ -473,6 +489,8 @@ pub(crate) fn record(sequence: u64, actor: &Actor, event: CaseEvent) -> EventRec
         by: actor.by.clone(),
         event,
         imported: false,
+        recorded_late: crate::backdating::recorded_late(actor.at, actor.now, calendar),
+        backdate_reason: None,
     }
 }
 
@@ -512,7 +530,7 @@ impl Case {
         let mut case = Case::empty(reference);
         let mut records = Vec::with_capacity(events.len());
         for (i, e) in events.into_iter().enumerate() {
-            let rec = record(i as u64 + 1, actor, e);
+            let rec = record(i as u64 + 1, actor, e, &rules.calendar);
             case.apply(rec.clone());
             records.push(rec);
         }
@@ -535,6 +553,7 @@ impl Case {
                 self.version + 1,
                 actor,
                 CaseEvent::LetterIssued { letter: l },
+                &rules.calendar,
             );
             self.apply(rec.clone());
             out.push(rec);
@@ -967,7 +986,7 @@ impl Case {
         let mut next = self.clone();
         let mut records = Vec::with_capacity(events.len());
         for event in events {
-            let rec = record(next.version + 1, actor, event);
+            let rec = record(next.version + 1, actor, event, &rules.calendar);
             next.apply(rec.clone());
             records.push(rec);
         }

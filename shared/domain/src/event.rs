@@ -352,6 +352,7 @@ impl CaseEvent {
 
 /// An event with its bookkeeping: what, when it happened, when it was recorded, by whom.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredEventRecord")]
 pub struct EventRecord {
     /// Position in the case history, from 1; equals the case version after it.
     pub sequence: u64,
@@ -368,6 +369,54 @@ pub struct EventRecord {
     /// [`crate::import`]): the record says so wherever the history is shown.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub imported: bool,
+    /// True when it was recorded more than one working day after it happened (see
+    /// [`crate::backdating`]); decided when it is recorded and kept.
+    pub recorded_late: bool,
+    /// Why a senior manager recorded it further back than staff may (see
+    /// [`crate::backdating`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backdate_reason: Option<String>,
+}
+
+/// An event as stored: those stored before `recorded_late` was kept have it decided on read,
+/// as it would have been when they were recorded.
+#[derive(Deserialize)]
+struct StoredEventRecord {
+    sequence: u64,
+    at: DateTime<Utc>,
+    recorded_at: DateTime<Utc>,
+    by: String,
+    #[serde(flatten)]
+    event: CaseEvent,
+    #[serde(default)]
+    imported: bool,
+    #[serde(default)]
+    recorded_late: Option<bool>,
+    #[serde(default)]
+    backdate_reason: Option<String>,
+}
+
+impl From<StoredEventRecord> for EventRecord {
+    fn from(s: StoredEventRecord) -> Self {
+        let recorded_late = s.recorded_late.unwrap_or_else(|| {
+            !s.imported
+                && crate::backdating::recorded_late(
+                    s.at,
+                    s.recorded_at,
+                    crate::backdating::stored_calendar(),
+                )
+        });
+        EventRecord {
+            sequence: s.sequence,
+            at: s.at,
+            recorded_at: s.recorded_at,
+            by: s.by,
+            event: s.event,
+            imported: s.imported,
+            recorded_late,
+            backdate_reason: s.backdate_reason,
+        }
+    }
 }
 
 #[cfg(test)]

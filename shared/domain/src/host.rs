@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::alert::AlertAddresses;
+use crate::backdating::BackdateLimit;
 use crate::calendar::{Calendar, CalendarConfig};
 use crate::case::Rules;
 use crate::letter::Correspondence;
@@ -44,6 +45,8 @@ pub struct HostSettings {
     pub policies: Vec<Policy>,
     /// Letter templates and the landlord's details printed on letters.
     pub letters: Correspondence,
+    /// How far back staff may date an action (`[records] backdate_working_days`).
+    pub backdate: BackdateLimit,
 }
 
 /// The domain service over a host's adapters, with its configuration.
@@ -62,6 +65,7 @@ pub fn service(adapters: Adapters, settings: HostSettings) -> Service {
             procedures,
             calendar: Calendar::new(&settings.calendar),
             letters: settings.letters,
+            backdate: settings.backdate,
         }),
         settings: Arc::new(Settings {
             landlord: settings.landlord,

@@ -397,8 +397,10 @@ pub fn build(
             service_request: None,
             access_code_hash: None,
         },
+        &rules.calendar,
     );
     received.imported = true;
+    received.recorded_late = false;
     case.apply(received);
 
     let mut steps = Vec::new();
@@ -493,8 +495,9 @@ pub fn build(
         match case.decide(step.command, &a, rules) {
             Ok(events) => {
                 for event in events {
-                    let mut rec = record(case.version + 1, &a, event);
+                    let mut rec = record(case.version + 1, &a, event, &rules.calendar);
                     rec.imported = true;
+                    rec.recorded_late = false;
                     case.apply(rec);
                 }
             }
@@ -674,6 +677,8 @@ mod tests {
         assert!(c.reference.starts_with("IMP-2025-"), "{}", c.reference);
         assert!(c.letters.is_empty());
         assert!(c.history.iter().all(|e| e.imported));
+        // Months old, imported now: the import says so, and is not "recorded late".
+        assert!(c.history.iter().all(|e| !e.recorded_late));
         assert_eq!(c.stages.len(), 2);
         assert_eq!(c.stage(1).unwrap().extended_by(), 5);
         assert_eq!(

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod alert;
+pub mod backdating;
 pub mod calendar;
 pub mod case;
 pub mod casefile;
@@ -24,6 +25,7 @@ pub mod ports;
 pub mod report;
 pub mod report_period;
 pub mod retention;
+pub mod role;
 pub mod service;
 pub mod service_request;
 pub mod staff_account;

@@ -50,6 +50,11 @@ pub struct StageFigures {
     pub responded_within_code: u32,
     /// Extensions of the stage agreed in the period (each extension counts once).
     pub extensions: u32,
+    /// Actions at the stage that happened in the period and were recorded more than one
+    /// working day later (see [`crate::backdating`]); the letters they issued and imported
+    /// events are not counted. Missing from exports made before it was counted.
+    #[serde(default)]
+    pub recorded_late: u32,
     /// At 23:59:59 London on the period's last day: entered the stage on or before that day and
     /// not yet responded to, withdrawn or refused by then.
     pub open_at_month_end: u32,
@@ -295,6 +300,14 @@ fn figures(
         .iter()
         .filter(|r| inside(r.logged_at))
         .count() as u32;
+
+    for case in cases.iter().filter(|c| c.procedure == policy::HOUSING) {
+        for (stage, e) in crate::backdating::actions_by_stage(case) {
+            if e.recorded_late && inside(e.at) && (1..=2).contains(&stage) {
+                stages[usize::from(stage - 1)].f.recorded_late += 1;
+            }
+        }
+    }
 
     let policy: Option<&Policy> = rules.procedures.get(policy::HOUSING);
     let calendar = &rules.calendar;

@@ -109,6 +109,7 @@ pub fn anonymise(
         .cloned()
         .map(|mut rec| {
             rec.event = redact(rec.event);
+            rec.backdate_reason = removed_if_some(rec.backdate_reason);
             rec
         })
         .collect();
@@ -122,6 +123,8 @@ pub fn anonymise(
             retention_years: years,
         },
         imported: false,
+        recorded_late: false,
+        backdate_reason: None,
     });
     Ok(Some(Case::from_history(&case.reference, history)))
 }

@@ -9,13 +9,16 @@ use chrono::{DateTime, Datelike, Utc};
 
 use crate::access;
 use crate::alert::{self, Alert, AlertAddresses, AlertEmail, LetterDelivery, Notice, Skip};
-use crate::case::{Actor, Case, CaseStatus, Command, CommandError, NewCase, Rules};
+use crate::backdating;
+use crate::case::{check_at, Actor, Case, CaseStatus, Command, CommandError, NewCase, Rules};
 use crate::deadline::{self, DeadlineStep};
+use crate::event::EventRecord;
 use crate::london::london_date;
 use crate::ports::{
     AlertScheduler, CaseIndex, CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, Notifier,
     NotifyError, Random, StoreError, StoredReply,
 };
+use crate::role::{self, Caller};
 use crate::service_request::ServiceRequest;
 
 /// What the service needs from its host besides the ports.
@@ -200,6 +203,36 @@ pub fn letter_email(case: &Case, d: &LetterDelivery, landlord: &str) -> Option<A
     })
 }
 
+/// Runs `command` on `case` for `caller`: a member of staff's role is checked against the
+/// role the command needs on this case as it stands, and their `at` against the backdating
+/// limit (see [`crate::role`] and [`crate::backdating`]); then the procedure's rules decide.
+/// The reason for going further back is kept on every event the action records.
+pub fn execute_as(
+    case: &Case,
+    command: Command,
+    actor: &Actor,
+    caller: &Caller,
+    rules: &Rules,
+) -> Result<(Case, Vec<EventRecord>), CommandError> {
+    let Caller::Staff {
+        role,
+        backdate_reason,
+        ..
+    } = caller
+    else {
+        return case.execute(command, actor, rules);
+    };
+    role::check(case, &command, *role)?;
+    check_at(actor, case.history.last().map(|e| e.at))?;
+    let reason = backdate_reason.as_deref();
+    backdating::check(case, &command, actor, *role, reason, rules)?;
+    let (mut next, mut events) = case.execute(command, actor, rules)?;
+    backdating::keep_reason(&mut events, reason);
+    let from = next.history.len() - events.len();
+    backdating::keep_reason(&mut next.history[from..], reason);
+    Ok((next, events))
+}
+
 /// How far ahead [`Service::reconcile_alerts`] looks for cases to repair, in days: further than
 /// any alert comes before its deadline (a reminder two working days before, with a
 /// Christmas closure in between), so each alert has several passes to be put right.
@@ -378,13 +411,14 @@ impl Service {
 
     /// Runs a command on a case. With `expected_version` (If-Match) a stale version is refused;
     /// without it, a concurrent change is retried on the fresh case, so both apply in order
-    /// where both stay valid.
+    /// where both stay valid. A member of staff's role and `at` are checked on the case each
+    /// attempt loads (see [`execute_as`]), so a change made meanwhile is judged as it now is.
     #[allow(clippy::too_many_arguments)] // each is a distinct part of the request; a struct would only rename them
     pub async fn act(
         &self,
         reference: &str,
         command: Command,
-        by: &str,
+        caller: &Caller,
         at: Option<DateTime<Utc>>,
         expected_version: Option<u64>,
         idem: Option<&IdempotencyKey>,
@@ -409,11 +443,11 @@ impl Service {
             }
             let now = self.clock.now();
             let actor = Actor {
-                by: by.to_string(),
+                by: caller.by().to_string(),
                 at: at.unwrap_or(now),
                 now,
             };
-            let (next, events) = case.execute(command.clone(), &actor, &self.rules)?;
+            let (next, events) = execute_as(&case, command.clone(), &actor, caller, &self.rules)?;
             let reply = render(&next);
             match self
                 .persist(case.version, next.clone(), events, idem, reply.clone(), now)

@@ -399,6 +399,11 @@ fn october_2025_every_figure_counted_by_hand() {
             "responded_within_code": 5,
             // C's.
             "extensions": 1,
+            // Everything is recorded on 15 December: every action dated in October at
+            // Stage 1, letters apart: A received, acked, responded; B, C, D ×3 and C's
+            // extension; G received, withdrawn; H received, resolved; I, J received, acked;
+            // M ×3; R received, refused.
+            "recorded_late": 26,
             // I and J (responded 3 Nov); G withdrawn, R refused.
             "open_at_month_end": 2,
             // I (due 27 Oct); J is due 3 Nov.
@@ -416,6 +421,8 @@ fn october_2025_every_figure_counted_by_hand() {
             "responded_within_p3_standard": 1,
             "responded_within_code": 1,
             "extensions": 0,
+            // A asked and acked; E asked, acked, responded and referred to the Ombudsman.
+            "recorded_late": 6,
             // A (due 18 Nov) and L (due 9 Oct as it stood: not acknowledged until November).
             "open_at_month_end": 2,
             "open_overdue": 1,
@@ -531,6 +538,7 @@ fn the_json_has_exactly_the_keys_of_the_contract() {
         "responded_within_p3_standard",
         "responded_within_code",
         "extensions",
+        "recorded_late",
         "open_at_month_end",
         "open_overdue",
         "average_working_days_to_respond",
@@ -578,6 +586,8 @@ fn september_2025_does_not_see_the_complaint_received_at_0030_bst_on_1_october()
             "responded_within_p3_standard": 2,
             "responded_within_code": 2,
             "extensions": 0,
+            // E and L received, acked, responded (all recorded on 15 December).
+            "recorded_late": 6,
             // A is not yet received at 23:59:59 on 30 September.
             "open_at_month_end": 0,
             "open_overdue": 0,
@@ -593,6 +603,8 @@ fn september_2025_does_not_see_the_complaint_received_at_0030_bst_on_1_october()
             "responded_within_p3_standard": 0,
             "responded_within_code": 0,
             "extensions": 0,
+            // L asked on 4 September.
+            "recorded_late": 1,
             // L, due 9 Oct as it stood: not overdue yet.
             "open_at_month_end": 1,
             "open_overdue": 0,
@@ -637,6 +649,8 @@ fn november_2025_counts_the_october_complaint_responded_in_november() {
             "responded_within_p3_standard": 1,
             "responded_within_code": 1,
             "extensions": 0,
+            // J's response.
+            "recorded_late": 1,
             // I, still unanswered, due 27 Oct.
             "open_at_month_end": 1,
             "open_overdue": 1,
@@ -651,6 +665,8 @@ fn november_2025_counts_the_october_complaint_responded_in_november() {
             "responded_within_p3_standard": 0,
             "responded_within_code": 0,
             "extensions": 0,
+            // L acked; E's Ombudsman determination (at Stage 2).
+            "recorded_late": 2,
             // A (due Tue 18 Nov: overdue) and L (due Mon 1 Dec once acknowledged).
             "open_at_month_end": 2,
             "open_overdue": 1,

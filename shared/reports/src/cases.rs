@@ -1,6 +1,7 @@
 //! The cases of a month's export, one line each, as they stood at the month's last moment.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use p3_domain::backdating;
 use p3_domain::case::{Case, Rules};
 use p3_domain::deadline::{self, DeadlineKind, DeadlineStatus, DeadlineStep};
 use p3_domain::london::{london_date, start_of_day, Month};
@@ -28,6 +29,9 @@ pub struct CaseLine {
     pub deadlines: Vec<(DeadlineKind, NaiveDate, DeadlineStatus)>,
     /// Working days added by extensions to the current stage by the month's end.
     pub extended_working_days: u32,
+    /// Actions at Stage 1 and at Stage 2 that happened by the month's end and were recorded
+    /// more than one working day later (see [`p3_domain::backdating`]).
+    pub recorded_late: [u32; 2],
     /// The outcome of the latest stage response given by the month's end.
     pub outcome: Option<String>,
     /// True when resolved at first contact.
@@ -111,6 +115,16 @@ pub fn case_lines(cases: &[Case], month: Month, rules: &Rules) -> Vec<CaseLine> 
     lines
 }
 
+fn recorded_late(case: &Case, last: NaiveDate) -> [u32; 2] {
+    let mut out = [0; 2];
+    for (stage, e) in backdating::actions_by_stage(case) {
+        if e.recorded_late && london_date(e.at) <= last && (1..=2).contains(&stage) {
+            out[usize::from(stage - 1)] += 1;
+        }
+    }
+    out
+}
+
 fn line(case: &Case, rules: &Rules, last: NaiveDate) -> CaseLine {
     let policy = rules.policy_of(case).ok();
     let (status, deadlines) = match policy {
@@ -137,6 +151,7 @@ fn line(case: &Case, rules: &Rules, last: NaiveDate) -> CaseLine {
         status,
         deadlines,
         extended_working_days: current.map(|s| s.extended_by()).unwrap_or(0),
+        recorded_late: recorded_late(case, last),
         outcome: case
             .stages
             .iter()

@@ -184,6 +184,11 @@ fn stage_rows(s1: &StageFigures, s2: &StageFigures) -> Vec<StageRow> {
         stage1: opt(s1.average_working_days_to_respond),
         stage2: opt(s2.average_working_days_to_respond),
     });
+    rows.push(StageRow {
+        label: "Recorded more than one working day late",
+        stage1: s1.recorded_late.to_string(),
+        stage2: s2.recorded_late.to_string(),
+    });
     rows
 }
 

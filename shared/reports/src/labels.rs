@@ -2,7 +2,7 @@
 //! names so every output reads the same figures the same way.
 
 /// The figures of one stage: JSON key and label.
-pub const STAGE_FIGURES: [(&str, &str); 10] = [
+pub const STAGE_FIGURES: [(&str, &str); 11] = [
     ("received", "Received"),
     ("acknowledged", "Acknowledged"),
     (
@@ -25,6 +25,7 @@ pub const STAGE_FIGURES: [(&str, &str); 10] = [
         "average_working_days_to_respond",
         "Average working days to respond",
     ),
+    ("recorded_late", "Recorded more than one working day late"),
 ];
 
 /// Figures outside the stages: a JSON path (`refused.legal_proceedings`) and a label.

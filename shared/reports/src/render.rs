@@ -58,6 +58,8 @@ fn case_table(lines: &[CaseLine]) -> (Vec<String>, Vec<Vec<Cell>>) {
         "outcome",
         "resolved_at_first_contact",
         "service_request",
+        "stage1_recorded_late",
+        "stage2_recorded_late",
     ] {
         header.push(h.to_string());
     }
@@ -99,6 +101,9 @@ fn case_table(lines: &[CaseLine]) -> (Vec<String>, Vec<Vec<Cell>>) {
                 "no"
             }));
             row.push(opt_text(&l.service_request));
+            for n in l.recorded_late {
+                row.push(Cell::Number(f64::from(n)));
+            }
             row
         })
         .collect();

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use p3_domain::alert::AlertAddresses;
+use p3_domain::backdating::MAX_BACKDATE_WORKING_DAYS;
 use p3_domain::calendar::CalendarConfig;
 use p3_domain::complaint::DEFAULT_CATEGORIES;
 use p3_domain::policy::Policy;
@@ -39,6 +40,8 @@ pub struct Config {
     pub reports: ReportsConfig,
     /// How long personal data is kept after a case closes.
     pub retention: RetentionConfig,
+    /// `[records]`: how far back staff may date an action.
+    pub records: RecordsConfig,
     /// Limits on slow clients.
     pub http: HttpConfig,
     /// Letters to residents: the contact details printed on them and the landlord's templates.
@@ -217,6 +220,32 @@ impl Default for RetentionConfig {
     }
 }
 
+/// `[records]`: when it happened vs when it was recorded (see [`p3_domain::backdating`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecordsConfig {
+    /// Working days before the moment it is recorded that staff may date an action; further
+    /// back only a senior manager, with a `backdate_reason`.
+    pub backdate_working_days: u32,
+}
+
+impl Default for RecordsConfig {
+    fn default() -> Self {
+        RecordsConfig {
+            backdate_working_days: p3_domain::backdating::DEFAULT_BACKDATE_WORKING_DAYS,
+        }
+    }
+}
+
+impl RecordsConfig {
+    /// The limit the domain applies.
+    pub fn backdate(&self) -> p3_domain::backdating::BackdateLimit {
+        p3_domain::backdating::BackdateLimit {
+            working_days: self.backdate_working_days,
+        }
+    }
+}
+
 /// Limits on slow clients: a connection that trickles its request is cut off, so a few
 /// clients cannot hold every connection open (slowloris).
 #[derive(Debug, Clone, Deserialize)]
@@ -320,6 +349,7 @@ impl Default for Config {
             policy_files: Vec::new(),
             reports: ReportsConfig::default(),
             retention: RetentionConfig::default(),
+            records: RecordsConfig::default(),
             http: HttpConfig::default(),
             letters: LettersConfig::default(),
             server: ServerSettings::default(),
@@ -425,6 +455,11 @@ impl Config {
         if !(1..=24 * 30).contains(&config.retention.idempotency_hours) {
             return Err("retention.idempotency_hours: must be from 1 to 720".into());
         }
+        if config.records.backdate_working_days > MAX_BACKDATE_WORKING_DAYS {
+            return Err(format!(
+                "records.backdate_working_days: must be from 0 to {MAX_BACKDATE_WORKING_DAYS}"
+            ));
+        }
         for (field, secs) in [
             (
                 "http.header_read_timeout_seconds",
@@ -487,6 +522,17 @@ mod tests {
             (c.retention.years, c.http.header_read_timeout_seconds),
             (7, 2)
         );
+    }
+
+    #[test]
+    fn how_far_back_staff_may_date_an_action_is_configured_and_checked() {
+        assert_eq!(Config::parse("").unwrap().records.backdate_working_days, 2);
+        let c = Config::parse("[records]\nbackdate_working_days = 5\n").unwrap();
+        assert_eq!(c.records.backdate().working_days, 5);
+        let e = Config::parse("[records]\nbackdate_working_days = 1001\n").unwrap_err();
+        assert!(e.starts_with("records.backdate_working_days"), "{e}");
+        let e = Config::parse("[records]\nbackdate_working_days = -1\n").unwrap_err();
+        assert!(e.contains("backdate_working_days"), "{e}");
     }
 
     #[test]

@@ -205,6 +205,9 @@ enum Cmd {
         /// Hours the token is valid.
         #[arg(long, default_value_t = 12)]
         hours: i64,
+        /// Issue it as at this instant, for a server started with `--now` (RFC 3339; for tests).
+        #[arg(long, hide = true)]
+        now: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// Staff accounts that sign in with a password: add, link, list, disable, role.
     User {
@@ -517,6 +520,7 @@ fn service_of(
             calendar: config.calendar.clone(),
             policies: config.policies.clone(),
             letters: reports::letters_of(config),
+            backdate: config.records.backdate(),
         },
     )
 }
@@ -725,12 +729,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             role,
             data_dir,
             hours,
+            now,
         } => users::issue_token(users::TokenArgs {
             user: user.unwrap_or_default(),
             email: email.unwrap_or_default(),
             role: role.unwrap_or_default(),
             data_dir,
             hours,
+            now,
         }),
         Cmd::User { action } => users::user(action),
     }

@@ -41,6 +41,7 @@ pub fn rules_of(config: &Config) -> Rules {
         procedures,
         calendar: Calendar::new(&config.calendar),
         letters: letters_of(config),
+        backdate: config.records.backdate(),
     }
 }
 

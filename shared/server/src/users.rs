@@ -356,6 +356,8 @@ pub struct TokenArgs {
     pub data_dir: PathBuf,
     /// Hours it is valid.
     pub hours: i64,
+    /// When it is issued, for a server started with `--now` (tests); now when not given.
+    pub now: Option<chrono::DateTime<Utc>>,
 }
 
 /// `p3 token --user … --email … --role …`: signs a token with an id and records it; the token
@@ -376,7 +378,7 @@ pub fn issue_token(a: TokenArgs) -> anyhow::Result<()> {
     let mut id = [0u8; 12];
     getrandom::fill(&mut id).map_err(|e| anyhow::anyhow!("randomness: {e}"))?;
     let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
-    let now = Utc::now();
+    let now = a.now.unwrap_or_else(Utc::now);
     let ttl = Duration::hours(a.hours);
     let email = a.email.to_ascii_lowercase();
     let store = open_store(&a.data_dir, true)?;

@@ -45,11 +45,56 @@ async fn ok(c: &reqwest::Client, url: &str, token: &str, body: Value) -> Value {
     v
 }
 
+/// The server a test of a [`two_stage_case`] reads it from, with its staff: the case's
+/// history is weeks old, so staff may date actions up to 30 working days back (`[records]`).
+/// An extension counts as made in time only if it is recorded in time, so the case is begun
+/// (received, acknowledged, extended) on a server whose clock stands 30 days ago, stopped once
+/// the letters it issued are emailed; the rest is recorded on a server on the real clock.
+async fn two_stage_server(dir: &std::path::Path) -> (Server, Staffs, String) {
+    let data = dir.join("data");
+    let config = backdating_config(dir, 30);
+    let then = (Utc::now() - Duration::days(30) + Duration::hours(1)).to_rfc3339();
+    let early = Server::start_args(&data, Some(&config), &["--port", "0", "--now", &then]);
+    let t = staffs_at(&early, &then);
+    let c = client();
+    let reference = two_stage_case_begun(&early, &t, &c).await;
+    let sent = |s: &Server| {
+        let log = s.data_dir.join("outbox");
+        std::fs::read_dir(log).map(|d| d.count()).unwrap_or(0)
+    };
+    eventually("the first two letters' emails", 30, || sent(&early) >= 2).await;
+    for _ in 0..300 {
+        let (_, case) = get_json(
+            &c,
+            &early.url(&format!("/staff/complaints/{reference}")),
+            Some(&t.auditor),
+        )
+        .await;
+        let recorded = case["letters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|l| l["to"].as_array().cloned().unwrap_or_default())
+            .filter(|to| to["email_sent"] == true)
+            .count();
+        if recorded >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(early.stop().success());
+    let s = Server::start_with(&data, Some(&config));
+    let t = staffs(&s);
+    two_stage_case_ended(&s, &t, &c, &reference).await;
+    (s, t, reference)
+}
+
 /// A case through both stages, backdated so that its history has weeks in it, with a
-/// representative who gets posted copies: received, acknowledged, extended, Stage 1 response
-/// with an action (left undone, so breached) and compensation, Stage 2 asked for,
-/// acknowledged and answered, referred to the Ombudsman and determined.
-async fn two_stage_case(s: &Server, t: &Staffs, c: &reqwest::Client) -> String {
+/// representative who gets posted copies: received, acknowledged, extended (begun here), Stage
+/// 1 response with an action (left undone, so breached) and compensation, Stage 2 asked for,
+/// acknowledged and answered, referred to the Ombudsman and determined (see
+/// [`two_stage_case_ended`]).
+async fn two_stage_case_begun(s: &Server, t: &Staffs, c: &reqwest::Client) -> String {
     let (status, created, _) = post_json(
         c,
         &s.url("/staff/complaints"),
@@ -82,6 +127,12 @@ async fn two_stage_case(s: &Server, t: &Staffs, c: &reqwest::Client) -> String {
         json!({"working_days": 5, "reason": "We are waiting for the roofer's report.", "at": days_ago(30)}),
     )
     .await;
+    reference
+}
+
+/// The rest of [`two_stage_case_begun`]'s case, recorded now.
+async fn two_stage_case_ended(s: &Server, t: &Staffs, c: &reqwest::Client, reference: &str) {
+    let url = |p: &str| s.url(&format!("/staff/complaints/{reference}/{p}"));
     ok(c, &url("stage1-response"), &t.im, json!({
         "outcome": "partly_upheld",
         "summary": "We found the repair was booked late.",
@@ -126,7 +177,6 @@ async fn two_stage_case(s: &Server, t: &Staffs, c: &reqwest::Client) -> String {
         json!({"event": "determination", "detail": "Maladministration; £200 ordered", "at": days_ago(1)}),
     )
     .await;
-    reference
 }
 
 async fn get(
@@ -164,10 +214,8 @@ fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
 #[tokio::test]
 async fn the_evidence_pack_of_a_two_stage_case_holds_every_event_letter_and_deadline() {
     let dir = tempfile::tempdir().unwrap();
-    let s = Server::start(dir.path());
-    let t = staffs(&s);
+    let (s, t, reference) = two_stage_server(dir.path()).await;
     let c = client();
-    let reference = two_stage_case(&s, &t, &c).await;
 
     // Each letter's email to the resident goes out (its copy to the representative is posted).
     // The outbox file is written before the mail is recorded as sent: wait for the records.
@@ -380,7 +428,7 @@ async fn the_evidence_pack_of_a_two_stage_case_holds_every_event_letter_and_dead
     let cwd = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(bin())
         .args(["evidence", &reference, "--data-dir"])
-        .arg(dir.path())
+        .arg(&s.data_dir)
         .current_dir(cwd.path())
         .env("USER", "clara")
         .output()
@@ -406,7 +454,7 @@ async fn the_evidence_pack_of_a_two_stage_case_holds_every_event_letter_and_dead
         .args(["evidence", &reference, "--format", "html", "--out"])
         .arg(&html_out)
         .arg("--data-dir")
-        .arg(dir.path())
+        .arg(&s.data_dir)
         .output()
         .unwrap();
     assert!(
@@ -419,7 +467,7 @@ async fn the_evidence_pack_of_a_two_stage_case_holds_every_event_letter_and_dead
 
     let out = std::process::Command::new(bin())
         .args(["evidence", "CMP-2026-99999", "--data-dir"])
-        .arg(dir.path())
+        .arg(&s.data_dir)
         .current_dir(cwd.path())
         .output()
         .unwrap();

@@ -174,6 +174,8 @@ async fn a_purged_case_takes_its_outbox_copies_with_it() {
     let dir = tempfile::tempdir().unwrap();
     let s = Server::start(dir.path());
     let officer = s.token("Olive Officer", "olive@p3.example", "officer");
+    // Only a senior manager may record a withdrawal years after it happened, with a reason.
+    let senior = s.token("Hannah Head", "hannah@p3.example", "senior_manager");
     let c = client();
     let mut refs = Vec::new();
     for (received, withdrawn) in [
@@ -193,8 +195,9 @@ async fn a_purged_case_takes_its_outbox_copies_with_it() {
         let (status, body, _) = post_json(
             &c,
             &s.url(&format!("/staff/complaints/{reference}/withdrawal")),
-            Some(&officer),
-            &json!({"reason": "Moved away", "at": withdrawn}),
+            Some(&senior),
+            &json!({"reason": "Moved away", "at": withdrawn,
+                    "backdate_reason": "Recorded from the paper file"}),
         )
         .await;
         assert_eq!(status, 200, "{body}");

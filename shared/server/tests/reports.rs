@@ -18,7 +18,8 @@ use support::*;
 const FORMULA: &str = "=HYPERLINK(\"http://x\")";
 
 /// Homes as in the domain's fixture; one formula-like category (used in December only); the
-/// landlord's lessons learned with markup in it.
+/// landlord's lessons learned with markup in it; staff may date actions back to the fixture's
+/// months (`[records]`).
 fn write_config(dir: &Path) -> std::path::PathBuf {
     std::fs::write(
         dir.join("lessons.md"),
@@ -44,7 +45,7 @@ fn write_config(dir: &Path) -> std::path::PathBuf {
     std::fs::write(
         &path,
         format!(
-            "categories = [{}]\n\n[homes]\nlow_cost_rental = 2800\nlow_cost_home_ownership = 300\n\n[reports]\nlessons_learned_file = \"lessons.md\"\n",
+            "categories = [{}]\n\n[homes]\nlow_cost_rental = 2800\nlow_cost_home_ownership = 300\n\n[reports]\nlessons_learned_file = \"lessons.md\"\n\n[records]\nbackdate_working_days = 1000\n",
             categories.join(", ")
         ),
     )
@@ -128,9 +129,38 @@ impl Api<'_> {
     }
 }
 
+/// C: a response within an agreed extension. Received Mon 6, acked Tue 7, extended by 5 WD
+/// on Fri 17 (P3 due Mon 27, Code due Tue 28). An extension counts as made in time only when
+/// it is recorded in time, so this is recorded on a server whose clock stands at Fri 17
+/// October 2025, stopped before the rest of the fixture is built; the reference.
+async fn extended_in_time(data: &Path, config: &Path) -> String {
+    const NOW: &str = "2025-10-17T10:30:00+01:00";
+    let s = Server::start_args(data, Some(config), &["--port", "0", "--now", NOW]);
+    let api = Api {
+        s: &s,
+        c: client(),
+        t: staffs_at(&s, NOW),
+    };
+    let c = api
+        .open(
+            "2025-10-06T09:00:00+01:00",
+            json!({"category": "repairs", "channel": "email"}),
+        )
+        .await;
+    api.ack(&c, "2025-10-07T10:00:00+01:00").await;
+    api.post(
+        &api.t.im,
+        &format!("/staff/complaints/{c}/extension"),
+        json!({"working_days": 5, "reason": "Waiting for the contractor's report", "at": "2025-10-17T10:00:00+01:00"}),
+    )
+    .await;
+    assert!(s.stop().success());
+    c
+}
+
 /// The fixture month, through the API (see `shared/domain/tests/report.rs` for each case's
-/// dates counted out).
-async fn build_fixture(api: &Api<'_>) {
+/// dates counted out); `c` is the case [`extended_in_time`] began.
+async fn build_fixture(api: &Api<'_>, c: &str) {
     // Service requests: 00:30 BST on Wed 1 Oct (October), 23:30 BST on Tue 30 Sep
     // (September), 23:30 GMT on Fri 31 Oct (October).
     let mut requests = Vec::new();
@@ -173,23 +203,9 @@ async fn build_fixture(api: &Api<'_>) {
     api.respond1(&b, "partly_upheld", "2025-10-20T15:00:00+01:00")
         .await;
 
-    // C: a response within an agreed extension. Received Mon 6, acked Tue 7, extended by 5 WD
-    // on Fri 17 (P3 due Mon 27, Code due Tue 28), responded 23:30 GMT Mon 27: within both;
-    // 15 WD; not upheld.
-    let c = api
-        .open(
-            "2025-10-06T09:00:00+01:00",
-            json!({"category": "repairs", "channel": "email"}),
-        )
-        .await;
-    api.ack(&c, "2025-10-07T10:00:00+01:00").await;
-    api.post(
-        &api.t.im,
-        &format!("/staff/complaints/{c}/extension"),
-        json!({"working_days": 5, "reason": "Waiting for the contractor's report", "at": "2025-10-17T10:00:00+01:00"}),
-    )
-    .await;
-    api.respond1(&c, "not_upheld", "2025-10-27T23:30:00Z").await;
+    // C (opened, acknowledged and extended by `extended_in_time`) responded 23:30 GMT Mon 27:
+    // within both; 15 WD; not upheld.
+    api.respond1(c, "not_upheld", "2025-10-27T23:30:00Z").await;
 
     // D: a response after the Code's limit. Received Tue 7, acked Wed 8; P3 due Tue 21, Code
     // due Wed 22; responded Thu 23: outside both; 12 WD; upheld.
@@ -352,6 +368,11 @@ fn expected_october() -> Value {
             "responded_within_code": 5,
             // C's.
             "extensions": 1,
+            // Every action dated in October and recorded since, but C's extension (recorded
+            // on the day): A received, acked, responded; B ×3; C received, acked (both
+            // recorded on 17 Oct), responded; D ×3; G received, withdrawn; H received and
+            // resolved; I received, acked; J received, acked; M ×3; R received, refused.
+            "recorded_late": 25,
             // I and J; G withdrawn, R refused.
             "open_at_month_end": 2,
             // I (due 27 Oct); J is due 3 Nov.
@@ -367,6 +388,8 @@ fn expected_october() -> Value {
             "responded_within_p3_standard": 1,
             "responded_within_code": 1,
             "extensions": 0,
+            // A asked and acked; E asked, acked, responded and referred to the Ombudsman.
+            "recorded_late": 6,
             // A (due 18 Nov) and L (due 9 Oct as it stood).
             "open_at_month_end": 2,
             "open_overdue": 1,
@@ -455,13 +478,14 @@ async fn the_fixture_month_is_the_same_report_from_the_api_the_cli_and_the_sched
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let config = write_config(dir.path());
+    let c_ref = extended_in_time(&data, &config).await;
     let s = Server::start_with(&data, Some(&config));
     let api = Api {
         s: &s,
         c: client(),
         t: staffs(&s),
     };
-    build_fixture(&api).await;
+    build_fixture(&api, &c_ref).await;
     let c = &api.c;
     let auditor = api.t.auditor.clone();
     let monthly = |q: &str| s.url(&format!("/staff/reports/monthly?{q}"));
@@ -511,6 +535,26 @@ async fn the_fixture_month_is_the_same_report_from_the_api_the_cli_and_the_sched
     let html = String::from_utf8(api_files[3].1.clone()).unwrap();
     assert!(html.contains("Complaints performance: October 2025"));
     assert_eq!(html.matches("<svg").count(), 3);
+    // What was recorded late, in every format: C (recorded first, as CMP-2025-00001) has its
+    // receipt, acknowledgement and response recorded late at Stage 1, not its extension.
+    let head = csv.lines().next().unwrap();
+    assert!(
+        head.ends_with(",stage1_recorded_late,stage2_recorded_late"),
+        "{head}"
+    );
+    let c_row = csv
+        .lines()
+        .find(|l| l.starts_with(&c_ref))
+        .expect("C's row");
+    assert!(c_row.ends_with(",3,0"), "{c_row}");
+    assert!(html.contains("Recorded more than one working day late"));
+    let workbook = unzip(&api_files[2].1);
+    assert!(
+        workbook
+            .values()
+            .any(|x| x.contains("Recorded more than one working day late")),
+        "the workbook's summary has the row"
+    );
 
     // The CLI on the same store gives the same bytes (after the server has stopped).
     s.stop();
@@ -597,13 +641,14 @@ async fn the_annual_report_bad_parameters_and_formula_injection() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let config = write_config(dir.path());
+    let c = extended_in_time(&data, &config).await;
     let s = Server::start_with(&data, Some(&config));
     let api = Api {
         s: &s,
         c: client(),
         t: staffs(&s),
     };
-    build_fixture(&api).await;
+    build_fixture(&api, &c).await;
     let c = &api.c.clone();
     let t = &api.t.auditor.clone();
 

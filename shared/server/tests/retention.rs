@@ -41,11 +41,14 @@ async fn old_withdrawn(server: &Server, token: &str, name: &str) -> String {
     .await;
     assert_eq!(status, 201, "{case}");
     let reference = case["reference"].as_str().unwrap().to_string();
+    // Only a senior manager may record a withdrawal years after it happened, with a reason.
+    let senior = server.token("Hannah Head", "hannah@p3.example", "senior_manager");
     let (status, body, _) = post_json(
         &c,
         &server.url(&format!("/staff/complaints/{reference}/withdrawal")),
-        Some(token),
-        &json!({"reason": format!("{name} moved away"), "at": "2019-01-10T10:00:00Z"}),
+        Some(&senior),
+        &json!({"reason": format!("{name} moved away"), "at": "2019-01-10T10:00:00Z",
+                "backdate_reason": "Recorded from the paper file"}),
     )
     .await;
     assert_eq!(status, 200, "{body}");

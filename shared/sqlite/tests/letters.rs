@@ -15,6 +15,7 @@ use p3_domain::complaint::{Channel, ComplaintDetails, Resident, Tenure};
 use p3_domain::ports::{
     CaseStore, Clock, Notifier, NotifyError, Random, ReplyView, StoredReply, TimerQueue,
 };
+use p3_domain::role::{Caller, Role};
 use p3_domain::service::{FireOutcome, Service, ServiceError, Settings, LETTER_FLAG_AFTER_MINUTES};
 use p3_sqlite::SqliteStore;
 
@@ -156,7 +157,7 @@ impl Fixture {
                     reviewer: None,
                     complaint_points: vec!["Boiler failed twice".into()],
                 },
-                "officer@p3.example",
+                &Caller::staff("officer@p3.example", Role::Officer),
                 None,
                 None,
                 None,

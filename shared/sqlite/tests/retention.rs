@@ -24,6 +24,7 @@ use p3_domain::ports::{
 };
 use p3_domain::report::{self, Homes};
 use p3_domain::retention::{self, REMOVED};
+use p3_domain::role::Caller;
 use p3_domain::service::{Service, Settings};
 use p3_domain::service_request::ServiceRequest;
 use p3_sqlite::SqliteStore;
@@ -220,7 +221,8 @@ async fn open_from(
 }
 
 async fn act(svc: &Service, reference: &str, when: DateTime<Utc>, by: &str, command: Command) {
-    svc.act(reference, command, by, Some(when), None, None, &reply)
+    let by = Caller::History { by: by.into() };
+    svc.act(reference, command, &by, Some(when), None, None, &reply)
         .await
         .unwrap_or_else(|e| panic!("{reference}: {e}"));
 }

@@ -11,51 +11,8 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-/// What a member of staff may do; each role includes the one before it, apart from `auditor`,
-/// who reads cases and reports and changes nothing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Reads cases and reports only.
-    Auditor,
-    /// Records complaints, service requests, Stage 2 requests, withdrawals; acknowledges.
-    Officer,
-    /// Also Stage 1 extensions and responses.
-    InvestigatingManager,
-    /// Head of Tenant Services and senior managers: also Stage 2, refusals, Ombudsman.
-    SeniorManager,
-}
-
-impl Role {
-    /// Parses a role name.
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "auditor" => Some(Role::Auditor),
-            "officer" => Some(Role::Officer),
-            "investigating_manager" => Some(Role::InvestigatingManager),
-            "senior_manager" => Some(Role::SeniorManager),
-            _ => None,
-        }
-    }
-
-    /// The role's name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Auditor => "auditor",
-            Role::Officer => "officer",
-            Role::InvestigatingManager => "investigating_manager",
-            Role::SeniorManager => "senior_manager",
-        }
-    }
-
-    /// True when this role may do what `needed` may (auditors may change nothing).
-    pub fn includes(self, needed: Role) -> bool {
-        if needed == Role::Auditor {
-            return true;
-        }
-        self != Role::Auditor && self >= needed
-    }
-}
+/// What a member of staff may do: a domain rule (see [`p3_domain::role`]).
+pub use p3_domain::role::Role;
 
 /// An authenticated member of staff.
 #[derive(Debug, Clone, PartialEq, Eq)]

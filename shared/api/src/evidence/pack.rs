@@ -160,6 +160,9 @@ struct EventView {
     by: String,
     at: String,
     recorded: String,
+    /// "recorded late: recorded on … for …" when entered more than one working day after it
+    /// happened, with a senior manager's reason for the date when one was given.
+    late: Option<String>,
 }
 
 /// A document as text, ending with a newline (askama drops a template's last one). None of
@@ -180,6 +183,27 @@ pub(super) fn when(t: DateTime<Utc>) -> String {
         london_datetime(t),
         t.format("%Y-%m-%dT%H:%M:%SZ")
     )
+}
+
+/// What the history says of an event recorded late, and of a reason for its date.
+fn late_note(e: &p3_domain::event::EventRecord) -> Option<String> {
+    let late = e.recorded_late.then(|| {
+        format!(
+            "recorded late: recorded on {} for {}",
+            london_datetime(e.recorded_at),
+            london_datetime(e.at)
+        )
+    });
+    let reason = e
+        .backdate_reason
+        .as_ref()
+        .map(|r| format!("reason for the date: {r}"));
+    match (late, reason) {
+        (None, None) => None,
+        (Some(l), None) => Some(l),
+        (None, Some(r)) => Some(r),
+        (Some(l), Some(r)) => Some(format!("{l}; {r}")),
+    }
 }
 
 fn plural_days(n: u32) -> String {
@@ -594,6 +618,7 @@ pub fn render(
                 by: e.by.clone(),
                 at: when(e.at),
                 recorded: when(e.recorded_at),
+                late: late_note(e),
             })
             .collect(),
         notes: super::case_record::notes(case),

@@ -147,6 +147,11 @@ impl From<CommandError> for Problem {
                     previous.to_rfc3339()
                 ),
             ),
+            CommandError::Forbidden { needed, role } => Problem::forbidden(format!(
+                "This needs the {} role; you have {}",
+                needed.as_str(),
+                role.as_str()
+            )),
             CommandError::NotAllowed(m) => Problem::conflict(m),
             CommandError::UnknownProcedure(p) => {
                 Problem::unavailable(format!("procedure `{p}` is not configured"))

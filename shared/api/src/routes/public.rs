@@ -15,6 +15,7 @@ use p3_domain::event::RequestedThrough;
 use p3_domain::london::london_date;
 use p3_domain::policy::HOUSING;
 use p3_domain::ports::{ResidentPage, StoredReply};
+use p3_domain::role::Caller;
 use p3_domain::service::IdempotencyKey;
 use p3_domain::validation::ValidationErrors;
 use serde::Deserialize;
@@ -607,7 +608,7 @@ pub(crate) async fn request_stage2(
         .act(
             &case.reference,
             cmd,
-            "resident",
+            &Caller::Resident,
             None,
             None,
             idem.as_ref(),

@@ -51,6 +51,7 @@ pub fn state() -> (AppState, tempfile::TempDir) {
             procedures: Procedures::default(),
             calendar: Calendar::default(),
             letters: Default::default(),
+            backdate: Default::default(),
         }),
         settings: Arc::new(Settings {
             landlord: "P3 Housing".into(),

@@ -229,6 +229,43 @@ pub struct Staffs {
     pub auditor: String,
 }
 
+/// Signs a token for each role on a server started with `--now` at `now` (RFC 3339).
+pub fn staffs_at(s: &Server, now: &str) -> Staffs {
+    let token = |name: &str, email: &str, role: &str| {
+        let out = Command::new(bin())
+            .args(["token", "--user", name, "--email", email, "--role", role])
+            .args(["--now", now, "--data-dir"])
+            .arg(&s.data_dir)
+            .output()
+            .expect("p3 token runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        text.lines().last().unwrap().trim().to_string()
+    };
+    Staffs {
+        officer: token("Olive Officer", "olive@p3.example", "officer"),
+        im: token("Ian Manager", "ian@p3.example", "investigating_manager"),
+        senior: token("Hannah Head", "hannah@p3.example", "senior_manager"),
+        auditor: token("Audrey Auditor", "audrey@p3.example", "auditor"),
+    }
+}
+
+/// Writes a config that lets staff date actions up to `working_days` back (`[records]`), for
+/// tests that build a history weeks or months old through the API.
+pub fn backdating_config(dir: &Path, working_days: u32) -> PathBuf {
+    let path = dir.join("backdating.toml");
+    std::fs::write(
+        &path,
+        format!("[records]\nbackdate_working_days = {working_days}\n"),
+    )
+    .unwrap();
+    path
+}
+
 /// Signs a token for each role on a running server.
 pub fn staffs(s: &Server) -> Staffs {
     Staffs {

@@ -16,6 +16,7 @@ use p3_domain::event::{
 use p3_domain::london::london_date;
 use p3_domain::policy::HOUSING;
 use p3_domain::ports::{ReplyView, StoredReply};
+use p3_domain::role::Caller;
 use p3_domain::service::IdempotencyKey;
 use p3_domain::service_request::{ServiceRequest, ServiceRequestForm};
 use p3_domain::validation::{self, ValidationErrors};
@@ -144,16 +145,48 @@ async fn load(st: &AppState, reference: &str) -> Result<Case> {
         .ok_or_else(Problem::not_found)
 }
 
-/// Runs a staff action on a case: checks the role, reads the JSON body, turns it into the
-/// domain command (with its `at`), and applies it with `If-Match` and `Idempotency-Key`.
-async fn action<B: serde::de::DeserializeOwned>(
+/// A staff action's domain command with when it happened (`at`) and, when a senior manager
+/// dates it further back than staff may, why (`backdate_reason`).
+pub(crate) struct Dated {
+    pub(crate) command: Command,
+    pub(crate) at: Option<DateTime<Utc>>,
+    pub(crate) backdate_reason: Option<String>,
+}
+
+impl From<(Command, Option<DateTime<Utc>>)> for Dated {
+    fn from((command, at): (Command, Option<DateTime<Utc>>)) -> Self {
+        Dated {
+            command,
+            at,
+            backdate_reason: None,
+        }
+    }
+}
+
+impl From<(Command, Option<DateTime<Utc>>, Option<String>)> for Dated {
+    fn from(
+        (command, at, backdate_reason): (Command, Option<DateTime<Utc>>, Option<String>),
+    ) -> Self {
+        Dated {
+            command,
+            at,
+            backdate_reason,
+        }
+    }
+}
+
+/// Runs a staff action on a case: refuses a role below the least the route ever needs before
+/// the body is read, reads the JSON body, turns it into the domain command (with its `at`),
+/// and applies it with `If-Match` and `Idempotency-Key`; the role the command needs on the
+/// case as it then stands is the domain's to check (see [`apply`]).
+async fn action<B: serde::de::DeserializeOwned, D: Into<Dated>>(
     st: &AppState,
     staff: &Staff,
     reference: &str,
     request: Request,
     needed: Role,
     route: &str,
-    command: impl FnOnce(B) -> (Command, Option<DateTime<Utc>>),
+    command: impl FnOnce(B) -> D,
 ) -> Result<Response> {
     staff.require(needed)?;
     let (parts, body) = request.into_parts();
@@ -167,7 +200,7 @@ async fn action<B: serde::de::DeserializeOwned>(
         staff,
         reference,
         route,
-        command(b),
+        command(b).into(),
         expected,
         idem.as_ref(),
     )
@@ -176,24 +209,30 @@ async fn action<B: serde::de::DeserializeOwned>(
 
 /// Applies a staff action's domain command to a case, expecting its `expected` version, once
 /// for its idempotency key; answers with the case as it now is (or the stored first answer).
-/// The JSON routes and the staff pages' forms both come here.
+/// The service checks the staff member's role and `at` on the case it loads for the change,
+/// again on each retry. The JSON routes and the staff pages' forms both come here.
 pub(crate) async fn apply(
     st: &AppState,
     staff: &Staff,
     reference: &str,
     route: &str,
-    (command, at): (Command, Option<DateTime<Utc>>),
+    dated: Dated,
     expected: Option<u64>,
     idem: Option<&IdempotencyKey>,
 ) -> Result<Response> {
     let render = case_reply(st, sent_copies(st, reference).await);
+    let caller = Caller::Staff {
+        email: staff.email.clone(),
+        role: staff.role,
+        backdate_reason: dated.backdate_reason,
+    };
     let w = st
         .service
         .act(
             reference,
-            command,
-            &staff.email,
-            at,
+            dated.command,
+            &caller,
+            dated.at,
             expected,
             idem,
             &render,
@@ -208,9 +247,5 @@ pub(crate) async fn apply(
 /// The role a stage's extension or response needs: Stage 1 the Investigating Manager,
 /// later stages a senior manager.
 pub(crate) fn role_for_stage(stage: u8) -> Role {
-    if stage <= 1 {
-        Role::InvestigatingManager
-    } else {
-        Role::SeniorManager
-    }
+    Role::for_stage(stage)
 }

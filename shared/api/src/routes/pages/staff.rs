@@ -15,7 +15,6 @@ use axum::Extension;
 use chrono::{NaiveDate, NaiveDateTime};
 use http::request::Parts;
 use http::{header, HeaderMap, StatusCode};
-use p3_domain::case::Command;
 use p3_domain::london::{london_date, london_instant};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};

@@ -20,6 +20,7 @@ pub(crate) struct PointsBody {
     complaint_points: Vec<String>,
     reason: String,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 /// `POST /staff/complaints/{reference}/points`: the current stage's points, revised.
@@ -29,14 +30,12 @@ pub(crate) async fn revise_points(
     Path(reference): Path<String>,
     request: Request,
 ) -> Result<Response> {
-    staff.require(Role::InvestigatingManager)?;
-    let stage = load(&st, &reference).await?.current_stage().number;
     action(
         &st,
         &staff,
         &reference,
         request,
-        role_for_stage(stage),
+        Role::InvestigatingManager,
         "points",
         revise_points_command,
     )
@@ -44,14 +43,16 @@ pub(crate) async fn revise_points(
 }
 
 /// The domain command of `revise_points` (its JSON route and the staff page post the same).
-pub(crate) fn revise_points_command(b: PointsBody) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn revise_points_command(b: PointsBody) -> Dated {
     (
         Command::RevisePoints {
             complaint_points: b.complaint_points,
             reason: b.reason,
         },
         b.at,
+        b.backdate_reason,
     )
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -60,6 +61,7 @@ pub(crate) struct ReassignBody {
     handler: String,
     reason: String,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 /// `POST /staff/complaints/{reference}/reassignment`: a new handler for the current stage.
@@ -82,14 +84,16 @@ pub(crate) async fn reassign(
 }
 
 /// The domain command of `reassign` (its JSON route and the staff page post the same).
-pub(crate) fn reassign_command(b: ReassignBody) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn reassign_command(b: ReassignBody) -> Dated {
     (
         Command::Reassign {
             handler: b.handler,
             reason: b.reason,
         },
         b.at,
+        b.backdate_reason,
     )
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -100,6 +104,7 @@ pub(crate) struct NeedsBody {
     consent: bool,
     review_on: NaiveDate,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 /// `POST /staff/complaints/{reference}/needs`: vulnerabilities and adjustments, with consent.
@@ -122,7 +127,7 @@ pub(crate) async fn record_needs(
 }
 
 /// The domain command of `record_needs` (its JSON route and the staff page post the same).
-pub(crate) fn record_needs_command(b: NeedsBody) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn record_needs_command(b: NeedsBody) -> Dated {
     (
         Command::RecordNeeds(SupportNeeds {
             vulnerabilities: b.vulnerabilities,
@@ -131,7 +136,9 @@ pub(crate) fn record_needs_command(b: NeedsBody) -> (Command, Option<DateTime<Ut
             review_on: b.review_on,
         }),
         b.at,
+        b.backdate_reason,
     )
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -141,6 +148,7 @@ pub(crate) struct ContactBody {
     format: LetterFormat,
     language: Option<String>,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 /// `POST /staff/complaints/{reference}/contact-preferences`: how letters reach the resident.
@@ -163,7 +171,7 @@ pub(crate) async fn contact_preferences(
 }
 
 /// The domain command of `contact_preferences` (its JSON route and the staff page post the same).
-pub(crate) fn contact_preferences_command(b: ContactBody) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn contact_preferences_command(b: ContactBody) -> Dated {
     (
         Command::SetContactPreferences(ContactPreferences {
             method: b.method,
@@ -171,7 +179,9 @@ pub(crate) fn contact_preferences_command(b: ContactBody) -> (Command, Option<Da
             language: b.language,
         }),
         b.at,
+        b.backdate_reason,
     )
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -186,6 +196,7 @@ pub(crate) struct RepresentativeBody {
     #[serde(default)]
     remove: bool,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 /// `POST /staff/complaints/{reference}/representative`: set or (`{"remove": true}`) remove
@@ -241,7 +252,7 @@ pub(crate) fn representative_check(b: &RepresentativeBody) -> Result<()> {
 }
 
 /// The domain command of `representative` (its JSON route and the staff page post the same).
-pub(crate) fn representative_command(b: RepresentativeBody) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn representative_command(b: RepresentativeBody) -> Dated {
     let rep = (!b.remove).then(|| Representative {
         name: b.name.unwrap_or_default(),
         relationship: b.relationship,
@@ -249,7 +260,7 @@ pub(crate) fn representative_command(b: RepresentativeBody) -> (Command, Option<
         address: b.address,
         authorised_copies: b.authorised_copies,
     });
-    (Command::SetRepresentative(rep), b.at)
+    (Command::SetRepresentative(rep), b.at, b.backdate_reason).into()
 }
 
 #[derive(Deserialize)]
@@ -257,6 +268,7 @@ pub(crate) fn representative_command(b: RepresentativeBody) -> (Command, Option<
 pub(crate) struct CompletionBody {
     note: String,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 /// `POST /staff/complaints/{reference}/actions/{number}/completion`: a tracked action done.
@@ -281,17 +293,16 @@ pub(crate) async fn complete_action(
 }
 
 /// The domain command of `complete_action` (its JSON route and the staff page post the same).
-pub(crate) fn complete_action_command(
-    b: CompletionBody,
-    number: u16,
-) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn complete_action_command(b: CompletionBody, number: u16) -> Dated {
     (
         Command::CompleteAction {
             action: number,
             note: b.note,
         },
         b.at,
+        b.backdate_reason,
     )
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -300,6 +311,7 @@ pub(crate) struct OfferBody {
     amount_pence: u64,
     reason: String,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 /// `POST /staff/complaints/{reference}/compensation`: an offer outside a response.
@@ -322,14 +334,16 @@ pub(crate) async fn offer_compensation(
 }
 
 /// The domain command of `offer_compensation` (its JSON route and the staff page post the same).
-pub(crate) fn offer_compensation_command(b: OfferBody) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn offer_compensation_command(b: OfferBody) -> Dated {
     (
         Command::OfferCompensation {
             amount_pence: b.amount_pence,
             reason: b.reason,
         },
         b.at,
+        b.backdate_reason,
     )
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -337,6 +351,7 @@ pub(crate) fn offer_compensation_command(b: OfferBody) -> (Command, Option<DateT
 pub(crate) struct AnswerBody {
     accepted: bool,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 /// `POST /staff/complaints/{reference}/compensation/{offer}/answer`: accepted or declined.
@@ -361,17 +376,16 @@ pub(crate) async fn answer_compensation(
 }
 
 /// The domain command of `answer_compensation` (its JSON route and the staff page post the same).
-pub(crate) fn answer_compensation_command(
-    b: AnswerBody,
-    offer: u16,
-) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn answer_compensation_command(b: AnswerBody, offer: u16) -> Dated {
     (
         Command::AnswerCompensation {
             offer,
             accepted: b.accepted,
         },
         b.at,
+        b.backdate_reason,
     )
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -379,6 +393,7 @@ pub(crate) fn answer_compensation_command(
 pub(crate) struct PaymentBody {
     payment_reference: Option<String>,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 /// `POST /staff/complaints/{reference}/compensation/{offer}/payment`: an accepted offer paid.
@@ -403,17 +418,16 @@ pub(crate) async fn pay_compensation(
 }
 
 /// The domain command of `pay_compensation` (its JSON route and the staff page post the same).
-pub(crate) fn pay_compensation_command(
-    b: PaymentBody,
-    offer: u16,
-) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn pay_compensation_command(b: PaymentBody, offer: u16) -> Dated {
     (
         Command::PayCompensation {
             offer,
             payment_reference: b.payment_reference,
         },
         b.at,
+        b.backdate_reason,
     )
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -423,6 +437,7 @@ pub(crate) struct OrderBody {
     due: NaiveDate,
     owner: String,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 /// `POST /staff/complaints/{reference}/ombudsman/orders`: an order of the determination.
@@ -445,7 +460,7 @@ pub(crate) async fn ombudsman_order(
 }
 
 /// The domain command of `ombudsman_order` (its JSON route and the staff page post the same).
-pub(crate) fn ombudsman_order_command(b: OrderBody) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn ombudsman_order_command(b: OrderBody) -> Dated {
     (
         Command::OmbudsmanOrder {
             description: b.description,
@@ -453,7 +468,9 @@ pub(crate) fn ombudsman_order_command(b: OrderBody) -> (Command, Option<DateTime
             owner: b.owner,
         },
         b.at,
+        b.backdate_reason,
     )
+        .into()
 }
 
 /// `GET /staff/complaints/{reference}/letters/{number}`: the letter as kept, ready to print.

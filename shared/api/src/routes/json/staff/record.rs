@@ -29,7 +29,7 @@ pub(crate) async fn add_note(
 
 /// The domain command of `add_note` (its JSON route and the staff page post the same). A
 /// note is written when it is written: it takes no `at`.
-pub(crate) fn add_note_command(b: NoteBody) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn add_note_command(b: NoteBody) -> Dated {
     (
         Command::AddNote {
             text: b.text,
@@ -37,6 +37,7 @@ pub(crate) fn add_note_command(b: NoteBody) -> (Command, Option<DateTime<Utc>>) 
         },
         None,
     )
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -50,6 +51,7 @@ pub(crate) struct CorrespondenceBody {
     #[serde(default)]
     attachments: Vec<String>,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 /// `POST /staff/complaints/{reference}/correspondence`: something the resident, their
@@ -73,9 +75,7 @@ pub(crate) async fn log_correspondence(
 
 /// The domain command of `log_correspondence` (its JSON route and the staff page post the
 /// same), or the fields the body leaves out.
-pub(crate) fn log_correspondence_command(
-    b: CorrespondenceBody,
-) -> Result<(Command, Option<DateTime<Utc>>)> {
+pub(crate) fn log_correspondence_command(b: CorrespondenceBody) -> Result<Dated> {
     let mut e = ValidationErrors::new();
     if b.direction.is_none() {
         e.add("direction", "Choose `inbound` or `outbound`");
@@ -100,7 +100,9 @@ pub(crate) fn log_correspondence_command(
             attachments: b.attachments,
         }),
         b.at,
-    ))
+        b.backdate_reason,
+    )
+        .into())
 }
 
 /// Runs a record's route as [`action`] runs the others: any role that may change a case, the
@@ -111,7 +113,7 @@ async fn record<B: serde::de::DeserializeOwned>(
     reference: &str,
     request: Request,
     route: &str,
-    command: impl FnOnce(B) -> Result<(Command, Option<DateTime<Utc>>)>,
+    command: impl FnOnce(B) -> Result<Dated>,
 ) -> Result<Response> {
     staff.require(Role::Officer)?;
     let (parts, body) = request.into_parts();
@@ -140,7 +142,7 @@ pub(crate) async fn add_record(
     staff: &Staff,
     reference: &str,
     route: &str,
-    (command, at): (Command, Option<DateTime<Utc>>),
+    dated: Dated,
     expected: Option<u64>,
     idem: Option<&IdempotencyKey>,
 ) -> Result<Response> {
@@ -149,13 +151,18 @@ pub(crate) async fn add_record(
         StoredReply::Changed(view) => StoredReply::Created(view),
         other => other,
     };
+    let caller = Caller::Staff {
+        email: staff.email.clone(),
+        role: staff.role,
+        backdate_reason: dated.backdate_reason,
+    };
     let w = st
         .service
         .act(
             reference,
-            command,
-            &staff.email,
-            at,
+            dated.command,
+            &caller,
+            dated.at,
             expected,
             idem,
             &render,

@@ -10,6 +10,7 @@ pub(crate) struct AckBody {
     #[serde(default)]
     complaint_points: Vec<String>,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 pub(crate) async fn acknowledge(
@@ -31,13 +32,13 @@ pub(crate) async fn acknowledge(
 }
 
 /// The domain command of `acknowledge` (its JSON route and the staff page post the same).
-pub(crate) fn acknowledge_command(b: AckBody) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn acknowledge_command(b: AckBody) -> Dated {
     let cmd = Command::Acknowledge {
         investigating_manager: b.investigating_manager,
         reviewer: b.reviewer,
         complaint_points: b.complaint_points,
     };
-    (cmd, b.at)
+    (cmd, b.at, b.backdate_reason).into()
 }
 
 #[derive(Deserialize)]
@@ -46,6 +47,7 @@ pub(crate) struct ExtendBody {
     working_days: u32,
     reason: String,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 pub(crate) async fn extend(
@@ -54,14 +56,12 @@ pub(crate) async fn extend(
     Path(reference): Path<String>,
     request: Request,
 ) -> Result<Response> {
-    staff.require(Role::InvestigatingManager)?;
-    let stage = load(&st, &reference).await?.current_stage().number;
     action(
         &st,
         &staff,
         &reference,
         request,
-        role_for_stage(stage),
+        Role::InvestigatingManager,
         "extension",
         extend_command,
     )
@@ -69,14 +69,16 @@ pub(crate) async fn extend(
 }
 
 /// The domain command of `extend` (its JSON route and the staff page post the same).
-pub(crate) fn extend_command(b: ExtendBody) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn extend_command(b: ExtendBody) -> Dated {
     (
         Command::Extend {
             working_days: b.working_days,
             reason: b.reason,
         },
         b.at,
+        b.backdate_reason,
     )
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -91,6 +93,7 @@ pub(crate) struct ResponseBody {
     actions: Vec<PromisedAction>,
     compensation_pence: Option<u64>,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 pub(super) async fn respond(
@@ -114,7 +117,7 @@ pub(super) async fn respond(
 }
 
 /// The domain command of `respond` (its JSON route and the staff page post the same).
-pub(crate) fn respond_command(b: ResponseBody, stage: u8) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn respond_command(b: ResponseBody, stage: u8) -> Dated {
     let response = StageResponse {
         outcome: b.outcome,
         summary: b.summary,
@@ -123,7 +126,12 @@ pub(crate) fn respond_command(b: ResponseBody, stage: u8) -> (Command, Option<Da
         actions: b.actions,
         compensation_pence: b.compensation_pence,
     };
-    (Command::Respond { stage, response }, b.at)
+    (
+        Command::Respond { stage, response },
+        b.at,
+        b.backdate_reason,
+    )
+        .into()
 }
 
 pub(crate) async fn stage1_response(
@@ -149,6 +157,7 @@ pub(crate) async fn stage2_response(
 pub(crate) struct ReasonBody {
     reason: Option<String>,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 pub(crate) async fn request_stage2(
@@ -170,14 +179,16 @@ pub(crate) async fn request_stage2(
 }
 
 /// The domain command of `request_stage2` (its JSON route and the staff page post the same).
-pub(crate) fn request_stage2_command(b: ReasonBody) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn request_stage2_command(b: ReasonBody) -> Dated {
     (
         Command::RequestNextStage {
             reason: b.reason,
             through: RequestedThrough::Staff,
         },
         b.at,
+        b.backdate_reason,
     )
+        .into()
 }
 
 pub(crate) async fn withdraw(
@@ -199,8 +210,13 @@ pub(crate) async fn withdraw(
 }
 
 /// The domain command of `withdraw` (its JSON route and the staff page post the same).
-pub(crate) fn withdraw_command(b: ReasonBody) -> (Command, Option<DateTime<Utc>>) {
-    (Command::Withdraw { reason: b.reason }, b.at)
+pub(crate) fn withdraw_command(b: ReasonBody) -> Dated {
+    (
+        Command::Withdraw { reason: b.reason },
+        b.at,
+        b.backdate_reason,
+    )
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -209,6 +225,7 @@ pub(crate) struct RefusalBody {
     ground: ExclusionGround,
     explanation: String,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 pub(crate) async fn refuse(
@@ -230,14 +247,16 @@ pub(crate) async fn refuse(
 }
 
 /// The domain command of `refuse` (its JSON route and the staff page post the same).
-pub(crate) fn refuse_command(b: RefusalBody) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn refuse_command(b: RefusalBody) -> Dated {
     (
         Command::Refuse {
             ground: b.ground,
             explanation: b.explanation,
         },
         b.at,
+        b.backdate_reason,
     )
+        .into()
 }
 
 #[derive(Deserialize)]
@@ -253,6 +272,7 @@ pub(crate) struct OmbudsmanBody {
     event: OmbudsmanEvent,
     detail: String,
     at: Option<DateTime<Utc>>,
+    backdate_reason: Option<String>,
 }
 
 pub(crate) async fn ombudsman(
@@ -274,7 +294,7 @@ pub(crate) async fn ombudsman(
 }
 
 /// The domain command of `ombudsman` (its JSON route and the staff page post the same).
-pub(crate) fn ombudsman_command(b: OmbudsmanBody) -> (Command, Option<DateTime<Utc>>) {
+pub(crate) fn ombudsman_command(b: OmbudsmanBody) -> Dated {
     let determination = matches!(b.event, OmbudsmanEvent::Determination);
     (
         Command::Ombudsman {
@@ -282,5 +302,7 @@ pub(crate) fn ombudsman_command(b: OmbudsmanBody) -> (Command, Option<DateTime<U
             detail: b.detail,
         },
         b.at,
+        b.backdate_reason,
     )
+        .into()
 }

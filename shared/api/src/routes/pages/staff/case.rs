@@ -556,6 +556,16 @@ pub(super) fn timeline_item(e: &Value) -> String {
     if e["imported"].as_bool() == Some(true) {
         meta.push_str(" · imported from the previous system");
     }
+    if e["recorded_late"].as_bool() == Some(true) {
+        meta.push_str(&format!(
+            " · recorded late: recorded on {} for {}",
+            london_datetime_str(&recorded),
+            london_datetime_str(&at)
+        ));
+    }
+    if let Some(reason) = e["backdate_reason"].as_str() {
+        meta.push_str(&format!(" · reason for the date: {reason}"));
+    }
     let mut out = format!(
         "<li class=\"timeline__item\"><h3 class=\"timeline__title\">{}</h3><p class=\"timeline__meta\">{}</p>",
         esc(&title),

@@ -134,10 +134,7 @@ impl CaseAction {
     }
 
     /// The domain command of the JSON `body` the form's fields make.
-    fn command(
-        self,
-        body: &[u8],
-    ) -> Result<(Command, Option<chrono::DateTime<chrono::Utc>>), Problem> {
+    fn command(self, body: &[u8]) -> Result<api::Dated, Problem> {
         use crate::body::parse_json as read;
         use CaseAction::*;
         Ok(match self {

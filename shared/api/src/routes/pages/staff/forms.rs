@@ -166,6 +166,22 @@ pub(super) fn when_field(action: &str, attempt: &Attempt) -> String {
         ..Field::new(&id, "at", "When did this happen? (optional)")
     }
     .render()
+        + &backdate_reason_field(action, attempt)
+}
+
+/// Why an action is dated further back than staff may date one (`[records]`): a senior
+/// manager's reason, kept on the record.
+fn backdate_reason_field(action: &str, attempt: &Attempt) -> String {
+    let id = format!("{action}-backdate_reason");
+    let value = attempt.value(action, "backdate_reason");
+    Field {
+        hint: "Staff may date an action up to 2 working days back (unless the service is set otherwise); further back only a senior manager may, saying why.",
+        value: &value,
+        error: attempt.error(&id),
+        control: Control::TextArea(2),
+        ..Field::new(&id, "backdate_reason", "If it happened some days ago: why is it recorded only now? (optional)")
+    }
+    .render()
 }
 
 pub(super) fn action_fields(view: &Value, action: &str, attempt: &Attempt) -> String {

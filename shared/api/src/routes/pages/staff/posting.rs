@@ -33,6 +33,9 @@ pub(super) fn json_body(
         Ok(None) => {}
         Err(m) => errors.push((id("at"), m)),
     }
+    if let Some(reason) = text(fields, "backdate_reason") {
+        body.insert("backdate_reason".into(), json!(reason));
+    }
     let put = |body: &mut Map<String, Value>, name: &str| {
         if let Some(v) = text(fields, name) {
             body.insert(name.into(), json!(v));
@@ -253,6 +256,9 @@ pub(crate) async fn case_action(
             }
             Ok(None) => {}
             Err(m) => errors.push((format!("{form}-at"), m)),
+        }
+        if let Some(reason) = text(&fields, "backdate_reason") {
+            body.insert("backdate_reason".into(), json!(reason));
         }
         if record::ACTIONS.contains(&action.as_str()) {
             errors.extend(record::json_body(&action, &fields, &mut body));
