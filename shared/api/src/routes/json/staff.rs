@@ -221,6 +221,22 @@ pub(crate) async fn apply(
     idem: Option<&IdempotencyKey>,
 ) -> Result<Response> {
     let render = case_reply(st, sent_copies(st, reference).await);
+    act_as_staff(st, staff, reference, route, dated, expected, idem, &render).await
+}
+
+/// Runs `dated` as `staff` through the service (their role and `at` checked on the case each
+/// attempt loads), answering with what `render` makes of the case (or the stored first answer).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn act_as_staff(
+    st: &AppState,
+    staff: &Staff,
+    reference: &str,
+    route: &str,
+    dated: Dated,
+    expected: Option<u64>,
+    idem: Option<&IdempotencyKey>,
+    render: &(dyn Fn(&Case) -> StoredReply + Send + Sync),
+) -> Result<Response> {
     let caller = Caller::Staff {
         email: staff.email.clone(),
         role: staff.role,
@@ -235,7 +251,7 @@ pub(crate) async fn apply(
             dated.at,
             expected,
             idem,
-            &render,
+            render,
         )
         .await?;
     if let Some(c) = &w.case {

@@ -151,25 +151,5 @@ pub(crate) async fn add_record(
         StoredReply::Changed(view) => StoredReply::Created(view),
         other => other,
     };
-    let caller = Caller::Staff {
-        email: staff.email.clone(),
-        role: staff.role,
-        backdate_reason: dated.backdate_reason,
-    };
-    let w = st
-        .service
-        .act(
-            reference,
-            dated.command,
-            &caller,
-            dated.at,
-            expected,
-            idem,
-            &render,
-        )
-        .await?;
-    if let Some(c) = &w.case {
-        tracing::info!(reference = %c.reference, version = c.version, by_role = %staff.role.as_str(), route, "case file record added");
-    }
-    Ok(reply(w.reply))
+    act_as_staff(st, staff, reference, route, dated, expected, idem, &render).await
 }
