@@ -243,6 +243,11 @@ pub(crate) struct Radios<'a> {
 }
 
 impl Radios<'_> {
+    /// Whether `value` is the chosen one (for `templates/components/radios.html`).
+    pub fn is_selected(&self, value: &str) -> bool {
+        self.selected == Some(value)
+    }
+
     /// Renders the fieldset.
     pub fn render(&self) -> String {
         let id = esc(self.id);
@@ -300,5 +305,65 @@ impl Radios<'_> {
         }
         s.push_str("</div></fieldset></div>");
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use askama::Template;
+
+    #[derive(Template)]
+    #[template(
+        source = "{%- import \"components/radios.html\" as r -%}{% call r::radios(radios) %}{% endcall %}",
+        ext = "html"
+    )]
+    struct RadiosTemplate<'a> {
+        radios: Radios<'a>,
+    }
+
+    #[derive(Template)]
+    #[template(
+        source = "{%- import \"components/summary_list.html\" as s -%}{% call s::summary_list(rows) %}{% endcall %}",
+        ext = "html"
+    )]
+    struct SummaryTemplate<'a> {
+        rows: Vec<(&'a str, &'a str)>,
+    }
+
+    #[test]
+    fn the_radios_template_renders_what_the_component_did() {
+        let options = [("yes", "Yes <sure>"), ("no", "No"), ("maybe", "Maybe")];
+        for (hint, error, selected) in [
+            ("", None, None),
+            ("Pick one", None, Some("no")),
+            ("", Some("Choose an answer"), Some("maybe")),
+            ("Pick & choose", Some("Choose"), Some("yes")),
+        ] {
+            let radios = Radios {
+                id: "answer",
+                name: "answer",
+                legend: "Is it \"true\"?",
+                hint,
+                options: &options,
+                selected,
+                error,
+            };
+            let expected = radios.render();
+            assert_eq!(RadiosTemplate { radios }.render().unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn the_summary_list_template_escapes_keys_and_values() {
+        let html = SummaryTemplate {
+            rows: vec![("Name", "Ann <b>"), ("Phone & fax", "01")],
+        }
+        .render()
+        .unwrap();
+        assert_eq!(
+            html,
+            summary_list(&[("Name", esc("Ann <b>")), ("Phone & fax", "01".to_string())])
+        );
     }
 }
