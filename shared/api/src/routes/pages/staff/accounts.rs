@@ -4,6 +4,7 @@
 //! `/staff/set-password?link=…`. Both forms carry the public double-submit CSRF token.
 //! Nothing personal is logged: not the email typed, not whether it has an account.
 
+use askama::Template;
 use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,13 +13,14 @@ use http::{header, HeaderMap, HeaderValue, StatusCode};
 use p3_domain::staff_account::{AccountError, SignInRefused, MIN_PASSWORD_CHARS};
 use serde::Deserialize;
 
-use super::{fields_of, get, html_response, same};
+use super::{capitalised, fields_of, get, same};
 use crate::auth;
 use crate::extract::Query;
-use crate::html::{error_summary, esc, layout, urlencode, Control, Field, Header};
+use crate::html::{urlencode, Control, Field, Header};
 use crate::http::cookies::cookie_header;
 use crate::http::csrf::{csrf_of as csrf_cookie_value, CSRF_COOKIE};
 use crate::problem::Problem;
+use crate::routes::pages::layout::{respond, Chrome};
 use crate::sign_in::SESSION_COOKIE;
 use crate::staff_session::{store_unavailable, StaffAccounts};
 use crate::{body, AppState};
@@ -43,12 +45,38 @@ fn with_csrf_cookie(st: &AppState, headers: &HeaderMap, mut res: Response, csrf:
     res
 }
 
-fn banner(text: &str) -> String {
-    format!(
-        "<div class=\"banner banner--success\" role=\"status\" aria-labelledby=\"banner-title\">\
-         <h2 class=\"banner__title\" id=\"banner-title\">{}</h2></div>",
-        esc(text)
-    )
+/// The sign-in page with email and password (`templates/staff/password_sign_in.html`).
+#[derive(Template)]
+#[template(path = "staff/password_sign_in.html")]
+struct PasswordPage<'a> {
+    chrome: Chrome<'a>,
+    /// (element id, message) for the error summary.
+    errors: Vec<(String, String)>,
+    /// A banner's title above the form (signed out, password set).
+    notice: Option<&'a str>,
+    csrf: &'a str,
+    next: &'a str,
+    /// `next`, percent-encoded for the other sign-in links.
+    next_url: String,
+    email_field: Field<'a>,
+    password_field: Field<'a>,
+    provider: bool,
+}
+
+/// The error summary's one item, for a form with one error at most.
+fn summary_of(error: &Option<FieldError>) -> Vec<(String, String)> {
+    error
+        .iter()
+        .map(|(field, msg)| (format!("#{field}"), msg.clone()))
+        .collect()
+}
+
+/// The message of the field named `name`, when it is the one at fault.
+fn error_on<'a>(error: &'a Option<FieldError>, name: &str) -> Option<&'a str> {
+    error
+        .as_ref()
+        .filter(|(field, _)| *field == name)
+        .map(|(_, m)| m.as_str())
 }
 
 /// The sign-in page with email and password.
@@ -59,69 +87,35 @@ pub(crate) fn password_page(
     f: &PasswordForm,
 ) -> Response {
     let csrf = csrf_cookie_value(headers);
-    let mut body = String::from("<div class=\"grid-row\"><div class=\"column-two-thirds\">");
-    if let Some((field, msg)) = &f.error {
-        body.push_str(&error_summary(&[(format!("#{field}"), msg.clone())]));
-    }
-    if let Some(n) = f.notice {
-        body.push_str(&banner(n));
-    }
-    let error_on = |name: &str| {
-        f.error
-            .as_ref()
-            .filter(|(field, _)| *field == name)
-            .map(|(_, m)| m.as_str())
-    };
-    body.push_str(&format!(
-        "<h1 class=\"heading-xl\">Sign in</h1>\
-         <p>Sign in to see open complaints, their deadlines and what to do next.</p>\
-         <form method=\"post\" action=\"/staff/sign-in\" novalidate>\
-         <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
-         <input type=\"hidden\" name=\"next\" value=\"{}\">{}{}\
-         <button class=\"button\" type=\"submit\">Sign in</button></form>\
-         <p class=\"secondary\">Forgotten your password? Ask an administrator for a new link to set one.</p>{}\
-         <p><a href=\"/staff/sign-in?with=token&amp;next={}\">Sign in with a staff token instead</a></p>\
-         <p><a href=\"/\">Go to the public complaint form</a></p></div></div>",
-        esc(&csrf),
-        esc(f.next),
-        Field {
-            value: f.email,
-            error: error_on("email"),
-            control: Control::Input("email"),
-            autocomplete: "username",
-            attrs: "spellcheck=\"false\" autocapitalize=\"none\"",
-            ..Field::new("email", "email", "Email address")
-        }
-        .render(),
-        Field {
-            error: error_on("password"),
-            control: Control::Input("password"),
-            autocomplete: "current-password",
-            ..Field::new("password", "password", "Password")
-        }
-        .render(),
-        if f.provider {
-            format!(
-                "<p><a class=\"button button-secondary\" href=\"/staff/sign-in?with=provider&amp;next={}\">Sign in with your organisation's account</a></p>",
-                esc(&urlencode(f.next))
-            )
-        } else {
-            String::new()
-        },
-        esc(&urlencode(f.next)),
-    ));
     let title = if f.error.is_some() {
         "Error: Sign in"
     } else {
         "Sign in"
     };
-    let html = layout(
-        title,
-        &st.service.settings.landlord,
-        &Header::Staff(None),
-        &body,
-    );
-    with_csrf_cookie(st, headers, html_response(status, html), &csrf)
+    let page = PasswordPage {
+        chrome: Chrome::new(title, &st.service.settings.landlord, &Header::Staff(None)),
+        errors: summary_of(&f.error),
+        notice: f.notice,
+        csrf: &csrf,
+        next: f.next,
+        next_url: urlencode(f.next),
+        email_field: Field {
+            value: f.email,
+            error: error_on(&f.error, "email"),
+            control: Control::Input("email"),
+            autocomplete: "username",
+            attrs: "spellcheck=\"false\" autocapitalize=\"none\"",
+            ..Field::new("email", "email", "Email address")
+        },
+        password_field: Field {
+            error: error_on(&f.error, "password"),
+            control: Control::Input("password"),
+            autocomplete: "current-password",
+            ..Field::new("password", "password", "Password")
+        },
+        provider: f.provider,
+    };
+    with_csrf_cookie(st, headers, respond(status, &page), &csrf)
 }
 
 /// `POST /staff/sign-in` with an email: checks the password and starts a server-side session.
@@ -219,22 +213,20 @@ pub(crate) struct LinkQuery {
     link: Option<String>,
 }
 
+/// A page that only says something, with a link to sign in (`templates/staff/message.html`).
+#[derive(Template)]
+#[template(path = "staff/message.html")]
+struct MessagePage<'a> {
+    chrome: Chrome<'a>,
+    text: &'a str,
+}
+
 fn plain_page(st: &AppState, status: StatusCode, title: &str, text: &str) -> Response {
-    let body = format!(
-        "<div class=\"grid-row\"><div class=\"column-two-thirds\"><h1 class=\"heading-xl\">{}</h1>\
-         <p>{}</p><p><a href=\"/staff/sign-in\">Go to sign in</a></p></div></div>",
-        esc(title),
-        esc(text)
-    );
-    html_response(
-        status,
-        layout(
-            title,
-            &st.service.settings.landlord,
-            &Header::Staff(None),
-            &body,
-        ),
-    )
+    let page = MessagePage {
+        chrome: Chrome::new(title, &st.service.settings.landlord, &Header::Staff(None)),
+        text,
+    };
+    respond(status, &page)
 }
 
 fn no_accounts(st: &AppState) -> Response {
@@ -261,6 +253,21 @@ struct SetPasswordForm<'a> {
     error: Option<FieldError<'a>>,
 }
 
+/// The form to set a password (`templates/staff/set_password.html`).
+#[derive(Template)]
+#[template(path = "staff/set_password.html")]
+struct SetPasswordPage<'a> {
+    chrome: Chrome<'a>,
+    /// (element id, message) for the error summary.
+    errors: Vec<(String, String)>,
+    /// Whose account it is.
+    email: &'a str,
+    csrf: &'a str,
+    link: &'a str,
+    password_field: Field<'a>,
+    confirm_field: Field<'a>,
+}
+
 fn set_password_form(
     st: &AppState,
     headers: &HeaderMap,
@@ -268,55 +275,33 @@ fn set_password_form(
     f: &SetPasswordForm,
 ) -> Response {
     let csrf = csrf_cookie_value(headers);
-    let mut body = String::from("<div class=\"grid-row\"><div class=\"column-two-thirds\">");
-    if let Some((field, msg)) = &f.error {
-        body.push_str(&error_summary(&[(format!("#{field}"), msg.clone())]));
-    }
-    let error_on = |name: &str| {
-        f.error
-            .as_ref()
-            .filter(|(field, _)| *field == name)
-            .map(|(_, m)| m.as_str())
-    };
     let hint = format!("At least {MIN_PASSWORD_CHARS} characters. A few words you will remember make a good password.");
-    body.push_str(&format!(
-        "<h1 class=\"heading-xl\">Set your password</h1>\
-         <p>For the staff account of <strong>{}</strong>.</p>\
-         <form method=\"post\" action=\"/staff/set-password\" novalidate>\
-         <input type=\"hidden\" name=\"csrf_token\" value=\"{}\">\
-         <input type=\"hidden\" name=\"link\" value=\"{}\">{}{}\
-         <button class=\"button\" type=\"submit\">Set password</button></form></div></div>",
-        esc(f.email),
-        esc(&csrf),
-        esc(f.link),
-        Field {
-            hint: &hint,
-            error: error_on("password"),
-            control: Control::Input("password"),
-            autocomplete: "new-password",
-            ..Field::new("password", "password", "New password")
-        }
-        .render(),
-        Field {
-            error: error_on("confirm"),
-            control: Control::Input("password"),
-            autocomplete: "new-password",
-            ..Field::new("confirm", "confirm", "Type the password again")
-        }
-        .render(),
-    ));
     let title = if f.error.is_some() {
         "Error: Set your password"
     } else {
         "Set your password"
     };
-    let html = layout(
-        title,
-        &st.service.settings.landlord,
-        &Header::Staff(None),
-        &body,
-    );
-    with_csrf_cookie(st, headers, html_response(status, html), &csrf)
+    let page = SetPasswordPage {
+        chrome: Chrome::new(title, &st.service.settings.landlord, &Header::Staff(None)),
+        errors: summary_of(&f.error),
+        email: f.email,
+        csrf: &csrf,
+        link: f.link,
+        password_field: Field {
+            hint: &hint,
+            error: error_on(&f.error, "password"),
+            control: Control::Input("password"),
+            autocomplete: "new-password",
+            ..Field::new("password", "password", "New password")
+        },
+        confirm_field: Field {
+            error: error_on(&f.error, "confirm"),
+            control: Control::Input("password"),
+            autocomplete: "new-password",
+            ..Field::new("confirm", "confirm", "Type the password again")
+        },
+    };
+    with_csrf_cookie(st, headers, respond(status, &page), &csrf)
 }
 
 /// `GET /staff/set-password?link=…`: the form, while the link can be used.
@@ -419,13 +404,5 @@ pub(crate) async fn set_password(
         )),
         Err(AccountError::Store(e)) => Err(store_unavailable(&e)),
         Err(_) => Ok(bad_link(&st)),
-    }
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
     }
 }
