@@ -1,7 +1,7 @@
 //! Signing in and out of the staff pages: pasting a token, or through an identity provider.
 
 use super::*;
-use crate::routes::pages::layout::Chrome;
+use crate::routes::pages::layout::{respond, Chrome};
 use crate::routes::pages::staff::accounts;
 use crate::staff_session::{is_session_id, store_unavailable, StaffAccounts};
 
@@ -13,13 +13,6 @@ pub(crate) struct SignInQuery {
     with: Option<String>,
     /// Set after a password was set through its link.
     password_set: Option<String>,
-}
-
-pub(super) struct SignInForm<'a> {
-    csrf: &'a str,
-    next: &'a str,
-    error: Option<&'a str>,
-    signed_out: bool,
 }
 
 /// The sign-in page (`templates/staff/sign_in.html`).
@@ -35,35 +28,6 @@ struct SignInPage<'a> {
     token_field: Field<'a>,
 }
 
-pub(super) fn sign_in_html(st: &AppState, f: &SignInForm) -> String {
-    use askama::Template;
-    let title = if f.error.is_some() {
-        "Error: Sign in"
-    } else {
-        "Sign in"
-    };
-    SignInPage {
-        chrome: Chrome::new(title, &st.service.settings.landlord, &Header::Staff(None)),
-        errors: f
-            .error
-            .map(|e| vec![("#token".to_string(), e.to_string())])
-            .unwrap_or_default(),
-        signed_out: f.signed_out,
-        csrf: f.csrf,
-        next: f.next,
-        token_field: Field {
-            hint: "Paste the token you were given. On this server, an administrator makes one with: p3 token --user NAME --email EMAIL --role ROLE",
-            error: f.error,
-            control: Control::Input("password"),
-            autocomplete: "off",
-            attrs: "spellcheck=\"false\" autocapitalize=\"none\"",
-            ..Field::new("token", "token", "Staff token")
-        },
-    }
-    .render()
-    .unwrap_or_default()
-}
-
 pub(super) fn sign_in_response(
     st: &AppState,
     headers: &HeaderMap,
@@ -73,18 +37,29 @@ pub(super) fn sign_in_response(
     signed_out: bool,
 ) -> Response {
     let csrf = csrf_of(headers);
-    let mut res = html_response(
-        status,
-        sign_in_html(
-            st,
-            &SignInForm {
-                csrf: &csrf,
-                next,
-                error,
-                signed_out,
-            },
-        ),
-    );
+    let title = if error.is_some() {
+        "Error: Sign in"
+    } else {
+        "Sign in"
+    };
+    let page = SignInPage {
+        chrome: Chrome::new(title, &st.service.settings.landlord, &Header::Staff(None)),
+        errors: error
+            .map(|e| vec![("#token".to_string(), e.to_string())])
+            .unwrap_or_default(),
+        signed_out,
+        csrf: &csrf,
+        next,
+        token_field: Field {
+            hint: "Paste the token you were given. On this server, an administrator makes one with: p3 token --user NAME --email EMAIL --role ROLE",
+            error,
+            control: Control::Input("password"),
+            autocomplete: "off",
+            attrs: "spellcheck=\"false\" autocapitalize=\"none\"",
+            ..Field::new("token", "token", "Staff token")
+        },
+    };
+    let mut res = respond(status, &page);
     set_csrf_cookie(st, headers, &mut res, &csrf);
     res
 }
@@ -323,39 +298,25 @@ pub(super) fn lax_cookie(
 /// (`problem`), with a way to sign in again. It never starts a sign-in by itself, so signing
 /// out is not undone by the provider's still-open session.
 pub(super) fn provider_page(st: &AppState, status: StatusCode, problem: Option<&str>) -> Response {
-    let mut body = String::from("<div class=\"grid-row\"><div class=\"column-two-thirds\">");
-    match problem {
-        Some(p) => body.push_str(&format!(
-            "<h1 class=\"heading-xl\">Sign-in did not work</h1><p>{}.</p>\
-             <p>Try again. If it keeps happening, tell the service desk what this page says.</p>",
-            esc(&capitalised(p))
-        )),
-        None => body.push_str(
-            "<div class=\"banner banner--success\" role=\"status\" aria-labelledby=\"banner-title\">\
-             <h2 class=\"banner__title\" id=\"banner-title\">Signed out</h2>\
-             <div class=\"banner__content\"><p>You have signed out of the complaints service.</p></div></div>\
-             <h1 class=\"heading-xl\">Sign in</h1>\
-             <p>Sign in with your work account to see open complaints, their deadlines and what to do next.</p>",
-        ),
-    }
-    body.push_str(
-        "<p><a class=\"button\" href=\"/staff/sign-in\">Sign in</a></p>\
-         <p><a href=\"/\">Go to the public complaint form</a></p></div></div>",
-    );
     let title = if problem.is_some() {
         "Sign-in did not work"
     } else {
         "Signed out"
     };
-    html_response(
-        status,
-        layout(
-            title,
-            &st.service.settings.landlord,
-            &Header::Staff(None),
-            &body,
-        ),
-    )
+    let page = ProviderPage {
+        chrome: Chrome::new(title, &st.service.settings.landlord, &Header::Staff(None)),
+        problem: problem.map(capitalised),
+    };
+    respond(status, &page)
+}
+
+/// The identity provider's sign-in page (`templates/staff/provider.html`).
+#[derive(askama::Template)]
+#[template(path = "staff/provider.html")]
+struct ProviderPage<'a> {
+    chrome: Chrome<'a>,
+    /// What went wrong, as a sentence without its full stop; none after signing out.
+    problem: Option<String>,
 }
 
 pub(super) fn capitalised(s: &str) -> String {
