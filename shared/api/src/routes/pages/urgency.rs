@@ -137,3 +137,66 @@ impl Urgency {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use askama::Template;
+
+    /// The urgency marker as a template draws it (`templates/components/tag.html`).
+    #[derive(Template)]
+    #[template(
+        source = "{%- import \"components/tag.html\" as t -%}{% call t::urgency(u) %}{% endcall %}",
+        ext = "html"
+    )]
+    struct Marker<'a> {
+        u: &'a Urgency,
+    }
+
+    /// A tag as a template draws it.
+    #[derive(Template)]
+    #[template(
+        source = "{%- import \"components/tag.html\" as t -%}{% call t::tag(text, class) %}{% endcall %}",
+        ext = "html"
+    )]
+    struct Tag<'a> {
+        text: &'a str,
+        class: &'a str,
+    }
+
+    #[test]
+    fn a_tag_is_its_word_escaped_in_a_coloured_label() {
+        let expected =
+            "<strong class=\"tag tag--red\">Late &amp; &lt;not&gt; &quot;done&quot;</strong>";
+        let html = Tag {
+            text: "Late & <not> \"done\"",
+            class: "tag--red",
+        }
+        .render()
+        .unwrap();
+        assert_eq!(html, expected);
+        assert_eq!(
+            crate::html::tag("Late & <not> \"done\"", "tag--red"),
+            expected
+        );
+    }
+
+    #[test]
+    fn the_urgency_marker_is_the_tag_then_its_words() {
+        let overdue = Urgency {
+            tag: "Overdue".into(),
+            tag_class: "tag--strong",
+            detail: Some("by 2 working days".into()),
+            row_class: "row--overdue",
+        };
+        assert_eq!(
+            Marker { u: &overdue }.render().unwrap(),
+            "<strong class=\"tag tag--strong\">Overdue</strong> <span class=\"nowrap\">by 2 working days</span>"
+        );
+        let met = Urgency::plain("Met <late>", "tag--yellow");
+        assert_eq!(
+            Marker { u: &met }.render().unwrap(),
+            "<strong class=\"tag tag--yellow\">Met &lt;late&gt;</strong>"
+        );
+    }
+}
