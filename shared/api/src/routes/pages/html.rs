@@ -1,8 +1,9 @@
 //! Server-rendered pages: plain HTML that works without JavaScript, styled only by the
 //! landlord's own stylesheet (`/assets/app.css`, so the Content-Security-Policy needs no inline
 //! styles), with every value a resident or a member of staff typed escaped. This module holds
-//! the layout, the form components (labels, hints, the error summary pattern) and the resident
-//! pages; the staff pages are in `pages`.
+//! the layout, the form components (labels, hints, the error summary pattern; their markup is
+//! in the macros of `templates/components/`) and the resident pages; the staff pages are in
+//! `pages`.
 
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};

@@ -2,11 +2,16 @@
 //! already reads), the open complaints with what is overdue or due soon marked in words, and a
 //! case page with its deadlines, timeline and a form for each next action.
 //!
-//! The pages add no rules of their own: reading a list or a case and every action go through
-//! the staff JSON handlers (`staff.rs`), so roles, validation, `If-Match`, idempotency and the
-//! domain's [`p3_domain::service::Service::act`] are exactly the API's. A page turns a form into
-//! that handler's JSON body and its answer back into a page: a 303 to the case on success, or
-//! the case again with the error summary and the values kept.
+//! The pages add no rules of their own: the case list reads its view from the Service; the
+//! case page and every action go through the staff JSON handlers (`staff.rs`), so roles,
+//! validation, `If-Match`, idempotency and the domain's [`p3_domain::service::Service::act`]
+//! are exactly the API's. A page turns a form into that handler's JSON body and its answer
+//! back into a page: a 303 to the case on success, or the case again with the error summary
+//! and the values kept.
+//!
+//! Every page here but the case page is an askama template under `templates/staff/`
+//! (`sign_in.html`, `password_sign_in.html`, `set_password.html`, `message.html`,
+//! `provider.html`, `cases.html`) extending `base.html`.
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, State};
@@ -122,6 +127,11 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
+/// A staff page around a body that is already HTML, for `who`, with `current` the section.
+///
+/// Left only for the case page while it is made into templates: a page made from its own
+/// template extends `base.html` with a [`Chrome`](super::layout::Chrome) and answers through
+/// [`respond`](super::layout::respond).
 fn page(st: &AppState, who: &SignedIn, current: &str, title: &str, body: &str) -> String {
     layout(
         title,
@@ -136,6 +146,9 @@ fn page(st: &AppState, who: &SignedIn, current: &str, title: &str, body: &str) -
     )
 }
 
+/// A rendered page as a private HTML answer.
+///
+/// Left only for the case page while it is made into templates (see [`page`]).
 fn html_response(status: StatusCode, html: String) -> Response {
     let mut res = Html(html).into_response();
     *res.status_mut() = status;
