@@ -531,3 +531,41 @@ fn the_pack_holds_the_notes_with_their_corrections_and_the_correspondence_log() 
         "{described}"
     );
 }
+
+/// Every letter of the full case as its printable page (`letters::print_page`), with a
+/// landlord whose address, phone and email head each copy: the large print letters, the
+/// representative's copies and escaping included. The fixture was recorded from the page as it
+/// was hand-built, before it became a template.
+#[test]
+fn the_printable_letters_read_as_recorded() {
+    let rules = Rules::default();
+    let case = full_case(&rules);
+    let landlord = p3_domain::letter::Landlord {
+        name: "P3 Housing & Co".into(),
+        phone: Some("0161 496 0000".into()),
+        email: Some("complaints@p3housing.example".into()),
+        address: Some("1 High Street\nManchester <M1 1AA>".into()),
+        ..Default::default()
+    };
+    let letters: Vec<_> = case
+        .history
+        .iter()
+        .filter_map(|e| match &e.event {
+            CaseEvent::LetterIssued { letter } => Some(letter),
+            _ => None,
+        })
+        .collect();
+    assert!(letters.len() > 3, "the full case has letters");
+    let pages: String = letters
+        .iter()
+        .map(|l| crate::letters::print_page(&case, l, &landlord) + "\n")
+        .collect();
+    if std::env::var_os("P3_RECORD_FIXTURES").is_some() {
+        std::fs::write(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/printable_letters.html"),
+            &pages,
+        )
+        .unwrap();
+    }
+    assert_eq!(pages, include_str!("../../testdata/printable_letters.html"));
+}
