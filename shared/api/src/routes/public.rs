@@ -135,16 +135,14 @@ fn next_stage_timescales(st: &AppState, case: &Case) -> String {
 }
 
 fn not_found_page(st: &AppState) -> Response {
-    let mut res = Html(html::message_page_for(
+    html::message_response(
+        StatusCode::NOT_FOUND,
         "We could not find that complaint",
         "Check the reference and the access code in your confirmation and try again. If you still cannot find it, contact us and give your reference.",
         &st.service.settings.landlord,
         "/",
         "Go to the complaint form",
-    ))
-    .into_response();
-    *res.status_mut() = StatusCode::NOT_FOUND;
-    private_page(res)
+    )
 }
 
 /// `GET /`: the complaint form, whatever the Accept header.
@@ -157,9 +155,9 @@ pub(crate) async fn form(State(st): State<AppState>, headers: HeaderMap) -> Resp
         Default::default(),
         Default::default(),
     );
-    let mut res = Html(html::form_page(&page)).into_response();
+    let mut res = html::form_response(StatusCode::OK, &page);
     set_csrf_cookie(&st, &headers, &mut res, &csrf);
-    private_page(res)
+    res
 }
 
 fn form_field(fields: &[(String, String)], name: &str) -> Option<String> {
@@ -231,16 +229,14 @@ pub(crate) async fn submit(
     if let Some(token) = &csrf {
         let ok = form_matches_cookie(&headers, token);
         if !ok {
-            let mut res = Html(html::message_page_for(
+            return Ok(html::message_response(
+                StatusCode::FORBIDDEN,
                 "Your session has expired",
                 "For your security, please go back to the complaint form, reload it, and send your complaint again.",
                 &st.service.settings.landlord,
                 "/",
                 "Go to the complaint form",
-            ))
-            .into_response();
-            *res.status_mut() = StatusCode::FORBIDDEN;
-            return Ok(private_page(res));
+            ));
         }
     }
     let values = form.clone();
@@ -254,9 +250,7 @@ pub(crate) async fn submit(
                 values,
                 errors,
             );
-            let mut res = Html(html::form_page(&page)).into_response();
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(private_page(res));
+            return Ok(html::form_response(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
         Err(errors) => return Err(Problem::invalid(errors)),
     };
@@ -396,19 +390,18 @@ fn too_many_page(st: &AppState, wait: u64, limited: Limited) -> Response {
             "That reference and access code do not open a complaint, and there have been too many wrong attempts. Please wait {wait_text} before trying another code. Check the reference and access code in your confirmation: the right code always opens your complaint."
         ),
     };
-    let mut res = Html(html::message_page_for(
+    let mut res = html::message_response(
+        StatusCode::TOO_MANY_REQUESTS,
         "Too many attempts",
         &message,
         &st.service.settings.landlord,
         "/",
         "Go to the complaint form",
-    ))
-    .into_response();
-    *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    );
     if let Ok(v) = HeaderValue::from_str(&wait.max(1).to_string()) {
         res.headers_mut().insert(header::RETRY_AFTER, v);
     }
-    private_page(res)
+    res
 }
 
 /// The page for a problem met while opening a case in a browser: the not-found page, the
@@ -538,16 +531,14 @@ pub(crate) async fn request_stage2(
                         html::urlencode(&reference),
                         html::urlencode(q.code.as_deref().unwrap_or(""))
                     );
-                    let mut res = Html(html::message_page_for(
+                    return Ok(html::message_response(
+                        StatusCode::FORBIDDEN,
                         "Your session has expired",
                         "For your security, please go back to your complaint, reload the page and ask for a review again.",
                         &st.service.settings.landlord,
                         &back,
                         "Back to your complaint",
-                    ))
-                    .into_response();
-                    *res.status_mut() = StatusCode::FORBIDDEN;
-                    return Ok(private_page(res));
+                    ));
                 }
                 return Err(Problem::forbidden(
                     "The form has expired; reload the page and try again",

@@ -112,7 +112,8 @@ mod tests {
             errors,
             ..Default::default()
         };
-        let html = form_page(&page);
+        let options = category_options(&page.categories);
+        let html = askama::Template::render(&form::FormTemplate::new(&page, &options)).unwrap();
         assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"));
         assert!(!html.contains("<script>"));
         let d = html.find("href=\"#description\"").unwrap();

@@ -36,6 +36,11 @@ pub(crate) fn long_date(d: NaiveDate) -> String {
     d.format("%A %-d %B %Y").to_string()
 }
 
+/// [`long_date`] for the templates, which pass values by reference.
+pub(crate) fn long_date_of(d: &NaiveDate) -> String {
+    long_date(*d)
+}
+
 /// A `YYYY-MM-DD` string as a long date; anything else as it is.
 pub(crate) fn long_date_str(s: &str) -> String {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
