@@ -29,6 +29,7 @@ use crate::http::csrf::{csrf_of, form_matches_cookie, set_csrf_cookie};
 use crate::http::random::random_hex;
 use crate::http::replay::{self, response as reply};
 use crate::problem::Problem;
+use crate::views::ResidentCase;
 use crate::{views, AppState, ClientAddr};
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -462,14 +463,11 @@ pub(crate) async fn confirmation(
         }
         Err(p) => return Err(p),
     };
-    let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
-    Ok(private_page(
-        Html(html::confirmation_page(
-            &view,
-            q.code.as_deref().unwrap_or(""),
-            &st.service.settings.landlord,
-        ))
-        .into_response(),
+    let view = ResidentCase::of(&case, &st.service.rules, st.service.clock.now());
+    Ok(html::confirmation_response(
+        &view,
+        q.code.as_deref().unwrap_or(""),
+        &st.service.settings.landlord,
     ))
 }
 

@@ -1,81 +1,14 @@
-//! The resident's pages: the confirmation, their case and their request for a review.
+//! The resident's pages: the confirmation, their case and their request for a review. The
+//! confirmation is rendered from the typed [`ResidentCase`] (`templates/resident/`).
+
+use askama::Template;
+use axum::response::Response;
+use http::StatusCode;
+use p3_domain::deadline::{DeadlineKind, DeadlineStep};
 
 use super::*;
-pub(super) fn deadline_of<'v>(view: &'v Value, kind: &str) -> Option<&'v Value> {
-    view["deadlines"]
-        .as_array()
-        .and_then(|ds| ds.iter().find(|d| d["kind"] == kind))
-}
-
-pub(super) fn due_of(view: &Value, kind: &str) -> String {
-    deadline_of(view, kind)
-        .and_then(|d| d["due"].as_str())
-        .map(long_date_str)
-        .unwrap_or_else(|| "-".into())
-}
-
-/// The confirmation page: the reference, the access code and the dates to expect.
-pub fn confirmation_page(view: &Value, code: &str, landlord: &str) -> String {
-    let reference = view["reference"].as_str().unwrap_or("");
-    let case_link = format!(
-        "/complaints/{}?code={}",
-        urlencode(reference),
-        urlencode(code)
-    );
-    let mut body = format!(
-        "<div class=\"grid-row\"><div class=\"column-two-thirds\">\
-         <div class=\"panel\"><h1 class=\"panel__title\">Complaint received</h1>\
-         <div class=\"panel__body\">Your reference<br><strong class=\"panel__reference\" id=\"reference\">{r}</strong></div></div>\
-         <p>We have received your complaint. Thank you for telling us.</p>\
-         <h2 class=\"heading-l\">Keep these details safe</h2>\
-         <p>You need your reference and your access code to check on your complaint online. Write them down or print this page. Anyone with both can see your complaint, so do not share them.</p>",
-        r = esc(reference),
-    );
-    body.push_str(&summary_list(&[
-        (
-            "Reference",
-            format!("<span class=\"code\">{}</span>", esc(reference)),
-        ),
-        (
-            "Access code",
-            format!(
-                "<span class=\"code\" id=\"access-code\">{}</span>",
-                esc(code)
-            ),
-        ),
-    ]));
-    body.push_str(&format!(
-        "<p><a class=\"button button--secondary\" href=\"{}\">View your complaint</a></p>",
-        esc(&case_link)
-    ));
-    body.push_str("<h2 class=\"heading-l\">What happens next</h2>");
-    body.push_str(&summary_list(&[
-        (
-            "We will acknowledge your complaint by",
-            format!(
-                "<strong>{}</strong>",
-                esc(&due_of(view, "stage1_acknowledgement"))
-            ),
-        ),
-        (
-            "We will send our full response by",
-            format!("<strong>{}</strong>", esc(&due_of(view, "stage1_response"))),
-        ),
-    ]));
-    body.push_str(
-        "<p>When we acknowledge your complaint we will tell you who is looking into it and check we have understood what it is about. \
-         If we need more time to respond, we will write to tell you why and when you will hear from us.</p>",
-    );
-    body.push_str(&format!(
-        "<h2 class=\"heading-l\">Get help</h2>\
-         <p>If you need help, want to add something to your complaint or have not heard from us by these dates, contact {l} and give your reference.</p>\
-         <p>You can ask the Housing Ombudsman for free, independent advice at any time.</p>{o}",
-        l = esc(landlord),
-        o = ombudsman_details()
-    ));
-    body.push_str("</div></div>");
-    layout("Complaint received", landlord, &Header::Public, &body)
-}
+use crate::routes::pages::layout::{respond, Chrome};
+use crate::views::ResidentCase;
 
 /// Plain words for a case status, for residents.
 pub(crate) fn resident_status(status: &str) -> String {
@@ -405,5 +338,58 @@ pub(crate) fn stage2_page(
         landlord,
         &Header::Public,
         &body,
+    )
+}
+
+/// The resident's case page with their access code: `/complaints/{reference}?code=`.
+fn case_link(reference: &str, code: &str) -> String {
+    format!(
+        "/complaints/{}?code={}",
+        urlencode(reference),
+        urlencode(code)
+    )
+}
+
+/// The confirmation page (`templates/resident/confirmation.html`): the reference, the access
+/// code and the dates to expect.
+#[derive(Template)]
+#[template(path = "resident/confirmation.html")]
+struct ConfirmationPage<'a> {
+    chrome: Chrome<'a>,
+    view: &'a ResidentCase<'a>,
+    code: &'a str,
+    case_link: String,
+}
+
+impl ConfirmationPage<'_> {
+    /// The long date of the case's Stage 1 deadline of `step`, or "-".
+    fn due(&self, step: DeadlineStep) -> String {
+        self.view
+            .deadlines
+            .iter()
+            .find(|d| d.kind == DeadlineKind::new(1, step))
+            .map(|d| long_date(d.due))
+            .unwrap_or_else(|| "-".into())
+    }
+
+    fn acknowledge_by(&self) -> String {
+        self.due(DeadlineStep::Acknowledgement)
+    }
+
+    fn respond_by(&self) -> String {
+        self.due(DeadlineStep::Response)
+    }
+}
+
+/// The confirmation page of `view`, opened with `code`.
+pub(crate) fn confirmation_response(view: &ResidentCase, code: &str, landlord: &str) -> Response {
+    respond(
+        StatusCode::OK,
+        &ConfirmationPage {
+            chrome: Chrome::new("Complaint received", landlord, &Header::Public),
+            view,
+            code,
+            case_link: case_link(view.reference, code),
+        },
     )
 }
