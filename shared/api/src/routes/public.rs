@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use chrono::NaiveDate;
 use http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -431,20 +431,19 @@ pub(crate) async fn resident_view(
         }
         Err(p) => return Err(p),
     };
-    let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
+    let view = ResidentCase::of(&case, &st.service.rules, st.service.clock.now());
     if wants_html(&headers) {
         let csrf = csrf_of(&headers);
-        let mut res = Html(html::case_page(
+        let mut res = html::case_response(
             &view,
             q.code.as_deref().unwrap_or(""),
             &csrf,
             &st.service.settings.landlord,
-        ))
-        .into_response();
+        );
         set_csrf_cookie(&st, &headers, &mut res, &csrf);
-        return Ok(private_page(res));
+        return Ok(res);
     }
-    Ok(private_page(axum::Json(view).into_response()))
+    Ok(private_page(axum::Json(views::json(&view)).into_response()))
 }
 
 /// `GET /complaints/{reference}/confirmation?code=`: what the resident sees after sending the form.
@@ -485,20 +484,19 @@ pub(crate) async fn stage2_page(
         Err(p) if matches!(p.status, 404 | 429) => return Ok(case_problem_page(&st, p)),
         Err(p) => return Err(p),
     };
-    let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
+    let view = ResidentCase::of(&case, &st.service.rules, st.service.clock.now());
     let csrf = csrf_of(&headers);
-    let mut res = Html(html::stage2_page(
-        &view,
-        q.code.as_deref().unwrap_or(""),
-        &csrf,
-        &st.service.settings.landlord,
-        "",
-        &ValidationErrors::new(),
-        &next_stage_timescales(&st, &case),
-    ))
-    .into_response();
+    let form = html::Stage2Form {
+        code: q.code.as_deref().unwrap_or(""),
+        csrf: &csrf,
+        reason: "",
+        errors: &ValidationErrors::new(),
+        timescales: &next_stage_timescales(&st, &case),
+    };
+    let mut res =
+        html::stage2_response(StatusCode::OK, &view, &form, &st.service.settings.landlord);
     set_csrf_cookie(&st, &headers, &mut res, &csrf);
-    Ok(private_page(res))
+    Ok(res)
 }
 
 #[derive(Deserialize, Default)]
@@ -624,21 +622,19 @@ pub(crate) async fn request_stage2(
                         .unwrap_or_else(|| "We could not record your request".into()),
                 );
             }
-            let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
+            let view = ResidentCase::of(&case, &st.service.rules, st.service.clock.now());
             let csrf = csrf_of(&headers);
-            let mut res = Html(html::stage2_page(
-                &view,
-                q.code.as_deref().unwrap_or(""),
-                &csrf,
-                &st.service.settings.landlord,
-                &form_reason,
-                &errors,
-                &next_stage_timescales(&st, &case),
-            ))
-            .into_response();
-            *res.status_mut() = status;
+            let form = html::Stage2Form {
+                code: q.code.as_deref().unwrap_or(""),
+                csrf: &csrf,
+                reason: &form_reason,
+                errors: &errors,
+                timescales: &next_stage_timescales(&st, &case),
+            };
+            let mut res =
+                html::stage2_response(status, &view, &form, &st.service.settings.landlord);
             set_csrf_cookie(&st, &headers, &mut res, &csrf);
-            return Ok(private_page(res));
+            return Ok(res);
         }
         Err(e) => return Err(e.into()),
     };

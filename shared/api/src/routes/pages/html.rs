@@ -66,11 +66,11 @@ mod tests {
     #[test]
     fn a_resident_reads_tracked_actions_in_words() {
         assert_eq!(
-            resident_deadline_label("stage1_action2"),
+            resident_deadline_label(&"stage1_action2".parse().unwrap()),
             "We complete action 2"
         );
         assert_eq!(
-            resident_deadline_label("stage1_response"),
+            resident_deadline_label(&"stage1_response".parse().unwrap()),
             "We send our full response"
         );
     }

@@ -237,24 +237,6 @@ pub(crate) fn ombudsman_lines() -> Vec<OmbudsmanLine> {
         .collect()
 }
 
-/// The Housing Ombudsman's contact details as HTML, for the pages not yet made from templates.
-pub(crate) fn ombudsman_details() -> String {
-    let mut s = String::from("<address class=\"inset\">");
-    for (i, line) in ombudsman_lines().into_iter().enumerate() {
-        if i > 0 {
-            s.push_str("<br>");
-        }
-        match line {
-            OmbudsmanLine::Web(site) => {
-                s.push_str(&format!("<a href=\"https://{0}\">{0}</a>", esc(&site)))
-            }
-            OmbudsmanLine::Text(text) => s.push_str(&esc(&text)),
-        }
-    }
-    s.push_str("</address>");
-    s
-}
-
 fn humanise_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {

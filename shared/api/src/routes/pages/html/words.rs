@@ -48,13 +48,6 @@ pub(crate) fn long_date_str(s: &str) -> String {
         .unwrap_or_else(|_| s.to_string())
 }
 
-/// A `YYYY-MM-DD` string as "23 October 2026"; anything else as it is.
-pub(crate) fn date_str(s: &str) -> String {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(|d| d.format("%-d %B %Y").to_string())
-        .unwrap_or_else(|_| s.to_string())
-}
-
 /// A `YYYY-MM-DD` string as "Fri 23 Oct 2026", for tables; anything else as it is.
 pub(crate) fn short_date_str(s: &str) -> String {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
