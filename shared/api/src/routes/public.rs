@@ -5,14 +5,11 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use chrono::NaiveDate;
-use http::{header, HeaderMap, HeaderValue, StatusCode};
+use http::{header, HeaderMap, StatusCode};
 use p3_domain::access;
-use p3_domain::case::{Actor, Case, Command, NewCase};
-use p3_domain::complaint::{Channel, ComplaintDetails, ComplaintForm};
-use p3_domain::deadline::{self, DeadlineKind, DeadlineStep};
+use p3_domain::case::{Case, Command, NewCase};
+use p3_domain::complaint::{Channel, ComplaintForm};
 use p3_domain::event::RequestedThrough;
-use p3_domain::london::london_date;
 use p3_domain::policy::HOUSING;
 use p3_domain::ports::{ResidentPage, StoredReply};
 use p3_domain::role::Caller;
@@ -23,7 +20,7 @@ use serde_json::json;
 
 use crate::body::{self, BodyKind};
 use crate::extract::{Path, Query};
-use crate::html::{self, FormPage};
+use crate::html;
 use crate::http::cookies::private_page;
 use crate::http::csrf::{csrf_of, form_matches_cookie, set_csrf_cookie};
 use crate::http::random::random_hex;
@@ -31,6 +28,10 @@ use crate::http::replay::{self, response as reply};
 use crate::problem::Problem;
 use crate::views::ResidentCase;
 use crate::{views, AppState, ClientAddr};
+
+mod pages;
+
+use pages::{case_problem_page, form_page_for, next_stage_timescales, too_many_page, Limited};
 
 type Result<T> = std::result::Result<T, Problem>;
 
@@ -45,105 +46,6 @@ fn wants_html(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     accept.contains("text/html")
-}
-
-/// A due date and the working days from today to it.
-type DueIn = (NaiveDate, u32);
-
-/// The dates a complaint sent now would be acknowledged and answered by, worked out by the
-/// domain's own deadline rules on the service's calendar, with the working days to each.
-fn expected_dates(st: &AppState) -> (Option<DueIn>, Option<DueIn>) {
-    let rules = &st.service.rules;
-    let now = st.service.clock.now();
-    let Some(policy) = rules.procedures.get(HOUSING) else {
-        return (None, None);
-    };
-    let new = NewCase {
-        procedure: HOUSING.into(),
-        complaint: ComplaintDetails {
-            resident: Default::default(),
-            representative: None,
-            channel: Channel::Web,
-            category: None,
-            description: String::new(),
-            desired_outcome: None,
-            tenure: Default::default(),
-        },
-        service_request: None,
-        access_code_hash: None,
-        first_contact_resolution: None,
-    };
-    let actor = Actor {
-        by: "resident".into(),
-        at: now,
-        now,
-    };
-    let Ok(case) = Case::open("preview", new, &actor, rules) else {
-        return (None, None);
-    };
-    let today = london_date(now);
-    let ds = deadline::deadlines(&case, policy, &rules.calendar, today);
-    let find = |step| {
-        ds.iter()
-            .find(|d| d.kind == DeadlineKind::new(1, step))
-            .map(|d| {
-                let n = rules.calendar.working_days_between(today, d.due).max(0);
-                (d.due, u32::try_from(n).unwrap_or(0))
-            })
-    };
-    (
-        find(DeadlineStep::Acknowledgement),
-        find(DeadlineStep::Response),
-    )
-}
-
-fn form_page_for(
-    st: &AppState,
-    csrf: String,
-    idempotency_key: String,
-    values: ComplaintForm,
-    errors: ValidationErrors,
-) -> FormPage {
-    let (acknowledge_by, respond_by) = expected_dates(st);
-    FormPage {
-        csrf,
-        idempotency_key,
-        values,
-        errors,
-        categories: st.service.settings.categories.clone(),
-        landlord: st.service.settings.landlord.clone(),
-        acknowledge_by,
-        respond_by,
-    }
-}
-
-/// What the resident is told to expect at the next stage, from the case's own procedure.
-fn next_stage_timescales(st: &AppState, case: &Case) -> String {
-    let Ok(policy) = st.service.rules.policy_of(case) else {
-        return String::new();
-    };
-    let Some(next) = policy.stage(case.current_stage().number + 1) else {
-        return String::new();
-    };
-    let from = match next.response.from {
-        p3_domain::policy::Anchor::Acknowledgement => "of acknowledging it",
-        p3_domain::policy::Anchor::StageStart => "of your request",
-    };
-    format!(
-        "We will acknowledge your request within {} working days and send you our review response within {} working days {from}.",
-        next.acknowledgement.working_days, next.response.working_days
-    )
-}
-
-fn not_found_page(st: &AppState) -> Response {
-    html::message_response(
-        StatusCode::NOT_FOUND,
-        "We could not find that complaint",
-        "Check the reference and the access code in your confirmation and try again. If you still cannot find it, contact us and give your reference.",
-        &st.service.settings.landlord,
-        "/",
-        "Go to the complaint form",
-    )
 }
 
 /// `GET /`: the complaint form, whatever the Accept header.
@@ -368,51 +270,6 @@ fn wrong_guess(st: &AppState, who: &str, reference: &str) -> Problem {
         tracing::warn!(%reference, "wrong access codes for this reference reached the limit");
     }
     Problem::not_found()
-}
-
-/// Which limit a browser met.
-#[derive(Clone, Copy)]
-enum Limited {
-    /// Complaints sent through the form.
-    Form,
-    /// Wrong access codes.
-    Code,
-}
-
-/// The readable page for a browser over a limit: 429 with `Retry-After`.
-fn too_many_page(st: &AppState, wait: u64, limited: Limited) -> Response {
-    let minutes = wait.div_ceil(60).max(1);
-    let wait_text = format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" });
-    let message = match limited {
-        Limited::Form => format!(
-            "Several complaints have been sent from here in a short time. Please wait {wait_text} before sending another."
-        ),
-        Limited::Code => format!(
-            "That reference and access code do not open a complaint, and there have been too many wrong attempts. Please wait {wait_text} before trying another code. Check the reference and access code in your confirmation: the right code always opens your complaint."
-        ),
-    };
-    let mut res = html::message_response(
-        StatusCode::TOO_MANY_REQUESTS,
-        "Too many attempts",
-        &message,
-        &st.service.settings.landlord,
-        "/",
-        "Go to the complaint form",
-    );
-    if let Ok(v) = HeaderValue::from_str(&wait.max(1).to_string()) {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    res
-}
-
-/// The page for a problem met while opening a case in a browser: the not-found page, the
-/// too-many page, or (any other problem) problem+json.
-fn case_problem_page(st: &AppState, p: Problem) -> Response {
-    match p.status {
-        404 => not_found_page(st),
-        429 => too_many_page(st, p.retry_after.unwrap_or(60), Limited::Code),
-        _ => p.into_response(),
-    }
 }
 
 /// `GET /complaints/{reference}?code=`: the resident's view (HTML for browsers, else JSON).
