@@ -76,6 +76,23 @@ mod tests {
     }
 
     #[test]
+    fn a_resident_reads_whether_they_asked_in_time_and_whether_we_were_late() {
+        use p3_domain::deadline::DeadlineStatus::*;
+        let tag = |kind: &str, status| resident_deadline_tag(&kind.parse().unwrap(), &status);
+        assert_eq!(tag("stage2_request_window", Pending), ("Open", "tag--grey"));
+        assert_eq!(
+            tag("stage2_request_window", Expired),
+            ("Date passed", "tag--grey")
+        );
+        assert_eq!(tag("stage1_response", Expired), ("Expired", "tag--grey"));
+        assert_eq!(
+            tag("stage1_response", Breached),
+            ("Late: not done yet", "tag--red")
+        );
+        assert_eq!(tag("stage1_action1", MetLate), ("Done late", "tag--yellow"));
+    }
+
+    #[test]
     fn escaping_covers_markup_and_quotes() {
         assert_eq!(
             esc("<b a=\"1\" b='2'>&</b>"),

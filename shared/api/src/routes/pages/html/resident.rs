@@ -61,6 +61,7 @@ pub(crate) fn resident_deadline_tag(
     }
 }
 
+/// A decision (`upheld`, `partly_upheld`, `not_upheld`) in the resident's words.
 pub(crate) fn outcome_words(outcome: &str) -> String {
     match outcome {
         "upheld" => "Upheld: we agree with your complaint".into(),
