@@ -458,7 +458,8 @@ async fn a_case_file_from_acknowledgement_to_the_ombudsmans_orders() {
     ] {
         assert!(!text.contains(secret), "the resident's view shows {secret}");
     }
-    let page = p3_api::html::case_page(&view, "CODE", "csrf", "P3 Housing");
+    let typed = p3_api::views::ResidentCase::of(&resident, &w.state.service.rules, Utc::now());
+    let page = p3_api::html::case_page(&typed, "CODE", "csrf", "P3 Housing").unwrap();
     assert!(page.contains("Letters we have sent you"));
     assert!(page.contains(&esc_subject(&view["letters"][0]["subject"])));
     assert!(page.contains("We complete action 1"));

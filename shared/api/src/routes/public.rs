@@ -3,16 +3,13 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use chrono::NaiveDate;
-use http::{header, HeaderMap, HeaderValue, StatusCode};
+use http::{header, HeaderMap, StatusCode};
 use p3_domain::access;
-use p3_domain::case::{Actor, Case, Command, NewCase};
-use p3_domain::complaint::{Channel, ComplaintDetails, ComplaintForm};
-use p3_domain::deadline::{self, DeadlineKind, DeadlineStep};
+use p3_domain::case::{Case, Command, NewCase};
+use p3_domain::complaint::{Channel, ComplaintForm};
 use p3_domain::event::RequestedThrough;
-use p3_domain::london::london_date;
 use p3_domain::policy::HOUSING;
 use p3_domain::ports::{ResidentPage, StoredReply};
 use p3_domain::role::Caller;
@@ -23,13 +20,18 @@ use serde_json::json;
 
 use crate::body::{self, BodyKind};
 use crate::extract::{Path, Query};
-use crate::html::{self, FormPage};
+use crate::html;
 use crate::http::cookies::private_page;
 use crate::http::csrf::{csrf_of, form_matches_cookie, set_csrf_cookie};
 use crate::http::random::random_hex;
 use crate::http::replay::{self, response as reply};
 use crate::problem::Problem;
+use crate::views::ResidentCase;
 use crate::{views, AppState, ClientAddr};
+
+mod pages;
+
+use pages::{case_problem_page, form_page_for, next_stage_timescales, too_many_page, Limited};
 
 type Result<T> = std::result::Result<T, Problem>;
 
@@ -46,107 +48,6 @@ fn wants_html(headers: &HeaderMap) -> bool {
     accept.contains("text/html")
 }
 
-/// A due date and the working days from today to it.
-type DueIn = (NaiveDate, u32);
-
-/// The dates a complaint sent now would be acknowledged and answered by, worked out by the
-/// domain's own deadline rules on the service's calendar, with the working days to each.
-fn expected_dates(st: &AppState) -> (Option<DueIn>, Option<DueIn>) {
-    let rules = &st.service.rules;
-    let now = st.service.clock.now();
-    let Some(policy) = rules.procedures.get(HOUSING) else {
-        return (None, None);
-    };
-    let new = NewCase {
-        procedure: HOUSING.into(),
-        complaint: ComplaintDetails {
-            resident: Default::default(),
-            representative: None,
-            channel: Channel::Web,
-            category: None,
-            description: String::new(),
-            desired_outcome: None,
-            tenure: Default::default(),
-        },
-        service_request: None,
-        access_code_hash: None,
-        first_contact_resolution: None,
-    };
-    let actor = Actor {
-        by: "resident".into(),
-        at: now,
-        now,
-    };
-    let Ok(case) = Case::open("preview", new, &actor, rules) else {
-        return (None, None);
-    };
-    let today = london_date(now);
-    let ds = deadline::deadlines(&case, policy, &rules.calendar, today);
-    let find = |step| {
-        ds.iter()
-            .find(|d| d.kind == DeadlineKind::new(1, step))
-            .map(|d| {
-                let n = rules.calendar.working_days_between(today, d.due).max(0);
-                (d.due, u32::try_from(n).unwrap_or(0))
-            })
-    };
-    (
-        find(DeadlineStep::Acknowledgement),
-        find(DeadlineStep::Response),
-    )
-}
-
-fn form_page_for(
-    st: &AppState,
-    csrf: String,
-    idempotency_key: String,
-    values: ComplaintForm,
-    errors: ValidationErrors,
-) -> FormPage {
-    let (acknowledge_by, respond_by) = expected_dates(st);
-    FormPage {
-        csrf,
-        idempotency_key,
-        values,
-        errors,
-        categories: st.service.settings.categories.clone(),
-        landlord: st.service.settings.landlord.clone(),
-        acknowledge_by,
-        respond_by,
-    }
-}
-
-/// What the resident is told to expect at the next stage, from the case's own procedure.
-fn next_stage_timescales(st: &AppState, case: &Case) -> String {
-    let Ok(policy) = st.service.rules.policy_of(case) else {
-        return String::new();
-    };
-    let Some(next) = policy.stage(case.current_stage().number + 1) else {
-        return String::new();
-    };
-    let from = match next.response.from {
-        p3_domain::policy::Anchor::Acknowledgement => "of acknowledging it",
-        p3_domain::policy::Anchor::StageStart => "of your request",
-    };
-    format!(
-        "We will acknowledge your request within {} working days and send you our review response within {} working days {from}.",
-        next.acknowledgement.working_days, next.response.working_days
-    )
-}
-
-fn not_found_page(st: &AppState) -> Response {
-    let mut res = Html(html::message_page_for(
-        "We could not find that complaint",
-        "Check the reference and the access code in your confirmation and try again. If you still cannot find it, contact us and give your reference.",
-        &st.service.settings.landlord,
-        "/",
-        "Go to the complaint form",
-    ))
-    .into_response();
-    *res.status_mut() = StatusCode::NOT_FOUND;
-    private_page(res)
-}
-
 /// `GET /`: the complaint form, whatever the Accept header.
 pub(crate) async fn form(State(st): State<AppState>, headers: HeaderMap) -> Response {
     let csrf = csrf_of(&headers);
@@ -157,9 +58,9 @@ pub(crate) async fn form(State(st): State<AppState>, headers: HeaderMap) -> Resp
         Default::default(),
         Default::default(),
     );
-    let mut res = Html(html::form_page(&page)).into_response();
+    let mut res = html::form_response(StatusCode::OK, &page);
     set_csrf_cookie(&st, &headers, &mut res, &csrf);
-    private_page(res)
+    res
 }
 
 fn form_field(fields: &[(String, String)], name: &str) -> Option<String> {
@@ -231,16 +132,14 @@ pub(crate) async fn submit(
     if let Some(token) = &csrf {
         let ok = form_matches_cookie(&headers, token);
         if !ok {
-            let mut res = Html(html::message_page_for(
+            return Ok(html::message_response(
+                StatusCode::FORBIDDEN,
                 "Your session has expired",
                 "For your security, please go back to the complaint form, reload it, and send your complaint again.",
                 &st.service.settings.landlord,
                 "/",
                 "Go to the complaint form",
-            ))
-            .into_response();
-            *res.status_mut() = StatusCode::FORBIDDEN;
-            return Ok(private_page(res));
+            ));
         }
     }
     let values = form.clone();
@@ -254,9 +153,7 @@ pub(crate) async fn submit(
                 values,
                 errors,
             );
-            let mut res = Html(html::form_page(&page)).into_response();
-            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            return Ok(private_page(res));
+            return Ok(html::form_response(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
         Err(errors) => return Err(Problem::invalid(errors)),
     };
@@ -375,52 +272,6 @@ fn wrong_guess(st: &AppState, who: &str, reference: &str) -> Problem {
     Problem::not_found()
 }
 
-/// Which limit a browser met.
-#[derive(Clone, Copy)]
-enum Limited {
-    /// Complaints sent through the form.
-    Form,
-    /// Wrong access codes.
-    Code,
-}
-
-/// The readable page for a browser over a limit: 429 with `Retry-After`.
-fn too_many_page(st: &AppState, wait: u64, limited: Limited) -> Response {
-    let minutes = wait.div_ceil(60).max(1);
-    let wait_text = format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" });
-    let message = match limited {
-        Limited::Form => format!(
-            "Several complaints have been sent from here in a short time. Please wait {wait_text} before sending another."
-        ),
-        Limited::Code => format!(
-            "That reference and access code do not open a complaint, and there have been too many wrong attempts. Please wait {wait_text} before trying another code. Check the reference and access code in your confirmation: the right code always opens your complaint."
-        ),
-    };
-    let mut res = Html(html::message_page_for(
-        "Too many attempts",
-        &message,
-        &st.service.settings.landlord,
-        "/",
-        "Go to the complaint form",
-    ))
-    .into_response();
-    *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-    if let Ok(v) = HeaderValue::from_str(&wait.max(1).to_string()) {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    private_page(res)
-}
-
-/// The page for a problem met while opening a case in a browser: the not-found page, the
-/// too-many page, or (any other problem) problem+json.
-fn case_problem_page(st: &AppState, p: Problem) -> Response {
-    match p.status {
-        404 => not_found_page(st),
-        429 => too_many_page(st, p.retry_after.unwrap_or(60), Limited::Code),
-        _ => p.into_response(),
-    }
-}
-
 /// `GET /complaints/{reference}?code=`: the resident's view (HTML for browsers, else JSON).
 pub(crate) async fn resident_view(
     State(st): State<AppState>,
@@ -437,20 +288,19 @@ pub(crate) async fn resident_view(
         }
         Err(p) => return Err(p),
     };
-    let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
+    let view = ResidentCase::of(&case, &st.service.rules, st.service.clock.now());
     if wants_html(&headers) {
         let csrf = csrf_of(&headers);
-        let mut res = Html(html::case_page(
+        let mut res = html::case_response(
             &view,
             q.code.as_deref().unwrap_or(""),
             &csrf,
             &st.service.settings.landlord,
-        ))
-        .into_response();
+        );
         set_csrf_cookie(&st, &headers, &mut res, &csrf);
-        return Ok(private_page(res));
+        return Ok(res);
     }
-    Ok(private_page(axum::Json(view).into_response()))
+    Ok(private_page(axum::Json(views::json(&view)).into_response()))
 }
 
 /// `GET /complaints/{reference}/confirmation?code=`: what the resident sees after sending the form.
@@ -469,14 +319,11 @@ pub(crate) async fn confirmation(
         }
         Err(p) => return Err(p),
     };
-    let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
-    Ok(private_page(
-        Html(html::confirmation_page(
-            &view,
-            q.code.as_deref().unwrap_or(""),
-            &st.service.settings.landlord,
-        ))
-        .into_response(),
+    let view = ResidentCase::of(&case, &st.service.rules, st.service.clock.now());
+    Ok(html::confirmation_response(
+        &view,
+        q.code.as_deref().unwrap_or(""),
+        &st.service.settings.landlord,
     ))
 }
 
@@ -494,20 +341,19 @@ pub(crate) async fn stage2_page(
         Err(p) if matches!(p.status, 404 | 429) => return Ok(case_problem_page(&st, p)),
         Err(p) => return Err(p),
     };
-    let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
+    let view = ResidentCase::of(&case, &st.service.rules, st.service.clock.now());
     let csrf = csrf_of(&headers);
-    let mut res = Html(html::stage2_page(
-        &view,
-        q.code.as_deref().unwrap_or(""),
-        &csrf,
-        &st.service.settings.landlord,
-        "",
-        &ValidationErrors::new(),
-        &next_stage_timescales(&st, &case),
-    ))
-    .into_response();
+    let form = html::Stage2Form {
+        code: q.code.as_deref().unwrap_or(""),
+        csrf: &csrf,
+        reason: "",
+        errors: &ValidationErrors::new(),
+        timescales: &next_stage_timescales(&st, &case),
+    };
+    let mut res =
+        html::stage2_response(StatusCode::OK, &view, &form, &st.service.settings.landlord);
     set_csrf_cookie(&st, &headers, &mut res, &csrf);
-    Ok(private_page(res))
+    Ok(res)
 }
 
 #[derive(Deserialize, Default)]
@@ -538,16 +384,14 @@ pub(crate) async fn request_stage2(
                         html::urlencode(&reference),
                         html::urlencode(q.code.as_deref().unwrap_or(""))
                     );
-                    let mut res = Html(html::message_page_for(
+                    return Ok(html::message_response(
+                        StatusCode::FORBIDDEN,
                         "Your session has expired",
                         "For your security, please go back to your complaint, reload the page and ask for a review again.",
                         &st.service.settings.landlord,
                         &back,
                         "Back to your complaint",
-                    ))
-                    .into_response();
-                    *res.status_mut() = StatusCode::FORBIDDEN;
-                    return Ok(private_page(res));
+                    ));
                 }
                 return Err(Problem::forbidden(
                     "The form has expired; reload the page and try again",
@@ -635,21 +479,19 @@ pub(crate) async fn request_stage2(
                         .unwrap_or_else(|| "We could not record your request".into()),
                 );
             }
-            let view = views::resident_case(&case, &st.service.rules, st.service.clock.now());
+            let view = ResidentCase::of(&case, &st.service.rules, st.service.clock.now());
             let csrf = csrf_of(&headers);
-            let mut res = Html(html::stage2_page(
-                &view,
-                q.code.as_deref().unwrap_or(""),
-                &csrf,
-                &st.service.settings.landlord,
-                &form_reason,
-                &errors,
-                &next_stage_timescales(&st, &case),
-            ))
-            .into_response();
-            *res.status_mut() = status;
+            let form = html::Stage2Form {
+                code: q.code.as_deref().unwrap_or(""),
+                csrf: &csrf,
+                reason: &form_reason,
+                errors: &errors,
+                timescales: &next_stage_timescales(&st, &case),
+            };
+            let mut res =
+                html::stage2_response(status, &view, &form, &st.service.settings.landlord);
             set_csrf_cookie(&st, &headers, &mut res, &csrf);
-            return Ok(private_page(res));
+            return Ok(res);
         }
         Err(e) => return Err(e.into()),
     };

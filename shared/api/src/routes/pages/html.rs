@@ -67,13 +67,30 @@ mod tests {
     #[test]
     fn a_resident_reads_tracked_actions_in_words() {
         assert_eq!(
-            resident_deadline_label("stage1_action2"),
+            resident_deadline_label(&"stage1_action2".parse().unwrap()),
             "We complete action 2"
         );
         assert_eq!(
-            resident_deadline_label("stage1_response"),
+            resident_deadline_label(&"stage1_response".parse().unwrap()),
             "We send our full response"
         );
+    }
+
+    #[test]
+    fn a_resident_reads_whether_they_asked_in_time_and_whether_we_were_late() {
+        use p3_domain::deadline::DeadlineStatus::*;
+        let tag = |kind: &str, status| resident_deadline_tag(&kind.parse().unwrap(), &status);
+        assert_eq!(tag("stage2_request_window", Pending), ("Open", "tag--grey"));
+        assert_eq!(
+            tag("stage2_request_window", Expired),
+            ("Date passed", "tag--grey")
+        );
+        assert_eq!(tag("stage1_response", Expired), ("Expired", "tag--grey"));
+        assert_eq!(
+            tag("stage1_response", Breached),
+            ("Late: not done yet", "tag--red")
+        );
+        assert_eq!(tag("stage1_action1", MetLate), ("Done late", "tag--yellow"));
     }
 
     #[test]
@@ -113,7 +130,8 @@ mod tests {
             errors,
             ..Default::default()
         };
-        let html = form_page(&page);
+        let options = category_options(&page.categories);
+        let html = askama::Template::render(&form::FormTemplate::new(&page, &options)).unwrap();
         assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"));
         assert!(!html.contains("<script>"));
         let d = html.find("href=\"#description\"").unwrap();

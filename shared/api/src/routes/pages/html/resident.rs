@@ -1,81 +1,14 @@
-//! The resident's pages: the confirmation, their case and their request for a review.
+//! The resident's pages: the confirmation, their case and their request for a review
+//! (`templates/resident/`), rendered from the typed [`ResidentCase`].
+
+use askama::Template;
+use axum::response::Response;
+use http::StatusCode;
+use p3_domain::deadline::{DeadlineKind, DeadlineStatus, DeadlineStep};
 
 use super::*;
-pub(super) fn deadline_of<'v>(view: &'v Value, kind: &str) -> Option<&'v Value> {
-    view["deadlines"]
-        .as_array()
-        .and_then(|ds| ds.iter().find(|d| d["kind"] == kind))
-}
-
-pub(super) fn due_of(view: &Value, kind: &str) -> String {
-    deadline_of(view, kind)
-        .and_then(|d| d["due"].as_str())
-        .map(long_date_str)
-        .unwrap_or_else(|| "-".into())
-}
-
-/// The confirmation page: the reference, the access code and the dates to expect.
-pub fn confirmation_page(view: &Value, code: &str, landlord: &str) -> String {
-    let reference = view["reference"].as_str().unwrap_or("");
-    let case_link = format!(
-        "/complaints/{}?code={}",
-        urlencode(reference),
-        urlencode(code)
-    );
-    let mut body = format!(
-        "<div class=\"grid-row\"><div class=\"column-two-thirds\">\
-         <div class=\"panel\"><h1 class=\"panel__title\">Complaint received</h1>\
-         <div class=\"panel__body\">Your reference<br><strong class=\"panel__reference\" id=\"reference\">{r}</strong></div></div>\
-         <p>We have received your complaint. Thank you for telling us.</p>\
-         <h2 class=\"heading-l\">Keep these details safe</h2>\
-         <p>You need your reference and your access code to check on your complaint online. Write them down or print this page. Anyone with both can see your complaint, so do not share them.</p>",
-        r = esc(reference),
-    );
-    body.push_str(&summary_list(&[
-        (
-            "Reference",
-            format!("<span class=\"code\">{}</span>", esc(reference)),
-        ),
-        (
-            "Access code",
-            format!(
-                "<span class=\"code\" id=\"access-code\">{}</span>",
-                esc(code)
-            ),
-        ),
-    ]));
-    body.push_str(&format!(
-        "<p><a class=\"button button--secondary\" href=\"{}\">View your complaint</a></p>",
-        esc(&case_link)
-    ));
-    body.push_str("<h2 class=\"heading-l\">What happens next</h2>");
-    body.push_str(&summary_list(&[
-        (
-            "We will acknowledge your complaint by",
-            format!(
-                "<strong>{}</strong>",
-                esc(&due_of(view, "stage1_acknowledgement"))
-            ),
-        ),
-        (
-            "We will send our full response by",
-            format!("<strong>{}</strong>", esc(&due_of(view, "stage1_response"))),
-        ),
-    ]));
-    body.push_str(
-        "<p>When we acknowledge your complaint we will tell you who is looking into it and check we have understood what it is about. \
-         If we need more time to respond, we will write to tell you why and when you will hear from us.</p>",
-    );
-    body.push_str(&format!(
-        "<h2 class=\"heading-l\">Get help</h2>\
-         <p>If you need help, want to add something to your complaint or have not heard from us by these dates, contact {l} and give your reference.</p>\
-         <p>You can ask the Housing Ombudsman for free, independent advice at any time.</p>{o}",
-        l = esc(landlord),
-        o = ombudsman_details()
-    ));
-    body.push_str("</div></div>");
-    layout("Complaint received", landlord, &Header::Public, &body)
-}
+use crate::routes::pages::layout::{respond, Chrome};
+use crate::views::ResidentCase;
 
 /// Plain words for a case status, for residents.
 pub(crate) fn resident_status(status: &str) -> String {
@@ -92,40 +25,44 @@ pub(crate) fn resident_status(status: &str) -> String {
     }
 }
 
-pub(super) fn resident_deadline_label(kind: &str) -> String {
-    match kind {
-        "stage1_acknowledgement" => "We acknowledge your complaint".into(),
-        "stage1_response" => "We send our full response".into(),
-        "stage2_request_window" => "You ask for a review (Stage 2), if you want one".into(),
-        "stage2_acknowledgement" => "We acknowledge your request for a review".into(),
-        "stage2_response" => "We send our review response".into(),
-        other => match other
-            .split_once("_action")
-            .and_then(|(_, n)| n.parse::<u16>().ok())
-        {
-            Some(n) => format!("We complete action {n}"),
-            None => humanise(other),
-        },
+/// What happens at a deadline, in the resident's words.
+pub(crate) fn resident_deadline_label(kind: &DeadlineKind) -> String {
+    use DeadlineStep::*;
+    match (kind.stage, kind.step) {
+        (1, Acknowledgement) => "We acknowledge your complaint".into(),
+        (1, Response) => "We send our full response".into(),
+        (2, RequestWindow) => "You ask for a review (Stage 2), if you want one".into(),
+        (2, Acknowledgement) => "We acknowledge your request for a review".into(),
+        (2, Response) => "We send our review response".into(),
+        (_, Action(n)) => format!("We complete action {n}"),
+        _ => humanise(&kind.to_string()),
     }
 }
 
-pub(super) fn resident_deadline_status(kind: &str, status: &str) -> String {
-    let window = kind.ends_with("_request_window");
-    match (window, status) {
-        (true, "pending") => tag("Open", "tag--grey"),
-        (true, "met") => tag("You asked in time", "tag--green"),
-        (true, "met_late") => tag("You asked after this date", "tag--grey"),
-        (true, "expired") => tag("Date passed", "tag--grey"),
-        (_, "pending") => tag("Not yet due", "tag--grey"),
-        (_, "met") => tag("Done", "tag--green"),
-        (_, "met_late") => tag("Done late", "tag--yellow"),
-        (_, "breached") => tag("Late: not done yet", "tag--red"),
-        (_, "cancelled") => tag("No longer needed", "tag--grey"),
-        (_, other) => tag(&humanise(other), "tag--grey"),
+/// Where a deadline stands, in the resident's words, and its tag's class: for their own
+/// window to ask for a review, whether they asked in time.
+pub(crate) fn resident_deadline_tag(
+    kind: &DeadlineKind,
+    status: &DeadlineStatus,
+) -> (&'static str, &'static str) {
+    use DeadlineStatus::*;
+    let window = kind.step == DeadlineStep::RequestWindow;
+    match (window, *status) {
+        (true, Pending) => ("Open", "tag--grey"),
+        (true, Met) => ("You asked in time", "tag--green"),
+        (true, MetLate) => ("You asked after this date", "tag--grey"),
+        (true, Expired) => ("Date passed", "tag--grey"),
+        (_, Pending) => ("Not yet due", "tag--grey"),
+        (_, Met) => ("Done", "tag--green"),
+        (_, MetLate) => ("Done late", "tag--yellow"),
+        (_, Breached) => ("Late: not done yet", "tag--red"),
+        (_, Cancelled) => ("No longer needed", "tag--grey"),
+        (false, Expired) => ("Expired", "tag--grey"),
     }
 }
 
-pub(super) fn outcome_words(outcome: &str) -> String {
+/// A decision (`upheld`, `partly_upheld`, `not_upheld`) in the resident's words.
+pub(crate) fn outcome_words(outcome: &str) -> String {
     match outcome {
         "upheld" => "Upheld: we agree with your complaint".into(),
         "partly_upheld" => "Partly upheld: we agree with part of your complaint".into(),
@@ -134,7 +71,8 @@ pub(super) fn outcome_words(outcome: &str) -> String {
     }
 }
 
-/// A stage response as the resident reads it (also used on the staff case page).
+/// A stage response as the resident reads it, for the staff case page, which still reads its
+/// view as JSON (the resident's pages render `response` of `templates/resident/parts.html`).
 pub(crate) fn response_html(r: &Value, heading_level: u8) -> String {
     let h = heading_level;
     let stage = r["stage"].as_u64().unwrap_or(1);
@@ -202,186 +140,154 @@ pub(crate) fn response_html(r: &Value, heading_level: u8) -> String {
     s
 }
 
-/// The Stage 2 request form (on the case page and on its own page).
-pub(super) fn stage2_form(
-    reference: &str,
-    code: &str,
-    csrf: &str,
-    reason: &str,
-    error: Option<&str>,
-) -> String {
+/// The resident's case page with their access code: `/complaints/{reference}?code=`.
+fn case_link(reference: &str, code: &str) -> String {
     format!(
-        "<form method=\"post\" action=\"/complaints/{ru}/stage2?code={cu}\" novalidate>\
-         <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">{field}\
-         <button class=\"button\" type=\"submit\">Ask for a review</button></form>",
-        ru = esc(&urlencode(reference)),
-        cu = esc(&urlencode(code)),
-        csrf = esc(csrf),
-        field = Field {
-            hint: "Tell us which parts of our response you disagree with and why. You can leave this blank.",
-            value: reason,
-            error,
-            control: Control::TextArea(6),
-            ..Field::new("reason", "reason", "Why are you unhappy with our response? (optional)")
-        }
-        .render(),
-    )
-}
-
-pub(super) fn stage2_by(view: &Value) -> Option<String> {
-    view["stage2_request_by"].as_str().map(long_date_str)
-}
-
-/// The resident's case page: stage, dates, responses, how to ask for Stage 2, the Ombudsman.
-pub fn case_page(view: &Value, code: &str, csrf: &str, landlord: &str) -> String {
-    let reference = view["reference"].as_str().unwrap_or("");
-    let status = view["status"].as_str().unwrap_or("");
-    let stage = view["stage"].as_u64().unwrap_or(1);
-    let mut body = format!(
-        "<div class=\"grid-row\"><div class=\"column-two-thirds\">\
-         <h1 class=\"heading-xl\"><span class=\"caption\">Reference {r}</span>Your complaint</h1>",
-        r = esc(reference)
-    );
-    body.push_str(&summary_list(&[
-        (
-            "Reference",
-            format!("<span class=\"code\">{}</span>", esc(reference)),
-        ),
-        (
-            "Stage",
-            if stage >= 2 {
-                format!("Stage {stage}: review")
-            } else {
-                "Stage 1".into()
-            },
-        ),
-        ("Where it is now", esc(&resident_status(status))),
-        (
-            "We received it on",
-            esc(&long_date_str(view["received_on"].as_str().unwrap_or(""))),
-        ),
-    ]));
-    body.push_str(
-        "<h2 class=\"heading-l\" id=\"dates-heading\">Dates</h2>\
-         <div class=\"table-wrap\" role=\"region\" aria-labelledby=\"dates-heading\" tabindex=\"0\">\
-         <table class=\"table\"><thead><tr><th scope=\"col\">What happens</th><th scope=\"col\">By</th><th scope=\"col\">Progress</th></tr></thead><tbody>",
-    );
-    for d in view["deadlines"].as_array().into_iter().flatten() {
-        let kind = d["kind"].as_str().unwrap_or("");
-        body.push_str(&format!(
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
-            esc(&resident_deadline_label(kind)),
-            esc(&date_str(d["due"].as_str().unwrap_or(""))),
-            resident_deadline_status(kind, d["status"].as_str().unwrap_or(""))
-        ));
-    }
-    body.push_str("</tbody></table></div>");
-    let letters = view["letters"].as_array().cloned().unwrap_or_default();
-    if !letters.is_empty() {
-        body.push_str("<h2 class=\"heading-l\">Letters we have sent you</h2><ul class=\"list\">");
-        for l in &letters {
-            body.push_str(&format!(
-                "<li>{}: {}</li>",
-                esc(&long_date_str(l["issued_on"].as_str().unwrap_or(""))),
-                esc(l["subject"].as_str().unwrap_or(""))
-            ));
-        }
-        body.push_str(
-            "</ul><p>If you did not get one of these, or need it in another format, contact us and give your reference.</p>",
-        );
-    }
-    let responses = view["responses"].as_array().cloned().unwrap_or_default();
-    if !responses.is_empty() {
-        body.push_str("<h2 class=\"heading-l\">Our responses</h2>");
-        for r in &responses {
-            body.push_str(&response_html(r, 3));
-        }
-    }
-    if view["can_request_stage2"].as_bool() == Some(true) {
-        body.push_str(
-            "<h2 class=\"heading-l\" id=\"stage2\">Ask for a review (Stage 2)</h2>\
-             <p>If you are unhappy with our response, you can ask for your complaint to be reviewed by the Head of Tenant Services or a senior manager who has not been involved so far.</p>",
-        );
-        if let Some(by) = stage2_by(view) {
-            body.push_str(&format!(
-                "<p>Please ask by <strong>{}</strong>. We will still accept your request after that date.</p>",
-                esc(&by)
-            ));
-        }
-        body.push_str(&stage2_form(reference, code, csrf, "", None));
-    } else if status == "stage2_requested" || status == "stage2_acknowledged" {
-        body.push_str(
-            "<h2 class=\"heading-l\">Your review (Stage 2)</h2>\
-             <p>You asked for a review. A senior manager who has not been involved so far will look at your complaint again and write to you by the dates above.</p>",
-        );
-    }
-    body.push_str(
-        "<h2 class=\"heading-l\">The Housing Ombudsman</h2>\
-         <p>Once both stages of our complaints procedure are complete, you can ask the Housing Ombudsman to look at your complaint. \
-         You can also contact them for free, independent advice at any time.</p>",
-    );
-    body.push_str(&ombudsman_details());
-    body.push_str(&format!(
-        "<h2 class=\"heading-l\">Get help</h2><p>If you need help or want to add something to your complaint, contact {} and give your reference.</p>",
-        esc(landlord)
-    ));
-    body.push_str("</div></div>");
-    layout(
-        &format!("Your complaint {reference}"),
-        landlord,
-        &Header::Public,
-        &body,
-    )
-}
-
-/// The page for asking for a Stage 2 review, with the error summary when the request failed.
-pub(crate) fn stage2_page(
-    view: &Value,
-    code: &str,
-    csrf: &str,
-    landlord: &str,
-    reason: &str,
-    errors: &ValidationErrors,
-    timescales: &str,
-) -> String {
-    let reference = view["reference"].as_str().unwrap_or("");
-    let back = format!(
         "/complaints/{}?code={}",
         urlencode(reference),
         urlencode(code)
-    );
-    let mut body = String::from("<div class=\"grid-row\"><div class=\"column-two-thirds\">");
-    body.push_str(&error_summary(&summary_items(errors, &["reason"], "")));
-    body.push_str(&format!(
-        "<h1 class=\"heading-xl\"><span class=\"caption\">Reference {}</span>Ask for a review of your complaint</h1>",
-        esc(reference)
-    ));
-    if view["can_request_stage2"].as_bool() == Some(true) {
-        body.push_str(
-            "<p>This is Stage 2 of our complaints procedure. The Head of Tenant Services or a senior manager who has not been involved so far will look at your complaint again.</p>",
-        );
-        if let Some(by) = stage2_by(view) {
-            body.push_str(&format!(
-                "<p>Please ask by <strong>{}</strong>. We will still accept your request after that date.</p>",
-                esc(&by)
-            ));
-        }
-        if !timescales.is_empty() {
-            body.push_str(&format!(
-                "<div class=\"inset\"><p>{}</p></div>",
-                esc(timescales)
-            ));
-        }
-        body.push_str(&stage2_form(
-            reference,
+    )
+}
+
+/// Where the Stage 2 request form posts.
+fn stage2_action(reference: &str, code: &str) -> String {
+    format!(
+        "/complaints/{}/stage2?code={}",
+        urlencode(reference),
+        urlencode(code)
+    )
+}
+
+/// The Stage 2 request form's one field.
+fn reason_field<'a>(reason: &'a str, error: Option<&'a str>) -> Field<'a> {
+    Field {
+        hint: "Tell us which parts of our response you disagree with and why. You can leave this blank.",
+        value: reason,
+        error,
+        control: Control::TextArea(6),
+        ..Field::new("reason", "reason", "Why are you unhappy with our response? (optional)")
+    }
+}
+
+/// The confirmation page (`templates/resident/confirmation.html`): the reference, the access
+/// code and the dates to expect.
+#[derive(Template)]
+#[template(path = "resident/confirmation.html")]
+struct ConfirmationPage<'a> {
+    chrome: Chrome<'a>,
+    view: &'a ResidentCase<'a>,
+    code: &'a str,
+    case_link: String,
+}
+
+impl ConfirmationPage<'_> {
+    /// The long date of the case's Stage 1 deadline of `step`, or "-".
+    fn due(&self, step: DeadlineStep) -> String {
+        self.view
+            .deadlines
+            .iter()
+            .find(|d| d.kind == DeadlineKind::new(1, step))
+            .map(|d| long_date(d.due))
+            .unwrap_or_else(|| "-".into())
+    }
+
+    fn acknowledge_by(&self) -> String {
+        self.due(DeadlineStep::Acknowledgement)
+    }
+
+    fn respond_by(&self) -> String {
+        self.due(DeadlineStep::Response)
+    }
+}
+
+/// The confirmation page of `view`, opened with `code`.
+pub(crate) fn confirmation_response(view: &ResidentCase, code: &str, landlord: &str) -> Response {
+    respond(
+        StatusCode::OK,
+        &ConfirmationPage {
+            chrome: Chrome::new("Complaint received", landlord, &Header::Public),
+            view,
             code,
-            csrf,
-            reason,
-            errors.message_for("reason"),
-        ));
-    } else {
-        let status = view["status"].as_str().unwrap_or("");
-        let why = match status {
+            case_link: case_link(view.reference, code),
+        },
+    )
+}
+
+/// The resident's case page (`templates/resident/case.html`): stage, dates, letters,
+/// responses, how to ask for Stage 2, the Ombudsman.
+#[derive(Template)]
+#[template(path = "resident/case.html")]
+struct CasePage<'a> {
+    chrome: Chrome<'a>,
+    view: &'a ResidentCase<'a>,
+    csrf: &'a str,
+    stage2_action: String,
+    reason: Field<'a>,
+}
+
+/// The resident's case page of `view`, opened with `code`, its Stage 2 form carrying `csrf`,
+/// handed to `then`.
+fn with_case_page<R>(
+    view: &ResidentCase,
+    code: &str,
+    csrf: &str,
+    landlord: &str,
+    then: impl FnOnce(&CasePage) -> R,
+) -> R {
+    let title = format!("Your complaint {}", view.reference);
+    then(&CasePage {
+        chrome: Chrome::new(&title, landlord, &Header::Public),
+        view,
+        csrf,
+        stage2_action: stage2_action(view.reference, code),
+        reason: reason_field("", None),
+    })
+}
+
+/// The resident's case page of `view` as HTML, opened with `code`, its Stage 2 form carrying
+/// `csrf`.
+pub fn case_page(
+    view: &ResidentCase,
+    code: &str,
+    csrf: &str,
+    landlord: &str,
+) -> askama::Result<String> {
+    with_case_page(view, code, csrf, landlord, |page| page.render())
+}
+
+/// The resident's case page as a 200 answer (see [`case_page`]).
+pub(crate) fn case_response(
+    view: &ResidentCase,
+    code: &str,
+    csrf: &str,
+    landlord: &str,
+) -> Response {
+    with_case_page(view, code, csrf, landlord, |page| {
+        respond(StatusCode::OK, page)
+    })
+}
+
+/// The page for asking for a Stage 2 review (`templates/resident/stage2.html`), with the error
+/// summary when the request failed.
+#[derive(Template)]
+#[template(path = "resident/stage2.html")]
+struct Stage2Page<'a> {
+    chrome: Chrome<'a>,
+    view: &'a ResidentCase<'a>,
+    /// (element id with its #, message) for the error summary.
+    errors: Vec<(String, String)>,
+    csrf: &'a str,
+    /// What the resident is told to expect at Stage 2, or empty.
+    timescales: &'a str,
+    stage2_action: String,
+    reason: Field<'a>,
+    back: String,
+}
+
+impl Stage2Page<'_> {
+    /// Why a review cannot be asked for now.
+    fn why_not(&self) -> &'static str {
+        match self.view.status.as_str() {
             "stage2_requested" | "stage2_acknowledged" => {
                 "You have already asked for a review. We will write to you by the dates on your complaint page."
             }
@@ -389,21 +295,51 @@ pub(crate) fn stage2_page(
                 "You can ask for a review once we have sent our response to your complaint."
             }
             _ => "A review cannot be asked for on this complaint now. If you are unhappy, you can contact the Housing Ombudsman.",
-        };
-        body.push_str(&format!("<p>{}</p>", esc(why)));
+        }
     }
-    body.push_str(&format!(
-        "<p><a href=\"{}\">Back to your complaint</a></p></div></div>",
-        esc(&back)
-    ));
-    layout(
-        if errors.is_empty() {
-            "Ask for a review"
-        } else {
-            "Error: Ask for a review"
+}
+
+/// What the Stage 2 request page shows besides the case.
+pub(crate) struct Stage2Form<'a> {
+    /// The access code the page was opened with.
+    pub code: &'a str,
+    /// The CSRF token of the form.
+    pub csrf: &'a str,
+    /// The reason as typed, kept after an error.
+    pub reason: &'a str,
+    /// What went wrong, if the request failed.
+    pub errors: &'a ValidationErrors,
+    /// What the resident is told to expect at the next stage, or empty.
+    pub timescales: &'a str,
+}
+
+/// The Stage 2 request page of `view` as an answer with `status`.
+pub(crate) fn stage2_response(
+    status: StatusCode,
+    view: &ResidentCase,
+    form: &Stage2Form,
+    landlord: &str,
+) -> Response {
+    let errors = form.errors;
+    respond(
+        status,
+        &Stage2Page {
+            chrome: Chrome::new(
+                if errors.is_empty() {
+                    "Ask for a review"
+                } else {
+                    "Error: Ask for a review"
+                },
+                landlord,
+                &Header::Public,
+            ),
+            view,
+            errors: summary_items(errors, &["reason"], ""),
+            csrf: form.csrf,
+            timescales: form.timescales,
+            stage2_action: stage2_action(view.reference, form.code),
+            reason: reason_field(form.reason, errors.message_for("reason")),
+            back: case_link(view.reference, form.code),
         },
-        landlord,
-        &Header::Public,
-        &body,
     )
 }

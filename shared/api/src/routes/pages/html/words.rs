@@ -38,17 +38,15 @@ pub(crate) fn long_date(d: NaiveDate) -> String {
     d.format("%A %-d %B %Y").to_string()
 }
 
+/// [`long_date`] for the templates, which pass values by reference.
+pub(crate) fn long_date_of(d: &NaiveDate) -> String {
+    long_date(*d)
+}
+
 /// A `YYYY-MM-DD` string as a long date; anything else as it is.
 pub(crate) fn long_date_str(s: &str) -> String {
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .map(long_date)
-        .unwrap_or_else(|_| s.to_string())
-}
-
-/// A `YYYY-MM-DD` string as "23 October 2026"; anything else as it is.
-pub(crate) fn date_str(s: &str) -> String {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(|d| d.format("%-d %B %Y").to_string())
         .unwrap_or_else(|_| s.to_string())
 }
 
