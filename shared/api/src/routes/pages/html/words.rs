@@ -50,13 +50,6 @@ pub(crate) fn date_str(s: &str) -> String {
         .unwrap_or_else(|_| s.to_string())
 }
 
-/// A `YYYY-MM-DD` string as "Fri 23 Oct 2026", for tables; anything else as it is.
-pub(crate) fn short_date_str(s: &str) -> String {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(|d| d.format("%a %-d %b %Y").to_string())
-        .unwrap_or_else(|_| s.to_string())
-}
-
 /// The wall-clock time in Europe/London of an instant.
 pub(crate) fn london_time(t: DateTime<Utc>) -> NaiveTime {
     let date = london_date(t);
@@ -79,14 +72,17 @@ pub(crate) fn london_datetime(t: DateTime<Utc>) -> String {
     )
 }
 
-/// An RFC 3339 string in London time; anything else as it is.
-pub(crate) fn london_datetime_str(s: &str) -> String {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| london_datetime(t.with_timezone(&Utc)))
-        .unwrap_or_else(|_| s.to_string())
-}
-
 /// A coloured label that always carries its meaning in words.
 pub(crate) fn tag(text: &str, class: &str) -> String {
     format!("<strong class=\"tag {class}\">{}</strong>", esc(text))
+}
+
+/// A decision as a response gives it (`Upheld: we agree with your complaint`).
+pub(crate) fn decision_words(o: p3_domain::event::Outcome) -> &'static str {
+    use p3_domain::event::Outcome;
+    match o {
+        Outcome::Upheld => "Upheld: we agree with your complaint",
+        Outcome::PartlyUpheld => "Partly upheld: we agree with part of your complaint",
+        Outcome::NotUpheld => "Not upheld: we do not agree with your complaint",
+    }
 }

@@ -14,9 +14,9 @@ use serde_json::{json, Map, Value};
 use super::{get, random_hex, text, when_field, Attempt, SignedIn};
 use crate::auth::Role;
 use crate::html::{
-    esc, humanise, london_datetime_str, long_date_str, summary_list, tag, urlencode, Control,
-    Field, Radios,
+    esc, humanise, london_datetime, long_date, summary_list, tag, urlencode, Control, Field, Radios,
 };
+use crate::views::StaffCase;
 
 /// The case-file actions the case page posts, besides the stage actions.
 mod actions;
@@ -62,7 +62,7 @@ pub(super) fn done_message(action: &str) -> Option<&'static str> {
 }
 
 /// The case-file sections of the case page.
-pub(super) fn sections(who: &SignedIn, view: &Value, attempt: &Attempt) -> String {
+pub(super) fn sections(who: &SignedIn, view: &StaffCase, attempt: &Attempt) -> String {
     let mut out = letters_section(view);
     out.push_str(&actions_section(who, view, attempt));
     out.push_str(&compensation_section(who, view, attempt));
@@ -70,19 +70,6 @@ pub(super) fn sections(who: &SignedIn, view: &Value, attempt: &Attempt) -> Strin
     out.push_str(&needs_section(who, view, attempt));
     out.push_str(&representative_section(who, view, attempt));
     out
-}
-
-/// The link to the evidence pack, for the roles that may open it.
-pub(super) fn evidence_link(who: &SignedIn, reference: &str) -> String {
-    if matches!(who.staff.role, Role::SeniorManager | Role::Auditor) {
-        format!(
-            "<p><a href=\"/staff/complaints/{}/evidence\">Evidence pack</a> \
-             <span class=\"secondary\">(the whole case file for the Housing Ombudsman)</span></p>",
-            esc(&urlencode(reference))
-        )
-    } else {
-        String::new()
-    }
 }
 
 #[cfg(test)]

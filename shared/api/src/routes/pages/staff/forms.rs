@@ -1,6 +1,7 @@
 //! The action forms on a case page: which fit the case and the member of staff, and their fields.
 
 use super::*;
+use crate::views::StaffCase;
 
 /// The actions a case page offers, in the order they appear.
 pub(super) const ACTIONS: [&str; 7] = [
@@ -28,28 +29,21 @@ pub(super) fn role_needed(action: &str, stage: u8) -> Role {
 }
 
 /// Whether an action fits where the case stands (the domain decides again on every post).
-pub(super) fn action_fits(st: &AppState, view: &Value, action: &str) -> bool {
-    let status = view["status"].as_str().unwrap_or("");
+pub(super) fn action_fits(st: &AppState, view: &StaffCase, action: &str) -> bool {
+    let status = view.status.as_str();
     let active = status != "withdrawn" && status != "refused";
-    let stage = view["stage"].as_u64().unwrap_or(1);
-    let current = view["stages"]
-        .as_array()
-        .and_then(|s| s.last())
-        .cloned()
-        .unwrap_or(Value::Null);
-    let acknowledged = !current["acknowledged_at"].is_null();
-    let responded = !current["responded_at"].is_null();
-    let last_stage = view["procedure"]
-        .as_str()
-        .and_then(|p| st.service.rules.procedures.get(p))
-        .map(|p| u64::from(p.last_stage()))
+    let stage = view.stage;
+    let current = view.stages.last();
+    let acknowledged = current.is_some_and(|s| s.acknowledged_at.is_some());
+    let responded = current.is_some_and(|s| s.responded_at.is_some());
+    let last_stage = st
+        .service
+        .rules
+        .procedures
+        .get(view.procedure)
+        .map(|p| p.last_stage())
         .unwrap_or(2);
-    let ombudsman: Vec<&str> = view["ombudsman"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|o| o["event"].as_str())
-        .collect();
+    let ombudsman: Vec<&str> = view.ombudsman.iter().map(|o| o.event.as_str()).collect();
     match action {
         "acknowledge" => active && !acknowledged,
         "extend" => active && !responded,
@@ -67,7 +61,7 @@ pub(super) fn action_fits(st: &AppState, view: &Value, action: &str) -> bool {
     }
 }
 
-pub(super) fn action_title(action: &str, stage: u64) -> String {
+pub(super) fn action_title(action: &str, stage: u8) -> String {
     match action {
         "acknowledge" => format!("Acknowledge Stage {stage}"),
         "extend" => format!("Extend Stage {stage}"),
@@ -83,12 +77,12 @@ pub(super) fn action_title(action: &str, stage: u64) -> String {
 pub(super) fn actions_section(
     st: &AppState,
     who: &SignedIn,
-    view: &Value,
+    view: &StaffCase,
     attempt: &Attempt,
 ) -> String {
-    let reference = view["reference"].as_str().unwrap_or("");
-    let stage = view["stage"].as_u64().unwrap_or(1);
-    let version = view["version"].as_u64().unwrap_or(0);
+    let reference = view.reference;
+    let stage = view.stage;
+    let version = view.version;
     let mut out = String::from("<h2 class=\"heading-l\" id=\"actions\">Next actions</h2>");
     let fitting: Vec<&str> = ACTIONS
         .iter()
@@ -102,7 +96,7 @@ pub(super) fn actions_section(
     let mut opened_one = !attempt.action.is_empty();
     let mut not_allowed = Vec::new();
     for action in fitting {
-        let needed = role_needed(action, stage as u8);
+        let needed = role_needed(action, stage);
         if !who.staff.role.includes(needed) {
             not_allowed.push((action, needed));
             continue;
@@ -184,8 +178,8 @@ fn backdate_reason_field(action: &str, attempt: &Attempt) -> String {
     .render()
 }
 
-pub(super) fn action_fields(view: &Value, action: &str, attempt: &Attempt) -> String {
-    let stage = view["stage"].as_u64().unwrap_or(1);
+pub(super) fn action_fields(view: &StaffCase, action: &str, attempt: &Attempt) -> String {
+    let stage = view.stage;
     let v = |name: &str| attempt.value(action, name);
     let id = |name: &str| format!("{action}-{name}");
     let mut out = String::new();
@@ -295,12 +289,7 @@ pub(super) fn action_fields(view: &Value, action: &str, attempt: &Attempt) -> St
                 .render(),
             );
             // Decisions are on the points as defined at the Stage 1 acknowledgement.
-            let points: Vec<String> = view["complaint_points"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|p| p.as_str().map(str::to_string))
-                .collect();
+            let points = view.complaint_points;
             let decisions: Vec<(String, String)> = vec![
                 (String::new(), "No decision recorded".into()),
                 ("upheld".into(), "Upheld".into()),
@@ -408,11 +397,7 @@ pub(super) fn action_fields(view: &Value, action: &str, attempt: &Attempt) -> St
             );
         }
         "ombudsman" => {
-            let referred = view["ombudsman"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|o| o["event"] == "referred");
+            let referred = view.ombudsman.iter().any(|o| o.event == "referred");
             let (i, val) = (id("event"), v("event"));
             let options: &[(&str, &str)] = if referred {
                 &[("determination", "The Ombudsman's determination")]

@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use super::{get, random_hex, text, Attempt, SignedIn};
 use crate::auth::Role;
 use crate::html::{london_datetime, urlencode, Control, Field};
+use crate::views::StaffCase;
 
 /// The forms of this section, as the page's path names them.
 pub(super) const ACTIONS: [&str; 2] = ["note", "correspondence"];
@@ -138,12 +139,11 @@ fn correspondence_rows(entries: &[CorrespondenceEntry]) -> Vec<CorrespondenceRow
         .collect()
 }
 
-/// The section for the staff view `view` (the JSON the API answers with), with what the form
-/// just posted (`attempt`) kept in its fields.
-pub(super) fn section(who: &SignedIn, view: &Value, attempt: &Attempt) -> String {
-    let notes: Vec<CaseNote> = serde_json::from_value(view["notes"].clone()).unwrap_or_default();
-    let entries: Vec<CorrespondenceEntry> =
-        serde_json::from_value(view["correspondence"].clone()).unwrap_or_default();
+/// The section for the staff view of a case, with what the form just posted (`attempt`) kept in
+/// its fields.
+pub(super) fn section(who: &SignedIn, view: &StaffCase, attempt: &Attempt) -> String {
+    let notes = view.notes;
+    let entries = view.correspondence;
     let may_write = who.staff.role.includes(Role::Officer);
     let value = |form: &str, name: &str| attempt.value(form, name);
     let (text, corrects) = (value("note", "text"), value("note", "corrects"));
@@ -175,11 +175,11 @@ pub(super) fn section(who: &SignedIn, view: &Value, attempt: &Attempt) -> String
             .map(|(c, l)| (c.as_str().to_string(), l.to_string())),
     );
     let page = RecordSection {
-        url_reference: urlencode(view["reference"].as_str().unwrap_or("")),
+        url_reference: urlencode(view.reference),
         csrf: &who.csrf,
-        version: view["version"].as_u64().unwrap_or(0),
-        notes: note_rows(&notes),
-        correspondence: correspondence_rows(&entries),
+        version: view.version,
+        notes: note_rows(notes),
+        correspondence: correspondence_rows(entries),
         directions: [
             (
                 Direction::Inbound.as_str(),

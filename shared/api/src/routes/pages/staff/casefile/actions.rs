@@ -1,15 +1,16 @@
 //! The promised actions and the compensation offered, with their forms.
 
 use super::*;
+use crate::routes::pages::urgency::Urgency;
 pub(in crate::routes::pages::staff) fn actions_section(
     who: &SignedIn,
-    view: &Value,
+    view: &StaffCase,
     attempt: &Attempt,
 ) -> String {
     let mut out = String::from(
         "<h2 class=\"heading-l\" id=\"tracked-actions\">Actions promised and Ombudsman orders</h2>",
     );
-    let actions = view["actions"].as_array().cloned().unwrap_or_default();
+    let actions = &view.actions;
     if actions.is_empty() {
         out.push_str("<p>Nothing has been promised yet. Actions promised in a response are tracked here until they are done.</p>");
     } else {
@@ -18,40 +19,35 @@ pub(in crate::routes::pages::staff) fn actions_section(
              <table class=\"table\"><thead><tr><th scope=\"col\">Action</th><th scope=\"col\">Owner</th>\
              <th scope=\"col\">Due</th><th scope=\"col\">Where it stands</th></tr></thead><tbody>",
         );
-        for a in &actions {
-            let from = if a["source"] == "ombudsman_order" {
+        for a in actions {
+            let from = if a.source == "ombudsman_order" {
                 "Ombudsman order".to_string()
             } else {
-                format!("Promised at Stage {}", a["response_stage"])
+                format!("Promised at Stage {}", a.response_stage.unwrap_or_default())
             };
-            let done = if a["completed"].is_object() {
-                format!(
+            let done = match a.completed {
+                Some(c) => format!(
                     "<br><span class=\"secondary\">{} by {}: {}</span>",
-                    esc(&london_datetime_str(
-                        a["completed"]["at"].as_str().unwrap_or("")
-                    )),
-                    esc(a["completed"]["by"].as_str().unwrap_or("")),
-                    esc(a["completed"]["note"].as_str().unwrap_or(""))
-                )
-            } else {
-                String::new()
+                    esc(&london_datetime(c.at)),
+                    esc(&c.by),
+                    esc(&c.note)
+                ),
+                None => String::new(),
             };
             out.push_str(&format!(
                 "<tr><th scope=\"row\">{n}. {d}<br><span class=\"secondary\">{from}</span></th><td>{owner}</td>\
                  <td class=\"nowrap\">{due}</td><td>{status}{done}</td></tr>",
-                n = a["number"],
-                d = esc(a["description"].as_str().unwrap_or("")),
+                n = a.number,
+                d = esc(a.description),
                 from = esc(&from),
-                owner = esc(a["owner"].as_str().unwrap_or("")),
-                due = esc(&long_date_str(a["due"].as_str().unwrap_or(""))),
-                status = status_tag(a["status"].as_str().unwrap_or("")),
+                owner = esc(a.owner),
+                due = esc(&long_date(a.due)),
+                status = status_tag(a.status.map(Urgency::status_name).unwrap_or("")),
             ));
         }
         out.push_str("</tbody></table></div>");
-        for a in actions.iter().filter(|a| a["completed"].is_null()) {
-            let Some(n) = a["number"].as_u64().and_then(|n| u16::try_from(n).ok()) else {
-                continue;
-            };
+        for a in actions.iter().filter(|a| a.completed.is_none()) {
+            let n = a.number;
             let fid = form_id("complete", Some(n));
             let title = format!("Mark action {n} as done");
             out.push_str(&form(
@@ -76,11 +72,7 @@ pub(in crate::routes::pages::staff) fn actions_section(
             ));
         }
     }
-    let determination = view["ombudsman"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|o| o["event"] == "determination");
+    let determination = view.ombudsman.iter().any(|o| o.event == "determination");
     if determination {
         let mut fields = field(
             attempt,
@@ -127,11 +119,11 @@ pub(in crate::routes::pages::staff) fn actions_section(
 
 pub(in crate::routes::pages::staff) fn compensation_section(
     who: &SignedIn,
-    view: &Value,
+    view: &StaffCase,
     attempt: &Attempt,
 ) -> String {
     let mut out = String::from("<h2 class=\"heading-l\" id=\"compensation\">Compensation</h2>");
-    let offers = view["compensation"].as_array().cloned().unwrap_or_default();
+    let offers = &view.compensation;
     if offers.is_empty() {
         out.push_str("<p>No compensation has been offered.</p>");
     } else {
@@ -140,15 +132,14 @@ pub(in crate::routes::pages::staff) fn compensation_section(
              <table class=\"table\"><thead><tr><th scope=\"col\">Offer</th><th scope=\"col\">Amount</th>\
              <th scope=\"col\">Where it stands</th></tr></thead><tbody>",
         );
-        for o in &offers {
-            let state = o["state"].as_str().unwrap_or("");
-            let mut where_ = match state {
+        for o in offers {
+            let mut where_ = match o.state {
                 "paid" => tag("Paid", "tag--green"),
                 "accepted" => tag("Accepted, not paid yet", "tag--yellow"),
                 "declined" => tag("Declined", "tag--grey"),
                 _ => tag("Offered, no answer yet", "tag--grey"),
             };
-            if let Some(r) = o["payment_reference"].as_str() {
+            if let Some(r) = o.payment_reference {
                 where_.push_str(&format!(
                     " <span class=\"secondary\">Payment {}</span>",
                     esc(r)
@@ -157,20 +148,18 @@ pub(in crate::routes::pages::staff) fn compensation_section(
             out.push_str(&format!(
                 "<tr><th scope=\"row\">{n}. {reason}<br><span class=\"secondary\">Offered {at}</span></th>\
                  <td>{amount}</td><td>{where_}</td></tr>",
-                n = o["number"],
-                reason = esc(o["reason"].as_str().unwrap_or("")),
-                at = esc(&london_datetime_str(o["offered_at"].as_str().unwrap_or(""))),
-                amount = esc(o["amount"].as_str().unwrap_or("")),
+                n = o.number,
+                reason = esc(o.reason),
+                at = esc(&london_datetime(o.offered_at)),
+                amount = esc(&o.amount),
             ));
         }
         out.push_str("</tbody></table></div>");
     }
-    for o in &offers {
-        let Some(n) = o["number"].as_u64().and_then(|n| u16::try_from(n).ok()) else {
-            continue;
-        };
-        match o["state"].as_str() {
-            Some("offered") => {
+    for o in offers {
+        let n = o.number;
+        match o.state {
+            "offered" => {
                 let fid = form_id("answer", Some(n));
                 let (i, val) = (
                     format!("{fid}-accepted"),
@@ -199,7 +188,7 @@ pub(in crate::routes::pages::staff) fn compensation_section(
                     },
                 ));
             }
-            Some("accepted") => {
+            "accepted" => {
                 let fid = form_id("pay", Some(n));
                 let title = format!("Record the payment of offer {n}");
                 out.push_str(&form(

@@ -1,6 +1,8 @@
 //! The case file forms' shared parts: a form, its fields and checkboxes, and the letters.
 
 use super::*;
+use crate::views::LetterCopy;
+use p3_domain::letter::{Delivery, Role as LetterRole};
 /// What a field shows: what was just posted to this form, else `current`.
 pub(in crate::routes::pages::staff) fn value(
     attempt: &Attempt,
@@ -57,12 +59,11 @@ pub(super) struct Form<'a> {
 /// does not allow it, a line saying which role it needs.
 pub(in crate::routes::pages::staff) fn form(
     who: &SignedIn,
-    view: &Value,
+    view: &StaffCase,
     attempt: &Attempt,
     f: Form,
 ) -> String {
-    let stage = view["stage"].as_u64().unwrap_or(1);
-    let needed = role_needed(f.action, stage);
+    let needed = role_needed(f.action, u64::from(view.stage));
     if !who.staff.role.includes(needed) {
         return format!(
             "<p class=\"secondary\">{}: needs the {} role.</p>",
@@ -89,10 +90,10 @@ pub(in crate::routes::pages::staff) fn form(
          {fields}{when}<button class=\"button\" type=\"submit\">{button}</button></form></div></details>",
         open = if attempt.action == id { " open" } else { "" },
         title = esc(f.title),
-        ru = esc(&urlencode(view["reference"].as_str().unwrap_or(""))),
+        ru = esc(&urlencode(view.reference)),
         action = f.action,
         csrf = esc(&who.csrf),
-        version = view["version"].as_u64().unwrap_or(0),
+        version = view.version,
         key = random_hex(16),
         fields = f.fields,
         when = when_field(&id, attempt),
@@ -126,18 +127,19 @@ pub(in crate::routes::pages::staff) fn field(
     .render()
 }
 
-pub(in crate::routes::pages::staff) fn copy_html(c: &Value) -> String {
-    let who = match c["role"].as_str() {
-        Some("representative") => "Representative",
-        _ => "Resident",
+pub(in crate::routes::pages::staff) fn copy_html(c: &LetterCopy) -> String {
+    let who = match c.role {
+        LetterRole::Representative => "Representative",
+        LetterRole::Resident => "Resident",
     };
-    let name = c["name"]
-        .as_str()
+    let name = c
+        .name
+        .as_deref()
         .map(|n| format!(" ({})", esc(n)))
         .unwrap_or_default();
-    let how = if c["delivery"] == "email" {
-        let to = esc(c["email"].as_str().unwrap_or(""));
-        if c["email_sent"] == true {
+    let how = if *c.delivery == Delivery::Email {
+        let to = esc(c.email.and_then(|e| e.as_deref()).unwrap_or(""));
+        if c.email_sent == Some(true) {
             format!("emailed to {to} {}", tag("Sent", "tag--green"))
         } else {
             format!(
@@ -151,9 +153,9 @@ pub(in crate::routes::pages::staff) fn copy_html(c: &Value) -> String {
     format!("<li>{who}{name}: {how}</li>")
 }
 
-pub(in crate::routes::pages::staff) fn letters_section(view: &Value) -> String {
+pub(in crate::routes::pages::staff) fn letters_section(view: &StaffCase) -> String {
     let mut out = String::from("<h2 class=\"heading-l\" id=\"letters\">Letters</h2>");
-    let letters = view["letters"].as_array().cloned().unwrap_or_default();
+    let letters = &view.letters;
     if letters.is_empty() {
         out.push_str("<p>No letters yet. Letters are written when the complaint is acknowledged, extended, answered or refused.</p>");
         return out;
@@ -163,21 +165,16 @@ pub(in crate::routes::pages::staff) fn letters_section(view: &Value) -> String {
          <table class=\"table\"><thead><tr><th scope=\"col\">Letter</th><th scope=\"col\">Dated</th>\
          <th scope=\"col\">How each copy goes</th></tr></thead><tbody>",
     );
-    for l in &letters {
-        let copies: String = l["to"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(copy_html)
-            .collect();
+    for l in letters {
+        let copies: String = l.to.iter().flatten().map(copy_html).collect();
         out.push_str(&format!(
             "<tr><th scope=\"row\"><a href=\"{url}\">{n}. {subject}</a><br><span class=\"secondary\">{kind}</span></th>\
              <td class=\"nowrap\">{date}</td><td><ul class=\"list\">{copies}</ul></td></tr>",
-            url = esc(l["url"].as_str().unwrap_or("")),
-            n = l["number"],
-            subject = esc(l["subject"].as_str().unwrap_or("")),
-            kind = esc(&humanise(l["kind"].as_str().unwrap_or(""))),
-            date = esc(&long_date_str(l["issued_on"].as_str().unwrap_or(""))),
+            url = esc(l.url.as_deref().unwrap_or("")),
+            n = l.number,
+            subject = esc(l.subject),
+            kind = esc(&humanise(l.kind.as_str())),
+            date = esc(&long_date(l.issued_on)),
         ));
     }
     out.push_str("</tbody></table></div>");

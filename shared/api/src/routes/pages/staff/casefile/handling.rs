@@ -3,38 +3,32 @@
 use super::*;
 pub(in crate::routes::pages::staff) fn handling_section(
     who: &SignedIn,
-    view: &Value,
+    view: &StaffCase,
     attempt: &Attempt,
 ) -> String {
     let mut out =
         String::from("<h2 class=\"heading-l\" id=\"handling\">Complaint points and handler</h2>");
-    let stages = view["stages"].as_array().cloned().unwrap_or_default();
     let mut items = String::new();
-    for s in &stages {
-        let n = &s["stage"];
-        for r in s["point_revisions"].as_array().into_iter().flatten() {
-            let before: Vec<String> = r["before"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|p| p.as_str().map(esc))
-                .collect();
+    for s in &view.stages {
+        let n = s.stage;
+        for r in s.point_revisions {
+            let before: Vec<String> = r.before.iter().map(|p| esc(p)).collect();
             items.push_str(&format!(
                 "<li>Stage {n} points revised {at} by {by}: {reason}<br><span class=\"secondary\">Before: {before}</span></li>",
-                at = esc(&london_datetime_str(r["at"].as_str().unwrap_or(""))),
-                by = esc(r["by"].as_str().unwrap_or("")),
-                reason = esc(r["reason"].as_str().unwrap_or("")),
+                at = esc(&london_datetime(r.at)),
+                by = esc(&r.by),
+                reason = esc(&r.reason),
                 before = before.join("; "),
             ));
         }
-        for r in s["reassignments"].as_array().into_iter().flatten() {
+        for r in s.reassignments {
             items.push_str(&format!(
                 "<li>Stage {n} handler changed from {from} to {to} on {at} by {by}: {reason}</li>",
-                from = esc(r["from"].as_str().unwrap_or("")),
-                to = esc(r["to"].as_str().unwrap_or("")),
-                at = esc(&london_datetime_str(r["at"].as_str().unwrap_or(""))),
-                by = esc(r["by"].as_str().unwrap_or("")),
-                reason = esc(r["reason"].as_str().unwrap_or("")),
+                from = esc(&r.from),
+                to = esc(&r.to),
+                at = esc(&london_datetime(r.at)),
+                by = esc(&r.by),
+                reason = esc(&r.reason),
             ));
         }
     }
@@ -43,23 +37,19 @@ pub(in crate::routes::pages::staff) fn handling_section(
     } else {
         out.push_str(&format!("<ul class=\"list\">{items}</ul>"));
     }
-    let status = view["status"].as_str().unwrap_or("");
-    let current = stages.last().cloned().unwrap_or(Value::Null);
+    let status = view.status.as_str();
+    let current = view.stages.last();
     let open = status != "withdrawn"
         && status != "refused"
-        && !current["acknowledged_at"].is_null()
-        && current["responded_at"].is_null();
+        && current.is_some_and(|c| c.acknowledged_at.is_some() && c.responded_at.is_none());
     if !open {
         out.push_str("<p class=\"secondary\">The points and the handler can be changed between a stage's acknowledgement and its response.</p>");
         return out;
     }
-    let points: Vec<&str> = current["complaint_points"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| p.as_str())
-        .collect();
-    let stage = view["stage"].as_u64().unwrap_or(1);
+    let points: Vec<&str> = current
+        .map(|c| c.complaint_points.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let stage = view.stage;
     let mut fields = field(
         attempt,
         "points",

@@ -3,17 +3,17 @@
 use super::*;
 pub(in crate::routes::pages::staff) fn needs_section(
     who: &SignedIn,
-    view: &Value,
+    view: &StaffCase,
     attempt: &Attempt,
 ) -> String {
     let mut out = String::from(
         "<h2 class=\"heading-l\" id=\"needs\">Support needs and contact preferences</h2>",
     );
-    let needs = &view["needs"];
-    let contact = &view["contact"];
+    let needs = view.needs.as_ref();
+    let contact = view.contact;
     let mut rows: Vec<(&str, String)> = Vec::new();
-    if needs.is_object() {
-        if let Some(v) = needs["vulnerabilities"].as_str() {
+    if let Some(needs) = needs {
+        if let Some(v) = &needs.vulnerabilities {
             rows.push((
                 "Circumstances",
                 format!("<p class=\"pre-wrap\">{}</p>", esc(v)),
@@ -21,14 +21,11 @@ pub(in crate::routes::pages::staff) fn needs_section(
         }
         rows.push((
             "Adjustments agreed",
-            format!(
-                "<p class=\"pre-wrap\">{}</p>",
-                esc(needs["adjustments"].as_str().unwrap_or(""))
-            ),
+            format!("<p class=\"pre-wrap\">{}</p>", esc(&needs.adjustments)),
         ));
         rows.push((
             "Review with the resident by",
-            esc(&long_date_str(needs["review_on"].as_str().unwrap_or(""))),
+            esc(&long_date(needs.review_on)),
         ));
     } else {
         rows.push((
@@ -36,27 +33,25 @@ pub(in crate::routes::pages::staff) fn needs_section(
             "None recorded. Record them only with the resident's consent.".into(),
         ));
     }
-    rows.push((
-        "Letters go by",
-        esc(&humanise(contact["method"].as_str().unwrap_or("email"))),
-    ));
-    rows.push((
-        "Format",
-        esc(&humanise(contact["format"].as_str().unwrap_or("standard"))),
-    ));
-    if let Some(l) = contact["language"].as_str() {
+    rows.push(("Letters go by", esc(&humanise(contact.method.as_str()))));
+    rows.push(("Format", esc(&humanise(contact.format.as_str()))));
+    if let Some(l) = &contact.language {
         rows.push(("Language", esc(l)));
     }
     out.push_str(&summary_list(&rows));
 
-    let s = |k: &str| needs[k].as_str().unwrap_or("").to_string();
+    let vulnerabilities = needs
+        .and_then(|n| n.vulnerabilities.as_deref())
+        .unwrap_or("");
+    let adjustments = needs.map(|n| n.adjustments.as_str()).unwrap_or("");
+    let review_on = needs.map(|n| n.review_on.to_string()).unwrap_or_default();
     let mut fields = field(
         attempt,
         "needs",
         "vulnerabilities",
         "The resident's circumstances (optional)",
         "What they told us, in their words where possible.",
-        &s("vulnerabilities"),
+        vulnerabilities,
         Control::TextArea(3),
     );
     fields.push_str(&field(
@@ -65,7 +60,7 @@ pub(in crate::routes::pages::staff) fn needs_section(
         "adjustments",
         "Adjustments agreed",
         "For example, call before visiting, or read letters over the phone. Write \"none\" if none.",
-        &s("adjustments"),
+        adjustments,
         Control::TextArea(3),
     ));
     fields.push_str(&field(
@@ -74,7 +69,7 @@ pub(in crate::routes::pages::staff) fn needs_section(
         "review_on",
         "Review by",
         "When to check these with the resident again.",
-        &s("review_on"),
+        &review_on,
         Control::Input("date"),
     ));
     let consent = if attempt.action == "needs" {
@@ -96,7 +91,7 @@ pub(in crate::routes::pages::staff) fn needs_section(
         Form {
             action: "needs",
             item: None,
-            title: if needs.is_object() {
+            title: if needs.is_some() {
                 "Review the support needs"
             } else {
                 "Record support needs"
@@ -106,18 +101,8 @@ pub(in crate::routes::pages::staff) fn needs_section(
         },
     ));
 
-    let method = value(
-        attempt,
-        "contact",
-        "method",
-        contact["method"].as_str().unwrap_or("email"),
-    );
-    let format = value(
-        attempt,
-        "contact",
-        "format",
-        contact["format"].as_str().unwrap_or("standard"),
-    );
+    let method = value(attempt, "contact", "method", contact.method.as_str());
+    let format = value(attempt, "contact", "format", contact.format.as_str());
     let mut fields = Radios {
         id: "contact-method",
         name: "method",
@@ -155,7 +140,7 @@ pub(in crate::routes::pages::staff) fn needs_section(
         "language",
         "Language other than English (optional)",
         "Each letter will be flagged for translation.",
-        contact["language"].as_str().unwrap_or(""),
+        contact.language.as_deref().unwrap_or(""),
         Control::Input("text"),
     ));
     out.push_str(&form(
@@ -175,13 +160,23 @@ pub(in crate::routes::pages::staff) fn needs_section(
 
 pub(in crate::routes::pages::staff) fn representative_section(
     who: &SignedIn,
-    view: &Value,
+    view: &StaffCase,
     attempt: &Attempt,
 ) -> String {
     let mut out = String::from("<h2 class=\"heading-l\" id=\"representative\">Representative</h2>");
-    let rep = &view["representative"];
-    let s = |k: &str| rep[k].as_str().unwrap_or("").to_string();
-    if rep.is_object() {
+    let rep = view.representative.as_ref();
+    let s = |k: &str| -> String {
+        let r = rep;
+        let v = match k {
+            "name" => r.map(|r| r.name.as_str()),
+            "relationship" => r.and_then(|r| r.relationship.as_deref()),
+            "email" => r.and_then(|r| r.email.as_deref()),
+            "address" => r.and_then(|r| r.address.as_deref()),
+            _ => None,
+        };
+        v.unwrap_or("").to_string()
+    };
+    if let Some(r) = rep {
         let mut rows: Vec<(&str, String)> = vec![("Name", esc(&s("name")))];
         if !s("relationship").is_empty() {
             rows.push(("Relationship", esc(&s("relationship"))));
@@ -197,7 +192,7 @@ pub(in crate::routes::pages::staff) fn representative_section(
         }
         rows.push((
             "Copies of letters",
-            if rep["authorised_copies"] == true {
+            if r.authorised_copies {
                 "Yes: the resident authorised copies".into()
             } else {
                 "No".into()
@@ -232,7 +227,7 @@ pub(in crate::routes::pages::staff) fn representative_section(
     let authorised = if posted {
         get(&attempt.fields, "authorised_copies") == Some("true")
     } else {
-        rep["authorised_copies"] == true
+        rep.is_some_and(|r| r.authorised_copies)
     };
     fields.push_str(&checkbox(
         "representative",
@@ -241,7 +236,7 @@ pub(in crate::routes::pages::staff) fn representative_section(
         authorised,
         None,
     ));
-    if rep.is_object() {
+    if rep.is_some() {
         fields.push_str(&checkbox(
             "representative",
             "remove",
@@ -257,7 +252,7 @@ pub(in crate::routes::pages::staff) fn representative_section(
         Form {
             action: "representative",
             item: None,
-            title: if rep.is_object() {
+            title: if rep.is_some() {
                 "Change the representative"
             } else {
                 "Add a representative"
