@@ -22,7 +22,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::{self, Role, Staff};
 use crate::extract::{Path, Query};
-use crate::html::{esc, humanise, layout, urlencode, Control, Field, Header, Radios, StaffHeader};
+use crate::html::{esc, humanise, layout, urlencode, Control, Field, Header, StaffHeader};
 use crate::http::compare::same_secret;
 use crate::http::cookies::{cookie_header, private_page};
 use crate::http::csrf::{csrf_of, form_matches_cookie, set_csrf_cookie};

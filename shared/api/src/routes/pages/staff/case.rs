@@ -9,6 +9,7 @@ use super::*;
 use crate::routes::pages::layout::{respond, Chrome};
 use crate::views::StaffCase;
 
+pub(super) mod form;
 mod summary;
 mod timeline;
 
@@ -131,7 +132,8 @@ struct CasePage<'a> {
     evidence: Option<String>,
     summary: Vec<Row>,
     deadlines: Vec<DeadlineRow>,
-    /// The actions, case file, notes and correspondence sections.
+    actions: NextActions,
+    /// The case file, notes and correspondence sections.
     sections: String,
     complaint: Vec<Row>,
     responses: Vec<ResponseBlock>,
@@ -184,8 +186,8 @@ pub(super) async fn render_case(
     let calendar = &st.service.rules.calendar;
     let today = london_date(st.service.clock.now());
     let marker = |d: &p3_domain::deadline::Deadline| urgency(calendar, today, d.due, d.status);
-    let mut sections = actions_section(st, who, &view, attempt);
-    sections.push_str(&casefile::sections(who, &view, attempt));
+    let actions = actions_section(st, who, &view, attempt);
+    let mut sections = casefile::sections(who, &view, attempt);
     sections.push_str(&record::section(who, &view, attempt));
     let page = CasePage {
         chrome: chrome(st, who, &title),
@@ -197,6 +199,7 @@ pub(super) async fn render_case(
             .iter()
             .map(|d| deadline_row(d, marker(d)))
             .collect(),
+        actions,
         sections,
         complaint: complaint(&view),
         responses: view.responses.iter().map(response).collect(),

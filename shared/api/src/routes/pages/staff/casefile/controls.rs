@@ -96,7 +96,10 @@ pub(in crate::routes::pages::staff) fn form(
         version = view.version,
         key = random_hex(16),
         fields = f.fields,
-        when = when_field(&id, attempt),
+        when = when_field(&id, attempt)
+            .iter()
+            .map(|i| i.field().render())
+            .collect::<String>(),
         button = esc(f.button),
     )
 }
