@@ -10,7 +10,7 @@ use crate::routes::pages::layout::{respond, Chrome};
 use crate::views::StaffCase;
 
 pub(super) mod form;
-mod summary;
+pub(super) mod summary;
 mod timeline;
 
 use summary::{
@@ -133,7 +133,8 @@ struct CasePage<'a> {
     summary: Vec<Row>,
     deadlines: Vec<DeadlineRow>,
     actions: NextActions,
-    /// The case file, notes and correspondence sections.
+    casefile: casefile::CaseFile,
+    /// The notes and correspondence section.
     sections: String,
     complaint: Vec<Row>,
     responses: Vec<ResponseBlock>,
@@ -187,8 +188,8 @@ pub(super) async fn render_case(
     let today = london_date(st.service.clock.now());
     let marker = |d: &p3_domain::deadline::Deadline| urgency(calendar, today, d.due, d.status);
     let actions = actions_section(st, who, &view, attempt);
-    let mut sections = casefile::sections(who, &view, attempt);
-    sections.push_str(&record::section(who, &view, attempt));
+    let casefile = casefile::sections(who, &view, attempt);
+    let sections = record::section(who, &view, attempt);
     let page = CasePage {
         chrome: chrome(st, who, &title),
         evidence: matches!(who.staff.role, Role::SeniorManager | Role::Auditor)
@@ -200,6 +201,7 @@ pub(super) async fn render_case(
             .map(|d| deadline_row(d, marker(d)))
             .collect(),
         actions,
+        casefile,
         sections,
         complaint: complaint(&view),
         responses: view.responses.iter().map(response).collect(),

@@ -13,9 +13,9 @@ use serde_json::{json, Map, Value};
 
 use super::{get, random_hex, text, when_field, Attempt, SignedIn};
 use crate::auth::Role;
-use crate::html::{
-    esc, humanise, london_datetime, long_date, summary_list, tag, urlencode, Control, Field, Radios,
-};
+use askama::Template;
+
+use crate::html::{humanise, london_datetime, long_date, urlencode};
 use crate::views::StaffCase;
 
 /// The case-file actions the case page posts, besides the stage actions.
@@ -61,15 +61,28 @@ pub(super) fn done_message(action: &str) -> Option<&'static str> {
     })
 }
 
+/// The case-file sections of the case page (`templates/staff/case/casefile.html`).
+#[derive(Template)]
+#[template(path = "staff/case/casefile.html")]
+pub(super) struct CaseFile {
+    letters: Vec<LetterRow>,
+    actions: TrackedActions,
+    compensation: Compensation,
+    handling: Handling,
+    needs: Needs,
+    representative: Representation,
+}
+
 /// The case-file sections of the case page.
-pub(super) fn sections(who: &SignedIn, view: &StaffCase, attempt: &Attempt) -> String {
-    let mut out = letters_section(view);
-    out.push_str(&actions_section(who, view, attempt));
-    out.push_str(&compensation_section(who, view, attempt));
-    out.push_str(&handling_section(who, view, attempt));
-    out.push_str(&needs_section(who, view, attempt));
-    out.push_str(&representative_section(who, view, attempt));
-    out
+pub(super) fn sections(who: &SignedIn, view: &StaffCase, attempt: &Attempt) -> CaseFile {
+    CaseFile {
+        letters: letter_rows(view),
+        actions: actions_section(who, view, attempt),
+        compensation: compensation_section(who, view, attempt),
+        handling: handling_section(who, view, attempt),
+        needs: needs_section(who, view, attempt),
+        representative: representative_section(who, view, attempt),
+    }
 }
 
 #[cfg(test)]

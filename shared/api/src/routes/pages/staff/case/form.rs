@@ -94,6 +94,14 @@ pub(in crate::routes::pages::staff) enum Part {
     Field(Input),
     /// Radios.
     Radios(Choice),
+    /// A checkbox: id, name, label, checked, error.
+    Checkbox {
+        id: String,
+        name: &'static str,
+        label: &'static str,
+        checked: bool,
+        error: Option<String>,
+    },
     /// A hidden field: name and value.
     Hidden(String, String),
     /// A paragraph of guidance.
@@ -104,6 +112,14 @@ pub(in crate::routes::pages::staff) enum Part {
         hint: &'static str,
         inputs: Vec<Input>,
     },
+}
+
+/// A form on the page, or the role it needs.
+pub(in crate::routes::pages::staff) enum CaseForm {
+    /// A form the member of staff may post.
+    Open(Box<FormView>),
+    /// "{title}: needs the {role} role."
+    NotAllowed { title: String, role: String },
 }
 
 /// A form in a `<details>`, open when it was just posted with errors.
