@@ -134,8 +134,7 @@ struct CasePage<'a> {
     deadlines: Vec<DeadlineRow>,
     actions: NextActions,
     casefile: casefile::CaseFile,
-    /// The notes and correspondence section.
-    sections: String,
+    record: record::RecordSection<'a>,
     complaint: Vec<Row>,
     responses: Vec<ResponseBlock>,
     timeline: Vec<TimelineItem>,
@@ -189,7 +188,7 @@ pub(super) async fn render_case(
     let marker = |d: &p3_domain::deadline::Deadline| urgency(calendar, today, d.due, d.status);
     let actions = actions_section(st, who, &view, attempt);
     let casefile = casefile::sections(who, &view, attempt);
-    let sections = record::section(who, &view, attempt);
+    let record = record::section(who, &view, attempt);
     let page = CasePage {
         chrome: chrome(st, who, &title),
         evidence: matches!(who.staff.role, Role::SeniorManager | Role::Auditor)
@@ -202,7 +201,7 @@ pub(super) async fn render_case(
             .collect(),
         actions,
         casefile,
-        sections,
+        record,
         complaint: complaint(&view),
         responses: view.responses.iter().map(response).collect(),
         timeline: timeline(&loaded.case.history),
