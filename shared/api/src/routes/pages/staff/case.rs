@@ -91,9 +91,9 @@ pub(super) struct Loaded {
 }
 
 impl Loaded {
-    /// The staff view of the case, today.
+    /// The staff view of the case, today (the page's timeline reads the case's events).
     pub(super) fn view<'c>(&'c self, st: &AppState) -> StaffCase<'c> {
-        StaffCase::of(
+        StaffCase::for_page(
             &self.case,
             &st.service.rules,
             st.service.clock.now(),
