@@ -562,7 +562,10 @@ fn the_printable_letters_read_as_recorded() {
         .collect();
     if std::env::var_os("P3_RECORD_FIXTURES").is_some() {
         std::fs::write(
-            concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/printable_letters.html"),
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/testdata/printable_letters.html"
+            ),
             &pages,
         )
         .unwrap();

@@ -290,6 +290,27 @@ impl<'c> StaffCase<'c> {
     /// The case as staff see it on `now`; `sent` holds the ids of the letter emails that have
     /// gone (see [`super::sent_letter_copies`]).
     pub fn of(case: &'c Case, rules: &Rules, now: DateTime<Utc>, sent: &HashSet<String>) -> Self {
+        Self::build(case, rules, now, sent, true)
+    }
+
+    /// The view for the case page, which shows the history from the case's typed events: its
+    /// `history` is left empty (it is the JSON's copy of them).
+    pub fn for_page(
+        case: &'c Case,
+        rules: &Rules,
+        now: DateTime<Utc>,
+        sent: &HashSet<String>,
+    ) -> Self {
+        Self::build(case, rules, now, sent, false)
+    }
+
+    fn build(
+        case: &'c Case,
+        rules: &Rules,
+        now: DateTime<Utc>,
+        sent: &HashSet<String>,
+        with_history: bool,
+    ) -> Self {
         let today = london_date(now);
         let policy = rules.policy_of(case).ok();
         let deadlines = policy
@@ -353,7 +374,11 @@ impl<'c> StaffCase<'c> {
             ombudsman: &case.ombudsman,
             housing_ombudsman: (closed || case.refusal.is_some() || !case.ombudsman.is_empty())
                 .then_some(HOUSING_OMBUDSMAN),
-            history: history(case),
+            history: if with_history {
+                history(case)
+            } else {
+                Vec::new()
+            },
             representative: &case.complaint.representative,
             contact: &case.contact,
             needs: &case.needs,

@@ -12,7 +12,6 @@ use p3_domain::complaint::ComplaintForm;
 use p3_domain::london::{london_date, london_instant};
 use p3_domain::validation::ValidationErrors;
 use p3_domain::HOUSING_OMBUDSMAN;
-use serde_json::Value;
 
 /// The stylesheet, built into the binary: no build step at run time.
 pub const STYLESHEET: &str = include_str!("../../../assets/app.css");

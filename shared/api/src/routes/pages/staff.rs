@@ -15,7 +15,7 @@
 
 use axum::body::Body;
 use axum::extract::{FromRequestParts, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
 use chrono::{NaiveDate, NaiveDateTime};
 use http::request::Parts;
@@ -25,13 +25,9 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use super::urgency::{deadline_label, plural, status_words, Urgency};
 use crate::auth::{self, Role, Staff};
 use crate::extract::{Path, Query};
-use crate::html::{
-    self, error_summary, esc, humanise, layout, london_datetime_str, long_date_str, summary_list,
-    tag, urlencode, Control, Field, Header, Radios, StaffHeader,
-};
+use crate::html::{humanise, urlencode, Control, Field, Header, StaffHeader};
 use crate::http::compare::same_secret;
 use crate::http::cookies::{cookie_header, private_page};
 use crate::http::csrf::{csrf_of, form_matches_cookie, set_csrf_cookie};
@@ -127,34 +123,6 @@ impl FromRequestParts<AppState> for SignedIn {
     }
 }
 
-/// A staff page around a body that is already HTML, for `who`, with `current` the section.
-///
-/// Left only for the case page while it is made into templates: a page made from its own
-/// template extends `base.html` with a [`Chrome`](super::layout::Chrome) and answers through
-/// [`respond`](super::layout::respond).
-fn page(st: &AppState, who: &SignedIn, current: &str, title: &str, body: &str) -> String {
-    layout(
-        title,
-        &st.service.settings.landlord,
-        &Header::Staff(Some(StaffHeader {
-            name: &who.staff.name,
-            role: who.staff.role.as_str(),
-            csrf: &who.csrf,
-            current,
-        })),
-        body,
-    )
-}
-
-/// A rendered page as a private HTML answer.
-///
-/// Left only for the case page while it is made into templates (see [`page`]).
-fn html_response(status: StatusCode, html: String) -> Response {
-    let mut res = Html(html).into_response();
-    *res.status_mut() = status;
-    private_page(res)
-}
-
 fn fields_of(raw: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(raw).into_owned().collect()
 }
@@ -221,7 +189,6 @@ mod tests {
 
     #[test]
     fn a_form_becomes_the_api_body() {
-        let view = json!({"stage": 1});
         let f = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
             pairs
                 .iter()
@@ -229,7 +196,7 @@ mod tests {
                 .collect()
         };
         let b = json_body(
-            &view,
+            1,
             "acknowledge",
             &f(&[
                 ("investigating_manager", " ian@p3.example "),
@@ -242,10 +209,10 @@ mod tests {
             b["complaint_points"],
             json!(["Lift broken", "No reply to calls"])
         );
-        let e = json_body(&view, "extend", &f(&[("working_days", "five")])).unwrap_err();
+        let e = json_body(1, "extend", &f(&[("working_days", "five")])).unwrap_err();
         assert_eq!(e[0].0, "extend-working_days");
         let b = json_body(
-            &view,
+            1,
             "withdraw",
             &f(&[("at", "2026-07-01T10:30"), ("reason", "")]),
         )

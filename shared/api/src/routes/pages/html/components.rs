@@ -32,20 +32,6 @@ pub(crate) struct StaffHeader<'a> {
     pub current: &'a str,
 }
 
-/// The page around every body: language, title, stylesheet, skip link, header, main, footer
-/// (`templates/base.html`), around a body that is already HTML.
-///
-/// Left only for the pages not yet made from their own template: a new page extends
-/// `base.html` with a [`crate::routes::pages::layout::Chrome`] instead.
-pub(crate) fn layout(title: &str, landlord: &str, header: &Header, body: &str) -> String {
-    crate::routes::pages::layout::RawPage {
-        chrome: crate::routes::pages::layout::Chrome::new(title, landlord, header),
-        body,
-    }
-    .render()
-    .unwrap_or_default()
-}
-
 /// The monthly report page for a `YYYY-MM` month (default: the month before today's).
 pub(crate) fn monthly_report_link(month: Option<&str>) -> String {
     let month = month.map(str::to_string).unwrap_or_else(|| {
@@ -72,7 +58,8 @@ struct ErrorSummaryHtml<'a> {
 /// The error summary: every error listed at the top, each linked to its field
 /// (`templates/components/error_summary.html`); `items` are (`#` element id, message).
 ///
-/// Left only for the pages not yet made from their own template: a template calls the macro.
+/// Kept for the tests that pin the macro's HTML: pages call the macro.
+#[cfg(test)]
 pub(crate) fn error_summary(items: &[(String, String)]) -> String {
     ErrorSummaryHtml { items }.render().unwrap_or_default()
 }
@@ -89,9 +76,10 @@ struct SummaryListHtml<'a> {
 
 /// A summary list: a key (text, escaped) and its value (HTML, as it is) per row.
 ///
-/// Left only for the pages not yet made from their own template, which write each value's
+/// Kept for the tests that pin the macro's HTML. Pages, which write each value's
 /// markup themselves: a template calls `templates/components/summary_list.html`, whose values
 /// are text the template escapes.
+#[cfg(test)]
 pub(crate) fn summary_list(rows: &[(&str, String)]) -> String {
     SummaryListHtml { rows }.render().unwrap_or_default()
 }
@@ -161,7 +149,8 @@ impl<'a> Field<'a> {
 
     /// Renders the field (`templates/components/field.html`).
     ///
-    /// Left only for the pages not yet made from their own template: a template calls the macro.
+    /// Kept for the tests that pin the macro's HTML: pages call the macro.
+    #[cfg(test)]
     pub fn render(&self) -> String {
         FieldHtml { field: self }.render().unwrap_or_default()
     }
@@ -204,7 +193,8 @@ impl Radios<'_> {
 
     /// Renders the fieldset (`templates/components/radios.html`).
     ///
-    /// Left only for the pages not yet made from their own template: a template calls the macro.
+    /// Kept for the tests that pin the macro's HTML: pages call the macro.
+    #[cfg(test)]
     pub fn render(&self) -> String {
         RadiosHtml { radios: self }.render().unwrap_or_default()
     }

@@ -13,10 +13,10 @@ use serde_json::{json, Map, Value};
 
 use super::{get, random_hex, text, when_field, Attempt, SignedIn};
 use crate::auth::Role;
-use crate::html::{
-    esc, humanise, london_datetime_str, long_date_str, summary_list, tag, urlencode, Control,
-    Field, Radios,
-};
+use askama::Template;
+
+use crate::html::{humanise, london_datetime, long_date, urlencode};
+use crate::views::StaffCase;
 
 /// The case-file actions the case page posts, besides the stage actions.
 mod actions;
@@ -61,27 +61,27 @@ pub(super) fn done_message(action: &str) -> Option<&'static str> {
     })
 }
 
-/// The case-file sections of the case page.
-pub(super) fn sections(who: &SignedIn, view: &Value, attempt: &Attempt) -> String {
-    let mut out = letters_section(view);
-    out.push_str(&actions_section(who, view, attempt));
-    out.push_str(&compensation_section(who, view, attempt));
-    out.push_str(&handling_section(who, view, attempt));
-    out.push_str(&needs_section(who, view, attempt));
-    out.push_str(&representative_section(who, view, attempt));
-    out
+/// The case-file sections of the case page (`templates/staff/case/casefile.html`).
+#[derive(Template)]
+#[template(path = "staff/case/casefile.html")]
+pub(super) struct CaseFile {
+    letters: Vec<LetterRow>,
+    actions: TrackedActions,
+    compensation: Compensation,
+    handling: Handling,
+    needs: Needs,
+    representative: Representation,
 }
 
-/// The link to the evidence pack, for the roles that may open it.
-pub(super) fn evidence_link(who: &SignedIn, reference: &str) -> String {
-    if matches!(who.staff.role, Role::SeniorManager | Role::Auditor) {
-        format!(
-            "<p><a href=\"/staff/complaints/{}/evidence\">Evidence pack</a> \
-             <span class=\"secondary\">(the whole case file for the Housing Ombudsman)</span></p>",
-            esc(&urlencode(reference))
-        )
-    } else {
-        String::new()
+/// The case-file sections of the case page.
+pub(super) fn sections(who: &SignedIn, view: &StaffCase, attempt: &Attempt) -> CaseFile {
+    CaseFile {
+        letters: letter_rows(view),
+        actions: actions_section(who, view, attempt),
+        compensation: compensation_section(who, view, attempt),
+        handling: handling_section(who, view, attempt),
+        needs: needs_section(who, view, attempt),
+        representative: representative_section(who, view, attempt),
     }
 }
 

@@ -18,11 +18,10 @@ pub(super) fn at_of(fields: &[(String, String)]) -> Result<Option<String>, Strin
 
 /// Turns a form into the JSON body of the action's API route, or the fields at fault.
 pub(super) fn json_body(
-    view: &Value,
+    stage: u8,
     action: &str,
     fields: &[(String, String)],
 ) -> Result<Value, Vec<(String, String)>> {
-    let stage = view["stage"].as_u64().unwrap_or(1);
     let mut errors = Vec::new();
     let mut body = Map::new();
     let id = |name: &str| format!("{action}-{name}");
@@ -218,8 +217,8 @@ pub(crate) async fn case_action(
         };
         return Ok(render_case(&st, &who, &reference, None, &attempt, StatusCode::FORBIDDEN).await);
     }
-    let view = match load_view(&st, &who, &reference).await {
-        Ok(v) => v,
+    let stage = match load_case(&st, &who, &reference).await {
+        Ok(loaded) => loaded.case.current_stage().number,
         Err(p) if p.status == 404 => {
             return Ok(render_case(
                 &st,
@@ -233,7 +232,6 @@ pub(crate) async fn case_action(
         }
         Err(p) => return Err(p),
     };
-    let stage = view["stage"].as_u64().unwrap_or(1);
     let fail = |status: StatusCode, errors: Vec<(String, String)>| {
         let attempt = Attempt {
             action: form.clone(),
@@ -271,7 +269,7 @@ pub(crate) async fn case_action(
             Err(errors)
         }
     } else {
-        json_body(&view, &action, &fields)
+        json_body(stage, &action, &fields)
     };
     let json = match json {
         Ok(j) => j,
@@ -298,13 +296,13 @@ pub(crate) async fn case_action(
     };
     let body = json.to_string();
     // A form about an item with no number is refused as its JSON route refuses the path.
-    let result = match CaseAction::parse(&action, item, stage as u8) {
+    let result = match CaseAction::parse(&action, item, stage) {
         Some(Ok(kind)) => {
             kind.perform(
                 &st,
                 &who.staff,
                 &reference,
-                stage as u8,
+                stage,
                 body.as_bytes(),
                 conditions,
             )

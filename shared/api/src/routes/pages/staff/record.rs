@@ -9,9 +9,12 @@ use p3_domain::correspondence::{CorrespondenceChannel, CorrespondenceEntry, Dire
 use p3_domain::note::CaseNote;
 use serde_json::{json, Map, Value};
 
+use super::case::form::{Ctl, Input};
+use super::input;
 use super::{get, random_hex, text, Attempt, SignedIn};
 use crate::auth::Role;
-use crate::html::{london_datetime, urlencode, Control, Field};
+use crate::html::{london_datetime, urlencode};
+use crate::views::StaffCase;
 
 /// The forms of this section, as the page's path names them.
 pub(super) const ACTIONS: [&str; 2] = ["note", "correspondence"];
@@ -41,7 +44,7 @@ pub(super) fn done_message(action: &str) -> Option<&'static str> {
 /// The section of the case page.
 #[derive(Template)]
 #[template(path = "staff/case_record.html")]
-struct RecordSection<'a> {
+pub(super) struct RecordSection<'a> {
     url_reference: String,
     csrf: &'a str,
     version: u64,
@@ -50,7 +53,7 @@ struct RecordSection<'a> {
     /// (value, label) of the direction radios.
     directions: [(&'static str, &'static str); 2],
     /// `None` when the role may not add one.
-    note_form: Option<NoteForm<'a>>,
+    note_form: Option<NoteForm>,
     correspondence_form: Option<CorrespondenceForm<'a>>,
 }
 
@@ -74,21 +77,21 @@ struct CorrespondenceRow {
     by: String,
 }
 
-struct NoteForm<'a> {
+struct NoteForm {
     open: bool,
     key: String,
-    text: Field<'a>,
-    corrects: Option<Field<'a>>,
+    text: Input,
+    corrects: Option<Input>,
 }
 
 struct CorrespondenceForm<'a> {
     open: bool,
     key: String,
-    direction: &'a str,
+    direction: String,
     direction_error: Option<&'a str>,
-    channel: Field<'a>,
-    at: Field<'a>,
-    summary: Field<'a>,
+    channel: Input,
+    at: Input,
+    summary: Input,
 }
 
 fn channel_label(c: CorrespondenceChannel) -> &'static str {
@@ -138,23 +141,21 @@ fn correspondence_rows(entries: &[CorrespondenceEntry]) -> Vec<CorrespondenceRow
         .collect()
 }
 
-/// The section for the staff view `view` (the JSON the API answers with), with what the form
-/// just posted (`attempt`) kept in its fields.
-pub(super) fn section(who: &SignedIn, view: &Value, attempt: &Attempt) -> String {
-    let notes: Vec<CaseNote> = serde_json::from_value(view["notes"].clone()).unwrap_or_default();
-    let entries: Vec<CorrespondenceEntry> =
-        serde_json::from_value(view["correspondence"].clone()).unwrap_or_default();
+/// The section for the staff view of a case, with what the form just posted (`attempt`) kept in
+/// its fields.
+pub(super) fn section<'a>(
+    who: &'a SignedIn,
+    view: &StaffCase,
+    attempt: &'a Attempt,
+) -> RecordSection<'a> {
+    let notes = view.notes;
+    let entries = view.correspondence;
     let may_write = who.staff.role.includes(Role::Officer);
-    let value = |form: &str, name: &str| attempt.value(form, name);
-    let (text, corrects) = (value("note", "text"), value("note", "corrects"));
-    let (direction, channel) = (
-        value("correspondence", "direction"),
-        value("correspondence", "channel"),
-    );
-    let (at, summary) = (
-        value("correspondence", "at"),
-        value("correspondence", "summary"),
-    );
+    let field = |form: &str, name: &str, label: &str, hint: &str, control: Ctl| Input {
+        hint: hint.to_string(),
+        control,
+        ..input(attempt, form, name, label)
+    };
     let mut corrects_options = vec![(String::new(), "It is not a correction".to_string())];
     corrects_options.extend(notes.iter().map(|n| {
         let start: String = n.text.chars().take(60).collect();
@@ -174,12 +175,12 @@ pub(super) fn section(who: &SignedIn, view: &Value, attempt: &Attempt) -> String
             .iter()
             .map(|(c, l)| (c.as_str().to_string(), l.to_string())),
     );
-    let page = RecordSection {
-        url_reference: urlencode(view["reference"].as_str().unwrap_or("")),
+    RecordSection {
+        url_reference: urlencode(view.reference),
         csrf: &who.csrf,
-        version: view["version"].as_u64().unwrap_or(0),
-        notes: note_rows(&notes),
-        correspondence: correspondence_rows(&entries),
+        version: view.version,
+        notes: note_rows(notes),
+        correspondence: correspondence_rows(entries),
         directions: [
             (
                 Direction::Inbound.as_str(),
@@ -190,53 +191,54 @@ pub(super) fn section(who: &SignedIn, view: &Value, attempt: &Attempt) -> String
         note_form: may_write.then(|| NoteForm {
             open: attempt.action == "note",
             key: random_hex(16),
-            text: Field {
-                hint: "Up to 10,000 characters. Staff only: the resident never sees notes.",
-                value: &text,
-                error: attempt.error("note-text"),
-                control: Control::TextArea(4),
-                ..Field::new("note-text", "text", "Note")
-            },
-            corrects: (!notes.is_empty()).then(|| Field {
-                hint: "If this note corrects an earlier one, choose it. The earlier note is kept as it was.",
-                value: &corrects,
-                error: attempt.error("note-corrects"),
-                control: Control::Select(&corrects_options),
-                ..Field::new("note-corrects", "corrects", "Does it correct a note?")
+            text: field(
+                "note",
+                "text",
+                "Note",
+                "Up to 10,000 characters. Staff only: the resident never sees notes.",
+                Ctl::TextArea(4),
+            ),
+            corrects: (!notes.is_empty()).then(|| {
+                field(
+                    "note",
+                    "corrects",
+                    "Does it correct a note?",
+                    "If this note corrects an earlier one, choose it. The earlier note is kept as it was.",
+                    Ctl::Select(corrects_options),
+                )
             }),
         }),
         correspondence_form: may_write.then(|| CorrespondenceForm {
             open: attempt.action == "correspondence",
             key: random_hex(16),
-            direction: &direction,
+            direction: attempt.value("correspondence", "direction"),
             direction_error: attempt.error("correspondence-direction"),
-            channel: Field {
-                value: &channel,
-                error: attempt.error("correspondence-channel"),
-                control: Control::Select(&channel_options),
-                ..Field::new("correspondence-channel", "channel", "How")
-            },
-            at: Field {
-                hint: "Leave blank if it is now. UK time; it cannot be in the future or before the last event.",
-                value: &at,
-                error: attempt.error("correspondence-at"),
-                control: Control::Input("datetime-local"),
+            channel: field(
+                "correspondence",
+                "channel",
+                "How",
+                "",
+                Ctl::Select(channel_options),
+            ),
+            at: Input {
                 class: "input--medium",
-                ..Field::new("correspondence-at", "at", "When was it sent, received or said? (optional)")
+                ..field(
+                    "correspondence",
+                    "at",
+                    "When was it sent, received or said? (optional)",
+                    "Leave blank if it is now. UK time; it cannot be in the future or before the last event.",
+                    Ctl::Input("datetime-local"),
+                )
             },
-            summary: Field {
-                hint: "What was sent or said, and by whom. Up to 10,000 characters.",
-                value: &summary,
-                error: attempt.error("correspondence-summary"),
-                control: Control::TextArea(4),
-                ..Field::new("correspondence-summary", "summary", "Summary")
-            },
+            summary: field(
+                "correspondence",
+                "summary",
+                "Summary",
+                "What was sent or said, and by whom. Up to 10,000 characters.",
+                Ctl::TextArea(4),
+            ),
         }),
-    };
-    page.render().unwrap_or_else(|e| {
-        tracing::error!(error = %e, "the notes and correspondence section did not render");
-        "<p>The notes and correspondence could not be shown.</p>".into()
-    })
+    }
 }
 
 /// Where an API field error is shown: the field's element, or the form itself for a field

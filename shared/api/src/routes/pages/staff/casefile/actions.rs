@@ -1,115 +1,110 @@
 //! The promised actions and the compensation offered, with their forms.
 
 use super::*;
+use crate::routes::pages::staff::case::form::{CaseForm, Choice, Ctl, Part};
+use crate::routes::pages::urgency::Urgency;
+
+/// A promised action or an Ombudsman order, as its table row shows it.
+pub(in crate::routes::pages::staff) struct ActionRow {
+    pub(in crate::routes::pages::staff) number: u16,
+    pub(in crate::routes::pages::staff) description: String,
+    /// "Ombudsman order" or "Promised at Stage 1".
+    pub(in crate::routes::pages::staff) from: String,
+    pub(in crate::routes::pages::staff) owner: String,
+    pub(in crate::routes::pages::staff) due: String,
+    pub(in crate::routes::pages::staff) status: Urgency,
+    /// When, by whom and how it was done.
+    pub(in crate::routes::pages::staff) done: Option<(String, String, String)>,
+}
+
+/// The section of the actions promised and the Ombudsman's orders.
+pub(in crate::routes::pages::staff) struct TrackedActions {
+    pub(in crate::routes::pages::staff) rows: Vec<ActionRow>,
+    pub(in crate::routes::pages::staff) forms: Vec<CaseForm>,
+}
+
 pub(in crate::routes::pages::staff) fn actions_section(
     who: &SignedIn,
-    view: &Value,
+    view: &StaffCase,
     attempt: &Attempt,
-) -> String {
-    let mut out = String::from(
-        "<h2 class=\"heading-l\" id=\"tracked-actions\">Actions promised and Ombudsman orders</h2>",
-    );
-    let actions = view["actions"].as_array().cloned().unwrap_or_default();
-    if actions.is_empty() {
-        out.push_str("<p>Nothing has been promised yet. Actions promised in a response are tracked here until they are done.</p>");
-    } else {
-        out.push_str(
-            "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"tracked-actions\" tabindex=\"0\">\
-             <table class=\"table\"><thead><tr><th scope=\"col\">Action</th><th scope=\"col\">Owner</th>\
-             <th scope=\"col\">Due</th><th scope=\"col\">Where it stands</th></tr></thead><tbody>",
-        );
-        for a in &actions {
-            let from = if a["source"] == "ombudsman_order" {
+) -> TrackedActions {
+    let actions = &view.actions;
+    let rows = actions
+        .iter()
+        .map(|a| ActionRow {
+            number: a.number,
+            description: a.description.to_string(),
+            from: if a.source == "ombudsman_order" {
                 "Ombudsman order".to_string()
             } else {
-                format!("Promised at Stage {}", a["response_stage"])
-            };
-            let done = if a["completed"].is_object() {
-                format!(
-                    "<br><span class=\"secondary\">{} by {}: {}</span>",
-                    esc(&london_datetime_str(
-                        a["completed"]["at"].as_str().unwrap_or("")
-                    )),
-                    esc(a["completed"]["by"].as_str().unwrap_or("")),
-                    esc(a["completed"]["note"].as_str().unwrap_or(""))
-                )
-            } else {
-                String::new()
-            };
-            out.push_str(&format!(
-                "<tr><th scope=\"row\">{n}. {d}<br><span class=\"secondary\">{from}</span></th><td>{owner}</td>\
-                 <td class=\"nowrap\">{due}</td><td>{status}{done}</td></tr>",
-                n = a["number"],
-                d = esc(a["description"].as_str().unwrap_or("")),
-                from = esc(&from),
-                owner = esc(a["owner"].as_str().unwrap_or("")),
-                due = esc(&long_date_str(a["due"].as_str().unwrap_or(""))),
-                status = status_tag(a["status"].as_str().unwrap_or("")),
-            ));
-        }
-        out.push_str("</tbody></table></div>");
-        for a in actions.iter().filter(|a| a["completed"].is_null()) {
-            let Some(n) = a["number"].as_u64().and_then(|n| u16::try_from(n).ok()) else {
-                continue;
-            };
-            let fid = form_id("complete", Some(n));
-            let title = format!("Mark action {n} as done");
-            out.push_str(&form(
-                who,
-                view,
-                attempt,
-                Form {
-                    action: "complete",
-                    item: Some(n),
-                    title: &title,
-                    fields: field(
-                        attempt,
-                        &fid,
-                        "note",
-                        "What was done",
-                        "Kept as evidence: what was done, and how the resident was told.",
-                        "",
-                        Control::TextArea(3),
-                    ),
-                    button: "Mark as done",
-                },
-            ));
-        }
+                format!("Promised at Stage {}", a.response_stage.unwrap_or_default())
+            },
+            owner: a.owner.to_string(),
+            due: long_date(a.due),
+            status: status_tag(a.status.map(Urgency::status_name).unwrap_or("")),
+            done: a
+                .completed
+                .as_ref()
+                .map(|c| (london_datetime(c.at), c.by.clone(), c.note.clone())),
+        })
+        .collect();
+    let mut forms = Vec::new();
+    for a in actions.iter().filter(|a| a.completed.is_none()) {
+        let n = a.number;
+        let fid = form_id("complete", Some(n));
+        let title = format!("Mark action {n} as done");
+        forms.push(form(
+            who,
+            view,
+            attempt,
+            Form {
+                action: "complete",
+                item: Some(n),
+                title: &title,
+                fields: vec![field(
+                    attempt,
+                    &fid,
+                    "note",
+                    "What was done",
+                    "Kept as evidence: what was done, and how the resident was told.",
+                    "",
+                    Ctl::TextArea(3),
+                )],
+                button: "Mark as done",
+            },
+        ));
     }
-    let determination = view["ombudsman"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|o| o["event"] == "determination");
-    if determination {
-        let mut fields = field(
-            attempt,
-            "order",
-            "description",
-            "What the Ombudsman ordered",
-            "",
-            "",
-            Control::TextArea(3),
-        );
-        fields.push_str(&field(
-            attempt,
-            "order",
-            "due",
-            "Due date",
-            "",
-            "",
-            Control::Input("date"),
-        ));
-        fields.push_str(&field(
-            attempt,
-            "order",
-            "owner",
-            "Owner's email",
-            "Who sees it done. Alerts go to them until it is marked done.",
-            "",
-            Control::Input("email"),
-        ));
-        out.push_str(&form(
+    if view.ombudsman.iter().any(|o| o.event == "determination") {
+        let fields = vec![
+            field(
+                attempt,
+                "order",
+                "description",
+                "What the Ombudsman ordered",
+                "",
+                "",
+                Ctl::TextArea(3),
+            ),
+            field(
+                attempt,
+                "order",
+                "due",
+                "Due date",
+                "",
+                "",
+                Ctl::Input("date"),
+            ),
+            field(
+                attempt,
+                "order",
+                "owner",
+                "Owner's email",
+                "Who sees it done. Alerts go to them until it is marked done.",
+                "",
+                Ctl::Input("email"),
+            ),
+        ];
+        forms.push(form(
             who,
             view,
             attempt,
@@ -122,62 +117,67 @@ pub(in crate::routes::pages::staff) fn actions_section(
             },
         ));
     }
-    out
+    TrackedActions { rows, forms }
 }
+
+/// An offer of compensation, as its table row shows it.
+pub(in crate::routes::pages::staff) struct OfferRow {
+    pub(in crate::routes::pages::staff) number: u16,
+    pub(in crate::routes::pages::staff) reason: String,
+    pub(in crate::routes::pages::staff) offered: String,
+    pub(in crate::routes::pages::staff) amount: String,
+    pub(in crate::routes::pages::staff) state: Urgency,
+    pub(in crate::routes::pages::staff) payment: Option<String>,
+}
+
+/// The compensation section.
+pub(in crate::routes::pages::staff) struct Compensation {
+    pub(in crate::routes::pages::staff) rows: Vec<OfferRow>,
+    pub(in crate::routes::pages::staff) forms: Vec<CaseForm>,
+}
+
+const ANSWERS: [(&str, &str); 2] = [("true", "Accepted"), ("false", "Declined")];
 
 pub(in crate::routes::pages::staff) fn compensation_section(
     who: &SignedIn,
-    view: &Value,
+    view: &StaffCase,
     attempt: &Attempt,
-) -> String {
-    let mut out = String::from("<h2 class=\"heading-l\" id=\"compensation\">Compensation</h2>");
-    let offers = view["compensation"].as_array().cloned().unwrap_or_default();
-    if offers.is_empty() {
-        out.push_str("<p>No compensation has been offered.</p>");
-    } else {
-        out.push_str(
-            "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"compensation\" tabindex=\"0\">\
-             <table class=\"table\"><thead><tr><th scope=\"col\">Offer</th><th scope=\"col\">Amount</th>\
-             <th scope=\"col\">Where it stands</th></tr></thead><tbody>",
-        );
-        for o in &offers {
-            let state = o["state"].as_str().unwrap_or("");
-            let mut where_ = match state {
+) -> Compensation {
+    let offers = &view.compensation;
+    let rows = offers
+        .iter()
+        .map(|o| OfferRow {
+            number: o.number,
+            reason: o.reason.to_string(),
+            offered: london_datetime(o.offered_at),
+            amount: o.amount.clone(),
+            state: match o.state {
                 "paid" => tag("Paid", "tag--green"),
                 "accepted" => tag("Accepted, not paid yet", "tag--yellow"),
                 "declined" => tag("Declined", "tag--grey"),
                 _ => tag("Offered, no answer yet", "tag--grey"),
-            };
-            if let Some(r) = o["payment_reference"].as_str() {
-                where_.push_str(&format!(
-                    " <span class=\"secondary\">Payment {}</span>",
-                    esc(r)
-                ));
-            }
-            out.push_str(&format!(
-                "<tr><th scope=\"row\">{n}. {reason}<br><span class=\"secondary\">Offered {at}</span></th>\
-                 <td>{amount}</td><td>{where_}</td></tr>",
-                n = o["number"],
-                reason = esc(o["reason"].as_str().unwrap_or("")),
-                at = esc(&london_datetime_str(o["offered_at"].as_str().unwrap_or(""))),
-                amount = esc(o["amount"].as_str().unwrap_or("")),
-            ));
-        }
-        out.push_str("</tbody></table></div>");
-    }
-    for o in &offers {
-        let Some(n) = o["number"].as_u64().and_then(|n| u16::try_from(n).ok()) else {
-            continue;
-        };
-        match o["state"].as_str() {
-            Some("offered") => {
+            },
+            payment: o.payment_reference.cloned(),
+        })
+        .collect();
+    let mut forms = Vec::new();
+    for o in offers {
+        let n = o.number;
+        match o.state {
+            "offered" => {
                 let fid = form_id("answer", Some(n));
-                let (i, val) = (
-                    format!("{fid}-accepted"),
-                    value(attempt, &fid, "accepted", ""),
-                );
+                let id = format!("{fid}-accepted");
                 let title = format!("Record the resident's answer to offer {n}");
-                out.push_str(&form(
+                let answer = Choice {
+                    selected: Some(value(attempt, &fid, "accepted", "")).filter(|s| !s.is_empty()),
+                    error: attempt.error(&id).map(str::to_string),
+                    id,
+                    name: "accepted",
+                    legend: "The resident's answer",
+                    hint: "",
+                    options: &ANSWERS,
+                };
+                forms.push(form(
                     who,
                     view,
                     attempt,
@@ -185,24 +185,15 @@ pub(in crate::routes::pages::staff) fn compensation_section(
                         action: "answer",
                         item: Some(n),
                         title: &title,
-                        fields: Radios {
-                            id: &i,
-                            name: "accepted",
-                            legend: "The resident's answer",
-                            hint: "",
-                            options: &[("true", "Accepted"), ("false", "Declined")],
-                            selected: Some(val.as_str()).filter(|s| !s.is_empty()),
-                            error: attempt.error(&i),
-                        }
-                        .render(),
+                        fields: vec![Part::Radios(answer)],
                         button: "Record the answer",
                     },
                 ));
             }
-            Some("accepted") => {
+            "accepted" => {
                 let fid = form_id("pay", Some(n));
                 let title = format!("Record the payment of offer {n}");
-                out.push_str(&form(
+                forms.push(form(
                     who,
                     view,
                     attempt,
@@ -210,15 +201,15 @@ pub(in crate::routes::pages::staff) fn compensation_section(
                         action: "pay",
                         item: Some(n),
                         title: &title,
-                        fields: field(
+                        fields: vec![field(
                             attempt,
                             &fid,
                             "payment_reference",
                             "Payment reference (optional)",
                             "The finance system's reference.",
                             "",
-                            Control::Input("text"),
-                        ),
+                            Ctl::Input("text"),
+                        )],
                         button: "Record the payment",
                     },
                 ));
@@ -226,25 +217,27 @@ pub(in crate::routes::pages::staff) fn compensation_section(
             _ => {}
         }
     }
-    let mut fields = field(
-        attempt,
-        "compensation",
-        "amount",
-        "Amount in pounds",
-        "For example, 50 or 125.50.",
-        "",
-        Control::Input("text"),
-    );
-    fields.push_str(&field(
-        attempt,
-        "compensation",
-        "reason",
-        "What it is for",
-        "",
-        "",
-        Control::TextArea(3),
-    ));
-    out.push_str(&form(
+    let fields = vec![
+        field(
+            attempt,
+            "compensation",
+            "amount",
+            "Amount in pounds",
+            "For example, 50 or 125.50.",
+            "",
+            Ctl::Input("text"),
+        ),
+        field(
+            attempt,
+            "compensation",
+            "reason",
+            "What it is for",
+            "",
+            "",
+            Ctl::TextArea(3),
+        ),
+    ];
+    forms.push(form(
         who,
         view,
         attempt,
@@ -256,5 +249,5 @@ pub(in crate::routes::pages::staff) fn compensation_section(
             button: "Record the offer",
         },
     ));
-    out
+    Compensation { rows, forms }
 }

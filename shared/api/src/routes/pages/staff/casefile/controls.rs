@@ -1,6 +1,11 @@
 //! The case file forms' shared parts: a form, its fields and checkboxes, and the letters.
 
 use super::*;
+use crate::routes::pages::staff::case::form::{CaseForm, Ctl, FormView, Input, Part};
+use crate::routes::pages::urgency::Urgency;
+use crate::views::LetterCopy;
+use p3_domain::letter::{Delivery, Role as LetterRole};
+
 /// What a field shows: what was just posted to this form, else `current`.
 pub(in crate::routes::pages::staff) fn value(
     attempt: &Attempt,
@@ -17,39 +22,25 @@ pub(in crate::routes::pages::staff) fn value(
 
 pub(in crate::routes::pages::staff) fn checkbox(
     form: &str,
-    name: &str,
-    label: &str,
+    name: &'static str,
+    label: &'static str,
     checked: bool,
     error: Option<&str>,
-) -> String {
-    let id = format!("{form}-{name}");
-    let error = error
-        .map(|m| {
-            format!(
-                "<p class=\"error-message\" id=\"{id}-error\"><span class=\"visually-hidden\">Error:</span> {}</p>",
-                esc(m)
-            )
-        })
-        .unwrap_or_default();
-    format!(
-        "<div class=\"form-group{}\">{error}<div class=\"checkboxes__item\"><input class=\"checkboxes__input\" id=\"{id}\" name=\"{name}\" type=\"checkbox\" value=\"true\"{}{}>\
-         <label class=\"checkboxes__label\" for=\"{id}\">{}</label></div></div>",
-        if error.is_empty() { "" } else { " form-group--error" },
-        if checked { " checked" } else { "" },
-        if error.is_empty() {
-            String::new()
-        } else {
-            format!(" aria-describedby=\"{id}-error\" aria-invalid=\"true\"")
-        },
-        esc(label)
-    )
+) -> Part {
+    Part::Checkbox {
+        id: format!("{form}-{name}"),
+        name,
+        label,
+        checked,
+        error: error.map(str::to_string),
+    }
 }
 
 pub(super) struct Form<'a> {
-    pub(super) action: &'a str,
+    pub(super) action: &'static str,
     pub(super) item: Option<u16>,
     pub(super) title: &'a str,
-    pub(super) fields: String,
+    pub(super) fields: Vec<Part>,
     pub(super) button: &'a str,
 }
 
@@ -57,47 +48,38 @@ pub(super) struct Form<'a> {
 /// does not allow it, a line saying which role it needs.
 pub(in crate::routes::pages::staff) fn form(
     who: &SignedIn,
-    view: &Value,
+    view: &StaffCase,
     attempt: &Attempt,
     f: Form,
-) -> String {
-    let stage = view["stage"].as_u64().unwrap_or(1);
-    let needed = role_needed(f.action, stage);
+) -> CaseForm {
+    let needed = role_needed(f.action, u64::from(view.stage));
     if !who.staff.role.includes(needed) {
-        return format!(
-            "<p class=\"secondary\">{}: needs the {} role.</p>",
-            esc(f.title),
-            esc(&humanise(needed.as_str()).to_lowercase())
-        );
+        return CaseForm::NotAllowed {
+            title: f.title.to_string(),
+            role: humanise(needed.as_str()).to_lowercase(),
+        };
     }
     let id = form_id(f.action, f.item);
-    let hidden = match (f.action, f.item) {
-        ("complete", Some(n)) => {
-            format!("<input type=\"hidden\" name=\"action_number\" value=\"{n}\">")
-        }
-        ("answer" | "pay", Some(n)) => {
-            format!("<input type=\"hidden\" name=\"offer\" value=\"{n}\">")
-        }
-        _ => String::new(),
+    let mut parts = match (f.action, f.item) {
+        ("complete", Some(n)) => vec![Part::Hidden("action_number".into(), n.to_string())],
+        ("answer" | "pay", Some(n)) => vec![Part::Hidden("offer".into(), n.to_string())],
+        _ => vec![],
     };
-    format!(
-        "<details class=\"details\" id=\"{id}\"{open}><summary class=\"details__summary\">{title}</summary>\
-         <div class=\"details__text\"><form method=\"post\" action=\"/staff/cases/{ru}/{action}\" novalidate>\
-         <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
-         <input type=\"hidden\" name=\"version\" value=\"{version}\">\
-         <input type=\"hidden\" name=\"idempotency_key\" value=\"{key}\">{hidden}\
-         {fields}{when}<button class=\"button\" type=\"submit\">{button}</button></form></div></details>",
-        open = if attempt.action == id { " open" } else { "" },
-        title = esc(f.title),
-        ru = esc(&urlencode(view["reference"].as_str().unwrap_or(""))),
-        action = f.action,
-        csrf = esc(&who.csrf),
-        version = view["version"].as_u64().unwrap_or(0),
-        key = random_hex(16),
-        fields = f.fields,
-        when = when_field(&id, attempt),
-        button = esc(f.button),
-    )
+    parts.extend(f.fields);
+    CaseForm::Open(Box::new(FormView {
+        open: attempt.action == id,
+        title: f.title.to_string(),
+        url_reference: urlencode(view.reference),
+        action: f.action,
+        csrf: who.csrf.clone(),
+        version: view.version,
+        key: random_hex(16),
+        parts,
+        when: when_field(&id, attempt),
+        button: f.button.to_string(),
+        button_class: "button",
+        id,
+    }))
 }
 
 pub(in crate::routes::pages::staff) fn field(
@@ -107,84 +89,93 @@ pub(in crate::routes::pages::staff) fn field(
     label: &str,
     hint: &str,
     current: &str,
-    control: Control,
-) -> String {
+    control: Ctl,
+) -> Part {
     let id = format!("{form}-{name}");
-    let val = value(attempt, form, name, current);
     let class = match control {
-        Control::Input("date") => "input--medium",
+        Ctl::Input("date") => "input--medium",
         _ => "",
     };
-    Field {
-        hint,
-        value: &val,
-        error: attempt.error(&id),
+    Part::Field(Input {
+        hint: hint.to_string(),
+        value: value(attempt, form, name, current),
+        error: attempt.error(&id).map(str::to_string),
         control,
         class,
-        ..Field::new(&id, name, label)
-    }
-    .render()
+        ..Input::new(id, name, label)
+    })
 }
 
-pub(in crate::routes::pages::staff) fn copy_html(c: &Value) -> String {
-    let who = match c["role"].as_str() {
-        Some("representative") => "Representative",
-        _ => "Resident",
-    };
-    let name = c["name"]
-        .as_str()
-        .map(|n| format!(" ({})", esc(n)))
-        .unwrap_or_default();
-    let how = if c["delivery"] == "email" {
-        let to = esc(c["email"].as_str().unwrap_or(""));
-        if c["email_sent"] == true {
-            format!("emailed to {to} {}", tag("Sent", "tag--green"))
+/// A tag: a word and its colour.
+pub(in crate::routes::pages::staff) fn tag(text: &str, class: &'static str) -> Urgency {
+    Urgency {
+        tag: text.to_string(),
+        tag_class: class,
+        detail: None,
+        row_class: "",
+    }
+}
+
+/// How one copy of a letter goes.
+pub(in crate::routes::pages::staff) enum CopyWay {
+    /// Emailed to this address.
+    Sent(String),
+    /// To be emailed to this address, not gone yet.
+    NotSent(String),
+    /// By post.
+    Post,
+}
+
+/// One copy of a letter: who (with their name) and how.
+pub(in crate::routes::pages::staff) struct CopyRow {
+    pub(in crate::routes::pages::staff) who: &'static str,
+    pub(in crate::routes::pages::staff) name: Option<String>,
+    pub(in crate::routes::pages::staff) way: CopyWay,
+}
+
+/// A row of the letters table.
+pub(in crate::routes::pages::staff) struct LetterRow {
+    pub(in crate::routes::pages::staff) url: String,
+    pub(in crate::routes::pages::staff) number: u16,
+    pub(in crate::routes::pages::staff) subject: String,
+    pub(in crate::routes::pages::staff) kind: String,
+    pub(in crate::routes::pages::staff) date: String,
+    pub(in crate::routes::pages::staff) copies: Vec<CopyRow>,
+}
+
+fn copy_row(c: &LetterCopy) -> CopyRow {
+    let to = || c.email.and_then(|e| e.as_deref()).unwrap_or("").to_string();
+    CopyRow {
+        who: match c.role {
+            LetterRole::Representative => "Representative",
+            LetterRole::Resident => "Resident",
+        },
+        name: c.name.clone(),
+        way: if *c.delivery != Delivery::Email {
+            CopyWay::Post
+        } else if c.email_sent == Some(true) {
+            CopyWay::Sent(to())
         } else {
-            format!(
-                "to be emailed to {to} {}",
-                tag("Not sent yet: print and post", "tag--yellow")
-            )
-        }
-    } else {
-        format!("by post {}", tag("Print and post", "tag--grey"))
-    };
-    format!("<li>{who}{name}: {how}</li>")
+            CopyWay::NotSent(to())
+        },
+    }
 }
 
-pub(in crate::routes::pages::staff) fn letters_section(view: &Value) -> String {
-    let mut out = String::from("<h2 class=\"heading-l\" id=\"letters\">Letters</h2>");
-    let letters = view["letters"].as_array().cloned().unwrap_or_default();
-    if letters.is_empty() {
-        out.push_str("<p>No letters yet. Letters are written when the complaint is acknowledged, extended, answered or refused.</p>");
-        return out;
-    }
-    out.push_str(
-        "<div class=\"table-wrap\" role=\"region\" aria-labelledby=\"letters\" tabindex=\"0\">\
-         <table class=\"table\"><thead><tr><th scope=\"col\">Letter</th><th scope=\"col\">Dated</th>\
-         <th scope=\"col\">How each copy goes</th></tr></thead><tbody>",
-    );
-    for l in &letters {
-        let copies: String = l["to"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(copy_html)
-            .collect();
-        out.push_str(&format!(
-            "<tr><th scope=\"row\"><a href=\"{url}\">{n}. {subject}</a><br><span class=\"secondary\">{kind}</span></th>\
-             <td class=\"nowrap\">{date}</td><td><ul class=\"list\">{copies}</ul></td></tr>",
-            url = esc(l["url"].as_str().unwrap_or("")),
-            n = l["number"],
-            subject = esc(l["subject"].as_str().unwrap_or("")),
-            kind = esc(&humanise(l["kind"].as_str().unwrap_or(""))),
-            date = esc(&long_date_str(l["issued_on"].as_str().unwrap_or(""))),
-        ));
-    }
-    out.push_str("</tbody></table></div>");
-    out
+pub(in crate::routes::pages::staff) fn letter_rows(view: &StaffCase) -> Vec<LetterRow> {
+    view.letters
+        .iter()
+        .map(|l| LetterRow {
+            url: l.url.clone().unwrap_or_default(),
+            number: l.number,
+            subject: l.subject.to_string(),
+            kind: humanise(l.kind.as_str()),
+            date: long_date(l.issued_on),
+            copies: l.to.iter().flatten().map(copy_row).collect(),
+        })
+        .collect()
 }
 
-pub(in crate::routes::pages::staff) fn status_tag(status: &str) -> String {
+pub(in crate::routes::pages::staff) fn status_tag(status: &str) -> Urgency {
     match status {
         "met" => tag("Done", "tag--green"),
         "met_late" => tag("Done late", "tag--yellow"),

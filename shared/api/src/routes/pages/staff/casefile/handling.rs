@@ -1,85 +1,103 @@
 //! Who handles the case and its points, with their forms.
 
 use super::*;
+use crate::routes::pages::staff::case::form::{CaseForm, Ctl};
+
+/// A change since acknowledgement.
+pub(in crate::routes::pages::staff) enum Change {
+    /// The points were revised: what they were before, joined.
+    Points { before: String },
+    /// The handler changed from one to another.
+    Handler { from: String, to: String },
+}
+
+/// One change, with its stage, when, by whom and why.
+pub(in crate::routes::pages::staff) struct HandlingItem {
+    pub(in crate::routes::pages::staff) stage: u8,
+    pub(in crate::routes::pages::staff) change: Change,
+    pub(in crate::routes::pages::staff) at: String,
+    pub(in crate::routes::pages::staff) by: String,
+    pub(in crate::routes::pages::staff) reason: String,
+}
+
+/// The section on the complaint's points and its handler.
+pub(in crate::routes::pages::staff) struct Handling {
+    pub(in crate::routes::pages::staff) items: Vec<HandlingItem>,
+    /// Between a stage's acknowledgement and its response: the forms are offered.
+    pub(in crate::routes::pages::staff) open: bool,
+    pub(in crate::routes::pages::staff) forms: Vec<CaseForm>,
+}
+
 pub(in crate::routes::pages::staff) fn handling_section(
     who: &SignedIn,
-    view: &Value,
+    view: &StaffCase,
     attempt: &Attempt,
-) -> String {
-    let mut out =
-        String::from("<h2 class=\"heading-l\" id=\"handling\">Complaint points and handler</h2>");
-    let stages = view["stages"].as_array().cloned().unwrap_or_default();
-    let mut items = String::new();
-    for s in &stages {
-        let n = &s["stage"];
-        for r in s["point_revisions"].as_array().into_iter().flatten() {
-            let before: Vec<String> = r["before"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|p| p.as_str().map(esc))
-                .collect();
-            items.push_str(&format!(
-                "<li>Stage {n} points revised {at} by {by}: {reason}<br><span class=\"secondary\">Before: {before}</span></li>",
-                at = esc(&london_datetime_str(r["at"].as_str().unwrap_or(""))),
-                by = esc(r["by"].as_str().unwrap_or("")),
-                reason = esc(r["reason"].as_str().unwrap_or("")),
-                before = before.join("; "),
-            ));
+) -> Handling {
+    let mut items = Vec::new();
+    for s in &view.stages {
+        for r in s.point_revisions {
+            items.push(HandlingItem {
+                stage: s.stage,
+                change: Change::Points {
+                    before: r.before.join("; "),
+                },
+                at: london_datetime(r.at),
+                by: r.by.clone(),
+                reason: r.reason.clone(),
+            });
         }
-        for r in s["reassignments"].as_array().into_iter().flatten() {
-            items.push_str(&format!(
-                "<li>Stage {n} handler changed from {from} to {to} on {at} by {by}: {reason}</li>",
-                from = esc(r["from"].as_str().unwrap_or("")),
-                to = esc(r["to"].as_str().unwrap_or("")),
-                at = esc(&london_datetime_str(r["at"].as_str().unwrap_or(""))),
-                by = esc(r["by"].as_str().unwrap_or("")),
-                reason = esc(r["reason"].as_str().unwrap_or("")),
-            ));
+        for r in s.reassignments {
+            items.push(HandlingItem {
+                stage: s.stage,
+                change: Change::Handler {
+                    from: r.from.clone(),
+                    to: r.to.clone(),
+                },
+                at: london_datetime(r.at),
+                by: r.by.clone(),
+                reason: r.reason.clone(),
+            });
         }
     }
-    if items.is_empty() {
-        out.push_str("<p>The points and the handler have not changed since acknowledgement.</p>");
-    } else {
-        out.push_str(&format!("<ul class=\"list\">{items}</ul>"));
-    }
-    let status = view["status"].as_str().unwrap_or("");
-    let current = stages.last().cloned().unwrap_or(Value::Null);
+    let status = view.status.as_str();
+    let current = view.stages.last();
     let open = status != "withdrawn"
         && status != "refused"
-        && !current["acknowledged_at"].is_null()
-        && current["responded_at"].is_null();
+        && current.is_some_and(|c| c.acknowledged_at.is_some() && c.responded_at.is_none());
+    let mut section = Handling {
+        items,
+        open,
+        forms: Vec::new(),
+    };
     if !open {
-        out.push_str("<p class=\"secondary\">The points and the handler can be changed between a stage's acknowledgement and its response.</p>");
-        return out;
+        return section;
     }
-    let points: Vec<&str> = current["complaint_points"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| p.as_str())
-        .collect();
-    let stage = view["stage"].as_u64().unwrap_or(1);
-    let mut fields = field(
-        attempt,
-        "points",
-        "complaint_points",
-        "Complaint points",
-        "One point on each line, as now agreed with the resident. The points before are kept.",
-        &points.join("\n"),
-        Control::TextArea(4),
-    );
-    fields.push_str(&field(
-        attempt,
-        "points",
-        "reason",
-        "Why the points changed",
-        "",
-        "",
-        Control::TextArea(2),
-    ));
+    let points = current
+        .map(|c| c.complaint_points.join("\n"))
+        .unwrap_or_default();
+    let stage = view.stage;
     let title = format!("Revise the Stage {stage} complaint points");
-    out.push_str(&form(
+    let fields = vec![
+        field(
+            attempt,
+            "points",
+            "complaint_points",
+            "Complaint points",
+            "One point on each line, as now agreed with the resident. The points before are kept.",
+            &points,
+            Ctl::TextArea(4),
+        ),
+        field(
+            attempt,
+            "points",
+            "reason",
+            "Why the points changed",
+            "",
+            "",
+            Ctl::TextArea(2),
+        ),
+    ];
+    section.forms.push(form(
         who,
         view,
         attempt,
@@ -91,30 +109,32 @@ pub(in crate::routes::pages::staff) fn handling_section(
             button: "Revise the points",
         },
     ));
-    let mut fields = field(
-        attempt,
-        "reassign",
-        "handler",
-        if stage <= 1 {
-            "New Investigating Manager's email"
-        } else {
-            "New reviewer's email"
-        },
-        "",
-        "",
-        Control::Input("email"),
-    );
-    fields.push_str(&field(
-        attempt,
-        "reassign",
-        "reason",
-        "Why the handler changes",
-        "",
-        "",
-        Control::TextArea(2),
-    ));
+    let fields = vec![
+        field(
+            attempt,
+            "reassign",
+            "handler",
+            if stage <= 1 {
+                "New Investigating Manager's email"
+            } else {
+                "New reviewer's email"
+            },
+            "",
+            "",
+            Ctl::Input("email"),
+        ),
+        field(
+            attempt,
+            "reassign",
+            "reason",
+            "Why the handler changes",
+            "",
+            "",
+            Ctl::TextArea(2),
+        ),
+    ];
     let title = format!("Change the Stage {stage} handler");
-    out.push_str(&form(
+    section.forms.push(form(
         who,
         view,
         attempt,
@@ -126,5 +146,5 @@ pub(in crate::routes::pages::staff) fn handling_section(
             button: "Change the handler",
         },
     ));
-    out
+    section
 }
