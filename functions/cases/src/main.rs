@@ -1,6 +1,7 @@
-//! Lambda function `cases`: case lists and reads, extensions, withdrawals, refusals and Ombudsman
-//! records, and the staff pages (signed in through the identity provider). The same routers the
-//! local server serves, behind the HTTP API; clients are built once, before the first event.
+//! Lambda function `cases`: the staff JSON API's case lists and reads, extensions, withdrawals,
+//! refusals, Ombudsman records and the case file, behind the HTTP API's JWT authorizer (the
+//! staff pages are the `pages` function's). The same routers the local server serves; clients
+//! are built once, before the first event.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {

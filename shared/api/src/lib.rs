@@ -156,7 +156,8 @@ pub fn stage2_router() -> Router<AppState> {
         )
 }
 
-/// `cases`: lists, reads, extensions, withdrawals, refusals and Ombudsman records.
+/// `cases`: lists, reads, extensions, withdrawals, refusals and Ombudsman records (the staff JSON
+/// API; the staff pages are the `pages` function's).
 pub fn cases_router() -> Router<AppState> {
     Router::new()
         .route("/staff/complaints", get(staff::list))
@@ -177,8 +178,8 @@ pub fn cases_router() -> Router<AppState> {
 }
 
 /// `casefile`: the case file (points, handler, needs, contact preferences, representative,
-/// actions, compensation, the Ombudsman's orders, notes, the correspondence log), the letters as
-/// printed, and the evidence pack.
+/// actions, compensation, the Ombudsman's orders, notes, the correspondence log). The letters as
+/// printed and the evidence pack are the pages' ([`documents_router`]).
 pub fn casefile_router() -> Router<AppState> {
     Router::new()
         .route(
@@ -221,14 +222,6 @@ pub fn casefile_router() -> Router<AppState> {
             "/staff/complaints/{reference}/compensation/{offer}/payment",
             post(staff::pay_compensation),
         )
-        .route(
-            "/staff/complaints/{reference}/letters/{number}",
-            get(staff::letter_page),
-        )
-        .route(
-            "/staff/complaints/{reference}/evidence",
-            get(evidence::evidence),
-        )
         .route("/staff/complaints/{reference}/notes", post(staff::add_note))
         .route(
             "/staff/complaints/{reference}/correspondence",
@@ -246,7 +239,9 @@ pub fn reporting_router() -> Router<AppState> {
 
 /// `pages`: the staff pages (sign in and out, open complaints, a case and its action forms).
 /// Sign-in is by pasting a token, or through an identity provider when the host adds a
-/// [`sign_in::StaffSignIn`] extension (then `/staff/auth/callback` completes it). Every action posts through the same handlers as the staff JSON API.
+/// [`sign_in::StaffSignIn`] extension (then `/staff/auth/callback` completes it). Each action
+/// applies the same domain command as its JSON route, through the [`Service`], not through a
+/// JSON handler, so a host can serve the pages without the JSON routes (the `pages` function).
 pub fn pages_router() -> Router<AppState> {
     Router::new()
         .route("/staff", get(pages::staff_home))
@@ -269,6 +264,20 @@ pub fn pages_router() -> Router<AppState> {
         )
 }
 
+/// `documents`: the letters as printed and the evidence pack, which staff open from the pages in
+/// a browser (with the session cookie, or a bearer token): served with the pages.
+pub fn documents_router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/staff/complaints/{reference}/letters/{number}",
+            get(staff::letter_page),
+        )
+        .route(
+            "/staff/complaints/{reference}/evidence",
+            get(evidence::evidence),
+        )
+}
+
 /// `health`: whether the service can take writes (for load balancers and monitoring). Needs
 /// the [`health::Health`] extension; the local server adds it.
 pub fn health_router() -> Router<AppState> {
@@ -286,6 +295,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cases_router())
         .merge(casefile_router())
         .merge(pages_router())
+        .merge(documents_router())
         .merge(reporting_router());
     serve_part(all, state)
 }

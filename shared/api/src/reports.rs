@@ -173,7 +173,7 @@ pub(crate) async fn monthly(
 }
 
 /// `GET /staff/monthly-report?month=YYYY-MM`: the printable monthly report for the staff
-/// pages, signed in as for any page (the session cookie). On AWS the cases function serves it
+/// pages, signed in as for any page (the session cookie). On AWS the pages function serves it
 /// beside the pages: `/staff/reports/*` sits behind the HTTP API's JWT authorizer, which reads
 /// only the `Authorization` header a browser following a link does not send. HTML only, so the
 /// function serving it links none of the other formats' writers.

@@ -6,6 +6,7 @@ pub mod auth;
 #[doc(hidden)]
 pub mod dynamo;
 pub mod oidc;
+pub mod pages;
 pub mod reporting;
 pub mod scheduler;
 pub mod secrets;

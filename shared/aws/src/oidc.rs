@@ -4,7 +4,7 @@
 //! what is AWS's own is here.
 //!
 //! The HTTP API's JWT authorizer reads only the `Authorization` header, which a browser
-//! following links does not send, so the page routes have no authorizer and the `cases`
+//! following links does not send, so the page routes have no authorizer and the `pages`
 //! function checks the staff themselves ([`OidcAuthenticator`]): the authorizer's claims when a
 //! request has them, else the provider's ID token from the session cookie (or a bearer header).
 
@@ -27,9 +27,9 @@ impl From<SettingsError> for WiringError {
     }
 }
 
-/// Staff identity in the `cases` function: the JWT authorizer's claims on the API's routes;
-/// on the page routes, which have no authorizer, the provider's ID token from the session
-/// cookie (or a bearer header), checked here. Both read the same claims.
+/// Staff identity in the `pages` function, whose routes have no authorizer: the provider's ID
+/// token from the session cookie (or a bearer header), checked here; the JWT authorizer's
+/// claims if a request has them. Both read the same claims.
 pub struct OidcAuthenticator {
     claims: ClaimsAuthenticator,
     provider: ProviderAuthenticator,

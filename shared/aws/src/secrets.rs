@@ -1,4 +1,4 @@
-//! The staff sign-in's secrets, read from AWS Secrets Manager once when the `cases` function
+//! The staff sign-in's secrets, read from AWS Secrets Manager once when the `pages` function
 //! starts and kept for the life of the instance: never placed in environment variables, where
 //! anyone who can read the function's configuration would see them.
 //!

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::ClaimsAuthenticator;
 use crate::dynamo::{DynamoStore, DEFAULT_REPORT_MONTHS_BACK};
-use crate::oidc::{OidcProvider, OidcSettings};
+use crate::oidc::OidcSettings;
 use crate::reporting::MonthlyExporter;
 use crate::scheduler::{EventBridgeScheduler, ScheduleTarget};
 use crate::ses::SesNotifier;
@@ -94,8 +94,8 @@ pub struct AwsSettings {
     pub endpoint_url: Option<String>,
     /// `AWS_REGION` (set by Lambda); optional here because the SDK's own chain also finds it.
     pub region: Option<String>,
-    /// `OIDC_*` (optional): the identity provider the staff pages sign in through; the pages
-    /// are served (by `cases`) only with it.
+    /// `OIDC_*` (optional): the identity provider the staff pages sign in through; the `pages`
+    /// function needs it.
     pub staff_sign_in: Option<OidcSettings>,
     /// Letters: `LANDLORD` with `LANDLORD_CONTACT` (optional JSON: `phone`, `email`,
     /// `address`, `public_url`) printed on them, and `LETTER_TEMPLATES_DIR` (optional: a folder
@@ -420,63 +420,23 @@ pub fn http_app(part: Router<AppState>, state: AppState) -> Router {
     p3_api::serve_part(part, state).layer(axum::middleware::from_fn(client_addr))
 }
 
-/// The `cases` function's app over a service: its API routes and the case file's (behind the
-/// HTTP API's JWT authorizer, except the printable letter and the evidence pack, which staff
-/// open from the pages with their session cookie) and, when an identity provider is configured, the staff pages, whose routes
-/// have no authorizer: staff sign in through the provider and the session cookie is checked
-/// here on each request ([`crate::oidc`]).
-pub fn cases_app(service: Service, settings: &AwsSettings) -> Result<Router, WiringError> {
-    let mut state = app_state_for(service, settings);
-    let Some(oidc) = &settings.staff_sign_in else {
-        tracing::warn!("OIDC_ISSUER is not set: the staff pages are not served");
-        return Ok(http_app(
-            p3_api::cases_router().merge(p3_api::casefile_router()),
-            state,
-        ));
-    };
-    let provider = Arc::new(OidcProvider::new(oidc.clone())?);
-    state.auth = Arc::new(crate::oidc::OidcAuthenticator::new(&provider));
-    let part = p3_api::cases_router()
-        .merge(p3_api::casefile_router())
-        .merge(p3_api::pages_router());
-    Ok(http_app(part, state)
-        .layer(axum::Extension(p3_api::sign_in::StaffSignIn(
-            provider.clone(),
-        )))
-        .layer(axum::middleware::from_fn_with_state(
-            provider,
-            keys_for_session,
-        )))
+/// The `cases` function's app over a service: the staff JSON API (lists, reads, extensions,
+/// withdrawals, refusals, Ombudsman records and the case file), every route behind the HTTP
+/// API's JWT authorizer, whose claims name the caller. The staff pages are the `pages`
+/// function's ([`crate::pages`]).
+pub fn cases_app(service: Service, settings: &AwsSettings) -> Router {
+    http_app(
+        p3_api::cases_router().merge(p3_api::casefile_router()),
+        app_state_for(service, settings),
+    )
 }
 
-/// The `cases` function, from its environment and, for the staff sign-in, Secrets Manager.
+/// The `cases` function, from its environment.
 pub async fn cases() -> Result<Router, WiringError> {
-    let (settings, sdk) = settings_with_secrets(&|k: &str| std::env::var(k).ok()).await?;
+    let settings = AwsSettings::from_env()?;
+    let sdk = aws_config(&settings).await;
     let service = service(&settings, &sdk).await;
-    // The staff pages' monthly report page reads the table as the reporting function does.
-    let reporting = reports_from(&settings, &sdk, &service);
-    Ok(cases_app(service, &settings)?.layer(axum::Extension(reporting)))
-}
-
-/// Before a request the function checks itself (no JWT authorizer claims) with a session
-/// cookie or a bearer token: the provider's keys, if the token names one not yet fetched (the
-/// authenticator that checks it cannot wait for the network).
-async fn keys_for_session(
-    axum::extract::State(provider): axum::extract::State<Arc<OidcProvider>>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let (parts, body) = req.into_parts();
-    let from_authorizer = crate::auth::has_authorizer_claims(&parts);
-    let token = p3_api::auth::bearer(&parts)
-        .ok()
-        .map(str::to_string)
-        .or_else(|| p3_api::auth::cookie(&parts, p3_api::sign_in::SESSION_COOKIE));
-    if let (false, Some(token)) = (from_authorizer, token) {
-        provider.ensure_keys_for(&token).await;
-    }
-    next.run(axum::extract::Request::from_parts(parts, body))
-        .await
+    Ok(cases_app(service, &settings))
 }
 
 async fn client_addr(
@@ -570,7 +530,7 @@ pub async fn answer_http(
 }
 
 /// What the report routes read: the table through its month indexes.
-fn reports_from(
+pub(crate) fn reports_from(
     settings: &AwsSettings,
     sdk: &SdkConfig,
     service: &Service,

@@ -1042,7 +1042,7 @@ fn every_route_in_the_template_has_a_sample_event_and_every_sample_a_route() {
 
 /// The staff API's routes; not the staff pages' (`/staff`, sign-in, its callback, sign-out,
 /// `/staff/cases...`, the monthly report page), which a browser reaches without an
-/// Authorization header: the `cases` function checks their session cookie itself
+/// Authorization header: the `pages` function checks their session cookie itself
 /// (tests/sign_in.rs).
 fn needs_authorizer(path: &str) -> bool {
     let page = path == "/staff"

@@ -1,5 +1,5 @@
 //! The staff sign-in's secrets come from Secrets Manager (the moto emulator here) when the
-//! `cases` function starts, by the names the template puts in its environment; their values are
+//! `pages` function starts, by the names the template puts in its environment; their values are
 //! never environment variables.
 
 mod support;

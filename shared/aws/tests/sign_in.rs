@@ -1,6 +1,6 @@
 //! Staff sign-in to the pages on AWS, through an identity provider, over real HTTP: a stand-in
 //! OpenID Connect provider (discovery, authorize, token and JWKS endpoints, RSA keys of its
-//! own) and the `cases` function's app as the function builds it (`wiring::cases_app`, over a
+//! own) and the `pages` function's app as the function builds it (`pages::pages_app`, over a
 //! SQLite store instead of DynamoDB), each served on a loopback port. Nothing of ours is
 //! replaced: the browser's part is played by an HTTP client that keeps cookies and follows no
 //! redirect by itself, so each step is seen. The sample events of the page routes are then
@@ -24,6 +24,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine;
 use chrono::Utc;
 use http::StatusCode;
+use p3_aws::pages::pages_app;
 use p3_aws::wiring::{self, AwsSettings, WiringError};
 use p3_domain::alert::{AlertAddresses, AlertEmail};
 use p3_domain::calendar::Calendar;
@@ -233,7 +234,7 @@ async fn loopback() -> (tokio::net::TcpListener, String) {
     (listener, base)
 }
 
-// ---------------------------------------------------------------- the cases function
+// ---------------------------------------------------------------- the pages function
 
 struct NoMail;
 
@@ -269,6 +270,29 @@ fn environment(issuer: &str, base_url: &str) -> HashMap<&'static str, String> {
 
 fn settings_from(vars: &HashMap<&'static str, String>) -> Result<AwsSettings, WiringError> {
     AwsSettings::from_lookup(|k| vars.get(k).cloned())
+}
+
+/// The service the function builds, over a SQLite store instead of DynamoDB.
+fn service_on(store: Arc<SqliteStore>, settings: &AwsSettings) -> Service {
+    Service {
+        store: store.clone(),
+        scheduler: store,
+        notifier: Arc::new(NoMail),
+        clock: Arc::new(SystemClock),
+        random: Arc::new(wiring::OsRandom),
+        rules: Arc::new(Rules {
+            procedures: Procedures::default(),
+            calendar: Calendar::default(),
+            letters: Default::default(),
+            backdate: Default::default(),
+        }),
+        settings: Arc::new(Settings {
+            landlord: settings.landlord.clone(),
+            categories: vec!["repairs".into()],
+            addresses: AlertAddresses::default(),
+            base_url: settings.base_url.clone(),
+        }),
+    }
 }
 
 /// The provider and the function, served; one complaint in the store.
@@ -312,28 +336,10 @@ async fn site() -> Site {
         homes: Default::default(),
         lessons_learned_file: None,
     };
-    let service = Service {
-        store: store.clone(),
-        scheduler: store,
-        notifier: Arc::new(NoMail),
-        clock: Arc::new(SystemClock),
-        random: Arc::new(wiring::OsRandom),
-        rules: Arc::new(Rules {
-            procedures: Procedures::default(),
-            calendar: Calendar::default(),
-            letters: Default::default(),
-            backdate: Default::default(),
-        }),
-        settings: Arc::new(Settings {
-            landlord: settings.landlord.clone(),
-            categories: vec!["repairs".into()],
-            addresses: AlertAddresses::default(),
-            base_url: base.clone(),
-        }),
-    };
-    // As `wiring::cases` does on AWS: the report page reads the store.
-    let app = wiring::cases_app(service, &settings)
-        .expect("the cases app")
+    let service = service_on(store, &settings);
+    // As `pages::pages` does on AWS: the report page reads the store.
+    let app = pages_app(service, &settings)
+        .expect("the pages app")
         .layer(axum::Extension(reporting));
     serve(listener, app.clone()).await;
     Site {
@@ -787,7 +793,7 @@ async fn an_auditor_signed_in_reads_the_cases_and_cannot_act_on_them() {
 
 fn sample(file: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../events/cases")
+        .join("../../events/pages")
         .join(file);
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -806,7 +812,7 @@ async fn lambda(app: &Router, file: &str, subs: &[(&str, &str)]) -> Value {
 }
 
 #[tokio::test]
-async fn the_sample_events_of_the_staff_pages_are_served_by_the_cases_function() {
+async fn the_sample_events_of_the_staff_pages_are_served_by_the_pages_function() {
     let site = site().await;
     let app = &site.app;
     let token = site.idp.token("n", &NextToken::default());
@@ -868,6 +874,18 @@ async fn the_sample_events_of_the_staff_pages_are_served_by_the_cases_function()
         .unwrap()
         .iter()
         .any(|c| c.as_str().unwrap().starts_with("p3_staff=;")));
+}
+
+#[test]
+fn the_pages_function_does_not_start_without_an_identity_provider() {
+    // No one could sign in to its pages: it stops at start and says which setting is missing.
+    let mut vars = environment("https://idp.example", "https://complaints.example");
+    vars.remove("OIDC_ISSUER");
+    let settings = settings_from(&vars).expect("settings without sign-in");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let store = Arc::new(SqliteStore::open(&dir.path().join("p3.db")).expect("a new store"));
+    let refused = pages_app(service_on(store, &settings), &settings).err();
+    assert_eq!(refused, Some(WiringError::Missing("OIDC_ISSUER")));
 }
 
 #[test]

@@ -173,6 +173,7 @@ fn every_action_a_function_is_granted_is_one_the_code_calls() {
         "Stage1ResponseFunction",
         "Stage2Function",
         "CasesFunction",
+        "PagesFunction",
     ] {
         let actions = &granted[function];
         for needed in [
@@ -223,7 +224,7 @@ fn every_function_alarms_on_errors_and_throttles_and_a_failed_export_is_reported
         .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
         .map(|(name, _)| name.as_str().unwrap().to_string())
         .collect();
-    assert_eq!(functions.len(), 7);
+    assert_eq!(functions.len(), 8);
     for function in &functions {
         assert!(
             alarmed("AWS/Lambda", "Errors", function),

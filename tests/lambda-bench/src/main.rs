@@ -1,6 +1,6 @@
 //! `lambda-bench`: cold-start and cost figures of the Lambda functions, on this machine.
 //!
-//! For each function (the seven in `functions/*` and two baselines, `bench-hello` and
+//! For each function (the eight in `functions/*` and two baselines, `bench-hello` and
 //! `bench-sdk-floor`), built for this machine's architecture, it starts a local stand-in for the
 //! Lambda Runtime API (`GET /2018-06-01/runtime/invocation/next`, `POST …/{id}/response` and
 //! `…/{id}/error`), launches the bootstrap against it and the moto emulator, and measures:
@@ -937,6 +937,24 @@ async fn setup(moto: &str, unique: &str) -> Result<Vec<(String, String)>, BoxErr
         ),
         // One source address posts every sample: lift the per-instance form limit.
         ("FORM_RATE_LIMIT_PER_HOUR".into(), "1000000".into()),
+        // The pages function's sign-in (the others do not read it): the provider's endpoints
+        // given, so none is fetched, and the cookie key given directly instead of through
+        // Secrets Manager (`OIDC_COOKIE_KEY_SECRET_ID` unset).
+        ("OIDC_ISSUER".into(), format!("https://idp.{MAIL_DOMAIN}")),
+        ("OIDC_CLIENT_ID".into(), "p3-staff-pages".into()),
+        ("OIDC_COOKIE_KEY".into(), "b".repeat(40)),
+        (
+            "OIDC_AUTHORIZE_URL".into(),
+            format!("https://idp.{MAIL_DOMAIN}/authorize"),
+        ),
+        (
+            "OIDC_TOKEN_URL".into(),
+            format!("https://idp.{MAIL_DOMAIN}/token"),
+        ),
+        (
+            "OIDC_JWKS_URL".into(),
+            format!("https://idp.{MAIL_DOMAIN}/jwks"),
+        ),
     ])
 }
 
@@ -1044,7 +1062,7 @@ fn zipped_size(bootstrap: &Path) -> Option<u64> {
     }
 }
 
-const FUNCTIONS: [&str; 9] = [
+const FUNCTIONS: [&str; 10] = [
     "bench-hello",
     "bench-sdk-floor",
     "intake",
@@ -1052,6 +1070,7 @@ const FUNCTIONS: [&str; 9] = [
     "stage1-response",
     "stage2",
     "cases",
+    "pages",
     "reporting",
     "deadlines",
 ];
@@ -1171,6 +1190,9 @@ async fn main() -> Result<(), BoxError> {
                 "stage1-response" => on("stage1-response/post-stage1-response.json", pair(for_s1))?,
                 "stage2" => on("stage2/post-resident-stage2.json", pair(for_s2))?,
                 "cases" => on("cases/get-case.json", vec![for_read.clone(); 2])?,
+                // The start of a staff sign-in: a redirect to the provider's authorize
+                // endpoint (set below, so no discovery document is fetched).
+                "pages" => on("pages/get-sign-in.json", vec![Default::default(); 2])?,
                 "reporting" => on(
                     "reporting/monthly-schedule.json",
                     vec![Default::default(); 2],

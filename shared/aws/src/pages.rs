@@ -1,0 +1,69 @@
+//! The `pages` function's wiring: the staff pages (sign in and out, the case list, a case and
+//! its action forms, the monthly report page) and the documents staff open from them (the
+//! letters as printed, the evidence pack). Their routes have no JWT authorizer (a browser
+//! following links sends no Authorization header): staff sign in through the identity provider
+//! and the session cookie is checked here on each request ([`crate::oidc`]). The pages apply
+//! their commands through the domain's [`Service`], not through the JSON routes, which stay in
+//! the `cases` function and the others.
+
+use std::sync::Arc;
+
+use axum::Router;
+use p3_domain::service::Service;
+
+use crate::oidc::{OidcAuthenticator, OidcProvider};
+use crate::wiring::{
+    app_state_for, http_app, reports_from, service, settings_with_secrets, AwsSettings, WiringError,
+};
+
+/// The `pages` function's app over a service: the staff pages and their documents, signed in
+/// through the identity provider of `settings` (`OIDC_ISSUER` and the rest; without it no one
+/// could sign in, so it is refused at start).
+pub fn pages_app(service: Service, settings: &AwsSettings) -> Result<Router, WiringError> {
+    let oidc = settings
+        .staff_sign_in
+        .as_ref()
+        .ok_or(WiringError::Missing("OIDC_ISSUER"))?;
+    let mut state = app_state_for(service, settings);
+    let provider = Arc::new(OidcProvider::new(oidc.clone())?);
+    state.auth = Arc::new(OidcAuthenticator::new(&provider));
+    let part = p3_api::pages_router().merge(p3_api::documents_router());
+    Ok(http_app(part, state)
+        .layer(axum::Extension(p3_api::sign_in::StaffSignIn(
+            provider.clone(),
+        )))
+        .layer(axum::middleware::from_fn_with_state(
+            provider,
+            keys_for_session,
+        )))
+}
+
+/// The `pages` function, from its environment and, for the staff sign-in, Secrets Manager.
+pub async fn pages() -> Result<Router, WiringError> {
+    let (settings, sdk) = settings_with_secrets(&|k: &str| std::env::var(k).ok()).await?;
+    let service = service(&settings, &sdk).await;
+    // The monthly report page reads the table as the reporting function does.
+    let reporting = reports_from(&settings, &sdk, &service);
+    Ok(pages_app(service, &settings)?.layer(axum::Extension(reporting)))
+}
+
+/// Before a request the function checks itself (no JWT authorizer claims) with a session
+/// cookie or a bearer token: the provider's keys, if the token names one not yet fetched (the
+/// authenticator that checks it cannot wait for the network).
+async fn keys_for_session(
+    axum::extract::State(provider): axum::extract::State<Arc<OidcProvider>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (parts, body) = req.into_parts();
+    let from_authorizer = crate::auth::has_authorizer_claims(&parts);
+    let token = p3_api::auth::bearer(&parts)
+        .ok()
+        .map(str::to_string)
+        .or_else(|| p3_api::auth::cookie(&parts, p3_api::sign_in::SESSION_COOKIE));
+    if let (false, Some(token)) = (from_authorizer, token) {
+        provider.ensure_keys_for(&token).await;
+    }
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}
