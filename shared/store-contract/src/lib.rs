@@ -6,6 +6,12 @@
 //!
 //! Each check takes a fresh, empty store whose clock is a [`TestClock`] from [`clock`]: records
 //! are written at [`t0`], and the expiry check moves the clock on.
+//!
+//! The retention checks ([`retention`]) take a store that also keeps the retention port and
+//! the monthly report's, and what the store holds as bytes ([`retention::Held`]), to search it
+//! for removed text.
+
+pub mod retention;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
