@@ -7,6 +7,7 @@ pub mod auth;
 pub mod dynamo;
 pub mod oidc;
 pub mod reporting;
+pub mod retention;
 pub mod scheduler;
 pub mod secrets;
 pub mod ses;
