@@ -1043,6 +1043,22 @@ impl CaseStore for DynamoStore {
         self.load_whole(reference).await
     }
 
+    /// The `RETENTION` partition of `GSI2` from `since` on (the case items that may have
+    /// closed, by their latest event), then each case with its history.
+    async fn closed_since(&self, since: DateTime<Utc>) -> Result<Vec<Case>, StoreError> {
+        let items = self
+            .query_index(
+                "Query (closed since)",
+                GSI2,
+                "#pk = :pk AND #sk >= :since",
+                &[("#pk", "GSI2PK"), ("#sk", "GSI2SK"), ("#case", "PK")],
+                vec![(":pk", s(RETENTION_PARTITION)), (":since", s(ts(since)))],
+                Some("#case"),
+            )
+            .await?;
+        self.load_many(references_of(&items)?).await
+    }
+
     async fn list(&self, query: &CaseQuery) -> Result<Vec<Case>, StoreError> {
         let today = query
             .today

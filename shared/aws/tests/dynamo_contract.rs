@@ -160,6 +160,12 @@ async fn alerts_are_marked_sent_once() {
     contract::alerts_are_marked_sent_once(dyn_store().await).await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn cases_that_may_have_closed_are_found_by_their_latest_event() {
+    contract::cases_that_may_have_closed_are_found_by_their_latest_event(dyn_store().await).await;
+}
+
 fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, min, 0)
         .single()

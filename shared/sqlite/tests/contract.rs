@@ -70,6 +70,12 @@ async fn alerts_are_marked_sent_once() {
     contract::alerts_are_marked_sent_once(store).await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn cases_that_may_have_closed_are_found_by_their_latest_event() {
+    let (store, _, _dir) = store();
+    contract::cases_that_may_have_closed_are_found_by_their_latest_event(store).await;
+}
+
 /// The database file and its write-ahead log: where removed text could survive.
 struct Files(PathBuf);
 
