@@ -207,3 +207,119 @@ fn the_daily_retention_schedule_sends_the_sample_event_to_the_reporting_function
         "the reporting function runs it"
     );
 }
+
+/// The reporting function, given the schedule's event, runs the rule over its table: a case
+/// withdrawn seven years before loses its personal data, and the answer names it; a period
+/// outside 1 to 100 years is refused before anything is read.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn the_reporting_function_runs_the_daily_retention_job_over_its_table() {
+    use p3_aws::wiring::{self, AwsSettings};
+    use p3_domain::case::{Actor, Command, Rules};
+    use p3_domain::ports::CaseWrite;
+    use std::collections::HashMap;
+
+    let (store, clock, _) = store().await;
+    let endpoint = support::endpoint();
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("TABLE_NAME", store.table().to_string()),
+        ("QUEUE_URL", "http://unused".into()),
+        (
+            "QUEUE_ARN",
+            "arn:aws:sqs:eu-west-2:123456789012:unused".into(),
+        ),
+        (
+            "DLQ_ARN",
+            "arn:aws:sqs:eu-west-2:123456789012:unused-dlq".into(),
+        ),
+        ("SCHEDULE_GROUP", "unused".into()),
+        (
+            "SCHEDULER_ROLE_ARN",
+            "arn:aws:iam::123456789012:role/p3".into(),
+        ),
+        ("MAIL_FROM", "complaints-service@p3housing.example".into()),
+        ("EXPORT_BUCKET", "unused".into()),
+        ("BASE_URL", "https://complaints.p3housing.example".into()),
+        ("LANDLORD", "P3 Test".into()),
+        ("AWS_ENDPOINT_URL", endpoint.clone()),
+    ]);
+    let settings = AwsSettings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&endpoint)
+        .region(aws_config::Region::new("eu-west-2"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "testing", "testing", None, None, "moto",
+        ))
+        .load()
+        .await;
+    let service = wiring::service_with_clock(&settings, &sdk, clock.clone()).await;
+    let state = wiring::app_state_for(service, &settings);
+    let (app, jobs) = wiring::reporting_parts(&settings, &sdk, state);
+
+    // Received and withdrawn in March 2019.
+    let at = contract::t0() - chrono::Duration::days(7 * 365);
+    let case = contract::new_case_at("CMP-2019-00001", at);
+    store.save(contract::create(&case)).await.expect("save");
+    let actor = Actor {
+        by: "officer@p3housing.invalid".into(),
+        at,
+        now: at,
+    };
+    let command = Command::Withdraw {
+        reason: Some("Moved to 4 Larkspur Row".into()),
+    };
+    let (withdrawn, events) = case
+        .execute(command, &actor, &Rules::default())
+        .expect("withdraw");
+    let mut index = contract::create(&case).index;
+    index.status = "withdrawn".into();
+    store
+        .save(CaseWrite {
+            case: withdrawn,
+            index,
+            new_events: events,
+            expected_version: case.version,
+            timers: Vec::new(),
+            idempotency: None,
+        })
+        .await
+        .expect("save");
+
+    let refused = wiring::handle_reporting_event(
+        app.clone(),
+        &jobs,
+        serde_json::json!({"job": "retention", "years": 0}),
+        contract::t0(),
+    )
+    .await;
+    assert!(refused.is_err(), "{refused:?}");
+    let loaded = store
+        .load("CMP-2019-00001")
+        .await
+        .expect("load")
+        .expect("case");
+    assert!(!retention::is_anonymised(&loaded));
+
+    let answer = wiring::handle_reporting_event(
+        app,
+        &jobs,
+        serde_json::json!({"job": "retention", "years": 6}),
+        contract::t0(),
+    )
+    .await
+    .expect("the job runs");
+    assert_eq!(answer["job"], "retention");
+    assert_eq!(answer["years"], 6);
+    assert_eq!(answer["anonymised"], serde_json::json!(["CMP-2019-00001"]));
+    let loaded = store
+        .load("CMP-2019-00001")
+        .await
+        .expect("load")
+        .expect("case");
+    assert!(retention::is_anonymised(&loaded));
+    assert_eq!(loaded.complaint.description, retention::REMOVED);
+    assert_eq!(
+        loaded.withdrawal.and_then(|w| w.reason).as_deref(),
+        Some(retention::REMOVED)
+    );
+}
