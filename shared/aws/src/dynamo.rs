@@ -3,7 +3,7 @@
 //!
 //! | item | `PK` | `SK` | attributes | index keys | access pattern it serves |
 //! |---|---|---|---|---|---|
-//! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (B: the case's JSON without its history, deflated), `owner`, `handler` (lower-case emails, for the list filters), `open_until` | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}`; `GSI3PK` = `SPAN#{YYYY-MM}` (London month of its first event, the receipt), `GSI3SK` = `{London date its last open stage ended, or 9999-12-31 while one is open}#{reference}` | load a case with its history (one strongly consistent Query on `PK`: the case item and its event items); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status; the index projects only `owner`, `handler` and `open_until`, for the filters, and the cases are then read by key with BatchGetItem); the cases with a stage open at a month's end (Query `GSI3`, one per receipt month, `GSI3SK >= {first day of the next month}`) |
+//! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (B: the case's JSON without its history, deflated), `owner`, `handler` (lower-case emails, for the list filters), `open_until`; `redacting` while a long retention rewrite is under way | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}`; `GSI3PK` = `SPAN#{YYYY-MM}` (London month of its first event, the receipt), `GSI3SK` = `{London date its last open stage ended, or 9999-12-31 while one is open}#{reference}`; while its stored status may be closed (`responded`, `closed`, `withdrawn`, `refused`) and it is not anonymised, `GSI2PK` = `RETENTION`, `GSI2SK` = `{at of its latest event}#{reference}` | load a case with its history (one strongly consistent Query on `PK`: the case item and its event items); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status; the index projects only `owner`, `handler` and `open_until`, for the filters, and the cases are then read by key with BatchGetItem); the cases with a stage open at a month's end (Query `GSI3`, one per receipt month, `GSI3SK >= {first day of the next month}`); the cases the retention run may anonymise (Query `GSI2`, `RETENTION`, `GSI2SK` before the cutoff; see `dynamo_retention.rs`) |
 //! | event | `CASE#{reference}` | `EVENT#{sequence:010}` | `at` (RFC 3339, fixed width), `type`, `body` (B: the event record's JSON, deflated) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}` | written with its case in the same transaction, never overwritten; a month's events for the monthly report (Query `GSI2`); a case's history in order (Query `PK`, `SK` begins with `EVENT#`) |
 //! | counter | `COUNTER#case#{year}`, `COUNTER#service_request#{year}` | `COUNTER` | `value` (N) | | the next case reference `CMP-{year}-{n:05}` or service request id `SR-{year}-{n:05}` (UpdateItem `ADD value :one`, `UPDATED_NEW`: atomic, never reused) |
 //! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `reply` (B: the domain's reply as JSON, deflated; an item written before typed replies holds `status` (N), `body` (B) and `content_type` instead), `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
@@ -13,7 +13,7 @@
 //! | index | partition key | sort key | projection | serves |
 //! |---|---|---|---|---|
 //! | `GSI1` | `GSI1PK` (S) | `GSI1SK` (S) | INCLUDE `owner`, `handler`, `open_until` | staff case lists: open, closed, by status, by owner, overdue (then the cases by key) |
-//! | `GSI2` | `GSI2PK` (S) | `GSI2SK` (S) | ALL | the monthly report: only that month's event and service request items |
+//! | `GSI2` | `GSI2PK` (S) | `GSI2SK` (S) | ALL | the monthly report: only that month's event and service request items; the retention run: only the case items of cases that may have closed, quiet since its cutoff |
 //! | `GSI3` | `GSI3PK` (S) | `GSI3SK` (S) | KEYS_ONLY | the monthly report: cases received in a month whose last open stage ended after a given date (or is still open) |
 //!
 //! The monthly report ([`ReportSource`]) reads: the month's events (`GSI2`, `MONTH#`), the
@@ -26,8 +26,9 @@
 //!
 //! A case write is one `TransactWriteItems`: the case item (conditional on `version`, or on not
 //! existing for a new case), each new event (conditional on not existing) and the idempotency
-//! record (conditional on not existing, or having expired). A concurrent update therefore gets
-//! [`StoreError::VersionConflict`], never a lost update, and a used idempotency key
+//! record (conditional on not existing, or having expired); a case item marked `redacting` (a
+//! retention rewrite under way, see `dynamo_retention.rs`) takes no other change. A concurrent
+//! update therefore gets [`StoreError::VersionConflict`], never a lost update, and a used idempotency key
 //! [`StoreError::DuplicateKey`]; either leaves nothing written. Alert timers are not kept here:
 //! on AWS, EventBridge Scheduler holds them.
 //!
@@ -61,9 +62,14 @@ use p3_domain::ports::{
     CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, MonthRecords, ReportSource,
     StoreError, StoredReply, SystemClock,
 };
+use p3_domain::retention::{self, MAY_BE_CLOSED};
 use p3_domain::service_request::ServiceRequest;
 use serde::Deserialize;
 use tokio::task::JoinSet;
+
+// In `src/` beside this file, where the checks that read the adapters' source look.
+#[path = "dynamo_retention.rs"]
+mod retention_store;
 
 /// Default number of cases a list returns when the query sets no limit (as the SQLite store).
 pub const DEFAULT_LIST_LIMIT: usize = 500;
@@ -112,6 +118,14 @@ const OPEN_STATUSES: [&str; 7] = [
 
 /// Sort-key stand-in for a case with no landlord deadline: after every real date.
 const NO_DUE: &str = "9999-12-31";
+
+/// `GSI2PK` of the case items the retention run reads (see the module's table).
+const RETENTION_PARTITION: &str = "RETENTION";
+
+/// Set on a case item while the retention run rewrites a history too long for one
+/// transaction: no other change may be saved until the rewrite is done (see
+/// `dynamo_retention.rs`).
+const REDACTING: &str = "redacting";
 
 /// DynamoDB's limit on the items of one transaction.
 const MAX_TRANSACT_ITEMS: usize = 100;
@@ -773,7 +787,8 @@ impl DynamoStore {
             .map_err(build_error)
     }
 
-    fn case_put(&self, w: &CaseWrite) -> Result<Put, StoreError> {
+    /// The case item of a write, exactly as [`CaseStore::save`] puts it.
+    fn case_item(&self, w: &CaseWrite) -> Result<Item, StoreError> {
         let reference = &w.case.reference;
         let ix = &w.index;
         let mut item = key(case_pk(reference), "CASE");
@@ -813,19 +828,41 @@ impl DynamoStore {
             .map(|d| d.to_string())
             .unwrap_or_else(|| NO_DUE.to_string());
         item.insert("GSI3SK".into(), s(format!("{ended}#{reference}")));
+        // A case that may have closed, not anonymised yet, is in the retention partition of
+        // `GSI2` by its latest event: the daily retention run reads only the quiet ones.
+        if MAY_BE_CLOSED.contains(&ix.status.as_str()) && !retention::is_anonymised(&w.case) {
+            let latest = w.case.history.iter().map(|e| e.at).max();
+            let latest = latest.unwrap_or(w.case.received_at);
+            item.insert("GSI2PK".into(), s(RETENTION_PARTITION));
+            item.insert("GSI2SK".into(), s(format!("{}#{reference}", ts(latest))));
+        }
+        Ok(item)
+    }
+
+    /// The conditional Put of a write's case item: a new case must not exist; a change needs
+    /// the version it was read at, and no retention rewrite under way (see
+    /// [`REDACTING`]).
+    fn case_put(&self, w: &CaseWrite) -> Result<Put, StoreError> {
+        let item = self.case_item(w)?;
         if w.expected_version == 0 {
             self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])
         } else {
             self.put(
                 item,
-                "#version = :expected",
-                &[("#version", "version")],
+                "#version = :expected AND attribute_not_exists(#redacting)",
+                &[("#version", "version"), ("#redacting", REDACTING)],
                 vec![(":expected", n(w.expected_version))],
             )
         }
     }
 
     fn event_put(&self, reference: &str, e: &EventRecord) -> Result<Put, StoreError> {
+        let item = self.event_item(reference, e)?;
+        self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])
+    }
+
+    /// An event item, as [`CaseStore::save`] writes it.
+    fn event_item(&self, reference: &str, e: &EventRecord) -> Result<Item, StoreError> {
         let at = ts(e.at);
         let mut item = key(case_pk(reference), &event_sk(e.sequence));
         // `at` and `type` let a reader of the table see what happened when; everything else
@@ -842,7 +879,7 @@ impl DynamoStore {
             "GSI2SK".into(),
             s(format!("{at}#{reference}#{:010}", e.sequence)),
         );
-        self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])
+        Ok(item)
     }
 
     fn idempotency_put(&self, rec: &IdempotencyRecord) -> Result<Put, StoreError> {
@@ -1006,6 +1043,22 @@ impl CaseStore for DynamoStore {
         self.load_whole(reference).await
     }
 
+    /// The `RETENTION` partition of `GSI2` from `since` on (the case items that may have
+    /// closed, by their latest event), then each case with its history.
+    async fn closed_since(&self, since: DateTime<Utc>) -> Result<Vec<Case>, StoreError> {
+        let items = self
+            .query_index(
+                "Query (closed since)",
+                GSI2,
+                "#pk = :pk AND #sk >= :since",
+                &[("#pk", "GSI2PK"), ("#sk", "GSI2SK"), ("#case", "PK")],
+                vec![(":pk", s(RETENTION_PARTITION)), (":since", s(ts(since)))],
+                Some("#case"),
+            )
+            .await?;
+        self.load_many(references_of(&items)?).await
+    }
+
     async fn list(&self, query: &CaseQuery) -> Result<Vec<Case>, StoreError> {
         let today = query
             .today
@@ -1084,20 +1137,7 @@ impl CaseStore for DynamoStore {
         request: ServiceRequest,
         idempotency: Option<IdempotencyRecord>,
     ) -> Result<(), StoreError> {
-        let mut item = key(format!("SR#{}", request.id), "SR");
-        item.insert("body".into(), s(to_json("service request", &request)?));
-        item.insert("logged_at".into(), s(ts(request.logged_at)));
-        item.insert(
-            "GSI2PK".into(),
-            s(format!(
-                "SRMONTH#{}",
-                Month::of(london_date(request.logged_at))
-            )),
-        );
-        item.insert(
-            "GSI2SK".into(),
-            s(format!("{}#{}", ts(request.logged_at), request.id)),
-        );
+        let item = service_request_item(&request)?;
         // The id is taken: the closest port error is "someone else wrote first".
         let put = self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])?;
         let mut items = vec![(put, Role::Change)];
@@ -1160,6 +1200,25 @@ impl CaseStore for DynamoStore {
             Err(e) => Err(sdk_error("PutItem (sent alert)", e)),
         }
     }
+}
+
+/// A service request's item, as [`CaseStore::save_service_request`] writes it.
+fn service_request_item(request: &ServiceRequest) -> Result<Item, StoreError> {
+    let mut item = key(format!("SR#{}", request.id), "SR");
+    item.insert("body".into(), s(to_json("service request", request)?));
+    item.insert("logged_at".into(), s(ts(request.logged_at)));
+    item.insert(
+        "GSI2PK".into(),
+        s(format!(
+            "SRMONTH#{}",
+            Month::of(london_date(request.logged_at))
+        )),
+    );
+    item.insert(
+        "GSI2SK".into(),
+        s(format!("{}#{}", ts(request.logged_at), request.id)),
+    );
+    Ok(item)
 }
 
 /// The references of case items (`PK` = `CASE#{reference}`).

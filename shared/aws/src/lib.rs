@@ -8,6 +8,7 @@ pub mod dynamo;
 pub mod oidc;
 pub mod pages;
 pub mod reporting;
+pub mod retention;
 pub mod scheduler;
 pub mod secrets;
 pub mod ses;

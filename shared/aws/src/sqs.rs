@@ -4,8 +4,11 @@
 //! already due when its case was written (a letter always is); or the hourly job
 //! `{"job":"reconcile_alerts"}` (a recurring schedule in the template) that repairs the
 //! schedules of cases whose sync failed after they were saved, and queues again the letters
-//! not yet emailed of the cases it looks at (open cases with a deadline within its horizon). The domain re-reads the case and sends only what is still
-//! owed, once (by the notice's id); this module only maps outcomes to the batch response.
+//! not yet emailed of the cases it looks at (open cases with a deadline within its horizon,
+//! and cases that may have closed lately with a letter of the last week: a closed case's final
+//! letter is queued again each hour until it goes). The domain re-reads the case and sends only
+//! what is still owed, once (by the notice's id); this module only maps outcomes to the batch
+//! response.
 //!
 //! A message is reported as a batch item failure, so SQS delivers it again after its
 //! visibility timeout (and, after the queue's `maxReceiveCount`, moves it to the dead-letter

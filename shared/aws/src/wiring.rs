@@ -27,6 +27,7 @@ use crate::auth::ClaimsAuthenticator;
 use crate::dynamo::{DynamoStore, DEFAULT_REPORT_MONTHS_BACK};
 use crate::oidc::OidcSettings;
 use crate::reporting::MonthlyExporter;
+use crate::retention::RetentionJob;
 use crate::scheduler::{EventBridgeScheduler, ScheduleTarget};
 use crate::ses::SesNotifier;
 
@@ -460,6 +461,12 @@ async fn client_addr(
 pub enum ScheduledJob {
     /// The monthly performance export, on the 1st of each month at 06:00 London time.
     MonthlyReport,
+    /// The retention rule, daily ([`crate::retention`]): cases closed more than `years`
+    /// years ago lose their personal data.
+    Retention {
+        /// The retention period, in years (the template's `RetentionYears`).
+        years: u32,
+    },
 }
 
 /// The month a monthly report run at `now` covers: the London month before.
@@ -548,13 +555,23 @@ pub(crate) fn reports_from(
     }
 }
 
+/// The scheduled jobs of the reporting function.
+#[derive(Debug, Clone)]
+pub struct ReportingJobs {
+    /// The monthly export (S3 and SES).
+    pub export: MonthlyExporter,
+    /// The daily retention run (DynamoDB).
+    pub retention: RetentionJob,
+}
+
 /// The reporting function's parts, over a service: the report routes (`GET /staff/reports/*`,
-/// read from DynamoDB through its indexes) and the monthly exporter (S3 and SES).
+/// read from DynamoDB through its indexes), the monthly exporter (S3 and SES) and the daily
+/// retention run.
 pub fn reporting_parts(
     settings: &AwsSettings,
     sdk: &SdkConfig,
     state: AppState,
-) -> (Router, MonthlyExporter) {
+) -> (Router, ReportingJobs) {
     let reporting = reports_from(settings, sdk, &state.service);
     let source = reporting.source.clone();
     let service = state.service.clone();
@@ -582,11 +599,26 @@ pub fn reporting_parts(
         ],
         region: sdk.region().map(|r| r.to_string()),
     };
-    (app, exporter)
+    let store = DynamoStore::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        settings.table_name.clone(),
+    )
+    .with_clock(service.clock.clone());
+    let retention = RetentionJob {
+        service,
+        store: Arc::new(store),
+    };
+    (
+        app,
+        ReportingJobs {
+            export: exporter,
+            retention,
+        },
+    )
 }
 
 /// The reporting function, from its environment.
-pub async fn reporting() -> Result<(Router, MonthlyExporter), WiringError> {
+pub async fn reporting() -> Result<(Router, ReportingJobs), WiringError> {
     let settings = AwsSettings::from_env()?;
     let sdk = aws_config(&settings).await;
     let service = service_over(
@@ -601,11 +633,12 @@ pub async fn reporting() -> Result<(Router, MonthlyExporter), WiringError> {
 }
 
 /// Handles one event of the reporting function. Reports over HTTP are served by `app`; the
-/// monthly job exports the London month just ended to the bucket and emails the summary (an
-/// error makes the invocation fail, so the schedule's retry policy tries again).
+/// monthly job exports the London month just ended to the bucket and emails the summary; the
+/// daily retention job anonymises the cases due (an error makes the invocation fail, so the
+/// schedule's retry policy tries again).
 pub async fn handle_reporting_event(
     app: Router,
-    exporter: &MonthlyExporter,
+    jobs: &ReportingJobs,
     payload: serde_json::Value,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<serde_json::Value, lambda_http::Error> {
@@ -613,7 +646,7 @@ pub async fn handle_reporting_event(
         ReportingEvent::Http(request) => answer_http(app, *request).await,
         ReportingEvent::Scheduled(ScheduledJob::MonthlyReport) => {
             let month = month_to_report(now);
-            let done = exporter.export(month).await?;
+            let done = jobs.export.export(month).await?;
             tracing::info!(%month, bucket = %done.bucket, files = done.keys.len(), "monthly report exported");
             Ok(serde_json::json!({
                 "job": "monthly_report",
@@ -622,6 +655,15 @@ pub async fn handle_reporting_event(
                 "bucket": done.bucket,
                 "keys": done.keys,
                 "emailed": done.emailed,
+            }))
+        }
+        ReportingEvent::Scheduled(ScheduledJob::Retention { years }) => {
+            let report = jobs.retention.run(years, now).await?;
+            Ok(serde_json::json!({
+                "job": "retention",
+                "years": report.years,
+                "examined": report.examined,
+                "anonymised": report.anonymised,
             }))
         }
     }

@@ -459,6 +459,72 @@ async fn a_failing_email_send_is_retried_and_never_marks_the_alert_sent() {
     assert_eq!(env.emails_about(&reference).await.len(), 1);
 }
 
+/// Takes what the deadline queue holds off it (as the event source mapping does with a batch
+/// it handled): the bodies.
+async fn take(env: &Env) -> Vec<String> {
+    let sqs = aws_sdk_sqs::Client::new(&env.sdk);
+    let mut bodies = Vec::new();
+    for m in receive(&sqs, &env.settings.queue_url).await {
+        sqs.delete_message()
+            .queue_url(&env.settings.queue_url)
+            .receipt_handle(m.receipt_handle().unwrap())
+            .send()
+            .await
+            .unwrap();
+        bodies.extend(m.body().map(str::to_string));
+    }
+    bodies
+}
+
+/// A refused (so closed) case's letter whose email SES refused until SQS gave up on its
+/// message: the hourly reconciliation queues it again, pass after pass, until it goes, and
+/// then no more.
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_closed_cases_letter_is_queued_again_every_hour_until_it_is_emailed() {
+    let env = Env::new("closed-letter", false).await;
+    let reference = env.complaint().await;
+    let (status, body) = env
+        .call(
+            p3_api::cases_router,
+            event_for("cases/post-refusal.json", &reference),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let case = env.service.store.load(&reference).await.unwrap().unwrap();
+    let refusal = case
+        .letters
+        .iter()
+        .find(|l| l.kind == p3_domain::letter::LetterKind::Refusal)
+        .expect("the refusal letter")
+        .number;
+    let is_refusal = |body: &String| matches!(serde_json::from_str(body), Ok(Notice::Letter(d)) if d.reference == reference && d.letter == refusal);
+    // The write queued it; SQS gave up on it (the messages are gone, none was sent).
+    assert!(take(&env).await.iter().any(is_refusal));
+    let job = r#"{"job":"reconcile_alerts"}"#;
+
+    // An hour on, the pass queues it again; delivered, SES still refuses: retried.
+    env.clock.set(t0() + Duration::minutes(61));
+    assert!(env.deliver(&[job]).await.is_empty());
+    let queued: Vec<String> = take(&env).await.into_iter().filter(is_refusal).collect();
+    assert_eq!(queued.len(), 1, "queued again");
+    assert_eq!(env.deliver(&[&queued[0]]).await, ["m0"]);
+
+    // SES accepts mail again: the next pass's message sends it, and later passes queue it no more.
+    verify(&env.sdk, env.settings.mail_from.split('@').nth(1).unwrap()).await;
+    env.clock.set(t0() + Duration::minutes(121));
+    assert!(env.deliver(&[job]).await.is_empty());
+    let queued: Vec<String> = take(&env).await.into_iter().filter(is_refusal).collect();
+    assert_eq!(queued.len(), 1, "queued again");
+    assert!(env.deliver(&[&queued[0]]).await.is_empty(), "sent");
+    env.clock.set(t0() + Duration::minutes(181));
+    assert!(env.deliver(&[job]).await.is_empty());
+    assert!(
+        !take(&env).await.iter().any(is_refusal),
+        "sent, so not queued again"
+    );
+}
+
 #[tokio::test]
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn alerts_out_of_order_early_late_or_for_a_moved_deadline_send_nothing_wrong() {

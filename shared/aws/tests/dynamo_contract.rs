@@ -6,129 +6,19 @@
 //! The emulator checks are `#[ignore]`d under plain `cargo test`; `./scripts/test` starts
 //! moto, sets `P3_MOTO_ENDPOINT` and runs them.
 
+mod support;
+
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
-    SharedHttpConnector,
-};
-use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_smithy_runtime_api::client::result::ConnectorError;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use chrono::{DateTime, TimeZone, Utc};
-use p3_aws::dynamo::{create_table, DynamoStore, TableDefinition, GSI1, GSI2, GSI3};
+use p3_aws::dynamo::{DynamoStore, TableDefinition, GSI1, GSI2, GSI3};
 use p3_domain::london::Month;
 use p3_domain::ports::{CaseStore, IdempotencyRecord, StoredReply};
-use p3_store_contract::{self as contract, TestClock};
-
-fn template_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../infra/template.yaml")
-}
-
-fn definition() -> TableDefinition {
-    TableDefinition::from_template_file(&template_path()).expect("the template defines the table")
-}
-
-/// Lets one request of a client at a time through to the emulator. moto serves each request on
-/// a thread of its own without locking its tables, so its UpdateItem and TransactWriteItems are
-/// not atomic under concurrency as DynamoDB's are (a counter can hand out a number twice; a
-/// cancelled transaction restores a copy of the table taken before another one committed).
-/// Passed one at a time they are. The store's calls still race each other: a counter read
-/// and then written, or an unconditional put, would still fail the checks.
-#[derive(Debug, Clone)]
-struct OneAtATime {
-    inner: SharedHttpClient,
-    gate: Arc<tokio::sync::Semaphore>,
-}
-
-impl HttpClient for OneAtATime {
-    fn http_connector(
-        &self,
-        settings: &HttpConnectorSettings,
-        components: &RuntimeComponents,
-    ) -> SharedHttpConnector {
-        SharedHttpConnector::new(OneAtATimeConnector {
-            inner: self.inner.http_connector(settings, components),
-            gate: Arc::clone(&self.gate),
-        })
-    }
-}
-
-#[derive(Debug)]
-struct OneAtATimeConnector {
-    inner: SharedHttpConnector,
-    gate: Arc<tokio::sync::Semaphore>,
-}
-
-impl HttpConnector for OneAtATimeConnector {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let inner = self.inner.clone();
-        let gate = Arc::clone(&self.gate);
-        HttpConnectorFuture::new(async move {
-            let _turn = gate
-                .acquire_owned()
-                .await
-                .map_err(|e| ConnectorError::other(e.into(), None))?;
-            // moto answers once the request is applied, so the turn ends with the answer.
-            inner.call(request).await
-        })
-    }
-}
-
-/// A DynamoDB client for the emulator the test command started.
-async fn client() -> Client {
-    let endpoint = std::env::var("P3_MOTO_ENDPOINT").unwrap_or_else(|_| {
-        panic!(
-            "P3_MOTO_ENDPOINT is not set: these tests need the moto AWS emulator, which \
-             ./scripts/test starts (by hand: `.venv/bin/moto_server -H 127.0.0.1 -p 5123 &` \
-             and P3_MOTO_ENDPOINT=http://127.0.0.1:5123)"
-        )
-    });
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(Region::new("eu-west-2"))
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-        .http_client(OneAtATime {
-            inner: aws_smithy_http_client::Builder::new()
-                .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-                .build_https(),
-            gate: Arc::new(tokio::sync::Semaphore::new(1)),
-        })
-        .load()
-        .await;
-    Client::new(&config)
-}
-
-/// A table of its own for one test, so tests run in parallel.
-fn unique_table() -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "p3-test-{}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed),
-        Utc::now().timestamp_micros()
-    )
-}
-
-/// A fresh table from the template and a store on it with a test clock.
-async fn store() -> (DynamoStore, Arc<TestClock>, Client) {
-    let client = client().await;
-    let table = unique_table();
-    create_table(&client, &table, &definition())
-        .await
-        .expect("create the table from the template");
-    let clock = contract::clock();
-    let store = DynamoStore::new(client.clone(), table).with_clock(clock.clone());
-    (store, clock, client)
-}
+use p3_store_contract as contract;
+use support::dynamo::{client, definition, store, unique_table};
 
 async fn dyn_store() -> Arc<dyn CaseStore> {
     Arc::new(store().await.0)
@@ -210,7 +100,11 @@ fn a_template_without_the_table_is_refused_with_its_name() {
 
 #[test]
 fn no_path_scans_the_table() {
-    let source = include_str!("../src/dynamo.rs");
+    let source = [
+        include_str!("../src/dynamo.rs"),
+        include_str!("../src/dynamo_retention.rs"),
+    ]
+    .concat();
     assert!(
         !source.contains(".scan()"),
         "the DynamoDB store must not Scan"
@@ -264,6 +158,12 @@ async fn service_requests_round_trip_with_their_idempotency_record() {
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn alerts_are_marked_sent_once() {
     contract::alerts_are_marked_sent_once(dyn_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn cases_that_may_have_closed_are_found_by_their_latest_event() {
+    contract::cases_that_may_have_closed_are_found_by_their_latest_event(dyn_store().await).await;
 }
 
 fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {

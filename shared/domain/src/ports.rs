@@ -193,6 +193,11 @@ pub trait CaseStore: Send + Sync {
     async fn alert_sent(&self, alert_id: &str) -> Result<bool, StoreError>;
     /// Records that an alert was sent (after the notifier accepted it).
     async fn mark_alert_sent(&self, alert_id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+    /// Every case whose stored status may be closed
+    /// ([`MAY_BE_CLOSED`](crate::retention::MAY_BE_CLOSED)) with an event at or after `since`,
+    /// whole, in reference order: the hourly reconciliation queues their letters not yet
+    /// emailed again (an open case's come with its deadlines).
+    async fn closed_since(&self, since: DateTime<Utc>) -> Result<Vec<Case>, StoreError>;
 }
 
 /// Tells the scheduler that a case's timers changed. Locally the timers are already in the

@@ -42,6 +42,11 @@ pub const REMOVED: &str = "[removed: retention period ended]";
 /// Who records the anonymisation.
 pub const BY: &str = "system";
 
+/// The stored statuses (`CaseIndex::status`) of a case that may have closed: every other
+/// status is open whatever the date. A `responded` case closes when the resident's window for
+/// the next stage ends, without a write, so a store offers it too and the rule decides.
+pub const MAY_BE_CLOSED: [&str; 4] = ["responded", "closed", "withdrawn", "refused"];
+
 /// The London date the case closed, or `None` while it is open (see the module's rules).
 pub fn closed_on(
     case: &Case,

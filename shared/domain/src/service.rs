@@ -241,6 +241,11 @@ pub const RECONCILE_HORIZON_DAYS: i64 = 21;
 /// The most cases one reconciliation pass looks at.
 pub const RECONCILE_MAX_CASES: usize = 100_000;
 
+/// How far back, beyond [`LETTER_RETRY_DAYS`], [`Service::reconcile_alerts`] looks for closed
+/// cases with letters to email, in days: a letter's event may be dated a little before it was
+/// issued (a response recorded late, within the backdating limit).
+pub const RECONCILE_CLOSED_MARGIN_DAYS: i64 = 14;
+
 /// What a pass of [`Service::reconcile_alerts`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reconciled {
@@ -546,6 +551,11 @@ impl Service {
     /// leave an alert unscheduled; run on a timer, this pass repairs that before the alert is
     /// due. Where timers live in the store with their case (the local server), there is nothing
     /// to repair and the scheduler's sync does nothing.
+    ///
+    /// It also re-syncs the cases that may have closed lately and still have a letter to email
+    /// (issued in the last [`LETTER_RETRY_DAYS`]): their final letter is queued again every
+    /// pass until it goes, and once it has waited [`LETTER_FLAG_AFTER_MINUTES`] the complaints
+    /// team is told, as for an open case's letters (and as the local timer loop does).
     pub async fn reconcile_alerts(&self) -> Result<Reconciled, ServiceError> {
         let now = self.clock.now();
         let horizon = london_date(now) + chrono::Duration::days(RECONCILE_HORIZON_DAYS);
@@ -561,8 +571,15 @@ impl Service {
                 limit: RECONCILE_MAX_CASES,
             })
             .await?;
+        let since = now - chrono::Duration::days(LETTER_RETRY_DAYS + RECONCILE_CLOSED_MARGIN_DAYS);
+        let closed = self.store.closed_since(since).await?;
+        let open: std::collections::BTreeSet<String> =
+            cases.iter().map(|c| c.reference.clone()).collect();
+        let closed = closed
+            .into_iter()
+            .filter(|c| !open.contains(&c.reference) && !letter_timers(c, now).is_empty());
         let mut done = Reconciled::default();
-        for case in cases {
+        for case in cases.into_iter().chain(closed) {
             let timers = self.timers(&case, now)?;
             let timers = self.unsent(timers, now).await;
             match self.scheduler.sync(&case.reference, &timers).await {

@@ -674,6 +674,26 @@ impl CaseStore for SqliteStore {
         .await
     }
 
+    async fn closed_since(&self, since: DateTime<Utc>) -> Result<Vec<Case>, StoreError> {
+        let since = ts(since);
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT c.snapshot FROM cases AS c
+                  WHERE c.status IN ('responded', 'closed', 'withdrawn', 'refused')
+                    AND EXISTS (SELECT 1 FROM events AS e
+                                 WHERE e.reference = c.reference AND e.at >= ?1)
+                  ORDER BY c.reference",
+            )?;
+            let rows = stmt.query_map([since], |r| r.get::<_, String>(0))?;
+            let mut cases = Vec::new();
+            for snapshot in rows {
+                cases.push(from_json::<Case>("case", &snapshot?)?);
+            }
+            Ok(cases)
+        })
+        .await
+    }
+
     async fn list(&self, query: &CaseQuery) -> Result<Vec<Case>, StoreError> {
         let query = query.clone();
         let today = query

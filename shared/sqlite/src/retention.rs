@@ -15,8 +15,8 @@ use rusqlite::{params, OptionalExtension};
 use crate::fault::{sql_error, to_json, ts, Fault};
 use crate::SqliteStore;
 
-/// Cases whose stored status is not open (a `responded` case may have closed since, when its
-/// window ended), not anonymised, and quiet since the cutoff.
+/// Cases whose stored status is not open (`retention::MAY_BE_CLOSED`: a `responded` case may
+/// have closed since, when its window ended), not anonymised, and quiet since the cutoff.
 const CANDIDATES: &str = "
 SELECT c.reference FROM cases AS c
  WHERE c.reference > ?2

@@ -1,12 +1,16 @@
 //! The store contract (`p3-store-contract`, shared with the DynamoDB adapter) run against the
-//! SQLite store, each check on a fresh database file.
+//! SQLite store, each check on a fresh database file; the retention checks search the file and
+//! its write-ahead log for removed text.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use p3_domain::ports::CaseStore;
 use p3_sqlite::SqliteStore;
 use tempfile::TempDir;
 
+use p3_store_contract::retention::{self, Held};
 use p3_store_contract::{self as contract, TestClock};
 
 /// A fresh store on its own file (the directory lives as long as the store is used).
@@ -64,4 +68,48 @@ async fn service_requests_round_trip_with_their_idempotency_record() {
 async fn alerts_are_marked_sent_once() {
     let (store, _, _dir) = store();
     contract::alerts_are_marked_sent_once(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cases_that_may_have_closed_are_found_by_their_latest_event() {
+    let (store, _, _dir) = store();
+    contract::cases_that_may_have_closed_are_found_by_their_latest_event(store).await;
+}
+
+/// The database file and its write-ahead log: where removed text could survive.
+struct Files(PathBuf);
+
+#[async_trait]
+impl Held for Files {
+    async fn bytes(&self) -> Vec<u8> {
+        let mut all = Vec::new();
+        for name in ["p3.db", "p3.db-wal"] {
+            if let Ok(b) = std::fs::read(self.0.join(name)) {
+                all.extend(b);
+            }
+        }
+        all
+    }
+}
+
+/// A fresh store with the retention port, and its files.
+fn retention_store() -> (Arc<SqliteStore>, Files, TempDir) {
+    let dir = TempDir::new().expect("temp dir");
+    let store = SqliteStore::open(&dir.path().join("p3.db")).expect("open the store");
+    (Arc::new(store), Files(dir.path().to_path_buf()), dir)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn personal_data_of_cases_closed_over_six_years_ago_is_removed_and_the_figures_stay() {
+    let (store, files, _dir) = retention_store();
+    retention::personal_data_of_cases_closed_over_six_years_ago_is_removed_and_the_figures_stay(
+        store, &files,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_history_longer_than_one_transaction_is_anonymised_whole() {
+    let (store, files, _dir) = retention_store();
+    retention::a_history_longer_than_one_transaction_is_anonymised_whole(store, &files).await;
 }

@@ -92,6 +92,12 @@ impl CaseStore for Racing {
     async fn list(&self, query: &CaseQuery) -> Result<Vec<Case>, StoreError> {
         self.inner.list(query).await
     }
+    async fn closed_since(
+        &self,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<Case>, StoreError> {
+        self.inner.closed_since(since).await
+    }
     async fn idempotent_reply(&self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
         self.inner.idempotent_reply(key).await
     }

@@ -6,6 +6,12 @@
 //!
 //! Each check takes a fresh, empty store whose clock is a [`TestClock`] from [`clock`]: records
 //! are written at [`t0`], and the expiry check moves the clock on.
+//!
+//! The retention checks ([`retention`]) take a store that also keeps the retention port and
+//! the monthly report's, and what the store holds as bytes ([`retention::Held`]), to search it
+//! for removed text.
+
+pub mod retention;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -725,4 +731,52 @@ pub async fn alerts_are_marked_sent_once(store: Arc<dyn CaseStore>) {
         .alert_sent("CMP-2026-00001:stage1_acknowledgement:due_today:2026-03-09")
         .await
         .expect("read"));
+}
+
+/// The cases that may have closed with an event since a moment are found whole, in reference
+/// order; an open case, or one quiet since then, is not.
+pub async fn cases_that_may_have_closed_are_found_by_their_latest_event(store: Arc<dyn CaseStore>) {
+    let at = |days: i64| t0() - Duration::days(days);
+    let mut writes = Vec::new();
+    for (reference, status, received) in [
+        ("CMP-2026-00001", "received", at(0)),
+        ("CMP-2026-00002", "withdrawn", at(0)),
+        ("CMP-2026-00003", "closed", at(30)),
+        ("CMP-2026-00004", "responded", at(1)),
+    ] {
+        let mut w = create(&new_case_at(reference, received));
+        w.index.status = status.into();
+        writes.push(w);
+    }
+    for w in writes {
+        store.save(w).await.expect("save");
+    }
+    let found = |since: DateTime<Utc>| {
+        let store = store.clone();
+        async move {
+            store
+                .closed_since(since)
+                .await
+                .expect("read")
+                .into_iter()
+                .map(|c| (c.reference.clone(), c.history.len()))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        found(at(2)).await,
+        [
+            ("CMP-2026-00002".to_string(), 1),
+            ("CMP-2026-00004".into(), 1)
+        ]
+    );
+    assert_eq!(found(at(0) + Duration::seconds(1)).await, []);
+    assert_eq!(
+        found(at(40)).await,
+        [
+            ("CMP-2026-00002".to_string(), 1),
+            ("CMP-2026-00003".into(), 1),
+            ("CMP-2026-00004".into(), 1)
+        ]
+    );
 }

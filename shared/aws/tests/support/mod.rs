@@ -2,6 +2,8 @@
 //! the date the sample events are written for, queues, and a batch's failures.
 #![allow(dead_code)]
 
+pub mod dynamo;
+
 use std::path::PathBuf;
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;

@@ -1,0 +1,180 @@
+//! [`RetentionStore`] on DynamoDB (a child module of `dynamo.rs`).
+//!
+//! Candidates: a case item whose stored status may be closed
+//! ([`MAY_BE_CLOSED`](p3_domain::retention::MAY_BE_CLOSED)) and that is not anonymised
+//! carries `GSI2PK` = `RETENTION`, `GSI2SK` = `{at of its latest event}#{reference}`; every
+//! other case item leaves that index partition (a Put replaces the whole item). The run reads
+//! the partition up to the cutoff (one Query, keys only): the cases quiet since then, which
+//! are about those due, not every closed case ever.
+//!
+//! The rewrite: the case item (conditional on the version read), every event item rewritten
+//! in place (same keys, so `GSI2`'s copies follow), the new `anonymised` event and the linked
+//! service request, in one `TransactWriteItems` when they fit in one (100 items). A longer
+//! history is rewritten in several: first the case item is marked [`REDACTING`] (conditional
+//! on the version read), which makes every other save of the case a version conflict; then
+//! the events, a transaction at a time; last the case item with the rest, which clears the
+//! mark. A run stopped half-way leaves the case marked and still a candidate, and the next
+//! run finishes it; no other change can come between.
+//!
+//! Nothing else keeps a copy: items are replaced, not versioned; idempotency records expire
+//! within a day (their TTL), years before a case is due. Point-in-time recovery keeps the
+//! table's earlier state for its window (35 days), which `docs/aws.md` states.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use p3_domain::case::Case;
+use p3_domain::ports::{CaseIndex, CaseWrite, StoreError};
+use p3_domain::retention::RetentionStore;
+use p3_domain::service_request::ServiceRequest;
+
+use super::{
+    case_pk, key, n, s, sdk_error, service_request_item, ts, DynamoStore, Put,
+    ReturnConsumedCapacity, Role, GSI2, MAX_TRANSACT_ITEMS, REDACTING, RETENTION_PARTITION,
+};
+
+#[async_trait]
+impl RetentionStore for DynamoStore {
+    async fn retention_candidates(
+        &self,
+        quiet_since: DateTime<Utc>,
+        after: &str,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let items = self
+            .query_index(
+                "Query (retention)",
+                GSI2,
+                "#pk = :pk AND #sk < :since",
+                &[("#pk", "GSI2PK"), ("#sk", "GSI2SK"), ("#case", "PK")],
+                vec![
+                    (":pk", s(RETENTION_PARTITION)),
+                    (":since", s(ts(quiet_since))),
+                ],
+                Some("#case"),
+            )
+            .await?;
+        let mut references: Vec<String> = super::references_of(&items)?
+            .into_iter()
+            .filter(|r| r.as_str() > after)
+            .collect();
+        references.truncate(limit);
+        Ok(references)
+    }
+
+    async fn rewrite_anonymised(
+        &self,
+        case: &Case,
+        index: &CaseIndex,
+        expected_version: u64,
+        service_request: Option<&ServiceRequest>,
+    ) -> Result<(), StoreError> {
+        let reference = &case.reference;
+        let write = CaseWrite {
+            case: case.clone(),
+            index: index.clone(),
+            new_events: Vec::new(),
+            expected_version,
+            timers: Vec::new(),
+            idempotency: None,
+        };
+        // Replaces the item whatever its mark: this write is the one the mark waits for.
+        let mut last = vec![(
+            self.put(
+                self.case_item(&write)?,
+                "#version = :expected",
+                &[("#version", "version")],
+                vec![(":expected", n(expected_version))],
+            )?,
+            Role::Change,
+        )];
+        let mut rewritten = Vec::new();
+        for e in &case.history {
+            if e.sequence <= expected_version {
+                let item = self.event_item(reference, e)?;
+                rewritten.push(self.put(
+                    item,
+                    "attribute_exists(#pk)",
+                    &[("#pk", "PK")],
+                    vec![],
+                )?);
+            } else {
+                last.push((self.event_put(reference, e)?, Role::Change));
+            }
+        }
+        if let Some(request) = service_request {
+            let item = service_request_item(request)?;
+            let put = self.put(item, "attribute_exists(#pk)", &[("#pk", "PK")], vec![])?;
+            last.push((put, Role::Change));
+        }
+        let room = MAX_TRANSACT_ITEMS.saturating_sub(last.len());
+        if rewritten.len() > room {
+            self.mark_redacting(reference, expected_version).await?;
+            let first = rewritten.len() - room;
+            let early: Vec<Put> = rewritten.drain(..first).collect();
+            for chunk in early.chunks(MAX_TRANSACT_ITEMS) {
+                let items = chunk.iter().map(|p| (p.clone(), Role::Change)).collect();
+                self.transact("TransactWriteItems (retention, events)", items)
+                    .await?;
+            }
+        }
+        last.extend(rewritten.into_iter().map(|p| (p, Role::Change)));
+        self.transact("TransactWriteItems (retention)", last).await
+    }
+
+    /// Nothing to do: DynamoDB replaced the items in place and keeps no log of them here
+    /// (point-in-time recovery is the table's own, for its window).
+    async fn erase_traces(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+impl DynamoStore {
+    /// Marks the case item [`REDACTING`] if it is still at `expected_version` (marked before
+    /// or not): the stored item again, with the mark.
+    async fn mark_redacting(
+        &self,
+        reference: &str,
+        expected_version: u64,
+    ) -> Result<(), StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(case_pk(reference), "CASE")))
+            .consistent_read(true)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await
+            .map_err(|e| sdk_error("GetItem (case)", e))?;
+        self.record_use(false, out.consumed_capacity());
+        let Some(mut item) = out.item().filter(|i| !i.is_empty()).cloned() else {
+            return Err(StoreError::VersionConflict);
+        };
+        item.insert(REDACTING.into(), s(ts(self.clock.now())));
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("#version = :expected")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":expected", n(expected_version))
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                self.record_use(true, out.consumed_capacity());
+                Ok(())
+            }
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+            {
+                self.record_use(true, []);
+                Err(StoreError::VersionConflict)
+            }
+            Err(e) => Err(sdk_error("PutItem (retention mark)", e)),
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The retention rule ([`p3_domain::retention`]) on AWS: run once a day by a schedule of the
+//! reporting function (`{"job":"retention","years":N}`, see `infra/template.yaml`), over the
+//! DynamoDB store's [`RetentionStore`](p3_domain::retention::RetentionStore). As `p3 serve`
+//! does every day: the cases closed more than `years` years ago lose their personal data, each
+//! all or nothing. Logs and the job's answer carry references and counts only.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use p3_domain::retention::{self, RetentionReport};
+use p3_domain::service::{Service, ServiceError};
+
+use crate::dynamo::DynamoStore;
+
+/// The retention periods a run accepts, in years (as `p3 check` accepts `[retention] years`).
+pub const YEARS: std::ops::RangeInclusive<u32> = 1..=100;
+
+/// Why a retention run did not run or stopped (the schedule retries it the next day; a
+/// failed invocation is reported to the alarm topic).
+#[derive(Debug, thiserror::Error)]
+pub enum RetentionError {
+    /// The schedule asked for a period outside [`YEARS`].
+    #[error("retention years must be from 1 to 100, not {0}")]
+    Years(u32),
+    /// The store failed; the cases done so far stay done.
+    #[error("retention run failed: {0}")]
+    Run(#[from] ServiceError),
+}
+
+/// The daily job: the service (which loads cases and knows the rules) and the store it
+/// rewrites.
+#[derive(Clone)]
+pub struct RetentionJob {
+    /// The service over the table.
+    pub service: Service,
+    /// The same table, as the retention port.
+    pub store: Arc<DynamoStore>,
+}
+
+impl std::fmt::Debug for RetentionJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RetentionJob")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RetentionJob {
+    /// Anonymises every case due on `now`'s London date with a period of `years` years.
+    pub async fn run(
+        &self,
+        years: u32,
+        now: DateTime<Utc>,
+    ) -> Result<RetentionReport, RetentionError> {
+        if !YEARS.contains(&years) {
+            return Err(RetentionError::Years(years));
+        }
+        let report = retention::run(&self.service, self.store.as_ref(), years, now, false).await?;
+        tracing::info!(
+            years,
+            examined = report.examined,
+            anonymised = report.anonymised.len(),
+            "retention run done"
+        );
+        Ok(report)
+    }
+}
