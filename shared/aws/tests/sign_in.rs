@@ -325,7 +325,7 @@ async fn site() -> Site {
             backdate: Default::default(),
         }),
         settings: Arc::new(Settings {
-            landlord: settings.landlord.clone(),
+            landlord: settings.config.landlord.clone(),
             categories: vec!["repairs".into()],
             addresses: AlertAddresses::default(),
             base_url: base.clone(),
