@@ -11,15 +11,10 @@ use axum::Router;
 use lambda_http::request::RequestContext;
 use p3_api::limit::RateLimiter;
 use p3_api::{AppState, ClientAddr};
-use p3_domain::alert::{AlertAddresses, Timer};
-use p3_domain::backdating::{BackdateLimit, MAX_BACKDATE_WORKING_DAYS};
-use p3_domain::calendar::CalendarConfig;
-use p3_domain::complaint::DEFAULT_CATEGORIES;
-use p3_domain::host::{self, Adapters, HostSettings};
-use p3_domain::letter::{Correspondence, Landlord, Templates};
+use p3_domain::alert::Timer;
+use p3_domain::host::{self, Adapters};
 use p3_domain::london::{london_date, Month};
 use p3_domain::ports::{AlertScheduler, Clock, Random, ReportSource, StoreError, SystemClock};
-use p3_domain::report::Homes;
 use p3_domain::service::Service;
 use serde::{Deserialize, Serialize};
 
@@ -45,10 +40,15 @@ pub enum WiringError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The configuration file (`P3_CONFIG`) cannot be read or is refused: the error `p3 check`
+    /// gives for the same file, naming the field.
+    #[error("{0}")]
+    Config(String),
 }
 
-/// The settings of a function, from its environment (set by `infra/template.yaml`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The settings of a function, from its environment (set by `infra/template.yaml`) and the
+/// configuration file it names (`P3_CONFIG`).
+#[derive(Debug, Clone)]
 pub struct AwsSettings {
     /// `TABLE_NAME`: the DynamoDB table.
     pub table_name: String,
@@ -70,27 +70,9 @@ pub struct AwsSettings {
     pub export_bucket: String,
     /// `BASE_URL`: the staff pages' address, for links in alerts.
     pub base_url: String,
-    /// `LANDLORD`: the landlord's name, shown in emails.
-    pub landlord: String,
-    /// `COMPLAINTS_TEAM` (optional): alerts for unassigned cases.
-    pub complaints_team: Option<String>,
-    /// `HEAD_OF_TENANT_SERVICES` (optional): breach escalations.
-    pub head_of_tenant_services: Option<String>,
-    /// `CALENDAR` (optional): the calendar configuration as JSON (`region`, `closure_days`,
-    /// `extra_holidays`, `removed_holidays`), as in the local server's `[calendar]`.
-    pub calendar: CalendarConfig,
-    /// `FORM_RATE_LIMIT_PER_HOUR` (default 20): per client and per function instance; the
-    /// HTTP API's route throttling is the limit that holds across instances.
-    pub form_rate_limit_per_hour: u32,
-    /// `HOMES` (optional): homes owned per tenure as JSON (`{"low_cost_rental": 4200,
-    /// "low_cost_home_ownership": 300}`), for the TSM CH01 figures; null figures without it.
-    pub homes: Homes,
     /// `REPORT_MONTHS_BACK` (default 36): how many receipt months before a report's month
     /// are searched for cases still open at its end.
     pub report_months_back: u32,
-    /// `BACKDATE_WORKING_DAYS` (default 2): how far back staff may date an action, as in the
-    /// local server's `[records] backdate_working_days`.
-    pub backdate: BackdateLimit,
     /// `AWS_ENDPOINT_URL` (optional): an emulator's address, for tests.
     pub endpoint_url: Option<String>,
     /// `AWS_REGION` (set by Lambda); optional here because the SDK's own chain also finds it.
@@ -98,21 +80,11 @@ pub struct AwsSettings {
     /// `OIDC_*` (optional): the identity provider the staff pages sign in through; the `pages`
     /// function needs it.
     pub staff_sign_in: Option<OidcSettings>,
-    /// Letters: `LANDLORD` with `LANDLORD_CONTACT` (optional JSON: `phone`, `email`,
-    /// `address`, `public_url`) printed on them, and `LETTER_TEMPLATES_DIR` (optional: a folder
-    /// in the package holding the landlord's replacements, `acknowledgement.html`…), every
-    /// template checked at start.
-    pub letters: Correspondence,
-}
-
-/// `LANDLORD_CONTACT`: the contact details printed on letters.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LandlordContact {
-    phone: Option<String>,
-    email: Option<String>,
-    address: Option<String>,
-    public_url: Option<String>,
+    /// The landlord's settings: the file `P3_CONFIG` names (the same file and checks as
+    /// `p3 check`; without it, the defaults, as an empty file), with `BASE_URL` and `MAIL_FROM`
+    /// in place of its `base_url` and `mail_from`, and `LANDLORD`, `COMPLAINTS_TEAM` and
+    /// `HEAD_OF_TENANT_SERVICES`, when set and not empty, of its `landlord` and `[alerts]`.
+    pub config: p3_config::Settings,
 }
 
 impl AwsSettings {
@@ -129,27 +101,6 @@ impl AwsSettings {
                 .filter(|v| !v.is_empty())
         };
         let req = |k: &'static str| opt(k).ok_or(WiringError::Missing(k));
-        let calendar = match opt("CALENDAR") {
-            Some(json) => serde_json::from_str(&json).map_err(|e| WiringError::Invalid {
-                name: "CALENDAR",
-                reason: e.to_string(),
-            })?,
-            None => CalendarConfig::default(),
-        };
-        let form_rate_limit_per_hour = match opt("FORM_RATE_LIMIT_PER_HOUR") {
-            Some(v) => v.parse().map_err(|_| WiringError::Invalid {
-                name: "FORM_RATE_LIMIT_PER_HOUR",
-                reason: format!("`{v}` is not a whole number"),
-            })?,
-            None => 20,
-        };
-        let homes = match opt("HOMES") {
-            Some(json) => serde_json::from_str(&json).map_err(|e| WiringError::Invalid {
-                name: "HOMES",
-                reason: e.to_string(),
-            })?,
-            None => Homes::default(),
-        };
         let report_months_back = match opt("REPORT_MONTHS_BACK") {
             Some(v) => v.parse().map_err(|_| WiringError::Invalid {
                 name: "REPORT_MONTHS_BACK",
@@ -157,55 +108,21 @@ impl AwsSettings {
             })?,
             None => DEFAULT_REPORT_MONTHS_BACK,
         };
-        let backdate = match opt("BACKDATE_WORKING_DAYS") {
-            Some(v) => BackdateLimit {
-                working_days: v
-                    .parse()
-                    .ok()
-                    .filter(|n| *n <= MAX_BACKDATE_WORKING_DAYS)
-                    .ok_or_else(|| WiringError::Invalid {
-                        name: "BACKDATE_WORKING_DAYS",
-                        reason: format!(
-                            "`{v}` is not a whole number from 0 to {MAX_BACKDATE_WORKING_DAYS}"
-                        ),
-                    })?,
-            },
-            None => BackdateLimit::default(),
-        };
-        let landlord = req("LANDLORD")?;
-        let contact: LandlordContact = match opt("LANDLORD_CONTACT") {
-            Some(json) => serde_json::from_str(&json).map_err(|e| WiringError::Invalid {
-                name: "LANDLORD_CONTACT",
-                reason: e.to_string(),
-            })?,
-            None => LandlordContact::default(),
-        };
-        let letter_landlord = Landlord {
-            name: landlord.clone(),
-            phone: contact.phone,
-            email: contact.email,
-            address: contact.address,
-            public_url: contact.public_url,
-        };
-        let overrides =
-            match opt("LETTER_TEMPLATES_DIR") {
-                Some(dir) => p3_api::letters::read_template_dir(std::path::Path::new(&dir))
-                    .map_err(|e| WiringError::Invalid {
-                        name: "LETTER_TEMPLATES_DIR",
-                        reason: e.to_string(),
-                    })?,
-                None => Vec::new(),
-            };
-        let templates =
-            Templates::load(overrides, &letter_landlord).map_err(|e| WiringError::Invalid {
-                name: "LETTER_TEMPLATES_DIR",
-                reason: e.to_string(),
-            })?;
-        let letters = Correspondence {
-            landlord: letter_landlord,
-            templates,
-        };
         let base_url = req("BASE_URL")?;
+        let mail_from = req("MAIL_FROM")?;
+        let config = read_config(opt("P3_CONFIG"), |config| {
+            config.base_url = Some(base_url.clone());
+            config.mail_from = mail_from.clone();
+            if let Some(v) = opt("LANDLORD") {
+                config.landlord = v;
+            }
+            if let Some(v) = opt("COMPLAINTS_TEAM") {
+                config.alerts.complaints_team = v;
+            }
+            if let Some(v) = opt("HEAD_OF_TENANT_SERVICES") {
+                config.alerts.head_of_tenant_services = v;
+            }
+        })?;
         let staff_sign_in = OidcSettings::from_lookup(&get, &base_url)?;
         Ok(AwsSettings {
             table_name: req("TABLE_NAME")?,
@@ -214,22 +131,15 @@ impl AwsSettings {
             dlq_arn: req("DLQ_ARN")?,
             schedule_group: req("SCHEDULE_GROUP")?,
             scheduler_role_arn: req("SCHEDULER_ROLE_ARN")?,
-            mail_from: req("MAIL_FROM")?,
+            mail_from,
             ses_configuration_set: opt("SES_CONFIGURATION_SET"),
             export_bucket: req("EXPORT_BUCKET")?,
             base_url,
-            landlord,
-            complaints_team: opt("COMPLAINTS_TEAM"),
-            head_of_tenant_services: opt("HEAD_OF_TENANT_SERVICES"),
-            calendar,
-            form_rate_limit_per_hour,
-            homes,
             report_months_back,
-            backdate,
             endpoint_url: opt("AWS_ENDPOINT_URL"),
             region: opt("AWS_REGION"),
             staff_sign_in,
-            letters,
+            config,
         })
     }
 
@@ -243,6 +153,25 @@ impl AwsSettings {
             dead_letter_arn: self.dlq_arn.clone(),
         }
     }
+}
+
+/// The landlord's settings from the file at `path` (the defaults without one): parsed and
+/// checked as `p3 check` does, the sections only the local server reads ignored; `overrides`
+/// applied before the files it names (letter templates, procedures) are read and checked.
+fn read_config(
+    path: Option<String>,
+    overrides: impl FnOnce(&mut p3_config::Settings),
+) -> Result<p3_config::Settings, WiringError> {
+    let Some(path) = path.map(std::path::PathBuf::from) else {
+        let mut config = p3_config::Settings::default();
+        overrides(&mut config);
+        return Ok(config);
+    };
+    let (mut config, _local_server_only) =
+        p3_config::Settings::read_split(&path).map_err(WiringError::Config)?;
+    overrides(&mut config);
+    config.read_files(&path).map_err(WiringError::Config)?;
+    Ok(config)
 }
 
 /// How long one AWS call may take. A dependency that accepts connections but never answers
@@ -354,7 +283,6 @@ async fn service_over(
     if let Some(set) = &settings.ses_configuration_set {
         notifier = notifier.with_configuration_set(set);
     }
-    let defaults = AlertAddresses::default();
     host::service(
         Adapters {
             store: Arc::new(store),
@@ -363,25 +291,7 @@ async fn service_over(
             clock,
             random: Arc::new(OsRandom),
         },
-        HostSettings {
-            landlord: settings.landlord.clone(),
-            categories: DEFAULT_CATEGORIES.iter().map(|s| s.to_string()).collect(),
-            addresses: AlertAddresses {
-                complaints_team: settings
-                    .complaints_team
-                    .clone()
-                    .unwrap_or(defaults.complaints_team),
-                head_of_tenant_services: settings
-                    .head_of_tenant_services
-                    .clone()
-                    .unwrap_or(defaults.head_of_tenant_services),
-            },
-            base_url: settings.base_url.clone(),
-            calendar: settings.calendar.clone(),
-            policies: Vec::new(),
-            letters: settings.letters.clone(),
-            backdate: settings.backdate,
-        },
+        settings.config.host_settings(settings.base_url.clone()),
     )
 }
 
@@ -400,7 +310,7 @@ pub fn app_state_for(service: Service, settings: &AwsSettings) -> AppState {
         service,
         auth: Arc::new(ClaimsAuthenticator::from_env()),
         form_limit: Arc::new(RateLimiter::new(
-            settings.form_rate_limit_per_hour,
+            settings.config.public_form.rate_limit_per_hour,
             Duration::from_secs(3600),
         )),
         code_limit: Arc::new(RateLimiter::new(30, Duration::from_secs(3600))),
@@ -550,8 +460,8 @@ pub(crate) fn reports_from(
     .with_report_months_back(settings.report_months_back);
     p3_api::reports::Reporting {
         source: Arc::new(store) as Arc<dyn ReportSource>,
-        homes: settings.homes,
-        lessons_learned_file: None,
+        homes: settings.config.homes(),
+        lessons_learned_file: settings.config.reports.lessons_learned_file.clone(),
     }
 }
 
@@ -586,8 +496,8 @@ pub fn reporting_parts(
         source,
         rules: service.rules.clone(),
         settings: p3_reports::ReportSettings {
-            landlord: settings.landlord.clone(),
-            homes: settings.homes,
+            landlord: settings.config.landlord.clone(),
+            homes: settings.config.homes(),
             lessons_learned: None,
         },
         s3: aws_sdk_s3::Client::from_conf(s3.build()),

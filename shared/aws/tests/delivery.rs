@@ -257,7 +257,10 @@ impl Env {
 
     /// Subjects of the alert emails the emulator holds for one case of this test.
     async fn emails_about(&self, reference: &str) -> Vec<String> {
-        let needle = format!("[{} complaints] {reference}:", self.settings.landlord);
+        let needle = format!(
+            "[{} complaints] {reference}:",
+            self.settings.config.landlord
+        );
         let data: Value = reqwest::get(format!("{}/moto-api/data.json", self.endpoint))
             .await
             .expect("moto answers")

@@ -80,6 +80,11 @@ struct Answer {
 
 impl Env {
     async fn new(name: &str) -> Env {
+        Env::with_config(name, None).await
+    }
+
+    /// The functions' environment with `P3_CONFIG` naming a configuration file.
+    async fn with_config(name: &str, config: Option<&Path>) -> Env {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let endpoint = endpoint();
         let unique = format!(
@@ -142,6 +147,10 @@ impl Env {
             ),
             ("AWS_ENDPOINT_URL", endpoint.clone()),
         ]);
+        let mut vars = vars;
+        if let Some(path) = config {
+            vars.insert("P3_CONFIG", path.display().to_string());
+        }
         let settings =
             AwsSettings::from_lookup(|k| vars.get(k).cloned()).expect("the settings are complete");
         let clock = contract::clock();
@@ -193,7 +202,10 @@ impl Env {
 
     /// The alert emails the emulator holds for one case of this test.
     async fn emails_about(&self, reference: &str) -> Vec<Value> {
-        let needle = format!("[{} complaints] {reference}:", self.settings.landlord);
+        let needle = format!(
+            "[{} complaints] {reference}:",
+            self.settings.config.landlord
+        );
         let data: Value = reqwest::get(format!("{}/moto-api/data.json", self.endpoint))
             .await
             .expect("moto answers")
@@ -1105,46 +1117,50 @@ fn the_monthly_report_covers_the_london_month_just_ended() {
     assert_eq!(wiring::month_to_report(july).to_string(), "2026-06");
 }
 
-/// How far back staff may date an action (`[records] backdate_working_days` locally) is a
-/// template parameter every function reads at start, a bad value named.
-#[test]
-fn how_far_back_staff_may_date_an_action_is_a_template_parameter_read_at_start() {
-    let doc = template();
-    let parameter = &doc["Parameters"]["BackdateWorkingDays"];
-    assert_eq!(parameter["Default"].as_u64(), Some(2));
-    let variables = &doc["Globals"]["Function"]["Environment"]["Variables"];
+/// The landlord's configuration file, as the layer mounts it (`P3_CONFIG`), is what the
+/// functions run on: their categories on the public form, their procedure, their contact
+/// details on letters.
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn the_landlords_configuration_file_is_what_the_functions_run_on() {
+    let file = repo().join("shared/config/tests/files/own-procedure/p3.toml");
+    let env = Env::with_config("config", Some(&file)).await;
+    let rules = &env.service.rules;
     assert_eq!(
-        untag(&variables["BACKDATE_WORKING_DAYS"]).as_str(),
-        Some("BackdateWorkingDays")
+        rules.procedures.get("housing").unwrap().name,
+        "Northgate Homes housing complaints"
     );
-    let settings = |value: Option<&str>| {
-        let mut vars: HashMap<&str, String> = HashMap::from([
-            ("TABLE_NAME", "p3-complaints-test".to_string()),
-            ("QUEUE_URL", "http://127.0.0.1:1/queue".into()),
-            ("QUEUE_ARN", "arn:aws:sqs:eu-west-2:123456789012:q".into()),
-            ("DLQ_ARN", "arn:aws:sqs:eu-west-2:123456789012:dlq".into()),
-            ("SCHEDULE_GROUP", "p3-test".into()),
-            (
-                "SCHEDULER_ROLE_ARN",
-                "arn:aws:iam::123456789012:role/s".into(),
-            ),
-            ("MAIL_FROM", "complaints-service@p3.example".into()),
-            ("EXPORT_BUCKET", "p3-exports".into()),
-            ("BASE_URL", "https://complaints.p3housing.example".into()),
-            ("LANDLORD", "P3 Housing".into()),
-        ]);
-        if let Some(v) = value {
-            vars.insert("BACKDATE_WORKING_DAYS", v.into());
-        }
-        AwsSettings::from_lookup(|k| vars.get(k).cloned())
-    };
-    assert_eq!(settings(None).unwrap().backdate.working_days, 2);
-    assert_eq!(settings(Some("5")).unwrap().backdate.working_days, 5);
-    for bad in ["lots", "-1", "1001"] {
-        let e = settings(Some(bad)).unwrap_err();
-        assert!(
-            e.to_string().contains("BACKDATE_WORKING_DAYS"),
-            "{bad}: {e}"
+    assert_eq!(rules.backdate.working_days, 5);
+    assert_eq!(
+        rules.letters.landlord.phone.as_deref(),
+        Some("0100 000 0000")
+    );
+    // The variable set by the template's Landlord parameter stands for the file's landlord.
+    assert_eq!(env.service.settings.landlord, env.settings.config.landlord);
+    assert!(env.service.settings.landlord.starts_with("P3 Test"));
+
+    let intake = env.app(p3_api::intake_router);
+    let with_category = |category: &str| {
+        let mut e = event("intake/post-complaint.json");
+        let body = e["body"].as_str().unwrap().replace(
+            "\"category\": \"repairs\"",
+            &format!("\"category\": \"{category}\""),
         );
-    }
+        e["body"] = body.into();
+        e
+    };
+    let answer = env.call(&intake, with_category("noise")).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    // A built-in category this landlord does not use is refused, naming the field.
+    let answer = env
+        .call(&intake, with_category("anti_social_behaviour"))
+        .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.text
+    );
+    assert!(answer.text.contains("category"), "{}", answer.text);
+    assert!(answer.text.contains("noise"), "{}", answer.text);
 }

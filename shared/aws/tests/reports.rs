@@ -567,6 +567,9 @@ async fn the_monthly_schedule_writes_the_four_files_to_s3_and_sends_one_email() 
         .send()
         .await;
     let landlord = format!("P3 Test {name}");
+    // Homes per tenure come from the landlord's configuration file, as on AWS.
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(config.path(), "[homes]\nlow_cost_rental = 2800\n").unwrap();
     let vars: HashMap<&str, String> = HashMap::from([
         ("TABLE_NAME", name.clone()),
         ("QUEUE_URL", "http://unused".into()),
@@ -589,7 +592,7 @@ async fn the_monthly_schedule_writes_the_four_files_to_s3_and_sends_one_email() 
         ("LANDLORD", landlord.clone()),
         ("COMPLAINTS_TEAM", format!("complaints@{MAIL_DOMAIN}")),
         ("HEAD_OF_TENANT_SERVICES", format!("head@{MAIL_DOMAIN}")),
-        ("HOMES", r#"{"low_cost_rental": 2800}"#.into()),
+        ("P3_CONFIG", config.path().display().to_string()),
         ("AWS_ENDPOINT_URL", endpoint.clone()),
     ]);
     let settings = AwsSettings::from_lookup(|k| vars.get(k).cloned()).unwrap();

@@ -287,7 +287,7 @@ fn service_on(store: Arc<SqliteStore>, settings: &AwsSettings) -> Service {
             backdate: Default::default(),
         }),
         settings: Arc::new(Settings {
-            landlord: settings.landlord.clone(),
+            landlord: settings.config.landlord.clone(),
             categories: vec!["repairs".into()],
             addresses: AlertAddresses::default(),
             base_url: settings.base_url.clone(),

@@ -295,12 +295,7 @@ fn variables_the_template_sets(doc: &Value) -> BTreeSet<String> {
 fn every_environment_variable_the_code_reads_is_set_by_the_template() {
     let read = variables_the_code_reads();
     // The readers were found (a renamed reader would otherwise pass this test vacuously).
-    for known in [
-        "TABLE_NAME",
-        "LANDLORD_CONTACT",
-        "OIDC_ISSUER",
-        "ROLE_CLAIM",
-    ] {
+    for known in ["TABLE_NAME", "P3_CONFIG", "OIDC_ISSUER", "ROLE_CLAIM"] {
         assert!(read.contains(known), "{known} not found among {read:?}");
     }
     let set = variables_the_template_sets(&template());
@@ -325,4 +320,35 @@ fn every_environment_variable_the_code_reads_is_set_by_the_template() {
         unread.is_empty(),
         "set by infra/template.yaml but read by no code: {unread:?}"
     );
+}
+
+/// Every function gets the configuration layer built from `infra/config`, and `P3_CONFIG` names
+/// the file in it that is shipped: one the functions (and `p3 check`) accept.
+#[test]
+fn every_function_reads_the_configuration_file_packaged_from_infra_config() {
+    let doc = template();
+    let globals = &doc["Globals"]["Function"];
+    let layers: Vec<&Value> = one_or_many(&globals["Layers"]);
+    assert_eq!(layers.len(), 1, "{layers:?}");
+    let layer_name = untag(layers[0]).as_str().unwrap().to_string();
+    let layer = &doc["Resources"][layer_name.as_str()];
+    assert_eq!(
+        layer["Type"].as_str(),
+        Some("AWS::Serverless::LayerVersion")
+    );
+    let content = layer["Properties"]["ContentUri"].as_str().unwrap();
+    let path = globals["Environment"]["Variables"]["P3_CONFIG"]
+        .as_str()
+        .unwrap();
+    let in_layer = path
+        .strip_prefix("/opt/")
+        .unwrap_or_else(|| panic!("P3_CONFIG {path} is not under /opt, where layers are"));
+    let file = repo().join("infra").join(content).join(in_layer);
+    let settings = p3_config::Settings::load(&file)
+        .unwrap_or_else(|e| panic!("the packaged configuration is refused: {e}"));
+    // As shipped it is the defaults, the same as an empty file.
+    let empty = p3_config::Settings::parse("").unwrap();
+    assert_eq!(settings.landlord, empty.landlord);
+    assert_eq!(settings.categories, empty.categories);
+    assert!(settings.policies.is_empty());
 }

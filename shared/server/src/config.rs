@@ -1,51 +1,28 @@
 //! The landlord's configuration: one TOML file, every setting with a working default, so
 //! `p3 serve` with no file is a complete service.
 
+//! The local server's configuration: the landlord's settings both hosts share
+//! ([`p3_config::Settings`], parsed and checked there, the same for the Lambda functions) and
+//! the sections only `p3 serve` reads (`server`, `smtp`, `sessions`, `backup`, `sign_in`,
+//! `http`). One TOML file, every setting with a working default, so `p3 serve` with no file is
+//! a complete service.
+
 use std::path::{Path, PathBuf};
 
-use p3_domain::alert::AlertAddresses;
-use p3_domain::backdating::MAX_BACKDATE_WORKING_DAYS;
-use p3_domain::calendar::CalendarConfig;
-use p3_domain::complaint::DEFAULT_CATEGORIES;
-use p3_domain::policy::Policy;
+pub use p3_config::Settings;
 use serde::Deserialize;
 
-/// All settings.
-#[derive(Debug, Clone, Deserialize)]
+/// All settings: the shared ones and the local server's own sections.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// The landlord's name, shown on pages and emails.
-    pub landlord: String,
-    /// Public base URL for links in emails (default: the local address).
-    pub base_url: Option<String>,
-    /// Complaint categories.
-    pub categories: Vec<String>,
-    /// Region, extra and removed holidays, closure days.
-    pub calendar: CalendarConfig,
-    /// Alert recipients.
-    pub alerts: AlertAddresses,
-    /// The sender address of emails.
-    pub mail_from: String,
+    /// The landlord's settings, as every host reads them (not a section: the rest of the file).
+    #[serde(skip)]
+    pub settings: Settings,
     /// SMTP relay; off by default (emails go to the outbox folder).
     pub smtp: Option<SmtpConfig>,
-    /// Homes owned per tenure, for the Tenant Satisfaction Measures.
-    pub homes: Homes,
-    /// The public form.
-    pub public_form: PublicForm,
-    /// Procedures replacing or adding to the built-in ones.
-    pub policies: Vec<Policy>,
-    /// Policy files (TOML) to load, relative to the config file.
-    pub policy_files: Vec<PathBuf>,
-    /// Reports.
-    pub reports: ReportsConfig,
-    /// How long personal data is kept after a case closes.
-    pub retention: RetentionConfig,
-    /// `[records]`: how far back staff may date an action.
-    pub records: RecordsConfig,
     /// Limits on slow clients.
     pub http: HttpConfig,
-    /// Letters to residents: the contact details printed on them and the landlord's templates.
-    pub letters: LettersConfig,
     /// Where `p3 serve` listens, its HTTPS certificate and the proxies it trusts.
     pub server: ServerSettings,
     /// Staff sessions signed in with a password.
@@ -143,109 +120,6 @@ impl BackupConfig {
     }
 }
 
-/// `[letters]`: what letters print besides the landlord's name, and where the landlord's own
-/// templates are (each checked when the config is loaded: a broken one stops `p3 serve`).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LettersConfig {
-    /// The complaints team's phone number.
-    pub phone: Option<String>,
-    /// The complaints team's email address.
-    pub email: Option<String>,
-    /// The landlord's postal address.
-    pub address: Option<String>,
-    /// The public site's address, for the link to the resident's complaint page (default: the
-    /// service's base URL).
-    pub public_url: Option<String>,
-    /// A folder of replacement templates (`acknowledgement.html`, `extension.html`,
-    /// `stage_response.html`, `refusal.html`, `service_request_complaint.html`,
-    /// `footer.html`), relative to the config file. Any not there keep the built-in text.
-    pub templates_dir: Option<PathBuf>,
-    /// The templates in use, as loaded and checked (not a setting).
-    #[serde(skip)]
-    pub correspondence: Option<p3_domain::letter::Correspondence>,
-}
-
-impl LettersConfig {
-    /// The letters' settings with the templates loaded from `templates_dir` (resolved
-    /// against `base`) and checked.
-    pub fn correspondence(
-        &self,
-        landlord: &str,
-        base_url: Option<&str>,
-        base: &Path,
-    ) -> anyhow::Result<p3_domain::letter::Correspondence> {
-        let landlord = p3_domain::letter::Landlord {
-            name: landlord.to_string(),
-            phone: self.phone.clone(),
-            email: self.email.clone(),
-            address: self.address.clone(),
-            public_url: self.public_url.clone().or(base_url.map(str::to_string)),
-        };
-        let overrides = match &self.templates_dir {
-            Some(dir) => {
-                let full = base.join(dir);
-                p3_api::letters::read_template_dir(&full).map_err(|e| {
-                    anyhow::anyhow!("letters.templates_dir: {}: {e}", full.display())
-                })?
-            }
-            None => Vec::new(),
-        };
-        let templates = p3_domain::letter::Templates::load(overrides, &landlord)
-            .map_err(|e| anyhow::anyhow!("letters.templates_dir: {e}"))?;
-        Ok(p3_domain::letter::Correspondence {
-            landlord,
-            templates,
-        })
-    }
-}
-
-/// Retention of personal data.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RetentionConfig {
-    /// Years after a case closes before its personal data is removed (daily, by `p3 serve`).
-    pub years: u32,
-    /// Hours an idempotency record (the kept answer to a request, which may hold a new
-    /// case's access code, sealed) answers retries before it is deleted.
-    pub idempotency_hours: u32,
-}
-
-impl Default for RetentionConfig {
-    fn default() -> Self {
-        RetentionConfig {
-            years: p3_domain::retention::DEFAULT_YEARS,
-            idempotency_hours: 24,
-        }
-    }
-}
-
-/// `[records]`: when it happened vs when it was recorded (see [`p3_domain::backdating`]).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RecordsConfig {
-    /// Working days before the moment it is recorded that staff may date an action; further
-    /// back only a senior manager, with a `backdate_reason`.
-    pub backdate_working_days: u32,
-}
-
-impl Default for RecordsConfig {
-    fn default() -> Self {
-        RecordsConfig {
-            backdate_working_days: p3_domain::backdating::DEFAULT_BACKDATE_WORKING_DAYS,
-        }
-    }
-}
-
-impl RecordsConfig {
-    /// The limit the domain applies.
-    pub fn backdate(&self) -> p3_domain::backdating::BackdateLimit {
-        p3_domain::backdating::BackdateLimit {
-            working_days: self.backdate_working_days,
-        }
-    }
-}
-
 /// Limits on slow clients: a connection that trickles its request is cut off, so a few
 /// clients cannot hold every connection open (slowloris).
 #[derive(Debug, Clone, Deserialize)]
@@ -265,15 +139,6 @@ impl Default for HttpConfig {
             body_read_timeout_seconds: 30,
         }
     }
-}
-
-/// Report settings.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ReportsConfig {
-    /// The landlord's lessons learned for the annual report: a text or Markdown file, relative
-    /// to the config file, shown escaped (a placeholder when unset).
-    pub lessons_learned_file: Option<PathBuf>,
 }
 
 /// A mail server: a relay on the local network in plain SMTP (the default, as before), or a
@@ -307,95 +172,21 @@ pub struct SmtpConfig {
     pub ca_pem: Option<Vec<u8>>,
 }
 
-/// Homes owned, per tenure.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Homes {
-    /// Low-cost rental homes.
-    pub low_cost_rental: Option<u32>,
-    /// Low-cost home ownership homes.
-    pub low_cost_home_ownership: Option<u32>,
-}
-
-/// Limits of the public form.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PublicForm {
-    /// Submissions per client per hour (0: no limit).
-    pub rate_limit_per_hour: u32,
-}
-
-impl Default for PublicForm {
-    fn default() -> Self {
-        PublicForm {
-            rate_limit_per_hour: 20,
-        }
-    }
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            landlord: "P3 Housing".into(),
-            base_url: None,
-            categories: DEFAULT_CATEGORIES.iter().map(|s| s.to_string()).collect(),
-            calendar: CalendarConfig::default(),
-            alerts: AlertAddresses::default(),
-            mail_from: "complaints-service@p3housing.invalid".into(),
-            smtp: None,
-            homes: Homes::default(),
-            public_form: PublicForm::default(),
-            policies: Vec::new(),
-            policy_files: Vec::new(),
-            reports: ReportsConfig::default(),
-            retention: RetentionConfig::default(),
-            records: RecordsConfig::default(),
-            http: HttpConfig::default(),
-            letters: LettersConfig::default(),
-            server: ServerSettings::default(),
-            sessions: SessionsConfig::default(),
-            backup: BackupConfig::default(),
-            sign_in: None,
-        }
-    }
-}
-
 impl Config {
     /// Reads a config file; an error names the field at fault.
     pub fn load(path: &Path) -> anyhow::Result<Config> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-        let mut config =
-            Config::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let (settings, host) = Settings::read_split(path).map_err(anyhow::Error::msg)?;
+        let mut config = Config::parse_host(settings, host)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        config
+            .settings
+            .read_files(path)
+            .map_err(anyhow::Error::msg)?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for file in config.policy_files.clone() {
-            let full = base.join(&file);
-            let text = std::fs::read_to_string(&full)
-                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", full.display()))?;
-            let policy =
-                Policy::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", full.display()))?;
-            config.policies.push(policy);
-        }
-        if let Some(file) = config.reports.lessons_learned_file.take() {
-            let full = base.join(file);
-            std::fs::metadata(&full).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: reports.lessons_learned_file: cannot read {}: {e}",
-                    path.display(),
-                    full.display()
-                )
-            })?;
-            config.reports.lessons_learned_file = Some(full);
-        }
         if let Some(tls) = &mut config.server.tls {
             tls.cert = base.join(&tls.cert);
             tls.key = base.join(&tls.key);
         }
-        let correspondence = config
-            .letters
-            .correspondence(&config.landlord, config.base_url.as_deref(), base)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        config.letters.correspondence = Some(correspondence);
         if let Some(smtp) = &mut config.smtp {
             crate::mail::resolve(smtp, base, std::env::var("P3_SMTP_PASSWORD").ok())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -414,25 +205,22 @@ impl Config {
         Ok(config)
     }
 
-    /// Parses and checks config text.
+    /// Parses and checks config text (`load` without the files it names).
+    #[cfg(test)]
     pub fn parse(text: &str) -> Result<Config, String> {
-        let de = toml::Deserializer::new(text);
-        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            format!("{path}: {}", e.into_inner().message().trim())
-        })?;
-        if config.categories.is_empty() {
-            return Err("categories: at least one category is needed".into());
-        }
-        for (i, p) in config.policies.iter().enumerate() {
-            p.validate()
-                .map_err(|e| format!("policies[{i}].{}: {}", e.field, e.message))?;
-        }
+        let (settings, host) = Settings::parse_split(text)?;
+        Config::parse_host(settings, host)
+    }
+
+    /// The local server's own sections, parsed and checked, with the shared settings.
+    fn parse_host(settings: Settings, host: toml::Table) -> Result<Config, String> {
+        let mut config: Config = p3_config::deserialize(toml::Value::Table(host))?;
+        config.settings = settings;
         if let Some(smtp) = &config.smtp {
             crate::mail::check(smtp)?;
         }
         if let Some(sign_in) = &config.sign_in {
-            crate::sign_in::check(sign_in, config.base_url.as_deref())?;
+            crate::sign_in::check(sign_in, config.settings.base_url.as_deref())?;
         }
         let s = &config.sessions;
         if !(1..=7 * 24 * 3600).contains(&s.idle_timeout_seconds)
@@ -448,17 +236,6 @@ impl Config {
         }
         if !(1..=10_000).contains(&config.backup.keep) {
             return Err("backup.keep: must be from 1 to 10000".into());
-        }
-        if !(1..=100).contains(&config.retention.years) {
-            return Err("retention.years: must be from 1 to 100".into());
-        }
-        if !(1..=24 * 30).contains(&config.retention.idempotency_hours) {
-            return Err("retention.idempotency_hours: must be from 1 to 720".into());
-        }
-        if config.records.backdate_working_days > MAX_BACKDATE_WORKING_DAYS {
-            return Err(format!(
-                "records.backdate_working_days: must be from 0 to {MAX_BACKDATE_WORKING_DAYS}"
-            ));
         }
         for (field, secs) in [
             (
@@ -476,20 +253,6 @@ impl Config {
         }
         config.server.listen_addr()?;
         crate::proxy::TrustedProxies::parse(&config.server.trusted_proxies)?;
-        config.server.listen_addr()?;
-        crate::proxy::TrustedProxies::parse(&config.server.trusted_proxies)?;
-        for (field, v) in [
-            ("alerts.complaints_team", &config.alerts.complaints_team),
-            (
-                "alerts.head_of_tenant_services",
-                &config.alerts.head_of_tenant_services,
-            ),
-            ("mail_from", &config.mail_from),
-        ] {
-            if !p3_domain::validation::is_email(v) {
-                return Err(format!("{field}: `{v}` is not an email address"));
-            }
-        }
         Ok(config)
     }
 }
@@ -501,11 +264,11 @@ mod tests {
     #[test]
     fn an_empty_file_is_a_complete_configuration() {
         let c = Config::parse("").unwrap();
-        assert_eq!(c.landlord, "P3 Housing");
-        assert_eq!(c.categories.len(), 9);
-        assert_eq!(c.public_form.rate_limit_per_hour, 20);
+        assert_eq!(c.settings.landlord, "P3 Housing");
+        assert_eq!(c.settings.categories.len(), 9);
+        assert_eq!(c.settings.public_form.rate_limit_per_hour, 20);
         assert!(c.smtp.is_none());
-        assert_eq!(c.retention.years, 6);
+        assert_eq!(c.settings.retention.years, 6);
         assert_eq!(c.http.header_read_timeout_seconds, 10);
         assert_eq!(c.http.body_read_timeout_seconds, 30);
     }
@@ -519,16 +282,26 @@ mod tests {
         let c = Config::parse("[retention]\nyears = 7\n[http]\nheader_read_timeout_seconds = 2\n")
             .unwrap();
         assert_eq!(
-            (c.retention.years, c.http.header_read_timeout_seconds),
+            (
+                c.settings.retention.years,
+                c.http.header_read_timeout_seconds
+            ),
             (7, 2)
         );
     }
 
     #[test]
     fn how_far_back_staff_may_date_an_action_is_configured_and_checked() {
-        assert_eq!(Config::parse("").unwrap().records.backdate_working_days, 2);
+        assert_eq!(
+            Config::parse("")
+                .unwrap()
+                .settings
+                .records
+                .backdate_working_days,
+            2
+        );
         let c = Config::parse("[records]\nbackdate_working_days = 5\n").unwrap();
-        assert_eq!(c.records.backdate().working_days, 5);
+        assert_eq!(c.settings.records.backdate().working_days, 5);
         let e = Config::parse("[records]\nbackdate_working_days = 1001\n").unwrap_err();
         assert!(e.starts_with("records.backdate_working_days"), "{e}");
         let e = Config::parse("[records]\nbackdate_working_days = -1\n").unwrap_err();
@@ -578,6 +351,6 @@ mod tests {
     fn closure_days_and_policies_can_be_configured() {
         let c =
             Config::parse("[calendar]\nclosure_days = [\"2026-12-29\", \"2026-12-30\"]\n").unwrap();
-        assert_eq!(c.calendar.closure_days.len(), 2);
+        assert_eq!(c.settings.calendar.closure_days.len(), 2);
     }
 }

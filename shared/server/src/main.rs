@@ -41,7 +41,7 @@ use p3_api::auth::TokenKey;
 use p3_api::limit::RateLimiter;
 use p3_api::staff_session::{SessionAuthenticator, StaffAccounts};
 use p3_api::AppState;
-use p3_domain::host::{self, Adapters, HostSettings};
+use p3_domain::host::{self, Adapters};
 use p3_domain::ports::{Random, SystemClock};
 use p3_domain::service::Service;
 use p3_sqlite::SqliteStore;
@@ -281,11 +281,11 @@ async fn serve(
             .map_err(|e| anyhow::anyhow!("{e}"))?,
     );
     store.set_idempotency_ttl(chrono::Duration::hours(
-        config.retention.idempotency_hours.into(),
+        config.settings.retention.idempotency_hours.into(),
     ));
     let notifier = outbox::OutboxNotifier::new(
         data_dir.join("outbox"),
-        &config.mail_from,
+        &config.settings.mail_from,
         config.smtp.as_ref(),
     )?;
     tracing::info!(mail = %mail::route(config.smtp.as_ref()), "mail route");
@@ -310,7 +310,11 @@ async fn serve(
         .with_context(|| format!("cannot listen on {wanted}"))?;
     let addr = listener.local_addr()?;
     let url = listen::url(addr, tls.is_some());
-    let base_url = config.base_url.clone().unwrap_or_else(|| url.clone());
+    let base_url = config
+        .settings
+        .base_url
+        .clone()
+        .unwrap_or_else(|| url.clone());
     let mut service = service_of(&config, store.clone(), Arc::new(notifier), base_url.clone());
     service.clock = clock.clone();
     let accounts_rules = Arc::new(users::accounts_of(store.clone(), &config.sessions)?);
@@ -337,15 +341,15 @@ async fn serve(
         service: service.clone(),
         auth,
         form_limit: Arc::new(RateLimiter::new(
-            config.public_form.rate_limit_per_hour,
+            config.settings.public_form.rate_limit_per_hour,
             Duration::from_secs(3600),
         )),
         code_limit: Arc::new(RateLimiter::new(30, Duration::from_secs(3600))),
     };
     let reporting = p3_api::reports::Reporting {
         source: store.clone(),
-        homes: reports::homes_of(&config),
-        lessons_learned_file: config.reports.lessons_learned_file.clone(),
+        homes: config.settings.homes(),
+        lessons_learned_file: config.settings.reports.lessons_learned_file.clone(),
     };
     let mut app = p3_api::router(state);
     if let Some(p) = provider {
@@ -384,7 +388,7 @@ async fn serve(
     let retention_task = tokio::spawn(retention::run_daily(
         service.clone(),
         store.clone(),
-        config.retention.years,
+        config.settings.retention.years,
         data_dir.join("outbox"),
         stop_rx.clone(),
     ));
@@ -472,10 +476,10 @@ fn import_file(
     );
     let notifier = outbox::OutboxNotifier::new(
         data_dir.join("outbox"),
-        &config.mail_from,
+        &config.settings.mail_from,
         config.smtp.as_ref(),
     )?;
-    let base_url = config.base_url.clone().unwrap_or_default();
+    let base_url = config.settings.base_url.clone().unwrap_or_default();
     let mut service = service_of(&config, store.clone(), Arc::new(notifier), base_url);
     service.clock = clock;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -486,7 +490,7 @@ fn import_file(
         &summary,
         file,
         dry_run,
-        &config.alerts.complaints_team,
+        &config.settings.alerts.complaints_team,
         took,
     );
     anyhow::ensure!(
@@ -512,16 +516,7 @@ fn service_of(
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
         },
-        HostSettings {
-            landlord: config.landlord.clone(),
-            categories: config.categories.clone(),
-            addresses: config.alerts.clone(),
-            base_url,
-            calendar: config.calendar.clone(),
-            policies: config.policies.clone(),
-            letters: reports::letters_of(config),
-            backdate: config.records.backdate(),
-        },
+        config.settings.host_settings(base_url),
     )
 }
 
@@ -570,10 +565,10 @@ fn evidence(
     let store = Arc::new(SqliteStore::open(&db).map_err(|e| anyhow::anyhow!("{e}"))?);
     let notifier = outbox::OutboxNotifier::new(
         data_dir.join("outbox"),
-        &config.mail_from,
+        &config.settings.mail_from,
         config.smtp.as_ref(),
     )?;
-    let base_url = config.base_url.clone().unwrap_or_default();
+    let base_url = config.settings.base_url.clone().unwrap_or_default();
     let service = service_of(&config, store, Arc::new(notifier), base_url);
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
@@ -667,10 +662,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             let notifier = outbox::OutboxNotifier::new(
                 data_dir.join("outbox"),
-                &config.mail_from,
+                &config.settings.mail_from,
                 config.smtp.as_ref(),
             )?;
-            let base_url = config.base_url.clone().unwrap_or_default();
+            let base_url = config.settings.base_url.clone().unwrap_or_default();
             let service = service_of(&config, store.clone(), Arc::new(notifier), base_url);
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -678,7 +673,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let report = rt.block_on(retention::run_once(
                 &service,
                 &store,
-                config.retention.years,
+                config.settings.retention.years,
                 &data_dir.join("outbox"),
                 dry_run,
             ))?;
@@ -703,7 +698,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(files) = &loaded.server.tls {
                 tls::Tls::load(&files.cert, &files.key)?;
             }
-            let letters = reports::letters_of(&loaded);
+            let letters = loaded.settings.correspondence();
             println!(
                 "{}: OK; letter templates checked: {}",
                 config.display(),

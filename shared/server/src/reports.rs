@@ -14,7 +14,6 @@ use p3_domain::case::Rules;
 use p3_domain::london::{london_date, london_instant, Month};
 use p3_domain::policy::Procedures;
 use p3_domain::ports::{Clock, ReportSource};
-use p3_domain::report::Homes;
 use p3_reports::{Format, Rendered, ReportSettings};
 use p3_sqlite::SqliteStore;
 use tokio::sync::watch;
@@ -34,50 +33,20 @@ const RETRY: Duration = Duration::from_secs(300);
 /// The rules of the configured procedures and calendar (as `p3 serve` builds them).
 pub fn rules_of(config: &Config) -> Rules {
     let mut procedures = Procedures::default();
-    for p in config.policies.clone() {
+    for p in config.settings.policies.clone() {
         procedures.replace(p);
     }
     Rules {
         procedures,
-        calendar: Calendar::new(&config.calendar),
-        letters: letters_of(config),
-        backdate: config.records.backdate(),
-    }
-}
-
-/// The letters' settings: as loaded with the config file, or (without a file) the built-in
-/// templates with the `[letters]` details.
-pub fn letters_of(config: &Config) -> p3_domain::letter::Correspondence {
-    match &config.letters.correspondence {
-        Some(c) => c.clone(),
-        None => p3_domain::letter::Correspondence {
-            landlord: p3_domain::letter::Landlord {
-                name: config.landlord.clone(),
-                phone: config.letters.phone.clone(),
-                email: config.letters.email.clone(),
-                address: config.letters.address.clone(),
-                public_url: config
-                    .letters
-                    .public_url
-                    .clone()
-                    .or(config.base_url.clone()),
-            },
-            templates: Default::default(),
-        },
-    }
-}
-
-/// Homes per tenure from the `[homes]` setting.
-pub fn homes_of(config: &Config) -> Homes {
-    Homes {
-        low_cost_rental: config.homes.low_cost_rental,
-        low_cost_home_ownership: config.homes.low_cost_home_ownership,
+        calendar: Calendar::new(&config.settings.calendar),
+        letters: config.settings.correspondence(),
+        backdate: config.settings.records.backdate(),
     }
 }
 
 /// The settings reports are rendered with; `with_lessons` reads the lessons-learned file.
 pub fn settings_of(config: &Config, with_lessons: bool) -> anyhow::Result<ReportSettings> {
-    let lessons_learned = match (&config.reports.lessons_learned_file, with_lessons) {
+    let lessons_learned = match (&config.settings.reports.lessons_learned_file, with_lessons) {
         (Some(path), true) => Some(
             std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read {}", path.display()))?,
@@ -85,8 +54,8 @@ pub fn settings_of(config: &Config, with_lessons: bool) -> anyhow::Result<Report
         _ => None,
     };
     Ok(ReportSettings {
-        landlord: config.landlord.clone(),
-        homes: homes_of(config),
+        landlord: config.settings.landlord.clone(),
+        homes: config.settings.homes(),
         lessons_learned,
     })
 }

@@ -214,6 +214,7 @@ impl LinkArgs {
             None => Config::default(),
         };
         Ok(config
+            .settings
             .base_url
             .unwrap_or_else(|| "http://127.0.0.1:3000".into())
             .trim_end_matches('/')
