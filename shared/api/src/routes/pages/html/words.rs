@@ -2,9 +2,8 @@
 
 use super::*;
 /// Escapes text for HTML element content and attribute values: the templates' one rule
-/// ([`p3_html::Html`]), for the markup still written outside a template.
-///
-/// Left only for the pages and letters not yet made from their own template.
+/// ([`p3_html::Html`]) as a function. Every page and letter is a template, so this is for
+/// saying what a page must contain (the tests) rather than for writing markup.
 pub fn esc(s: &str) -> String {
     p3_html::escape(s)
 }
