@@ -31,6 +31,9 @@ pub enum RetentionError {
 /// rewrites.
 #[derive(Clone)]
 pub struct RetentionJob {
+    /// The configured retention period in years (`[retention] years` of the configuration
+    /// file), applied when the schedule's event names none.
+    pub years: u32,
     /// The service over the table.
     pub service: Service,
     /// The same table, as the retention port.

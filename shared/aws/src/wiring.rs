@@ -371,11 +371,13 @@ async fn client_addr(
 pub enum ScheduledJob {
     /// The monthly performance export, on the 1st of each month at 06:00 London time.
     MonthlyReport,
-    /// The retention rule, daily ([`crate::retention`]): cases closed more than `years`
-    /// years ago lose their personal data.
+    /// The retention rule, daily ([`crate::retention`]): cases closed more than the
+    /// retention period ago lose their personal data.
     Retention {
-        /// The retention period, in years (the template's `RetentionYears`).
-        years: u32,
+        /// The retention period in years; left out (as the schedule does), the configuration
+        /// file's `[retention] years`, the period `p3 serve` applies.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        years: Option<u32>,
     },
 }
 
@@ -515,6 +517,7 @@ pub fn reporting_parts(
     )
     .with_clock(service.clock.clone());
     let retention = RetentionJob {
+        years: settings.config.retention.years,
         service,
         store: Arc::new(store),
     };
@@ -568,6 +571,7 @@ pub async fn handle_reporting_event(
             }))
         }
         ReportingEvent::Scheduled(ScheduledJob::Retention { years }) => {
+            let years = years.unwrap_or(jobs.retention.years);
             let report = jobs.retention.run(years, now).await?;
             Ok(serde_json::json!({
                 "job": "retention",

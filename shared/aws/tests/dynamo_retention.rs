@@ -179,19 +179,10 @@ fn the_daily_retention_schedule_sends_the_sample_event_to_the_reporting_function
     let text = std::fs::read_to_string(repo.join("infra/template.yaml")).expect("the template");
     let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("YAML");
     let target = &doc["Resources"]["RetentionSchedule"]["Properties"]["Target"];
-    let serde_yaml::Value::Tagged(input) = &target["Input"] else {
-        panic!("the input is a !Sub of the period: {:?}", target["Input"])
-    };
-    let years = doc["Parameters"]["RetentionYears"]["Default"]
-        .as_u64()
-        .expect("a default period");
-    assert_eq!(years, u64::from(p3_domain::retention::DEFAULT_YEARS));
-    let input = input
-        .value
-        .as_str()
-        .expect("a string")
-        .replace("${RetentionYears}", &years.to_string());
-    let input: serde_json::Value = serde_json::from_str(&input).expect("JSON");
+    // The period is the configuration file's `[retention] years`, not a second setting.
+    assert!(doc["Parameters"]["RetentionYears"].is_null());
+    let input = target["Input"].as_str().expect("a plain JSON string");
+    let input: serde_json::Value = serde_json::from_str(input).expect("JSON");
     let sample = std::fs::read_to_string(repo.join("events/reporting/retention-schedule.json"))
         .expect("the sample event");
     assert_eq!(
@@ -200,7 +191,7 @@ fn the_daily_retention_schedule_sends_the_sample_event_to_the_reporting_function
     );
     assert!(matches!(
         ReportingEvent::parse(input).expect("an event"),
-        ReportingEvent::Scheduled(ScheduledJob::Retention { years: 6 })
+        ReportingEvent::Scheduled(ScheduledJob::Retention { years: None })
     ));
     assert_eq!(
         target["Arn"], doc["Resources"]["MonthlyReportSchedule"]["Properties"]["Target"]["Arn"],
@@ -303,7 +294,8 @@ async fn the_reporting_function_runs_the_daily_retention_job_over_its_table() {
     let answer = wiring::handle_reporting_event(
         app,
         &jobs,
-        serde_json::json!({"job": "retention", "years": 6}),
+        // As the schedule sends it: the period is the configuration's (6 years by default).
+        serde_json::json!({"job": "retention"}),
         contract::t0(),
     )
     .await
