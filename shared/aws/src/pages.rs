@@ -13,7 +13,8 @@ use p3_domain::service::Service;
 
 use crate::oidc::{OidcAuthenticator, OidcProvider};
 use crate::wiring::{
-    app_state_for, http_app, reports_from, service, settings_with_secrets, AwsSettings, WiringError,
+    app_state_for, http_app, reports_from, service_sending_no_email, settings_with_secrets,
+    AwsSettings, WiringError,
 };
 
 /// The `pages` function's app over a service: the staff pages and their documents, signed in
@@ -41,7 +42,7 @@ pub fn pages_app(service: Service, settings: &AwsSettings) -> Result<Router, Wir
 /// The `pages` function, from its environment and, for the staff sign-in, Secrets Manager.
 pub async fn pages() -> Result<Router, WiringError> {
     let (settings, sdk) = settings_with_secrets(&|k: &str| std::env::var(k).ok()).await?;
-    let service = service(&settings, &sdk).await;
+    let service = service_sending_no_email(&settings, &sdk).await;
     // The monthly report page reads the table as the reporting function does.
     let reporting = reports_from(&settings, &sdk, &service);
     Ok(pages_app(service, &settings)?.layer(axum::Extension(reporting)))

@@ -11,10 +11,12 @@ use axum::Router;
 use lambda_http::request::RequestContext;
 use p3_api::limit::RateLimiter;
 use p3_api::{AppState, ClientAddr};
-use p3_domain::alert::Timer;
+use p3_domain::alert::{AlertEmail, Timer};
 use p3_domain::host::{self, Adapters};
 use p3_domain::london::{london_date, Month};
-use p3_domain::ports::{AlertScheduler, Clock, Random, ReportSource, StoreError, SystemClock};
+use p3_domain::ports::{
+    AlertScheduler, Clock, Notifier, NotifyError, Random, ReportSource, StoreError, SystemClock,
+};
 use p3_domain::service::Service;
 use serde::{Deserialize, Serialize};
 
@@ -251,7 +253,58 @@ pub async fn service_with_clock(
         clock.clone(),
         settings.schedule_target(),
     );
-    service_over(settings, sdk, clock, Arc::new(scheduler)).await
+    service_over(
+        settings,
+        sdk,
+        clock,
+        Arc::new(scheduler),
+        ses_notifier(settings, sdk),
+    )
+    .await
+}
+
+/// Emails through SES from the deployment's sender, with its configuration set if any.
+fn ses_notifier(settings: &AwsSettings, sdk: &SdkConfig) -> Arc<dyn Notifier> {
+    let mut notifier = SesNotifier::new(aws_sdk_sesv2::Client::new(sdk), &settings.mail_from);
+    if let Some(set) = &settings.ses_configuration_set {
+        notifier = notifier.with_configuration_set(set);
+    }
+    Arc::new(notifier)
+}
+
+/// The domain service of the staff pages: as [`service`], but it sends no email (the emails
+/// of a case, its alerts and letters, go from the `deadlines` function, whose timers every
+/// write schedules), so the SES client stays out of the package.
+pub async fn service_sending_no_email(settings: &AwsSettings, sdk: &SdkConfig) -> Service {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let scheduler = EventBridgeScheduler::new(
+        aws_sdk_scheduler::Client::new(sdk),
+        aws_sdk_sqs::Client::new(sdk),
+        clock.clone(),
+        settings.schedule_target(),
+    );
+    service_over(
+        settings,
+        sdk,
+        clock,
+        Arc::new(scheduler),
+        Arc::new(SendsNoEmail),
+    )
+    .await
+}
+
+/// The notifier of a function that sends no email itself (its role may not): a send is
+/// refused, so nothing is recorded as sent that was not.
+#[derive(Debug, Clone, Copy)]
+pub struct SendsNoEmail;
+
+#[async_trait::async_trait]
+impl Notifier for SendsNoEmail {
+    async fn send(&self, _email: &AlertEmail) -> Result<(), NotifyError> {
+        Err(NotifyError(
+            "this function sends no email: the deadlines function does".into(),
+        ))
+    }
 }
 
 /// The scheduler of a function that changes no case (reporting): it has no schedules to sync,
@@ -275,19 +328,16 @@ async fn service_over(
     sdk: &SdkConfig,
     clock: Arc<dyn Clock>,
     scheduler: Arc<dyn AlertScheduler>,
+    notifier: Arc<dyn Notifier>,
 ) -> Service {
     let dynamodb = aws_sdk_dynamodb::Client::new(sdk);
     warm(&dynamodb, &settings.table_name).await;
     let store = DynamoStore::new(dynamodb, settings.table_name.clone()).with_clock(clock.clone());
-    let mut notifier = SesNotifier::new(aws_sdk_sesv2::Client::new(sdk), &settings.mail_from);
-    if let Some(set) = &settings.ses_configuration_set {
-        notifier = notifier.with_configuration_set(set);
-    }
     host::service(
         Adapters {
             store: Arc::new(store),
             scheduler,
-            notifier: Arc::new(notifier),
+            notifier,
             clock,
             random: Arc::new(OsRandom),
         },
@@ -539,6 +589,8 @@ pub async fn reporting() -> Result<(Router, ReportingJobs), WiringError> {
         &sdk,
         Arc::new(SystemClock),
         Arc::new(ChangesNoCase),
+        // The monthly job emails its summary.
+        ses_notifier(&settings, &sdk),
     )
     .await;
     let state = app_state_for(service, &settings);
