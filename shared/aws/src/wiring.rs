@@ -247,20 +247,28 @@ pub async fn service_with_clock(
     sdk: &SdkConfig,
     clock: Arc<dyn Clock>,
 ) -> Service {
-    let scheduler = EventBridgeScheduler::new(
+    service_over(
+        settings,
+        sdk,
+        clock.clone(),
+        alert_schedules(settings, sdk, &clock),
+        ses_notifier(settings, sdk),
+    )
+    .await
+}
+
+/// A case's alert timers as one-off EventBridge schedules that put their event on the queue.
+fn alert_schedules(
+    settings: &AwsSettings,
+    sdk: &SdkConfig,
+    clock: &Arc<dyn Clock>,
+) -> Arc<dyn AlertScheduler> {
+    Arc::new(EventBridgeScheduler::new(
         aws_sdk_scheduler::Client::new(sdk),
         aws_sdk_sqs::Client::new(sdk),
         clock.clone(),
         settings.schedule_target(),
-    );
-    service_over(
-        settings,
-        sdk,
-        clock,
-        Arc::new(scheduler),
-        ses_notifier(settings, sdk),
-    )
-    .await
+    ))
 }
 
 /// Emails through SES from the deployment's sender, with its configuration set if any.
@@ -277,17 +285,11 @@ fn ses_notifier(settings: &AwsSettings, sdk: &SdkConfig) -> Arc<dyn Notifier> {
 /// write schedules), so the SES client stays out of the package.
 pub async fn service_sending_no_email(settings: &AwsSettings, sdk: &SdkConfig) -> Service {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let scheduler = EventBridgeScheduler::new(
-        aws_sdk_scheduler::Client::new(sdk),
-        aws_sdk_sqs::Client::new(sdk),
-        clock.clone(),
-        settings.schedule_target(),
-    );
     service_over(
         settings,
         sdk,
-        clock,
-        Arc::new(scheduler),
+        clock.clone(),
+        alert_schedules(settings, sdk, &clock),
         Arc::new(SendsNoEmail),
     )
     .await
