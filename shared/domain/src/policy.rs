@@ -156,7 +156,11 @@ impl Policy {
                 m => m.to_string(),
             };
             PolicyError {
-                field: if field == "." { "(file)".into() } else { field },
+                field: if field == "." || field.is_empty() {
+                    "(file)".into()
+                } else {
+                    field
+                },
                 message: if message.is_empty() {
                     "is not valid TOML".into()
                 } else {

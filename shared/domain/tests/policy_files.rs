@@ -199,3 +199,11 @@ fn a_timescale_of_more_than_a_year_is_refused_wherever_it_is() {
     let e = Policy::from_toml(&toml::to_string(&p).expect("TOML")).expect_err("refused");
     assert_eq!(e.field, "stages[0].next_stage_window_working_days");
 }
+
+/// Found by the property test above: a key with an empty name (`""=""`) is unknown, and the
+/// refusal still names where it is (the file), never an empty field.
+#[test]
+fn an_empty_key_is_refused_naming_the_file() {
+    let e = p3_domain::policy::Policy::from_toml("\"\"=\"\"").unwrap_err();
+    assert_eq!(e.field, "(file)", "{e:?}");
+}
