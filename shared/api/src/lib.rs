@@ -256,6 +256,14 @@ pub fn pages_router() -> Router<AppState> {
             get(pages::accounts::set_password_page).post(pages::accounts::set_password),
         )
         .route("/staff/cases", get(routes::pages::cases_page))
+        .route(
+            "/staff/complaints/new",
+            get(pages::intake::complaint_form).post(pages::intake::log_complaint),
+        )
+        .route(
+            "/staff/service-requests/new",
+            get(pages::intake::service_request_form).post(pages::intake::log_service_request),
+        )
         .route("/staff/monthly-report", get(reports::monthly_page))
         .route("/staff/cases/{reference}", get(pages::case_page))
         .route(

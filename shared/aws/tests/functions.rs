@@ -1053,7 +1053,7 @@ fn every_route_in_the_template_has_a_sample_event_and_every_sample_a_route() {
 }
 
 /// The staff API's routes; not the staff pages' (`/staff`, sign-in, its callback, sign-out,
-/// `/staff/cases...`, the monthly report page), which a browser reaches without an
+/// `/staff/cases...`, the monthly report page, the forms logging a complaint or a service request), which a browser reaches without an
 /// Authorization header: the `pages` function checks their session cookie itself
 /// (tests/sign_in.rs).
 fn needs_authorizer(path: &str) -> bool {
@@ -1063,6 +1063,8 @@ fn needs_authorizer(path: &str) -> bool {
             "/staff/auth/",
             "/staff/cases",
             "/staff/monthly-report",
+            "/staff/complaints/new",
+            "/staff/service-requests/new",
         ]
         .iter()
         .any(|p| path.starts_with(p))

@@ -81,6 +81,8 @@ struct CasesPage<'a> {
     owner_field: Field<'a>,
     only_overdue: bool,
     reports: ReportLinks<'a>,
+    /// The links to log a complaint or a service request, for a role that may.
+    may_log: bool,
 }
 
 impl CasesPage<'_> {
@@ -194,6 +196,7 @@ pub(crate) async fn cases_page(
         .filter(|c| c.due_within_two_working_days)
         .count();
     let page = CasesPage {
+        may_log: who.staff.role.includes(Role::Officer),
         chrome: Chrome::new(
             "Open complaints",
             &st.service.settings.landlord,

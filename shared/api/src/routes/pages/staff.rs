@@ -41,6 +41,7 @@ mod case;
 mod case_action;
 mod casefile;
 mod forms;
+pub(crate) mod intake;
 mod posting;
 mod record;
 mod signing_in;

@@ -40,6 +40,17 @@ pub(crate) async fn create_complaint(
 ) -> Result<Response> {
     staff.require(Role::Officer)?;
     let (b, raw): (NewStaffComplaint, _) = json_body(&headers, body).await?;
+    let (new, at) = staff_complaint_case(&st, b).await?;
+    let idem = idempotency(&headers, &staff.email, "/staff/complaints", &raw)?;
+    create(&st, &staff, idem.as_ref(), new, at).await
+}
+
+/// The new case a staff complaint's body describes, with when it was received: the checks of
+/// `POST /staff/complaints`, which the page logging a complaint applies too.
+pub(crate) async fn staff_complaint_case(
+    st: &AppState,
+    b: NewStaffComplaint,
+) -> Result<(NewCase, Option<DateTime<Utc>>)> {
     let form = ComplaintForm {
         name: b.name,
         email: b.email,
@@ -147,28 +158,17 @@ pub(crate) async fn create_complaint(
             summary: summary.unwrap_or_default(),
         }),
     };
-    create(
-        &st,
-        &staff,
-        &headers,
-        "/staff/complaints",
-        &raw,
-        new,
-        b.received_at.or(b.at),
-    )
-    .await
+    Ok((new, b.received_at.or(b.at)))
 }
 
-pub(super) async fn create(
+/// Opens the case `staff` logged, answering 201 with its view and its `Location`.
+pub(crate) async fn create(
     st: &AppState,
     staff: &Staff,
-    headers: &HeaderMap,
-    path: &str,
-    raw: &[u8],
+    idem: Option<&IdempotencyKey>,
     new: NewCase,
     at: Option<DateTime<Utc>>,
 ) -> Result<Response> {
-    let idem = idempotency(headers, &staff.email, path, raw)?;
     let rules = st.service.rules.clone();
     let clock = st.service.clock.clone();
     let render = move |c: &Case, code: &str| {
@@ -178,7 +178,7 @@ pub(super) async fn create(
     };
     let w = st
         .service
-        .create_case(new, &staff.email, at, idem.as_ref(), &render)
+        .create_case(new, &staff.email, at, idem, &render)
         .await?;
     if let Some(c) = &w.case {
         tracing::info!(reference = %c.reference, "complaint recorded by staff");
@@ -204,12 +204,24 @@ pub(crate) async fn create_service_request(
 ) -> Result<Response> {
     staff.require(Role::Officer)?;
     let (form, raw): (ServiceRequestForm, _) = json_body(&headers, body).await?;
+    let request = service_request_of(&st, &staff, form)?;
+    let idem = idempotency(&headers, &staff.email, "/staff/service-requests", &raw)?;
+    log_service_request(&st, request, idem.as_ref()).await
+}
+
+/// The service request `form` describes, logged by `staff`: the checks of
+/// `POST /staff/service-requests`, which the page logging one applies too.
+pub(crate) fn service_request_of(
+    st: &AppState,
+    staff: &Staff,
+    form: ServiceRequestForm,
+) -> Result<ServiceRequest> {
     let at = form.at;
     let (resident, description, category, response) = form
         .validate(&st.service.settings.categories)
         .map_err(Problem::invalid)?;
     let now = st.service.clock.now();
-    let request = ServiceRequest {
+    Ok(ServiceRequest {
         id: String::new(),
         description,
         category,
@@ -218,8 +230,15 @@ pub(crate) async fn create_service_request(
         logged_at: at.unwrap_or(now),
         recorded_at: now,
         logged_by: staff.email.clone(),
-    };
-    let idem = idempotency(&headers, &staff.email, "/staff/service-requests", &raw)?;
+    })
+}
+
+/// Logs `request`, answering 201 with it (or the first answer to the same key).
+pub(crate) async fn log_service_request(
+    st: &AppState,
+    request: ServiceRequest,
+    idem: Option<&IdempotencyKey>,
+) -> Result<Response> {
     let render = |sr: &ServiceRequest| {
         StoredReply::Created(ReplyView {
             reference: sr.id.clone(),
@@ -229,7 +248,7 @@ pub(crate) async fn create_service_request(
     };
     let w = st
         .service
-        .create_service_request(request, idem.as_ref(), &render)
+        .create_service_request(request, idem, &render)
         .await?;
     Ok(reply(w.reply))
 }
@@ -297,5 +316,6 @@ pub(crate) async fn dissatisfaction(
         }
     }
     let path = format!("/staff/service-requests/{id}/dissatisfaction");
-    create(&st, &staff, &headers, &path, &raw, new, b.at).await
+    let idem = idempotency(&headers, &staff.email, &path, &raw)?;
+    create(&st, &staff, idem.as_ref(), new, b.at).await
 }

@@ -71,7 +71,7 @@ const TENURES: [(&str, &str); 2] = [
 ];
 
 /// The topics to choose from: (value, label), the empty choice first.
-pub(super) fn category_options(categories: &[String]) -> Vec<(String, String)> {
+pub(crate) fn category_options(categories: &[String]) -> Vec<(String, String)> {
     let mut options = vec![(String::new(), "Choose a topic".to_string())];
     options.extend(categories.iter().map(|c| (c.clone(), category_label(c))));
     options

@@ -4,7 +4,15 @@ use super::*;
 
 /// The form's `at` (a London wall-clock `datetime-local`) as RFC 3339.
 pub(super) fn at_of(fields: &[(String, String)]) -> Result<Option<String>, String> {
-    let Some(v) = text(fields, "at") else {
+    datetime_of(fields, "at")
+}
+
+/// The form's field `name` (a London wall-clock `datetime-local`) as RFC 3339.
+pub(super) fn datetime_of(
+    fields: &[(String, String)],
+    name: &str,
+) -> Result<Option<String>, String> {
+    let Some(v) = text(fields, name) else {
         return Ok(None);
     };
     let parsed = NaiveDateTime::parse_from_str(&v, "%Y-%m-%dT%H:%M")
