@@ -35,6 +35,8 @@ use crate::problem::Problem;
 pub struct AppState {
     /// The domain service over its ports.
     pub service: Service,
+    /// Where the attachments' bytes are kept (a folder locally, the S3 bucket on AWS).
+    pub attachments: Arc<dyn p3_domain::attachment::AttachmentStore>,
     /// Who is calling.
     pub auth: Arc<dyn Authenticator>,
     /// The public form's per-client limit.
@@ -227,6 +229,11 @@ pub fn casefile_router() -> Router<AppState> {
             "/staff/complaints/{reference}/correspondence",
             post(staff::log_correspondence),
         )
+        .route(
+            "/staff/complaints/{reference}/attachments",
+            // The file's parts are counted as they arrive (`http::multipart`), within 10 MB.
+            post(staff::add_attachment).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
 }
 
 /// `reporting`: the monthly and annual reports, for staff with any role. Needs the
@@ -283,6 +290,10 @@ pub fn documents_router() -> Router<AppState> {
         .route(
             "/staff/complaints/{reference}/evidence",
             get(evidence::evidence),
+        )
+        .route(
+            "/staff/complaints/{reference}/attachments/{id}",
+            get(staff::attachment_file),
         )
 }
 

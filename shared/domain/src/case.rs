@@ -313,6 +313,9 @@ pub struct Case {
     /// What was sent or said outside our letters, in the order logged.
     #[serde(default)]
     pub correspondence: Vec<crate::correspondence::CorrespondenceEntry>,
+    /// Files kept with the case, in the order added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<crate::attachment::Attachment>,
     /// Every event, in order.
     pub history: Vec<EventRecord>,
 }
@@ -459,6 +462,13 @@ pub enum Command {
     },
     /// Log something sent or said outside our letters.
     LogCorrespondence(crate::correspondence::NewCorrespondence),
+    /// Record a file kept under `id` (checked by [`crate::attachment::check`] and stored first).
+    AddAttachment {
+        /// The id it is stored under.
+        id: String,
+        /// What the checks found.
+        file: crate::attachment::CheckedFile,
+    },
 }
 
 pub(crate) fn check_at(actor: &Actor, previous: Option<DateTime<Utc>>) -> Result<(), CommandError> {
@@ -589,6 +599,7 @@ impl Case {
             letters: Vec::new(),
             notes: Vec::new(),
             correspondence: Vec::new(),
+            attachments: Vec::new(),
             history: Vec::new(),
         }
     }
@@ -933,6 +944,9 @@ impl Case {
             e @ CaseEvent::CorrespondenceLogged { .. } => {
                 crate::correspondence::apply(self, rec.sequence, (at, rec.recorded_at), &rec.by, e);
             }
+            e @ CaseEvent::AttachmentAdded { .. } => {
+                crate::attachment::apply(self, rec.sequence, at, &rec.by, e);
+            }
         }
         self.version = rec.sequence;
         self.history.push(rec);
@@ -1266,6 +1280,9 @@ impl Case {
             }
             Command::AddNote { text, corrects } => crate::note::add(self, text, corrects),
             Command::LogCorrespondence(new) => crate::correspondence::log(self, new),
+            Command::AddAttachment { id, file } => {
+                crate::attachment::add(self, id, file, &actor.by)
+            }
             other => crate::casefile::decide(self, other, actor),
         }
     }

@@ -137,10 +137,9 @@ pub(crate) fn log(case: &Case, new: NewCorrespondence) -> Result<Vec<CaseEvent>,
     }])
 }
 
-/// True when the case holds an attachment with this id. Files cannot be attached to a case
-/// yet, so no id is known; the log keeps the ids once they can be.
-fn has_attachment(_case: &Case, _id: &str) -> bool {
-    false
+/// True when the case holds an attachment with this id.
+fn has_attachment(case: &Case, id: &str) -> bool {
+    case.attachments.iter().any(|a| a.id == id)
 }
 
 /// Folds a log entry's event into the case.

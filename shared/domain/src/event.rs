@@ -295,6 +295,23 @@ pub enum CaseEvent {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<String>,
     },
+    /// A file was added to the case (see [`crate::attachment`]); its bytes are kept apart, under
+    /// `id`, and `by` on the record says who added it.
+    AttachmentAdded {
+        /// Its id.
+        id: String,
+        /// The name to show.
+        filename: String,
+        /// Its media type, from the content.
+        content_type: String,
+        /// Its size in bytes.
+        size: u64,
+        /// Its SHA-256, lowercase hex.
+        sha256: String,
+        /// What it is.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        description: String,
+    },
     /// The retention period ended: the personal data in every earlier event was removed (see
     /// [`crate::retention`]). Record keeping, not part of handling the complaint: no figure
     /// counts it.
@@ -316,6 +333,7 @@ impl CaseEvent {
             CaseEvent::Anonymised { .. }
                 | CaseEvent::NoteAdded { .. }
                 | CaseEvent::CorrespondenceLogged { .. }
+                | CaseEvent::AttachmentAdded { .. }
         )
     }
 
@@ -346,6 +364,7 @@ impl CaseEvent {
             CaseEvent::Anonymised { .. } => "anonymised",
             CaseEvent::NoteAdded { .. } => "note_added",
             CaseEvent::CorrespondenceLogged { .. } => "correspondence_logged",
+            CaseEvent::AttachmentAdded { .. } => "attachment_added",
         }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod alert;
+pub mod attachment;
 pub mod backdating;
 pub mod calendar;
 pub mod case;

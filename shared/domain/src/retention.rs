@@ -1,7 +1,7 @@
 //! Retention: a case closed more than N years ago (6 by default, configurable) keeps no
 //! personal data. Its resident's name, contact details and address, the representative, and
 //! every free text anyone typed about the complaint (the description, the desired outcome, the
-//! complaint's points, reasons, responses, explanations, Ombudsman details, internal notes, correspondence summaries) are replaced by
+//! complaint's points, reasons, responses, explanations, Ombudsman details, internal notes, correspondence summaries, attachments' names and descriptions) are replaced by
 //! [`REMOVED`] in every event of its history, and an [`CaseEvent::Anonymised`] event records
 //! that it was done. Everything the figures are counted from stays: the dates, the stages, the
 //! deadlines, the outcomes and decisions, the extensions' lengths, the refusal grounds, the
@@ -304,6 +304,27 @@ fn redact(event: CaseEvent) -> CaseEvent {
             channel,
             summary: removed(),
             attachments,
+        },
+        // The file itself is deleted with the case's personal data (see [`run`]); what stays
+        // is that a file of this kind and size was kept.
+        CaseEvent::AttachmentAdded {
+            id,
+            content_type,
+            size,
+            sha256,
+            description,
+            ..
+        } => CaseEvent::AttachmentAdded {
+            id,
+            filename: removed(),
+            content_type,
+            size,
+            sha256,
+            description: if description.is_empty() {
+                description
+            } else {
+                removed()
+            },
         },
         e @ (CaseEvent::Anonymised { .. } | CaseEvent::CompensationAnswered { .. }) => e,
     }

@@ -75,7 +75,8 @@ pub fn needed(case: &Case, command: &Command) -> Role {
         | Command::SetRepresentative(_)
         | Command::AnswerCompensation { .. }
         | Command::AddNote { .. }
-        | Command::LogCorrespondence(_) => Role::Officer,
+        | Command::LogCorrespondence(_)
+        | Command::AddAttachment { .. } => Role::Officer,
         Command::Extend { .. } | Command::RevisePoints { .. } => Role::for_stage(stage),
         Command::Respond { stage, .. } => Role::for_stage(*stage),
         Command::CompleteAction { .. } | Command::OfferCompensation { .. } => {

@@ -10,6 +10,7 @@
 //! - `p3 backup [--data-dir DIR] FILE`, `p3 restore [--data-dir DIR] FILE [--force]`
 //! - `p3 import [--data-dir DIR] [--config FILE] FILE.csv [--dry-run]`
 
+mod attachments;
 mod backup;
 mod config;
 mod data_lock;
@@ -339,6 +340,7 @@ async fn serve(
     };
     let state = AppState {
         service: service.clone(),
+        attachments: Arc::new(attachments::FolderAttachments::in_data_dir(&data_dir)),
         auth,
         form_limit: Arc::new(RateLimiter::new(
             config.settings.public_form.rate_limit_per_hour,

@@ -304,6 +304,23 @@ pub fn describe(event: &CaseEvent) -> String {
             }
             s
         }
+        CaseEvent::AttachmentAdded {
+            id,
+            filename,
+            content_type,
+            size,
+            sha256,
+            description,
+        } => {
+            let mut s = format!(
+                "File added: \u{201c}{filename}\u{201d} ({content_type}, {}), attachment {id}, SHA-256 {sha256}.",
+                p3_domain::attachment::size_label(*size)
+            );
+            if !description.is_empty() {
+                s.push_str(&format!(" {description}"));
+            }
+            s
+        }
         CaseEvent::Anonymised {
             closed_on,
             retention_years,

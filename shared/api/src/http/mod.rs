@@ -7,6 +7,7 @@ pub(crate) mod cookies;
 pub(crate) mod csrf;
 pub mod extract;
 pub mod limit;
+pub(crate) mod multipart;
 pub mod problem;
 pub(crate) mod random;
 pub(crate) mod replay;

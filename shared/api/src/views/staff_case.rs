@@ -113,6 +113,9 @@ pub struct StaffCase<'c> {
     /// What was sent or said outside our letters, in the order logged (left out while empty).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub correspondence: &'c [CorrespondenceEntry],
+    /// The files kept with the case, in the order added (left out while there are none).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub attachments: &'c [p3_domain::attachment::Attachment],
 }
 
 /// One stage of a case.
@@ -391,6 +394,7 @@ impl<'c> StaffCase<'c> {
             compensation: case.compensation.iter().map(CompensationView::of).collect(),
             notes: &case.notes,
             correspondence: &case.correspondence,
+            attachments: &case.attachments,
             status,
             deadlines,
         }

@@ -31,12 +31,14 @@ use crate::problem::Problem;
 use crate::views;
 use crate::AppState;
 
+mod attachments;
 mod casefile;
 mod intake;
 mod reading;
 mod record;
 mod stages;
 
+pub(crate) use attachments::*;
 pub(crate) use casefile::*;
 pub(crate) use intake::*;
 pub(crate) use reading::*;

@@ -50,11 +50,38 @@ pub(super) struct RecordSection<'a> {
     version: u64,
     notes: Vec<NoteRow>,
     correspondence: Vec<CorrespondenceRow>,
+    attachments: Vec<AttachmentRow>,
     /// (value, label) of the direction radios.
     directions: [(&'static str, &'static str); 2],
     /// `None` when the role may not add one.
     note_form: Option<NoteForm>,
     correspondence_form: Option<CorrespondenceForm<'a>>,
+}
+
+/// A file kept with the case, as the Attachments table shows it.
+struct AttachmentRow {
+    id: String,
+    filename: String,
+    content_type: String,
+    size: String,
+    by: String,
+    when: String,
+    description: String,
+}
+
+fn attachment_rows(files: &[p3_domain::attachment::Attachment]) -> Vec<AttachmentRow> {
+    files
+        .iter()
+        .map(|a| AttachmentRow {
+            id: a.id.clone(),
+            filename: a.filename.clone(),
+            content_type: a.content_type.clone(),
+            size: p3_domain::attachment::size_label(a.size),
+            by: a.by.clone(),
+            when: when(a.added_at),
+            description: a.description.clone(),
+        })
+        .collect()
 }
 
 struct NoteRow {
@@ -181,6 +208,7 @@ pub(super) fn section<'a>(
         version: view.version,
         notes: note_rows(notes),
         correspondence: correspondence_rows(entries),
+        attachments: attachment_rows(view.attachments),
         directions: [
             (
                 Direction::Inbound.as_str(),

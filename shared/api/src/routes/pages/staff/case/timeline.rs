@@ -224,6 +224,21 @@ fn title_and_details(event: &CaseEvent) -> (String, Vec<String>) {
             ),
             vec![summary.clone()],
         ),
+        AttachmentAdded {
+            filename,
+            size,
+            description,
+            ..
+        } => (
+            "File added".into(),
+            [
+                format!("{filename} ({})", p3_domain::attachment::size_label(*size)),
+                description.clone(),
+            ]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect(),
+        ),
         Anonymised {
             closed_on,
             retention_years,
