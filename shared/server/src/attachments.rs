@@ -38,6 +38,23 @@ impl FolderAttachments {
         Ok(self.root.join(reference))
     }
 
+    /// The references of the cases that have a folder here (for the retention sweep).
+    pub fn references(&self) -> Result<Vec<String>, StoreError> {
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(unavailable(e)),
+        };
+        let mut references: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|r| self.case_dir(r).is_ok())
+            .collect();
+        references.sort();
+        Ok(references)
+    }
+
     fn file(&self, reference: &str, id: &str) -> Result<PathBuf, StoreError> {
         if !is_id(id) {
             return Err(StoreError::Refused("not an attachment id".into()));

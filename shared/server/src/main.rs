@@ -391,7 +391,7 @@ async fn serve(
         service.clone(),
         store.clone(),
         config.settings.retention.years,
-        data_dir.join("outbox"),
+        data_dir.clone(),
         stop_rx.clone(),
     ));
     let idempotency_task = tokio::spawn(idempotency::purge_hourly(store.clone(), stop_rx.clone()));
@@ -676,7 +676,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 &service,
                 &store,
                 config.settings.retention.years,
-                &data_dir.join("outbox"),
+                &data_dir,
                 dry_run,
             ))?;
             retention::print(&report);

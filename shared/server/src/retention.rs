@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use p3_domain::attachment::AttachmentStore;
 use p3_domain::retention::{self, RetentionReport};
+
+use crate::attachments::FolderAttachments;
 use p3_domain::service::Service;
 use p3_sqlite::SqliteStore;
 use tokio::sync::watch;
@@ -16,14 +19,16 @@ const DAY: Duration = Duration::from_secs(24 * 60 * 60);
 const RETRY: Duration = Duration::from_secs(60 * 60);
 
 /// One run over the store, now; the outbox copies of the letters and alerts of each case
-/// anonymised go with it (from the `outbox` folder).
+/// anonymised go with it (from the `outbox` folder), and so do its attachments.
 pub async fn run_once(
     service: &Service,
     store: &SqliteStore,
     years: u32,
-    outbox: &Path,
+    data_dir: &Path,
     dry_run: bool,
 ) -> anyhow::Result<RetentionReport> {
+    let outbox = &data_dir.join("outbox");
+    let files = FolderAttachments::in_data_dir(data_dir);
     let now = service.clock.now();
     let report = retention::run(service, store, years, now, dry_run)
         .await
@@ -33,10 +38,39 @@ pub async fn run_once(
             crate::outbox::OutboxNotifier::forget(outbox, reference).map_err(|e| {
                 anyhow::anyhow!("retention: cannot delete the outbox copies of {reference}: {e}")
             })?;
+            files.delete_case(reference).await.map_err(|e| {
+                anyhow::anyhow!("retention: cannot delete the attachments of {reference}: {e}")
+            })?;
         }
         sweep_outbox(service, outbox, years).await?;
+        sweep_attachments(service, &files).await?;
     }
     Ok(report)
+}
+
+/// Deletes the attachments left by a run stopped between anonymising a case and deleting its
+/// files: those of a case already anonymised, or no longer in the store.
+async fn sweep_attachments(service: &Service, files: &FolderAttachments) -> anyhow::Result<()> {
+    let references = files
+        .references()
+        .map_err(|e| anyhow::anyhow!("retention: cannot list the attachments: {e}"))?;
+    for reference in references {
+        if is_gone(service, &reference).await? {
+            files.delete_case(&reference).await.map_err(|e| {
+                anyhow::anyhow!("retention: cannot delete the attachments of {reference}: {e}")
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// True when a case is no longer in the store or has been anonymised.
+async fn is_gone(service: &Service, reference: &str) -> anyhow::Result<bool> {
+    match service.store.load(reference).await {
+        Ok(None) => Ok(true),
+        Ok(Some(case)) => Ok(retention::is_anonymised(&case)),
+        Err(e) => Err(anyhow::anyhow!("retention: cannot read the store: {e}")),
+    }
 }
 
 /// Deletes the outbox copies left by a run stopped between anonymising a case and deleting
@@ -64,12 +98,7 @@ async fn sweep_outbox(service: &Service, outbox: &Path, years: u32) -> anyhow::R
         }
     }
     for reference in references {
-        let gone = match service.store.load(&reference).await {
-            Ok(None) => true,
-            Ok(Some(case)) => retention::is_anonymised(&case),
-            Err(e) => return Err(anyhow::anyhow!("retention: cannot read the store: {e}")),
-        };
-        if gone {
+        if is_gone(service, &reference).await? {
             crate::outbox::OutboxNotifier::forget(outbox, &reference).map_err(|e| {
                 anyhow::anyhow!("retention: cannot delete the outbox copies of {reference}: {e}")
             })?;
@@ -83,7 +112,7 @@ pub async fn run_daily(
     service: Service,
     store: Arc<SqliteStore>,
     years: u32,
-    outbox: PathBuf,
+    data_dir: PathBuf,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -93,7 +122,7 @@ pub async fn run_daily(
         // Each case is rewritten in its own transaction, so stopping between two leaves
         // nothing half-done.
         let result = tokio::select! {
-            r = run_once(&service, &store, years, &outbox, false) => r,
+            r = run_once(&service, &store, years, &data_dir, false) => r,
             _ = shutdown.changed() => return,
         };
         let sleep = match result {

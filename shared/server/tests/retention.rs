@@ -1,7 +1,7 @@
 //! Retention through the real binary: `p3 retention --dry-run` lists a case closed more than
 //! six years ago and changes nothing; `p3 serve` anonymises it in its run at start-up (then
-//! daily); `p3 retention --now` does the same on demand, beside a running server. A case that
-//! is still open is never touched.
+//! daily), and any files of its left behind; `p3 retention --now` does the same on demand, beside a
+//! running server. A case that is still open is never touched.
 
 mod support;
 
@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::Command;
 
 use serde_json::{json, Value};
+use support::files::{form, png, stored_files, upload};
 use support::{bin, client, get_json, post_json, Server};
 
 const REMOVED: &str = "[removed: retention period ended]";
@@ -83,6 +84,22 @@ async fn old_closed_cases_are_anonymised_by_the_command_and_by_the_server() {
     .await;
     assert_eq!(status, 201);
     let open = open["reference"].as_str().unwrap().to_string();
+    // The open case has a photo; the old case's folder holds a file as if a run had stopped
+    // between anonymising it and deleting its files (a file added now would keep the case out
+    // of retention for another six years: it is a new event).
+    let url = server.url(&format!("/staff/complaints/{open}/attachments"));
+    let (status, body, _) = upload(
+        &client(),
+        &url,
+        Some(&token),
+        form("damp.png", &png(), "Damp"),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let left = data.join("attachments").join(&first);
+    std::fs::create_dir_all(&left).unwrap();
+    std::fs::write(left.join("0123456789abcdef0123"), png()).unwrap();
+    assert_eq!(stored_files(&data).len(), 2);
     server.stop();
 
     let listed = retention(&data, "--dry-run");
@@ -112,6 +129,9 @@ async fn old_closed_cases_are_anonymised_by_the_command_and_by_the_server() {
         case(&server, &token, &open).await["description"],
         "Still no answer"
     );
+    let kept = stored_files(&data);
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].starts_with(&format!("{open}/")), "{kept:?}");
 
     // On demand, beside the running server.
     let second = old_withdrawn(&server, &token, "Cal Oldcase").await;

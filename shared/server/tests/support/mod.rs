@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod files;
+
 pub struct Server {
     pub child: Child,
     pub base: String,
