@@ -134,7 +134,7 @@ describe('the resident case page', () => {
         outcome: 'partly_upheld',
         summary: 'We agree the repair took too long. <b>We are sorry.</b>',
         remedy: 'An engineer will replace the boiler.',
-        point_decisions: [{ point: 'The boiler was not repaired', decision: 'upheld' }],
+        point_decisions: [{ point: 'The boiler was not repaired', decision: 'partly_upheld', reason: 'It was repaired, but late.' }],
         actions: [{ description: 'Replace the boiler', due: '2099-01-31' }],
       },
     });

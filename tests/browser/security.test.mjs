@@ -101,7 +101,7 @@ test('pages render under their CSP with the stylesheet and no third-party reques
     // policy, with the same headers.
     const ack = await api(server, 'POST', `/staff/complaints/${reference}/acknowledgement`, {
       token: officer,
-      body: { investigating_manager: 'ian@p3.example' },
+      body: { investigating_manager: 'ian@p3.example', complaint_points: ['Bins not collected'] },
     });
     assert.equal(ack.status, 200, JSON.stringify(ack.body));
     const letter = `/staff/complaints/${reference}/letters/1`;

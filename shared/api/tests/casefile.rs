@@ -296,7 +296,10 @@ async fn a_case_file_from_acknowledgement_to_the_ombudsmans_orders() {
         .ok(
             &format!("{base}/stage1-response"),
             Role::InvestigatingManager,
-            json!({"outcome": "upheld", "summary": "We are sorry.", "compensation_pence": 5000}),
+            json!({"outcome": "upheld", "summary": "We are sorry.", "compensation_pence": 5000,
+                   "point_decisions": [
+                       {"point": "Boiler broken", "decision": "upheld", "reason": "Two visits missed"},
+                       {"point": "No hot water for a week", "decision": "upheld", "reason": "The part was late"}]}),
         )
         .await;
     let letter = case["letters"].as_array().unwrap().last().unwrap().clone();
@@ -487,7 +490,7 @@ async fn an_action_promised_in_a_response_is_tracked_and_the_case_still_reads() 
     w.ok(
         &format!("{base}/acknowledgement"),
         Role::Officer,
-        json!({"investigating_manager": "ian@p3.example"}),
+        json!({"investigating_manager": "ian@p3.example", "complaint_points": ["Boiler"]}),
     )
     .await;
     let due = (london_date(Utc::now()) + Duration::days(30)).to_string();
@@ -496,6 +499,7 @@ async fn an_action_promised_in_a_response_is_tracked_and_the_case_still_reads() 
             &format!("{base}/stage1-response"),
             Role::InvestigatingManager,
             json!({"outcome": "upheld", "summary": "Sorry",
+                   "point_decisions": [{"point": "Boiler", "decision": "upheld", "reason": "It failed twice"}],
                    "actions": [{"description": "Replace the boiler", "due": due}]}),
         )
         .await;
@@ -561,7 +565,7 @@ async fn the_case_page_shows_the_case_file_and_its_forms_post_through_the_api() 
     w.ok(
         &format!("/staff/complaints/{r}/acknowledgement"),
         Role::Officer,
-        json!({"investigating_manager": "ian@p3.example"}),
+        json!({"investigating_manager": "ian@p3.example", "complaint_points": ["Boiler"]}),
     )
     .await;
     let p = page(&w, &r, Role::Officer).await;
@@ -696,6 +700,7 @@ async fn a_form_dated_far_back_asks_a_senior_manager_why_and_the_history_says_so
     let form = |reason: Option<&str>| {
         let mut f = vec![
             ("investigating_manager", "ian@p3.example".to_string()),
+            ("complaint_points", "Boiler".to_string()),
             ("at", at.clone()),
         ];
         if let Some(r) = reason {
@@ -724,4 +729,111 @@ async fn a_form_dated_far_back_asks_a_senior_manager_why_and_the_history_says_so
     assert!(p
         .text
         .contains("reason for the date: Acknowledged by phone; the system was down"));
+}
+
+/// The acknowledge form defines the points and what we are not responsible for; the respond
+/// form asks, without JavaScript, for a decision (radios) and the reasons on each point, and
+/// names beside its point a decision without reasons or a point left undecided.
+#[tokio::test]
+async fn the_respond_form_decides_each_point_with_reasons() {
+    let w = World::new();
+    let case = w
+        .ok(
+            "/staff/complaints",
+            Role::Officer,
+            json!({"name": "Ada", "email": "ada@example.org", "description": "Boiler", "channel": "phone"}),
+        )
+        .await;
+    let r = case["reference"].as_str().unwrap().to_string();
+    let a = submit(
+        &w,
+        &r,
+        Role::Officer,
+        "acknowledge",
+        vec![
+            ("investigating_manager", "ian@p3.example".into()),
+            (
+                "complaint_points",
+                "Boiler broken\r\nNo reply to calls".into(),
+            ),
+            (
+                "not_responsible_for",
+                "The gas supply: the network's".into(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(a.status, 303, "{}", a.text);
+    let p = page(&w, &r, Role::InvestigatingManager).await;
+    assert!(
+        p.text.contains("What we are not responsible for"),
+        "{}",
+        p.text
+    );
+    assert!(
+        p.text
+            .contains(r#"id="respond-decision_1" name="decision_1" type="radio" value="upheld""#),
+        "{}",
+        p.text
+    );
+    assert!(p.text.contains(r#"name="reason_1""#));
+    let form = |second: Option<(&str, &str)>| {
+        let mut f = vec![
+            ("outcome", "partly_upheld".to_string()),
+            (
+                "summary",
+                "The repair was late; we did call back.".to_string(),
+            ),
+            ("point_0", "Boiler broken".to_string()),
+            ("decision_0", "upheld".to_string()),
+            ("reason_0", "Two visits were missed".to_string()),
+            ("point_1", "No reply to calls".to_string()),
+        ];
+        if let Some((d, reason)) = second {
+            f.push(("decision_1", d.to_string()));
+            f.push(("reason_1", reason.to_string()));
+        }
+        f
+    };
+    let a = submit(
+        &w,
+        &r,
+        Role::InvestigatingManager,
+        "respond",
+        form(Some(("not_upheld", ""))),
+    )
+    .await;
+    assert_eq!(a.status, 422, "{}", a.text);
+    assert!(
+        a.text.contains(r##"href="#respond-reason_1""##),
+        "{}",
+        a.text
+    );
+    let a = submit(&w, &r, Role::InvestigatingManager, "respond", form(None)).await;
+    assert_eq!(a.status, 422, "{}", a.text);
+    assert!(
+        a.text.contains(r##"href="#respond-decision_1""##),
+        "{}",
+        a.text
+    );
+    assert!(
+        a.text.contains("Decide point 2, “No reply to calls”"),
+        "{}",
+        a.text
+    );
+    let a = submit(
+        &w,
+        &r,
+        Role::InvestigatingManager,
+        "respond",
+        form(Some(("not_upheld", "Our call log shows three calls back"))),
+    )
+    .await;
+    assert_eq!(a.status, 303, "{}", a.text);
+    let p = page(&w, &r, Role::Auditor).await;
+    assert!(
+        p.text.contains("Our call log shows three calls back"),
+        "{}",
+        p.text
+    );
 }

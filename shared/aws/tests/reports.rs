@@ -18,7 +18,7 @@ use p3_aws::wiring::{self, AwsSettings};
 use p3_domain::alert::{AlertAddresses, Timer};
 use p3_domain::case::{Command, FirstContactResolution, NewCase, Rules};
 use p3_domain::complaint::{Channel, ComplaintDetails, Resident, Tenure};
-use p3_domain::event::{ExclusionGround, Outcome, RequestedThrough, StageResponse};
+use p3_domain::event::{ExclusionGround, Outcome, PointDecision, RequestedThrough, StageResponse};
 use p3_domain::london::Month;
 use p3_domain::ports::{
     AlertScheduler, CaseStore, Notifier, NotifyError, Random, ReplyView, ReportSource, StoreError,
@@ -198,6 +198,8 @@ impl Fixture<'_> {
 
     async fn ack(&self, r: &str, stage2: bool, at: &str) {
         let command = Command::Acknowledge {
+            responsible_for: None,
+            not_responsible_for: None,
             investigating_manager: (!stage2).then(|| IM.into()),
             reviewer: stage2.then(|| REVIEWER.into()),
             complaint_points: vec!["The boiler".into()],
@@ -210,7 +212,11 @@ impl Fixture<'_> {
             outcome,
             summary: "Our decision and the reasons for it".into(),
             remedy: None,
-            point_decisions: vec![],
+            point_decisions: vec![PointDecision {
+                point: "The boiler".into(),
+                decision: outcome,
+                reason: Some("The reasons for it".into()),
+            }],
             actions: vec![],
             compensation_pence: None,
         };
@@ -759,6 +765,8 @@ async fn bench_a_month_reads_only_its_items() {
         let mut case = Case::open(&reference, new, &actor(OFFICER, received), &rules).unwrap();
         if k < cases {
             let ack = Command::Acknowledge {
+                responsible_for: None,
+                not_responsible_for: None,
                 investigating_manager: Some(IM.into()),
                 reviewer: None,
                 complaint_points: vec!["The boiler".into()],
@@ -777,7 +785,11 @@ async fn bench_a_month_reads_only_its_items() {
                     outcome: Outcome::Upheld,
                     summary: "Our decision".into(),
                     remedy: None,
-                    point_decisions: vec![],
+                    point_decisions: vec![PointDecision {
+                        point: "The boiler".into(),
+                        decision: Outcome::Upheld,
+                        reason: Some("The reasons for it".into()),
+                    }],
                     actions: vec![],
                     compensation_pence: None,
                 },

@@ -33,6 +33,8 @@ fn run(case: Case, command: Command, by: &str, at: &str, rules: &Rules) -> Case 
 
 fn acknowledge(im: Option<&str>, reviewer: Option<&str>) -> Command {
     Command::Acknowledge {
+        responsible_for: None,
+        not_responsible_for: None,
         investigating_manager: im.map(Into::into),
         reviewer: reviewer.map(Into::into),
         complaint_points: vec!["Repairs not done".into(), "Calls not returned".into()],

@@ -11,6 +11,7 @@ use crate::casefile::{
 };
 use crate::complaint::{ComplaintDetails, Representative};
 use crate::deadline::{self, DeadlineStep};
+use crate::decisions::{self, Completeness};
 use crate::event::{
     CaseEvent, EventRecord, ExclusionGround, Outcome, RequestedThrough, StageResponse,
 };
@@ -114,6 +115,12 @@ pub struct Acknowledgement {
     pub handler: String,
     /// The complaint as defined.
     pub complaint_points: Vec<String>,
+    /// What the landlord is responsible for in the complaint (Code 5.6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub responsible_for: Option<String>,
+    /// What the landlord is not responsible for, and who is (Code 5.6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_responsible_for: Option<String>,
 }
 
 /// An extension of a stage's response deadlines.
@@ -353,8 +360,12 @@ pub enum Command {
         investigating_manager: Option<String>,
         /// Later-stage handler.
         reviewer: Option<String>,
-        /// The complaint as defined.
+        /// The complaint as defined: at least one point.
         complaint_points: Vec<String>,
+        /// What the landlord is responsible for in the complaint.
+        responsible_for: Option<String>,
+        /// What the landlord is not responsible for, and who is.
+        not_responsible_for: Option<String>,
     },
     /// Extend the current stage's response deadlines.
     Extend {
@@ -692,6 +703,8 @@ impl Case {
                         at,
                         handler: rec.by.clone(),
                         complaint_points: Vec::new(),
+                        responsible_for: None,
+                        not_responsible_for: None,
                     });
                     s.response = Some(IssuedResponse {
                         at,
@@ -712,12 +725,16 @@ impl Case {
                 stage,
                 handler,
                 complaint_points,
+                responsible_for,
+                not_responsible_for,
             } => {
                 if let Some(s) = self.stage_mut(*stage) {
                     s.acknowledgement = Some(Acknowledgement {
                         at,
                         handler: handler.clone(),
                         complaint_points: complaint_points.clone(),
+                        responsible_for: responsible_for.clone(),
+                        not_responsible_for: not_responsible_for.clone(),
                     });
                 }
             }
@@ -1043,6 +1060,27 @@ impl Case {
         actor: &Actor,
         rules: &Rules,
     ) -> Result<Vec<CaseEvent>, CommandError> {
+        self.decide_with(command, actor, rules, Completeness::Required)
+    }
+
+    /// [`Case::decide`] for a history imported from the previous system: every rule but the
+    /// complete-complaint ones applies, as the old system recorded no points or decisions.
+    pub(crate) fn decide_as_recorded(
+        &self,
+        command: Command,
+        actor: &Actor,
+        rules: &Rules,
+    ) -> Result<Vec<CaseEvent>, CommandError> {
+        self.decide_with(command, actor, rules, Completeness::AsRecorded)
+    }
+
+    fn decide_with(
+        &self,
+        command: Command,
+        actor: &Actor,
+        rules: &Rules,
+        completeness: Completeness,
+    ) -> Result<Vec<CaseEvent>, CommandError> {
         check_at(actor, self.history.last().map(|e| e.at))?;
         let policy = rules.policy_of(self)?;
         let stage = self.current_stage();
@@ -1052,6 +1090,8 @@ impl Case {
                 investigating_manager,
                 reviewer,
                 complaint_points,
+                responsible_for,
+                not_responsible_for,
             } => {
                 self.ensure_active("acknowledge")?;
                 if stage.acknowledgement.is_some() {
@@ -1092,11 +1132,25 @@ impl Case {
                         "the reviewer must be a different person from the Stage 1 Investigating Manager and from whoever issued the Stage 1 response",
                     ));
                 }
-                let points = check_points(complaint_points)?;
+                let mut e = ValidationErrors::new();
+                let points = match completeness {
+                    Completeness::Required => decisions::check_points(complaint_points, &mut e),
+                    Completeness::AsRecorded => complaint_points,
+                };
+                let responsible_for =
+                    decisions::check_responsibility("responsible_for", responsible_for, &mut e);
+                let not_responsible_for = decisions::check_responsibility(
+                    "not_responsible_for",
+                    not_responsible_for,
+                    &mut e,
+                );
+                e.into_result()?;
                 Ok(vec![CaseEvent::Acknowledged {
                     stage: n,
                     handler,
                     complaint_points: points,
+                    responsible_for,
+                    not_responsible_for,
                 }])
             }
             Command::Extend {
@@ -1176,7 +1230,15 @@ impl Case {
                         "a later stage must be answered by someone who did not handle or answer an earlier stage".into(),
                     ));
                 }
-                let response = check_response(response)?;
+                let points = match completeness {
+                    Completeness::Required => stage
+                        .acknowledgement
+                        .as_ref()
+                        .map(|a| a.complaint_points.as_slice())
+                        .unwrap_or_default(),
+                    Completeness::AsRecorded => &[],
+                };
+                let response = check_response(response, points)?;
                 Ok(vec![CaseEvent::Responded { stage: n, response }])
             }
             Command::RequestNextStage { reason, through } => {
@@ -1288,28 +1350,11 @@ impl Case {
     }
 }
 
-pub(crate) fn check_points(points: Vec<String>) -> Result<Vec<String>, CommandError> {
+/// A response's contents, checked against the stage's points as they now stand (see
+/// [`decisions::check_every_point_decided`]).
+fn check_response(r: StageResponse, points: &[String]) -> Result<StageResponse, CommandError> {
     let mut e = ValidationErrors::new();
-    let points: Vec<String> = points.into_iter().map(|p| p.trim().to_string()).collect();
-    if points.len() > 50 {
-        e.add("complaint_points", "at most 50 points");
-    }
-    for (i, p) in points.iter().enumerate() {
-        if p.is_empty() {
-            e.add(&format!("complaint_points[{i}]"), "must not be blank");
-        } else if p.chars().count() > 2_000 {
-            e.add(
-                &format!("complaint_points[{i}]"),
-                "must be 2000 characters or fewer",
-            );
-        }
-    }
-    e.into_result()?;
-    Ok(points)
-}
-
-fn check_response(r: StageResponse) -> Result<StageResponse, CommandError> {
-    let mut e = ValidationErrors::new();
+    decisions::check_every_point_decided(points, &r, &mut e);
     let summary = r.summary.trim().to_string();
     e.require_text(
         "summary",

@@ -8,7 +8,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::case::{check_points, Actor, Case, Command, CommandError};
+use crate::case::{Actor, Case, Command, CommandError};
 use crate::complaint::Representative;
 use crate::event::CaseEvent;
 use crate::london::london_date;
@@ -274,10 +274,7 @@ pub(crate) fn decide(
                     "the points can be revised only between the Stage {n} acknowledgement and its response"
                 )));
             }
-            let points = check_points(complaint_points)?;
-            if points.is_empty() {
-                e.add("complaint_points", "List at least one point");
-            }
+            let points = crate::decisions::check_points(complaint_points, &mut e);
             e.require_text("reason", Some(&reason), 2_000, "why the points changed");
             vec![CaseEvent::PointsRevised {
                 stage: n,

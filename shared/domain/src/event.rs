@@ -143,6 +143,12 @@ pub enum CaseEvent {
         handler: String,
         /// The complaint as defined: its points.
         complaint_points: Vec<String>,
+        /// What the landlord is responsible for in the complaint (Code 5.6).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        responsible_for: Option<String>,
+        /// What the landlord is not responsible for, and who is (Code 5.6).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        not_responsible_for: Option<String>,
     },
     /// The stage's response deadlines were moved, with a reason.
     Extended {

@@ -413,6 +413,8 @@ pub fn build(
                 investigating_manager: Some(im.clone()),
                 reviewer: None,
                 complaint_points: Vec::new(),
+                responsible_for: None,
+                not_responsible_for: None,
             },
         });
     }
@@ -468,6 +470,8 @@ pub fn build(
                 investigating_manager: None,
                 reviewer: Some(rv.clone()),
                 complaint_points: Vec::new(),
+                responsible_for: None,
+                not_responsible_for: None,
             },
         });
     }
@@ -492,7 +496,7 @@ pub fn build(
     }
     for step in steps {
         let a = actor(step.at, &step.by);
-        match case.decide(step.command, &a, rules) {
+        match case.decide_as_recorded(step.command, &a, rules) {
             Ok(events) => {
                 for event in events {
                     let mut rec = record(case.version + 1, &a, event, &rules.calendar);

@@ -14,6 +14,7 @@ pub mod casefile;
 pub mod complaint;
 pub mod correspondence;
 pub mod deadline;
+pub mod decisions;
 pub mod earlier_reply;
 pub mod event;
 pub mod host;

@@ -181,10 +181,14 @@ fn redact(event: CaseEvent) -> CaseEvent {
             stage,
             handler,
             complaint_points,
+            responsible_for,
+            not_responsible_for,
         } => CaseEvent::Acknowledged {
             stage,
             handler,
             complaint_points: complaint_points.iter().map(|_| removed()).collect(),
+            responsible_for: removed_if_some(responsible_for),
+            not_responsible_for: removed_if_some(not_responsible_for),
         },
         CaseEvent::Extended {
             stage,

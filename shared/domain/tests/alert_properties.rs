@@ -11,7 +11,7 @@ use p3_domain::alert::{self, Alert};
 use p3_domain::case::{Actor, Case, Command, FirstContactResolution, NewCase, Rules};
 use p3_domain::complaint::{Channel, ComplaintDetails, Resident, Tenure};
 use p3_domain::deadline::{self, DeadlineKind};
-use p3_domain::event::{ExclusionGround, Outcome, RequestedThrough, StageResponse};
+use p3_domain::event::{ExclusionGround, Outcome, PointDecision, RequestedThrough, StageResponse};
 use p3_domain::policy::{HOUSING, SUPPORT_SERVICES};
 use proptest::prelude::*;
 
@@ -78,6 +78,8 @@ fn command(step: &Step, case: &Case) -> (Command, String) {
     match step {
         Step::Acknowledge => (
             Command::Acknowledge {
+                responsible_for: None,
+                not_responsible_for: None,
                 investigating_manager: (stage == 1).then(|| handler(1)),
                 reviewer: (stage > 1).then(|| handler(stage)),
                 complaint_points: vec!["The lift".into()],
@@ -98,7 +100,11 @@ fn command(step: &Step, case: &Case) -> (Command, String) {
                     outcome: Outcome::NotUpheld,
                     summary: "The lift was repaired within the contract time.".into(),
                     remedy: None,
-                    point_decisions: vec![],
+                    point_decisions: vec![PointDecision {
+                        point: "The lift".into(),
+                        decision: Outcome::NotUpheld,
+                        reason: Some("Repaired within the contract time".into()),
+                    }],
                     actions: vec![],
                     compensation_pence: None,
                 },

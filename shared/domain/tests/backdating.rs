@@ -55,6 +55,8 @@ fn received(at: &str) -> Case {
 
 fn acknowledge() -> Command {
     Command::Acknowledge {
+        responsible_for: None,
+        not_responsible_for: None,
         investigating_manager: Some(IM.into()),
         reviewer: None,
         complaint_points: vec!["The boiler".into()],

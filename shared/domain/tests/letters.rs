@@ -144,6 +144,8 @@ fn acknowledge(case: &Case) -> Case {
     done(
         case,
         Command::Acknowledge {
+            responsible_for: None,
+            not_responsible_for: None,
             investigating_manager: Some(IM.into()),
             reviewer: None,
             complaint_points: vec![
@@ -220,6 +222,8 @@ fn through_stage2(email: Option<&str>) -> Case {
     let c = done(
         &c,
         Command::Acknowledge {
+            responsible_for: None,
+            not_responsible_for: None,
             investigating_manager: None,
             reviewer: Some(REVIEWER.into()),
             complaint_points: vec!["The Stage 1 remedy did not cover the mattress".into()],
@@ -238,7 +242,7 @@ fn through_stage2(email: Option<&str>) -> Case {
                 point_decisions: vec![PointDecision {
                     point: "The Stage 1 remedy did not cover the mattress".into(),
                     decision: Outcome::Upheld,
-                    reason: None,
+                    reason: Some("The mould we failed to treat ruined it".into()),
                 }],
                 actions: vec![],
                 compensation_pence: Some(25_000),
@@ -570,6 +574,8 @@ fn html_and_formulas_a_resident_typed_are_inert_in_letters_and_emails() {
     let c = done(
         &c,
         Command::Acknowledge {
+            responsible_for: None,
+            not_responsible_for: None,
             investigating_manager: Some(IM.into()),
             reviewer: None,
             complaint_points: vec!["<b>bold</b> & \"quoted\"".into()],
@@ -858,6 +864,8 @@ fn a_stage2_reviewer_cannot_be_replaced_by_someone_who_handled_stage1() {
     let c = done(
         &c,
         Command::Acknowledge {
+            responsible_for: None,
+            not_responsible_for: None,
             investigating_manager: None,
             reviewer: Some(REVIEWER.into()),
             complaint_points: vec!["Remedy not enough".into()],
@@ -929,6 +937,8 @@ fn a_template_that_cannot_render_is_refused_when_loaded_naming_it() {
     let (c, _) = c
         .execute(
             Command::Acknowledge {
+                responsible_for: None,
+                not_responsible_for: None,
                 investigating_manager: Some(IM.into()),
                 reviewer: None,
                 complaint_points: vec!["Mould".into()],

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use p3_domain::case::{Actor, Case, Command, FirstContactResolution, NewCase, Rules};
 use p3_domain::complaint::{Channel, ComplaintDetails, Resident, Tenure};
-use p3_domain::event::{ExclusionGround, Outcome, RequestedThrough, StageResponse};
+use p3_domain::event::{ExclusionGround, Outcome, PointDecision, RequestedThrough, StageResponse};
 use p3_domain::london::Month;
 use p3_domain::policy::{HOUSING, SUPPORT_SERVICES};
 use p3_domain::report::{self, Homes, MonthlyReport};
@@ -92,6 +92,8 @@ fn run(case: Case, command: Command, by: &str, at: &str) -> Case {
 fn ack(case: Case, at: &str) -> Case {
     let stage2 = case.current_stage().number == 2;
     let command = Command::Acknowledge {
+        responsible_for: None,
+        not_responsible_for: None,
         investigating_manager: (!stage2).then(|| IM.into()),
         reviewer: stage2.then(|| REVIEWER.into()),
         complaint_points: vec!["The boiler".into()],
@@ -106,7 +108,11 @@ fn respond(case: Case, outcome: Outcome, at: &str) -> Case {
         outcome,
         summary: "Our decision and the reasons for it".into(),
         remedy: None,
-        point_decisions: vec![],
+        point_decisions: vec![PointDecision {
+            point: "The boiler".into(),
+            decision: outcome,
+            reason: Some("The reasons for it".into()),
+        }],
         actions: vec![],
         compensation_pence: None,
     };

@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use chrono::{DateTime, Utc};
 use p3_domain::case::{Actor, Case, Command, CommandError, NewCase, Rules};
 use p3_domain::complaint::{Channel, ComplaintDetails};
-use p3_domain::event::{Outcome, RequestedThrough, StageResponse};
+use p3_domain::event::{Outcome, PointDecision, RequestedThrough, StageResponse};
 use p3_domain::policy::HOUSING;
 use p3_domain::role::{self, Caller, Role};
 use p3_domain::service::execute_as;
@@ -62,6 +62,8 @@ fn answered_at_stage1() -> Case {
     let case = step(
         case,
         Command::Acknowledge {
+            responsible_for: None,
+            not_responsible_for: None,
             investigating_manager: Some(IM.into()),
             reviewer: None,
             complaint_points: vec!["The boiler".into()],
@@ -77,7 +79,11 @@ fn answered_at_stage1() -> Case {
                 outcome: Outcome::NotUpheld,
                 summary: "The boiler was repaired on our first visit".into(),
                 remedy: None,
-                point_decisions: vec![],
+                point_decisions: vec![PointDecision {
+                    point: "The boiler".into(),
+                    decision: Outcome::NotUpheld,
+                    reason: Some("It was repaired on the first visit".into()),
+                }],
                 actions: vec![],
                 compensation_pence: None,
             },

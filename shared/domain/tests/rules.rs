@@ -121,6 +121,8 @@ fn done(case: &Case, command: Command, by: &str, at: &str) -> Case {
 
 fn ack1(im: &str) -> Command {
     Command::Acknowledge {
+        responsible_for: None,
+        not_responsible_for: None,
         investigating_manager: Some(im.into()),
         reviewer: None,
         complaint_points: vec!["Mould not treated".into(), "Repair visits missed".into()],
@@ -129,6 +131,8 @@ fn ack1(im: &str) -> Command {
 
 fn ack_review(reviewer: &str) -> Command {
     Command::Acknowledge {
+        responsible_for: None,
+        not_responsible_for: None,
         investigating_manager: None,
         reviewer: Some(reviewer.into()),
         complaint_points: vec!["Stage 1 remedy not enough".into()],
@@ -140,21 +144,34 @@ fn response() -> StageResponse {
         outcome: Outcome::PartlyUpheld,
         summary: "We found the repair visits were missed and apologise.".into(),
         remedy: Some("Apology and £150 compensation".into()),
-        point_decisions: vec![PointDecision {
-            point: "Mould not treated".into(),
-            decision: Outcome::Upheld,
-            reason: Some("No visit was booked".into()),
-        }],
+        point_decisions: vec![
+            PointDecision {
+                point: "Mould not treated".into(),
+                decision: Outcome::NotUpheld,
+                reason: Some("The survey found condensation, treated in March".into()),
+            },
+            PointDecision {
+                point: "Repair visits missed".into(),
+                decision: Outcome::Upheld,
+                reason: Some("No visit was booked".into()),
+            },
+        ],
         actions: vec![],
         compensation_pence: None,
     }
 }
 
+/// The response of a stage: it decides that stage's points (see `ack1` and `ack_review`).
 fn respond(stage: u8) -> Command {
-    Command::Respond {
-        stage,
-        response: response(),
+    let mut response = response();
+    if stage > 1 {
+        response.point_decisions = vec![PointDecision {
+            point: "Stage 1 remedy not enough".into(),
+            decision: Outcome::PartlyUpheld,
+            reason: Some("The compensation left out the damaged carpet".into()),
+        }];
     }
+    Command::Respond { stage, response }
 }
 
 fn extend(working_days: u32) -> Command {
@@ -634,6 +651,8 @@ fn responding_before_acknowledging_is_rejected() {
 fn acknowledgement_names_a_staff_email_and_happens_once() {
     let c = open(MON_1_JUNE);
     let nobody = Command::Acknowledge {
+        responsible_for: None,
+        not_responsible_for: None,
         investigating_manager: None,
         reviewer: None,
         complaint_points: vec![],
@@ -1003,6 +1022,173 @@ fn ombudsman_determination_needs_a_referral_first() {
     ));
     let events: Vec<&str> = c.ombudsman.iter().map(|o| o.event.as_str()).collect();
     assert_eq!(events, ["referred", "determination"]);
+}
+
+// ----- a complete complaint (Code 5.6, 6.7, 6.18) -----
+
+#[test]
+fn an_acknowledgement_defines_at_least_one_point_and_records_what_the_landlord_is_responsible_for()
+{
+    let c = open(MON_1_JUNE);
+    let ack = |points: Vec<String>| Command::Acknowledge {
+        investigating_manager: Some(IM.into()),
+        reviewer: None,
+        complaint_points: points,
+        responsible_for: Some("  The repairs to the bedroom wall  ".into()),
+        not_responsible_for: Some("The neighbour's leaking gutter: the council's".into()),
+    };
+    invalid_field(
+        try_do(&c, ack(vec![]), OFFICER, "2026-06-02T10:00:00+01:00"),
+        "complaint_points",
+    );
+    let c = done(
+        &c,
+        ack(vec!["Mould not treated".into()]),
+        OFFICER,
+        "2026-06-02T10:00:00+01:00",
+    );
+    let a = c.stage(1).unwrap().acknowledgement.as_ref().unwrap();
+    assert_eq!(
+        a.responsible_for.as_deref(),
+        Some("The repairs to the bedroom wall")
+    );
+    assert_eq!(
+        a.not_responsible_for.as_deref(),
+        Some("The neighbour's leaking gutter: the council's")
+    );
+}
+
+/// The errors of a refused command, as `field: message` lines.
+fn errors_of(result: Result<Case, CommandError>) -> Vec<String> {
+    match result {
+        Err(CommandError::Invalid(e)) => e
+            .errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect(),
+        other => panic!("expected invalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_response_decides_every_point_with_reasons_and_its_outcome_follows_the_decisions() {
+    let c = done(
+        &open(MON_1_JUNE),
+        ack1(IM),
+        OFFICER,
+        "2026-06-02T10:00:00+01:00",
+    );
+    let at = "2026-06-05T10:00:00+01:00";
+    let with = |change: &dyn Fn(&mut StageResponse)| {
+        let mut r = response();
+        change(&mut r);
+        Command::Respond {
+            stage: 1,
+            response: r,
+        }
+    };
+    // The second point undecided: named by its place among the points, with its text.
+    let errors = errors_of(try_do(
+        &c,
+        with(&|r| {
+            r.point_decisions.truncate(1);
+        }),
+        IM,
+        at,
+    ));
+    assert_eq!(
+        errors,
+        ["point_decisions[1]: Decide point 2, “Repair visits missed”: upheld, partly upheld or not upheld, with the reasons"]
+    );
+    // Nothing decided: every point is named.
+    let errors = errors_of(try_do(&c, with(&|r| r.point_decisions.clear()), IM, at));
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].starts_with("point_decisions[0]: Decide point 1, “Mould not treated”"));
+    // A decision without reasons, one on a point that is not the complaint's, one twice.
+    let errors = errors_of(try_do(
+        &c,
+        with(&|r| {
+            r.point_decisions[0].reason = Some(" ".into());
+            r.point_decisions.push(PointDecision {
+                point: "The rent".into(),
+                decision: Outcome::Upheld,
+                reason: Some("Too high".into()),
+            });
+            r.point_decisions.push(r.point_decisions[1].clone());
+        }),
+        IM,
+        at,
+    ));
+    assert_eq!(
+        errors,
+        [
+            "point_decisions[0].reason: Give the reasons for the decision on “Mould not treated”",
+            "point_decisions[2].point: is not one of the complaint's points at this stage: decide the points as they now stand",
+            "point_decisions[3].point: point 2 is decided twice",
+        ]
+    );
+    // One point upheld and one not: the complaint is partly upheld, not upheld outright.
+    let errors = errors_of(try_do(&c, with(&|r| r.outcome = Outcome::Upheld), IM, at));
+    assert_eq!(
+        errors,
+        ["outcome: The decisions on the points make the complaint partly upheld: choose that outcome, or change a decision"]
+    );
+    let c = done(&c, respond(1), IM, at);
+    let decided = &c
+        .stage(1)
+        .unwrap()
+        .response
+        .as_ref()
+        .unwrap()
+        .response
+        .point_decisions;
+    assert_eq!(decided.len(), 2);
+}
+
+#[test]
+fn stage2_decides_its_points_as_revised_at_stage2() {
+    let c = done(
+        &open(MON_1_JUNE),
+        ack1(IM),
+        OFFICER,
+        "2026-06-02T10:00:00+01:00",
+    );
+    let c = done(&c, respond(1), IM, "2026-06-05T10:00:00+01:00");
+    let c = done(&c, request_next(), "resident", "2026-06-08T10:00:00+01:00");
+    let c = done(
+        &c,
+        ack_review(REVIEWER),
+        OFFICER,
+        "2026-06-09T10:00:00+01:00",
+    );
+    let revise = Command::RevisePoints {
+        complaint_points: vec!["The carpet was left out of the remedy".into()],
+        reason: "The resident explained on the phone".into(),
+    };
+    let c = done(&c, revise, REVIEWER, "2026-06-10T10:00:00+01:00");
+    // The point as acknowledged no longer stands: deciding it decides nothing.
+    let errors = errors_of(try_do(
+        &c,
+        respond(2),
+        REVIEWER,
+        "2026-06-11T10:00:00+01:00",
+    ));
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].starts_with("point_decisions[0].point: is not one of"));
+    assert!(errors[1].starts_with(
+        "point_decisions[0]: Decide point 1, “The carpet was left out of the remedy”"
+    ));
+    let Command::Respond { mut response, .. } = respond(2) else {
+        unreachable!()
+    };
+    response.point_decisions[0].point = "The carpet was left out of the remedy".into();
+    let c = done(
+        &c,
+        Command::Respond { stage: 2, response },
+        REVIEWER,
+        "2026-06-11T10:00:00+01:00",
+    );
+    assert!(c.stage(2).unwrap().response.is_some());
 }
 
 // ----- records -----

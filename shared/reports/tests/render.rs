@@ -7,7 +7,7 @@ use std::io::Read;
 use chrono::{DateTime, Utc};
 use p3_domain::case::{Actor, Case, Command, NewCase, Rules};
 use p3_domain::complaint::{Channel, ComplaintDetails, Resident, Tenure};
-use p3_domain::event::{Outcome, StageResponse};
+use p3_domain::event::{Outcome, PointDecision, StageResponse};
 use p3_domain::london::Month;
 use p3_domain::ports::{MonthRecords, ReportSource, StoreError};
 use p3_domain::report::Homes;
@@ -66,6 +66,8 @@ fn ack(case: Case, at: &str) -> Case {
     run(
         case,
         Command::Acknowledge {
+            responsible_for: None,
+            not_responsible_for: None,
             investigating_manager: Some("im@p3.example".into()),
             reviewer: None,
             complaint_points: vec!["The boiler".into()],
@@ -84,7 +86,11 @@ fn respond(case: Case, at: &str) -> Case {
                 outcome: Outcome::PartlyUpheld,
                 summary: "Our decision".into(),
                 remedy: None,
-                point_decisions: vec![],
+                point_decisions: vec![PointDecision {
+                    point: "The boiler".into(),
+                    decision: Outcome::PartlyUpheld,
+                    reason: Some("The reasons for it".into()),
+                }],
                 actions: vec![],
                 compensation_pence: None,
             },

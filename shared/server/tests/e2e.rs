@@ -72,9 +72,29 @@ async fn full_lifecycle_through_both_stages_with_every_deadline_kind() {
         "outcome": "partly_upheld",
         "summary": "We found the repair was booked late.",
         "remedy": "Apology and £50 compensation.",
-        "point_decisions": [{"point": "Leak not fixed", "decision": "upheld"}, {"point": "No reply to calls", "decision": "not_upheld"}],
+        "point_decisions": [{"point": "Leak not fixed", "decision": "upheld", "reason": "The repair was booked late."}, {"point": "No reply to calls", "decision": "not_upheld", "reason": "Our call log shows three calls back."}],
         "actions": [{"description": "Repair ceiling", "due": "2030-01-10"}]
     });
+    // A response that leaves a point undecided is refused, naming the point.
+    let mut undecided = resp1.clone();
+    undecided["point_decisions"]
+        .as_array_mut()
+        .unwrap()
+        .remove(0);
+    undecided["outcome"] = json!("not_upheld");
+    let (status, problem, _) = post_json(
+        &c,
+        &s.url(&format!("/staff/complaints/{reference}/stage1-response")),
+        Some(&t.im),
+        &undecided,
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(
+        problem["errors"],
+        json!([{"field": "point_decisions[0]",
+                "message": "Decide point 1, “Leak not fixed”: upheld, partly upheld or not upheld, with the reasons"}])
+    );
     let (status, _, _) = post_json(
         &c,
         &s.url(&format!("/staff/complaints/{reference}/stage2-response")),
@@ -139,7 +159,8 @@ async fn full_lifecycle_through_both_stages_with_every_deadline_kind() {
         &c,
         &ack_url,
         Some(&t.officer),
-        &json!({"reviewer": "hannah@p3.example"}),
+        &json!({"reviewer": "hannah@p3.example", "complaint_points": ["The ceiling is still damaged"],
+                "responsible_for": "The ceiling under the flat's bathroom"}),
     )
     .await;
     assert_eq!(status, 200, "{case}");
@@ -147,8 +168,8 @@ async fn full_lifecycle_through_both_stages_with_every_deadline_kind() {
     assert_eq!(case["reviewer"], "hannah@p3.example");
 
     // An investigating manager may not answer Stage 2; the senior manager does.
-    let resp2 =
-        json!({"outcome": "upheld", "summary": "On review we uphold the complaint in full."});
+    let resp2 = json!({"outcome": "upheld", "summary": "On review we uphold the complaint in full.",
+        "point_decisions": [{"point": "The ceiling is still damaged", "decision": "upheld", "reason": "The plaster is still wet."}]});
     let (status, _, _) = post_json(
         &c,
         &s.url(&format!("/staff/complaints/{reference}/stage2-response")),

@@ -137,7 +137,7 @@ async fn two_stage_case_ended(s: &Server, t: &Staffs, c: &reqwest::Client, refer
         "outcome": "partly_upheld",
         "summary": "We found the repair was booked late.",
         "remedy": "An apology and compensation.",
-        "point_decisions": [{"point": "Leak not fixed", "decision": "upheld"}, {"point": "No reply to calls", "decision": "not_upheld", "reason": "Our call log shows three calls back."}],
+        "point_decisions": [{"point": "Leak not fixed", "decision": "upheld", "reason": "The repair was booked late."}, {"point": "No reply to calls", "decision": "not_upheld", "reason": "Our call log shows three calls back."}],
         "actions": [{"description": "Repair the kitchen ceiling", "due": (Utc::now() - Duration::days(15)).date_naive()}],
         "compensation_pence": 5000,
         "at": days_ago(20)
@@ -153,14 +153,17 @@ async fn two_stage_case_ended(s: &Server, t: &Staffs, c: &reqwest::Client, refer
         c,
         &url("acknowledgement"),
         &t.officer,
-        json!({"reviewer": "hannah@p3.example", "at": days_ago(17)}),
+        json!({"reviewer": "hannah@p3.example", "complaint_points": ["The ceiling is still damaged"],
+               "not_responsible_for": "The roof above: the freeholder's", "at": days_ago(17)}),
     )
     .await;
     ok(
         c,
         &url("stage2-response"),
         &t.senior,
-        json!({"outcome": "upheld", "summary": "On review we uphold the complaint in full.", "at": days_ago(10)}),
+        json!({"outcome": "upheld", "summary": "On review we uphold the complaint in full.",
+               "point_decisions": [{"point": "The ceiling is still damaged", "decision": "upheld", "reason": "The plaster is still wet."}],
+               "at": days_ago(10)}),
     )
     .await;
     ok(

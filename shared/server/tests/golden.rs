@@ -299,7 +299,7 @@ async fn json_answers_of_a_lifecycle_match_the_recording() {
         "outcome": "partly_upheld",
         "summary": "We found the repair was booked late.",
         "remedy": "Apology and £50 compensation.",
-        "point_decisions": [{"point": "Leak not fixed", "decision": "upheld"}, {"point": "No reply to calls", "decision": "not_upheld"}],
+        "point_decisions": [{"point": "Leak not fixed", "decision": "upheld", "reason": "The repair was booked late."}, {"point": "No reply to calls", "decision": "not_upheld", "reason": "Our call log shows three calls back."}],
         "actions": [{"description": "Repair ceiling", "due": "2030-01-10"}]
     });
     // Refused: the wrong stage, then the wrong role.
@@ -345,7 +345,7 @@ async fn json_answers_of_a_lifecycle_match_the_recording() {
         post(
             case("/acknowledgement"),
             "officer",
-            json!({"reviewer": "ian@p3.example"}),
+            json!({"reviewer": "ian@p3.example", "complaint_points": ["The ceiling is still damaged"]}),
         ),
     )
     .await;
@@ -355,7 +355,7 @@ async fn json_answers_of_a_lifecycle_match_the_recording() {
         post(
             case("/acknowledgement"),
             "officer",
-            json!({"reviewer": "hannah@p3.example"}),
+            json!({"reviewer": "hannah@p3.example", "complaint_points": ["The ceiling is still damaged"]}),
         ),
     )
     .await;
@@ -365,7 +365,8 @@ async fn json_answers_of_a_lifecycle_match_the_recording() {
         post(
             case("/stage2-response"),
             "senior manager",
-            json!({"outcome": "upheld", "summary": "On review we uphold the complaint in full."}),
+            json!({"outcome": "upheld", "summary": "On review we uphold the complaint in full.",
+                   "point_decisions": [{"point": "The ceiling is still damaged", "decision": "upheld", "reason": "The repair left the plaster wet."}]}),
         ),
     )
     .await;

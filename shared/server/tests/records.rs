@@ -42,7 +42,8 @@ async fn answered_at_stage1(s: &Server, t: &Staffs, c: &reqwest::Client) -> (Str
         c,
         &url("stage1-response"),
         Some(&t.im),
-        &json!({"outcome": "not_upheld", "summary": "The leak was fixed on our first visit."}),
+        &json!({"outcome": "not_upheld", "summary": "The leak was fixed on our first visit.",
+                "point_decisions": [{"point": "Leak not fixed", "decision": "not_upheld", "reason": "Fixed on our first visit"}]}),
     )
     .await;
     assert_eq!(status, 200, "{v}");

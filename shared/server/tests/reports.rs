@@ -96,7 +96,7 @@ impl Api<'_> {
         self.post(
             &self.t.officer,
             &format!("/staff/complaints/{r}/acknowledgement"),
-            json!({"reviewer": "hannah@p3.example", "at": at}),
+            json!({"reviewer": "hannah@p3.example", "complaint_points": ["The boiler still fails"], "at": at}),
         )
         .await;
     }
@@ -105,7 +105,8 @@ impl Api<'_> {
         self.post(
             &self.t.im,
             &format!("/staff/complaints/{r}/stage1-response"),
-            json!({"outcome": outcome, "summary": "Our decision and the reasons for it", "at": at}),
+            json!({"outcome": outcome, "summary": "Our decision and the reasons for it", "at": at,
+                   "point_decisions": [{"point": "The boiler", "decision": outcome, "reason": "The reasons"}]}),
         )
         .await;
     }
@@ -114,7 +115,8 @@ impl Api<'_> {
         self.post(
             &self.t.senior,
             &format!("/staff/complaints/{r}/stage2-response"),
-            json!({"outcome": outcome, "summary": "Our review and the reasons for it", "at": at}),
+            json!({"outcome": outcome, "summary": "Our review and the reasons for it", "at": at,
+                   "point_decisions": [{"point": "The boiler still fails", "decision": outcome, "reason": "The reasons"}]}),
         )
         .await;
     }

@@ -153,6 +153,8 @@ impl Fixture {
             .act(
                 &reference,
                 Command::Acknowledge {
+                    responsible_for: None,
+                    not_responsible_for: None,
                     investigating_manager: Some("im@p3.example".into()),
                     reviewer: None,
                     complaint_points: vec!["Boiler failed twice".into()],

@@ -9,7 +9,7 @@ use std::path::Path;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use p3_domain::case::{Actor, Case, Command, FirstContactResolution, NewCase, Rules};
 use p3_domain::complaint::{Channel, ComplaintDetails, Resident, Tenure};
-use p3_domain::event::{ExclusionGround, Outcome, RequestedThrough, StageResponse};
+use p3_domain::event::{ExclusionGround, Outcome, PointDecision, RequestedThrough, StageResponse};
 use p3_domain::london::{start_of_day, Month};
 use p3_domain::ports::{CaseIndex, CaseStore, CaseWrite, ReportSource};
 use p3_domain::report::{self, Homes};
@@ -54,7 +54,11 @@ fn response(outcome: Outcome) -> StageResponse {
         outcome,
         summary: "Our decision and the reasons for it".into(),
         remedy: None,
-        point_decisions: vec![],
+        point_decisions: vec![PointDecision {
+            point: "The boiler".into(),
+            decision: outcome,
+            reason: Some("The reasons for it".into()),
+        }],
         actions: vec![],
         compensation_pence: None,
     }
@@ -133,6 +137,8 @@ async fn build(store: &SqliteStore, i: u64, rng: &mut Lcg, rules: &Rules) -> Cas
                 reason: "Waiting for a report".into(),
             },
             3 | 4 => Command::Acknowledge {
+                responsible_for: None,
+                not_responsible_for: None,
                 investigating_manager: (stage == 1).then(|| "im@p3.example".into()),
                 reviewer: (stage > 1).then(|| "head@p3.example".into()),
                 complaint_points: vec!["The boiler".into()],

@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use p3_domain::alert::{AlertAddresses, AlertEmail};
 use p3_domain::case::{Case, Command, CommandError, NewCase, Rules};
 use p3_domain::complaint::{Channel, ComplaintDetails, Resident, Tenure};
-use p3_domain::event::{CaseEvent, Outcome, RequestedThrough, StageResponse};
+use p3_domain::event::{CaseEvent, Outcome, PointDecision, RequestedThrough, StageResponse};
 use p3_domain::ports::{
     CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, Notifier, NotifyError, Random,
     ReplyView, StoreError, StoredReply,
@@ -155,7 +155,11 @@ fn response() -> Command {
             outcome: Outcome::NotUpheld,
             summary: "The boiler was repaired on our first visit".into(),
             remedy: None,
-            point_decisions: vec![],
+            point_decisions: vec![PointDecision {
+                point: "The boiler".into(),
+                decision: Outcome::NotUpheld,
+                reason: Some("The reasons for it".into()),
+            }],
             actions: vec![],
             compensation_pence: None,
         },
@@ -191,6 +195,8 @@ async fn acknowledged(svc: &Service) -> String {
     svc.act(
         &reference,
         Command::Acknowledge {
+            responsible_for: None,
+            not_responsible_for: None,
             investigating_manager: Some("im@p3.example".into()),
             reviewer: None,
             complaint_points: vec!["The boiler".into()],

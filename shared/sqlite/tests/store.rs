@@ -95,6 +95,8 @@ fn create(case: &Case) -> CaseWrite {
 
 fn acknowledge(case: &Case) -> (Case, CaseWrite) {
     let cmd = Command::Acknowledge {
+        responsible_for: None,
+        not_responsible_for: None,
         investigating_manager: Some("im@p3housing.invalid".into()),
         reviewer: None,
         complaint_points: vec!["The boiler".into()],

@@ -124,6 +124,8 @@ pub fn create(case: &Case) -> CaseWrite {
 /// Acknowledges Stage 1 of `case` at `at`: the case after it and the write that stores it.
 pub fn acknowledge_at(case: &Case, at: DateTime<Utc>) -> (Case, CaseWrite) {
     let cmd = Command::Acknowledge {
+        responsible_for: None,
+        not_responsible_for: None,
         investigating_manager: Some("im@p3housing.invalid".into()),
         reviewer: None,
         complaint_points: vec!["The boiler".into()],

@@ -91,6 +91,8 @@ pub async fn personal_data_of_cases_closed_over_six_years_ago_is_removed_and_the
         at(2025, 3, 7),
         "officer@p3.example",
         Command::Acknowledge {
+            responsible_for: Some(format!("The walls of {}", full.address)),
+            not_responsible_for: Some(format!("{}'s own furniture", full.name)),
             investigating_manager: Some("im@p3.example".into()),
             reviewer: None,
             complaint_points: vec![format!("Damp at {}", full.address)],
@@ -140,7 +142,13 @@ pub async fn personal_data_of_cases_closed_over_six_years_ago_is_removed_and_the
         "im2@p3.example",
         Command::Respond {
             stage: 1,
-            response: response(&full),
+            response: response(
+                &full,
+                &[
+                    format!("Damp at {}", full.address),
+                    "A leak under the sink".into(),
+                ],
+            ),
         },
     )
     .await;
@@ -161,6 +169,8 @@ pub async fn personal_data_of_cases_closed_over_six_years_ago_is_removed_and_the
         at(2025, 3, 27),
         "officer@p3.example",
         Command::Acknowledge {
+            responsible_for: None,
+            not_responsible_for: None,
             investigating_manager: None,
             reviewer: Some("head@p3.example".into()),
             complaint_points: vec![format!("Damp at {}", full.address)],
@@ -174,7 +184,7 @@ pub async fn personal_data_of_cases_closed_over_six_years_ago_is_removed_and_the
         "head@p3.example",
         Command::Respond {
             stage: 2,
-            response: response(&full),
+            response: response(&full, &[format!("Damp at {}", full.address)]),
         },
     )
     .await;

@@ -12,7 +12,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use p3_domain::case::{Actor, Case, Command, Rules};
-use p3_domain::event::{Outcome, RequestedThrough, StageResponse};
+use p3_domain::event::{Outcome, PointDecision, RequestedThrough, StageResponse};
 use p3_domain::london::london_date;
 use rusqlite::{params, Connection};
 
@@ -266,6 +266,35 @@ fn hours(rng: &mut Rng, lo: i64, hi: i64) -> Duration {
     Duration::hours(lo + rng.below((hi - lo + 1) as u64) as i64)
 }
 
+/// The points each stage is acknowledged with.
+const STAGE1_POINTS: [&str; 2] = [
+    "The repair has not been completed",
+    "Appointments were missed without notice",
+];
+const STAGE2_POINTS: [&str; 1] = ["The Stage 1 remedy did not put things right"];
+
+/// A decision on every point of the stage that makes the stage's outcome.
+fn decisions(stage: u8, outcome: Outcome) -> Vec<PointDecision> {
+    let points: &[&str] = if stage == 1 {
+        &STAGE1_POINTS
+    } else {
+        &STAGE2_POINTS
+    };
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PointDecision {
+            point: (*p).to_string(),
+            decision: match (outcome, i, points.len()) {
+                (Outcome::PartlyUpheld, 0, 2) => Outcome::Upheld,
+                (Outcome::PartlyUpheld, _, 2) => Outcome::NotUpheld,
+                (o, _, _) => o,
+            },
+            reason: Some("The repair history and the contractor's notes show it.".into()),
+        })
+        .collect()
+}
+
 fn response(rng: &mut Rng, stage: u8) -> StageResponse {
     let outcome = match rng.below(10) {
         0..=3 => Outcome::Upheld,
@@ -280,7 +309,7 @@ fn response(rng: &mut Rng, stage: u8) -> StageResponse {
         ),
         remedy: matches!(outcome, Outcome::Upheld | Outcome::PartlyUpheld)
             .then(|| "An apology, the repair completed within 10 working days and £50 compensation.".to_string()),
-        point_decisions: Vec::new(),
+        point_decisions: decisions(stage, outcome),
         actions: Vec::new(),
         compensation_pence: None,
     }
@@ -300,12 +329,11 @@ fn life(case: Case, at: DateTime<Utc>, now: DateTime<Utc>, rng: &mut Rng, rules:
     }
     let ack_at = at + hours(rng, 2, 96);
     let ack = Command::Acknowledge {
+        responsible_for: None,
+        not_responsible_for: None,
         investigating_manager: Some(manager.clone()),
         reviewer: None,
-        complaint_points: vec![
-            "The repair has not been completed".into(),
-            "Appointments were missed without notice".into(),
-        ],
+        complaint_points: STAGE1_POINTS.map(String::from).to_vec(),
     };
     let Some(case) = step(&case, ack, &officer, ack_at, now, rules) else {
         return case;
@@ -335,9 +363,11 @@ fn life(case: Case, at: DateTime<Utc>, now: DateTime<Utc>, rng: &mut Rng, rules:
     let reviewer = format!("reviewer{}@p3housing.example", rng.below(REVIEWERS as u64));
     let ack2_at = req_at + hours(rng, 2, 96);
     let ack2 = Command::Acknowledge {
+        responsible_for: None,
+        not_responsible_for: None,
         investigating_manager: None,
         reviewer: Some(reviewer),
-        complaint_points: Vec::new(),
+        complaint_points: STAGE2_POINTS.map(String::from).to_vec(),
     };
     let Some(case) = step(&case, ack2, &officer, ack2_at, now, rules) else {
         return case;

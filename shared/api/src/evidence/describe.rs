@@ -83,6 +83,8 @@ pub fn describe(event: &CaseEvent) -> String {
             stage,
             handler,
             complaint_points,
+            responsible_for,
+            not_responsible_for,
         } => {
             let who = if *stage == 1 {
                 "Investigating Manager"
@@ -95,6 +97,12 @@ pub fn describe(event: &CaseEvent) -> String {
                     " The complaint as defined: {}.",
                     list(complaint_points)
                 ));
+            }
+            if let Some(r) = responsible_for {
+                s.push_str(&format!(" The landlord is responsible for: {r}."));
+            }
+            if let Some(r) = not_responsible_for {
+                s.push_str(&format!(" The landlord is not responsible for: {r}."));
             }
             s
         }

@@ -39,14 +39,20 @@ fn done(case: &Case, command: Command, by: &str, at: &str, rules: &Rules) -> Cas
         .0
 }
 
-fn response(summary: &str, actions: Vec<PromisedAction>, pence: Option<u64>) -> StageResponse {
+/// A response partly upholding the stage's one point.
+fn response(
+    point: &str,
+    summary: &str,
+    actions: Vec<PromisedAction>,
+    pence: Option<u64>,
+) -> StageResponse {
     StageResponse {
         outcome: Outcome::PartlyUpheld,
         summary: summary.into(),
         remedy: Some("An apology.".into()),
         point_decisions: vec![PointDecision {
-            point: "Mould in the back bedroom".into(),
-            decision: Outcome::Upheld,
+            point: point.into(),
+            decision: Outcome::PartlyUpheld,
             reason: Some("The survey was late.".into()),
         }],
         actions,
@@ -124,6 +130,8 @@ fn full_case(rules: &Rules) -> Case {
         ),
         (
             Command::Acknowledge {
+                responsible_for: None,
+                not_responsible_for: None,
                 investigating_manager: Some(IM.into()),
                 reviewer: None,
                 complaint_points: vec!["Mould".into()],
@@ -151,6 +159,7 @@ fn full_case(rules: &Rules) -> Case {
             Command::Respond {
                 stage: 1,
                 response: response(
+                    "Mould in the back bedroom",
                     "We were slow.",
                     vec![PromisedAction {
                         description: "Treat the wall".into(),
@@ -205,6 +214,8 @@ fn full_case(rules: &Rules) -> Case {
         ),
         (
             Command::Acknowledge {
+                responsible_for: None,
+                not_responsible_for: None,
                 investigating_manager: None,
                 reviewer: Some(REVIEWER.into()),
                 complaint_points: vec!["Still damp".into()],
@@ -215,7 +226,7 @@ fn full_case(rules: &Rules) -> Case {
         (
             Command::Respond {
                 stage: 2,
-                response: response("On review, upheld in part.", vec![], None),
+                response: response("Still damp", "On review, upheld in part.", vec![], None),
             },
             REVIEWER,
             "2026-11-24T10:00:00Z",

@@ -135,6 +135,12 @@ pub struct StageView<'c> {
     pub handler: Option<&'c String>,
     /// The points as acknowledged.
     pub complaint_points: &'c [String],
+    /// What the landlord is responsible for (left out when not recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub responsible_for: Option<&'c String>,
+    /// What the landlord is not responsible for (left out when not recorded).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_responsible_for: Option<&'c String>,
     /// Extensions agreed.
     pub extensions: &'c [p3_domain::case::Extension],
     /// When it was answered.
@@ -156,6 +162,8 @@ impl<'c> StageView<'c> {
             acknowledged_at: ack.map(|a| a.at),
             handler: ack.map(|a| &a.handler),
             complaint_points: ack.map(|a| a.complaint_points.as_slice()).unwrap_or(&[]),
+            responsible_for: ack.and_then(|a| a.responsible_for.as_ref()),
+            not_responsible_for: ack.and_then(|a| a.not_responsible_for.as_ref()),
             extensions: &s.extensions,
             responded_at: s.response.as_ref().map(|r| r.at),
             point_revisions: &s.point_revisions,

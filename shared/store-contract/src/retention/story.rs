@@ -235,16 +235,26 @@ pub(crate) async fn act(
         .unwrap_or_else(|e| panic!("{reference}: {e}"));
 }
 
-pub(crate) fn response(t: &Typed) -> StageResponse {
+/// A response upholding the stage's first point and not the others (`points`, as they stand).
+pub(crate) fn response(t: &Typed, points: &[String]) -> StageResponse {
+    let point_decisions: Vec<PointDecision> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PointDecision {
+            point: p.clone(),
+            decision: if i == 0 {
+                Outcome::Upheld
+            } else {
+                Outcome::NotUpheld
+            },
+            reason: Some(format!("Seen by the surveyor at {}", t.address)),
+        })
+        .collect();
     StageResponse {
-        outcome: Outcome::PartlyUpheld,
+        outcome: p3_domain::decisions::outcome_of(&point_decisions).unwrap_or(Outcome::Upheld),
         summary: format!("We visited {} and found damp", t.address),
         remedy: Some(format!("£150 to {}", t.name)),
-        point_decisions: vec![PointDecision {
-            point: format!("Damp at {}", t.address),
-            decision: Outcome::Upheld,
-            reason: Some(format!("Seen by the surveyor at {}", t.address)),
-        }],
+        point_decisions,
         actions: vec![PromisedAction {
             description: format!("Treat the damp at {}", t.address),
             due: chrono::NaiveDate::from_ymd_opt(2025, 4, 30).unwrap(),

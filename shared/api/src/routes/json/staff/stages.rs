@@ -9,6 +9,8 @@ pub(crate) struct AckBody {
     reviewer: Option<String>,
     #[serde(default)]
     complaint_points: Vec<String>,
+    responsible_for: Option<String>,
+    not_responsible_for: Option<String>,
     at: Option<DateTime<Utc>>,
     backdate_reason: Option<String>,
 }
@@ -34,6 +36,8 @@ pub(crate) async fn acknowledge(
 /// The domain command of `acknowledge` (its JSON route and the staff page post the same).
 pub(crate) fn acknowledge_command(b: AckBody) -> Dated {
     let cmd = Command::Acknowledge {
+        responsible_for: b.responsible_for,
+        not_responsible_for: b.not_responsible_for,
         investigating_manager: b.investigating_manager,
         reviewer: b.reviewer,
         complaint_points: b.complaint_points,

@@ -163,17 +163,18 @@ pub(super) fn input(attempt: &Attempt, form: &str, name: &str, label: &str) -> I
 fn choice(
     attempt: &Attempt,
     form: &str,
-    name: &'static str,
-    legend: &'static str,
+    name: impl Into<std::borrow::Cow<'static, str>>,
+    legend: impl Into<std::borrow::Cow<'static, str>>,
     options: &'static [(&'static str, &'static str)],
 ) -> Choice {
+    let name = name.into();
     let id = format!("{form}-{name}");
     Choice {
-        selected: Some(attempt.value(form, name)).filter(|s| !s.is_empty()),
+        selected: Some(attempt.value(form, &name)).filter(|s| !s.is_empty()),
         error: attempt.error(&id).map(str::to_string),
         id,
         name,
-        legend,
+        legend: legend.into(),
         hint: "",
         options,
     }
@@ -239,14 +240,24 @@ pub(super) fn action_fields(view: &StaffCase, action: &str, attempt: &Attempt) -
                 attrs: "spellcheck=\"false\"",
                 ..field(name, label)
             })];
-            if stage <= 1 {
-                parts.push(Part::Field(text(
-                    "complaint_points",
-                    "Complaint points",
-                    "The complaint as you have defined it with the resident: one point on each line. Optional.",
-                    4,
-                )));
-            }
+            parts.push(Part::Field(text(
+                "complaint_points",
+                "Complaint points",
+                "The complaint as you have defined it with the resident: one point on each line, at least one.",
+                4,
+            )));
+            parts.push(Part::Field(text(
+                "responsible_for",
+                "What we are responsible for (optional)",
+                "The parts of the complaint that are ours to put right.",
+                2,
+            )));
+            parts.push(Part::Field(text(
+                "not_responsible_for",
+                "What we are not responsible for (optional)",
+                "Anything in the complaint that is not ours, and whose it is.",
+                2,
+            )));
             parts
         }
         "extend" => {
@@ -279,16 +290,23 @@ pub(super) fn action_fields(view: &StaffCase, action: &str, attempt: &Attempt) -
                     3,
                 )),
             ];
-            // Decisions are on the points as defined at the Stage 1 acknowledgement.
-            let mut decisions = vec![(String::new(), "No decision recorded".to_string())];
-            decisions.extend(DECISIONS.iter().map(|(v, l)| (v.to_string(), l.to_string())));
-            for (n, p) in view.complaint_points.iter().enumerate().take(50) {
+            // A decision, with reasons, on each point of this stage as it now stands.
+            let points = view.stages.last().map_or(&[][..], |s| s.complaint_points);
+            for (n, p) in points.iter().enumerate().take(50) {
                 parts.push(Part::Hidden(format!("point_{n}"), p.clone()));
-                let name = format!("decision_{n}");
-                parts.push(Part::Field(Input {
-                    control: Ctl::Select(decisions.clone()),
-                    ..field(&name, &format!("Decision on point {}: {p}", n + 1))
-                }));
+                parts.push(Part::Radios(choice(
+                    attempt,
+                    action,
+                    format!("decision_{n}"),
+                    format!("Decision on point {}: {p}", n + 1),
+                    &DECISIONS,
+                )));
+                parts.push(Part::Field(text(
+                    &format!("reason_{n}"),
+                    &format!("Reasons for the decision on point {}", n + 1),
+                    "As sent to the resident.",
+                    2,
+                )));
             }
             let mut inputs = Vec::new();
             for n in 0..3 {

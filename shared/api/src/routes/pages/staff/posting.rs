@@ -52,17 +52,19 @@ pub(super) fn json_body(
         "acknowledge" => {
             if stage <= 1 {
                 put(&mut body, "investigating_manager");
-                let points: Vec<String> = get(fields, "complaint_points")
-                    .unwrap_or("")
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_string)
-                    .collect();
-                body.insert("complaint_points".into(), json!(points));
             } else {
                 put(&mut body, "reviewer");
             }
+            let points: Vec<String> = get(fields, "complaint_points")
+                .unwrap_or("")
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect();
+            body.insert("complaint_points".into(), json!(points));
+            put(&mut body, "responsible_for");
+            put(&mut body, "not_responsible_for");
         }
         "extend" => {
             match text(fields, "working_days").map(|v| v.parse::<u32>()) {
@@ -100,8 +102,17 @@ pub(super) fn json_body(
                 let Some(point) = text(fields, &format!("point_{n}")) else {
                     break;
                 };
+                // Points left undecided are left out, for the API to name; a decision without
+                // reasons is named here, as the page numbers the points (the API, the body).
+                let reason = text(fields, &format!("reason_{n}"));
                 if let Some(d) = text(fields, &format!("decision_{n}")) {
-                    decisions.push(json!({"point": point, "decision": d}));
+                    if reason.is_none() {
+                        errors.push((
+                            id(&format!("reason_{n}")),
+                            format!("Give the reasons for the decision on point {}", n + 1),
+                        ));
+                    }
+                    decisions.push(json!({"point": point, "decision": d, "reason": reason}));
                 }
             }
             body.insert("point_decisions".into(), json!(decisions));
@@ -178,6 +189,7 @@ pub(super) fn element_for(action: &str, field: &str) -> String {
             "action_{index}_{}",
             if leaf == "due" { "due" } else { "description" }
         ),
+        "point_decisions" if leaf == "reason" => format!("reason_{index}"),
         "point_decisions" => format!("decision_{index}"),
         "complaint_points" => "complaint_points".into(),
         "" | "(body)" => "at".into(),

@@ -65,8 +65,8 @@ impl Input {
 /// A group of radios.
 pub(in crate::routes::pages::staff) struct Choice {
     pub(in crate::routes::pages::staff) id: String,
-    pub(in crate::routes::pages::staff) name: &'static str,
-    pub(in crate::routes::pages::staff) legend: &'static str,
+    pub(in crate::routes::pages::staff) name: std::borrow::Cow<'static, str>,
+    pub(in crate::routes::pages::staff) legend: std::borrow::Cow<'static, str>,
     pub(in crate::routes::pages::staff) hint: &'static str,
     pub(in crate::routes::pages::staff) options: &'static [(&'static str, &'static str)],
     pub(in crate::routes::pages::staff) selected: Option<String>,
@@ -78,8 +78,8 @@ impl Choice {
     pub(in crate::routes::pages::staff) fn radios(&self) -> Radios<'_> {
         Radios {
             id: &self.id,
-            name: self.name,
-            legend: self.legend,
+            name: &self.name,
+            legend: &self.legend,
             hint: self.hint,
             options: self.options,
             selected: self.selected.as_deref(),

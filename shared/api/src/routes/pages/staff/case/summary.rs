@@ -156,6 +156,14 @@ pub(in crate::routes::pages::staff) fn complaint(v: &StaffCase) -> Vec<Row> {
             Cell::Numbered(v.complaint_points.to_vec()),
         ));
     }
+    // What the landlord is and is not responsible for, as the latest acknowledgement says.
+    let latest = v.stages.iter().rev().find(|s| s.acknowledged_at.is_some());
+    if let Some(r) = latest.and_then(|s| s.responsible_for) {
+        rows.push(("What we are responsible for", Cell::Para(r.clone())));
+    }
+    if let Some(r) = latest.and_then(|s| s.not_responsible_for) {
+        rows.push(("What we are not responsible for", Cell::Para(r.clone())));
+    }
     for (key, value) in [
         ("Name", v.name),
         ("Email", v.email),

@@ -45,6 +45,8 @@ fn title_and_details(event: &CaseEvent) -> (String, Vec<String>) {
             stage,
             handler,
             complaint_points,
+            responsible_for,
+            not_responsible_for,
         } => {
             let who = if *stage == 1 {
                 "Investigating Manager"
@@ -53,6 +55,16 @@ fn title_and_details(event: &CaseEvent) -> (String, Vec<String>) {
             };
             let mut d = vec![format!("{who}: {handler}")];
             d.extend(complaint_points.iter().map(|p| format!("Point: {p}")));
+            d.extend(
+                responsible_for
+                    .iter()
+                    .map(|r| format!("We are responsible for: {r}")),
+            );
+            d.extend(
+                not_responsible_for
+                    .iter()
+                    .map(|r| format!("We are not responsible for: {r}")),
+            );
             (format!("Stage {stage} acknowledged"), d)
         }
         Extended {

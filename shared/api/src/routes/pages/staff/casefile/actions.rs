@@ -172,8 +172,8 @@ pub(in crate::routes::pages::staff) fn compensation_section(
                     selected: Some(value(attempt, &fid, "accepted", "")).filter(|s| !s.is_empty()),
                     error: attempt.error(&id).map(str::to_string),
                     id,
-                    name: "accepted",
-                    legend: "The resident's answer",
+                    name: "accepted".into(),
+                    legend: "The resident's answer".into(),
                     hint: "",
                     options: &ANSWERS,
                 };

@@ -127,8 +127,8 @@ pub(in crate::routes::pages::staff) fn needs_section(
     let mut fields = vec![
         Part::Radios(Choice {
             id: "contact-method".into(),
-            name: "method",
-            legend: "How letters reach the resident",
+            name: "method".into(),
+            legend: "How letters reach the resident".into(),
             hint: "Email needs the resident's email address on the complaint.",
             options: &METHODS,
             selected: Some(method).filter(|s| !s.is_empty()),
@@ -136,8 +136,8 @@ pub(in crate::routes::pages::staff) fn needs_section(
         }),
         Part::Radios(Choice {
             id: "contact-format".into(),
-            name: "format",
-            legend: "Format",
+            name: "format".into(),
+            legend: "Format".into(),
             hint: "",
             options: &FORMATS,
             selected: Some(format).filter(|s| !s.is_empty()),
