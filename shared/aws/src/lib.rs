@@ -10,6 +10,7 @@ pub mod pages;
 pub mod reporting;
 pub mod retention;
 pub mod scheduler;
+pub mod sdk;
 pub mod secrets;
 pub mod ses;
 pub mod sqs;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::SdkConfig;
 use axum::Router;
 use lambda_http::request::RequestContext;
 use p3_api::limit::RateLimiter;
@@ -189,21 +189,10 @@ pub fn timeouts() -> TimeoutConfig {
         .build()
 }
 
-/// The SDK configuration: region and credentials from the Lambda environment, or the
-/// emulator's endpoint when one is set; the [`timeouts`].
+/// The SDK configuration ([`crate::sdk::config`]): credentials and region from the Lambda
+/// environment, or the emulator's endpoint when one is set; the [`timeouts`].
 pub async fn aws_config(settings: &AwsSettings) -> SdkConfig {
-    sdk_config(settings.endpoint_url.clone(), settings.region.clone()).await
-}
-
-async fn sdk_config(endpoint_url: Option<String>, region: Option<String>) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts());
-    if let Some(url) = endpoint_url {
-        loader = loader.endpoint_url(url);
-    }
-    if let Some(region) = region {
-        loader = loader.region(Region::new(region));
-    }
-    loader.load().await
+    crate::sdk::config(settings.endpoint_url.clone(), settings.region.clone()).await
 }
 
 /// The settings through `get`, with the secrets it names read from Secrets Manager
@@ -217,7 +206,7 @@ pub async fn settings_with_secrets(
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
-    let sdk = sdk_config(opt("AWS_ENDPOINT_URL"), opt("AWS_REGION")).await;
+    let sdk = crate::sdk::config(opt("AWS_ENDPOINT_URL"), opt("AWS_REGION")).await;
     let secrets = crate::secrets::read(&sdk, get).await?;
     let settings = AwsSettings::from_lookup(|k| secrets.get(k).cloned().or_else(|| get(k)))?;
     Ok((settings, sdk))

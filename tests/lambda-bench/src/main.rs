@@ -11,8 +11,8 @@
 //! Every AWS request the functions make goes through a counting proxy in front of moto, which
 //! counts requests by service and operation and computes DynamoDB capacity units from the item
 //! sizes it sees (moto reports little consumed capacity). One whole complaint lifecycle is then
-//! driven through the bootstraps (intake, both stages, a batch of fired alerts, the monthly job)
-//! and priced with the list prices of issue 4.
+//! driven through the bootstraps (intake with a 3,000-character description, both stages, a
+//! batch of fired alerts, the monthly job) and priced with the list prices of issue 4.
 //!
 //! Usage (moto running, x86_64 bins in target/release, arm64 packages in target/lambda):
 //! `target/release/lambda-bench --moto http://127.0.0.1:5140`
@@ -833,6 +833,44 @@ fn event(path: &str, subs: &[(&str, &str)]) -> Result<Value, BoxError> {
     Ok(serde_json::from_str(&text)?)
 }
 
+/// The description of the priced lifecycle's complaint: long, as issue 17 asks the cost to
+/// include, where the sample event's is one line.
+const LIFECYCLE_DESCRIPTION_CHARS: usize = 3_000;
+
+/// `chars` characters of words made of pseudo-random letters (a fixed seed, so every run
+/// stores the same text). They deflate no better than prose does, so the case items' sizes,
+/// and the write units they cost, are not flattered by a repeated sentence.
+fn prose(chars: usize) -> String {
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (seed >> 33) % n
+    };
+    let mut text = String::with_capacity(chars);
+    while text.len() < chars {
+        if !text.is_empty() {
+            text.push(if next(12) == 0 { '.' } else { ' ' });
+            text.push(' ');
+        }
+        for _ in 0..2 + next(8) {
+            text.push(char::from(b'a' + next(26) as u8));
+        }
+    }
+    text.truncate(chars - 1);
+    text.push('.');
+    text
+}
+
+/// An API Gateway event whose JSON body's `description` is `description`.
+fn with_description(mut event: Value, description: &str) -> Result<Value, BoxError> {
+    let mut body: Value = serde_json::from_str(event["body"].as_str().ok_or("no body")?)?;
+    body["description"] = json!(description);
+    event["body"] = json!(body.to_string());
+    Ok(event)
+}
+
 /// The API Gateway v2 answer's status and JSON body.
 fn http_answer(a: &Answered) -> (i64, Value) {
     let status = a.body["statusCode"].as_i64().unwrap_or(0);
@@ -1287,7 +1325,10 @@ async fn lifecycle(
             "intake",
             vec![
                 event("intake/get-form.json", &[])?,
-                event("intake/post-complaint.json", &[])?,
+                with_description(
+                    event("intake/post-complaint.json", &[])?,
+                    &prose(LIFECYCLE_DESCRIPTION_CHARS),
+                )?,
             ],
         )
         .await?;
@@ -1444,7 +1485,7 @@ async fn lifecycle(
         ),
         ("S3 PUTs", format!("{s3_puts:.2}"), s3_puts * 0.005e-3),
     ];
-    println!("\nCost of one lifecycle, per 1,000 complaints (issue 4 list prices; {per_month} complaints a month share the monthly report):\n");
+    println!("\nCost of one lifecycle, per 1,000 complaints (issue 4 list prices; {per_month} complaints a month share the monthly report; a {LIFECYCLE_DESCRIPTION_CHARS}-character description):\n");
     println!("| item | per complaint | US cents per 1,000 complaints |");
     println!("|---|---|---|");
     let mut sum = 0.0;
