@@ -4,6 +4,6 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
-    let state = p3_aws::wiring::app_state().await?;
+    let state = p3_aws::wiring::resident_app_state().await?;
     lambda_http::run(p3_aws::wiring::http_app(p3_api::stage2_router(), state)).await
 }

@@ -27,7 +27,7 @@ use axum::Router;
 use p3_domain::service::Service;
 
 use crate::auth::{AuthError, Authenticator, Role, Staff};
-use crate::limit::RateLimiter;
+use crate::limit::Limiter;
 use crate::problem::Problem;
 
 /// What every handler needs.
@@ -40,9 +40,9 @@ pub struct AppState {
     /// Who is calling.
     pub auth: Arc<dyn Authenticator>,
     /// The public form's per-client limit.
-    pub form_limit: Arc<RateLimiter>,
-    /// Wrong access-code guesses per client.
-    pub code_limit: Arc<RateLimiter>,
+    pub form_limit: Arc<dyn Limiter>,
+    /// Wrong access-code guesses, per client and per reference.
+    pub code_limit: Arc<dyn Limiter>,
 }
 
 /// The client's address as the host saw it (socket peer locally, source IP on AWS), used for

@@ -5,6 +5,8 @@
 pub mod auth;
 #[doc(hidden)]
 pub mod dynamo;
+pub mod edge;
+pub mod limit;
 pub mod oidc;
 pub mod pages;
 pub mod reporting;

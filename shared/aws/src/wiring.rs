@@ -8,9 +8,8 @@ use std::time::Duration;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::SdkConfig;
 use axum::Router;
-use lambda_http::request::RequestContext;
-use p3_api::limit::RateLimiter;
-use p3_api::{AppState, ClientAddr};
+use p3_api::limit::{RateLimiter, WRONG_CODES_PER_HOUR};
+use p3_api::AppState;
 use p3_domain::alert::{AlertEmail, Timer};
 use p3_domain::host::{self, Adapters};
 use p3_domain::london::{london_date, Month};
@@ -22,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::ClaimsAuthenticator;
 use crate::dynamo::{DynamoStore, DEFAULT_REPORT_MONTHS_BACK};
+use crate::limit::DynamoLimiter;
 use crate::oidc::OidcSettings;
 use crate::reporting::MonthlyExporter;
 use crate::retention::RetentionJob;
@@ -345,7 +345,9 @@ async fn warm(client: &aws_sdk_dynamodb::Client, table: &str) {
 }
 
 /// The HTTP state over a service: staff identity from the JWT authorizer's claims, and the
-/// per-instance rate limits of the public form and of access-code guesses.
+/// rate limits of the resident's routes counted in this instance's memory. The functions that
+/// serve those routes count them in DynamoDB instead ([`with_shared_limits`]); the others
+/// never apply a limit.
 pub fn app_state_for(service: Service, settings: &AwsSettings) -> AppState {
     AppState {
         service,
@@ -357,7 +359,38 @@ pub fn app_state_for(service: Service, settings: &AwsSettings) -> AppState {
             settings.config.public_form.rate_limit_per_hour,
             Duration::from_secs(3600),
         )),
-        code_limit: Arc::new(RateLimiter::new(30, Duration::from_secs(3600))),
+        code_limit: Arc::new(RateLimiter::new(
+            WRONG_CODES_PER_HOUR,
+            Duration::from_secs(3600),
+        )),
+    }
+}
+
+/// The state with the public form's and the access codes' limits counted in the table
+/// ([`DynamoLimiter`]), per client across every instance of every function that applies them
+/// (intake and stage2), with the same allowances as `p3 serve`.
+pub fn with_shared_limits(
+    state: AppState,
+    settings: &AwsSettings,
+    dynamodb: &aws_sdk_dynamodb::Client,
+    clock: Arc<dyn Clock>,
+) -> AppState {
+    let limit = |name, capacity| {
+        Arc::new(
+            DynamoLimiter::new(
+                dynamodb.clone(),
+                settings.table_name.clone(),
+                name,
+                capacity,
+                Duration::from_secs(3600),
+            )
+            .with_clock(clock.clone()),
+        )
+    };
+    AppState {
+        form_limit: limit("form", settings.config.public_form.rate_limit_per_hour),
+        code_limit: limit("code", WRONG_CODES_PER_HOUR),
+        ..state
     }
 }
 
@@ -369,10 +402,25 @@ pub async fn app_state() -> Result<AppState, WiringError> {
     Ok(app_state_for(service, &settings))
 }
 
+/// What a function serving the resident's routes (the form, the case by its access code)
+/// needs: [`app_state`] with the limits shared across instances ([`with_shared_limits`]).
+pub async fn resident_app_state() -> Result<AppState, WiringError> {
+    let settings = AwsSettings::from_env()?;
+    let sdk = aws_config(&settings).await;
+    let service = service(&settings, &sdk).await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    Ok(with_shared_limits(
+        app_state_for(service, &settings),
+        &settings,
+        &dynamodb,
+        Arc::new(SystemClock),
+    ))
+}
+
 /// A function's routes served as everywhere else ([`p3_api::serve_part`]), with the caller's
 /// address taken from the API Gateway request context for the rate limits.
 pub fn http_app(part: Router<AppState>, state: AppState) -> Router {
-    p3_api::serve_part(part, state).layer(axum::middleware::from_fn(client_addr))
+    p3_api::serve_part(part, state).layer(axum::middleware::from_fn(crate::edge::client_addr))
 }
 
 /// The `cases` function's app over a service: the staff JSON API (lists, reads, extensions,
@@ -392,20 +440,6 @@ pub async fn cases() -> Result<Router, WiringError> {
     let sdk = aws_config(&settings).await;
     let service = service(&settings, &sdk).await;
     Ok(cases_app(service, &settings))
-}
-
-async fn client_addr(
-    mut req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let ip = match req.extensions().get::<RequestContext>() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
-        _ => None,
-    };
-    if let Some(ip) = ip {
-        req.extensions_mut().insert(ClientAddr(ip));
-    }
-    next.run(req).await
 }
 
 /// The jobs the service's own schedules start (the `Input` of an `AWS::Scheduler::Schedule`

@@ -190,14 +190,145 @@ fn every_action_a_function_is_granted_is_one_the_code_calls() {
         }
     }
     // Only intake and the pages (logging a complaint or a service request) take new
-    // references (the counter is an update).
+    // references (the counter is an update); stage2, which checks access codes too, counts
+    // wrong ones and may update only the limit items (shared/aws/src/limit.rs).
     for (owner, actions) in &granted {
         assert_eq!(
             actions.contains("dynamodb:UpdateItem"),
-            owner == "IntakeFunction" || owner == "PagesFunction",
-            "{owner}: UpdateItem is the reference counter's, taken by intake and the pages alone"
+            owner == "IntakeFunction" || owner == "PagesFunction" || owner == "Stage2Function",
+            "{owner}: UpdateItem is the reference counter's and the resident's limits'"
         );
     }
+    for (owner, s) in statements(&doc) {
+        let updates = one_or_many(&s["Action"])
+            .into_iter()
+            .any(|a| untag(a).as_str() == Some("dynamodb:UpdateItem"));
+        if updates && owner == "Stage2Function" {
+            let keys = &s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+            let keys: Vec<&str> = one_or_many(keys)
+                .into_iter()
+                .filter_map(|k| untag(k).as_str())
+                .collect();
+            assert_eq!(keys, ["LIMIT#*"], "{owner}: updates only the limit items");
+            let actions = one_or_many(&s["Action"]);
+            assert_eq!(
+                actions.len(),
+                1,
+                "{owner}: the limit statement grants only UpdateItem"
+            );
+        }
+    }
+}
+
+/// The limit items expire by the table's TTL attribute, the one the limiter writes.
+#[test]
+fn the_limit_counts_expire_by_the_tables_ttl_attribute() {
+    let doc = template();
+    let ttl = &doc["Resources"]["ComplaintsTable"]["Properties"]["TimeToLiveSpecification"];
+    assert_eq!(ttl["Enabled"].as_bool(), Some(true));
+    let attribute = ttl["AttributeName"].as_str().unwrap();
+    let source = std::fs::read_to_string(repo().join("shared/aws/src/limit.rs")).unwrap();
+    assert!(
+        source.contains(&format!("\"#expires\", \"{attribute}\"")),
+        "the limiter sets the TTL attribute {attribute}"
+    );
+}
+
+/// Without a web ACL the stack deploys as before: no distribution, no token; with one, the
+/// distribution carries it and tells the functions, by a header only it sets, that a request
+/// came through it, passing on the viewer's address (CloudFront-Viewer-Address).
+#[test]
+fn the_optional_web_acl_puts_a_distribution_in_front_of_the_api() {
+    let doc = template();
+    let param = &doc["Parameters"]["WebAclArn"];
+    assert_eq!(param["Default"].as_str(), Some(""));
+    let condition = untag(&doc["Conditions"]["HasWebAcl"]);
+    assert!(
+        format!("{condition:?}").contains("WebAclArn"),
+        "{condition:?}"
+    );
+    let edge = &doc["Resources"]["EdgeDistribution"];
+    assert_eq!(edge["Type"].as_str(), Some("AWS::CloudFront::Distribution"));
+    assert_eq!(edge["Condition"].as_str(), Some("HasWebAcl"));
+    let config = &edge["Properties"]["DistributionConfig"];
+    assert_eq!(untag(&config["WebACLId"]).as_str(), Some("WebAclArn"));
+    let origin = &config["Origins"][0];
+    assert!(format!("{:?}", origin["DomainName"]).contains("${Api}.execute-api"));
+    assert_eq!(
+        origin["CustomOriginConfig"]["OriginProtocolPolicy"].as_str(),
+        Some("https-only")
+    );
+    let header = &origin["OriginCustomHeaders"][0];
+    assert_eq!(
+        header["HeaderName"]
+            .as_str()
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some(p3_aws::edge::EDGE_TOKEN_HEADER)
+    );
+    let behaviour = &config["DefaultCacheBehavior"];
+    // Managed CachingDisabled and AllViewerExceptHostHeader (which adds CloudFront's headers).
+    assert_eq!(
+        behaviour["CachePolicyId"].as_str(),
+        Some("4135ea2d-6df8-44a3-9df3-4b5a84be39ad")
+    );
+    assert_eq!(
+        behaviour["OriginRequestPolicyId"].as_str(),
+        Some("b689b0a8-53d0-40ab-baf2-68738e2966ac")
+    );
+    let methods = one_or_many(&behaviour["AllowedMethods"]);
+    assert!(methods.iter().any(|m| m.as_str() == Some("POST")));
+    // The functions get the header's value only when the distribution exists.
+    let token = &doc["Globals"]["Function"]["Environment"]["Variables"]["EDGE_ORIGIN_TOKEN"];
+    let token = format!("{token:?}");
+    assert!(token.contains("HasWebAcl"), "{token}");
+    assert_eq!(
+        format!("{:?}", header["HeaderValue"]),
+        format!(
+            "{:?}",
+            untag(&doc["Globals"]["Function"]["Environment"]["Variables"]["EDGE_ORIGIN_TOKEN"])
+                .as_sequence()
+                .unwrap()[1]
+        ),
+        "the header carries the value the functions compare"
+    );
+    assert_eq!(
+        doc["Outputs"]["EdgeUrl"]["Condition"].as_str(),
+        Some("HasWebAcl")
+    );
+}
+
+/// `infra/waf.yaml`: the web ACL to pass as WebAclArn, in CloudFront's scope, blocking one
+/// address over its rate (the public form's posts apart) and allowing everyone else.
+#[test]
+fn the_web_acl_template_limits_each_client_address() {
+    let text = std::fs::read_to_string(repo().join("infra/waf.yaml")).unwrap();
+    let doc: Value = serde_yaml::from_str(&text).unwrap();
+    let acl = &doc["Resources"]["WebAcl"];
+    assert_eq!(acl["Type"].as_str(), Some("AWS::WAFv2::WebACL"));
+    let props = &acl["Properties"];
+    assert_eq!(props["Scope"].as_str(), Some("CLOUDFRONT"));
+    assert!(props["DefaultAction"].get("Allow").is_some());
+    let rules = props["Rules"].as_sequence().unwrap();
+    let rate_rules: Vec<&Value> = rules
+        .iter()
+        .filter(|r| r["Statement"].get("RateBasedStatement").is_some())
+        .collect();
+    assert_eq!(rate_rules.len(), 2);
+    for rule in &rate_rules {
+        assert!(rule["Action"].get("Block").is_some());
+        let rate = &rule["Statement"]["RateBasedStatement"];
+        assert_eq!(rate["AggregateKeyType"].as_str(), Some("IP"));
+    }
+    let form = format!(
+        "{:?}",
+        rate_rules[0]["Statement"]["RateBasedStatement"]["ScopeDownStatement"]
+    );
+    assert!(
+        form.contains("/complaints") && form.contains("POST"),
+        "{form}"
+    );
+    assert!(format!("{:?}", doc["Outputs"]["WebAclArn"]["Value"]).contains("WebAcl.Arn"));
 }
 
 #[test]

@@ -39,7 +39,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use p3_api::auth::TokenKey;
-use p3_api::limit::RateLimiter;
+use p3_api::limit::{RateLimiter, WRONG_CODES_PER_HOUR};
 use p3_api::staff_session::{SessionAuthenticator, StaffAccounts};
 use p3_api::AppState;
 use p3_domain::host::{self, Adapters};
@@ -346,7 +346,10 @@ async fn serve(
             config.settings.public_form.rate_limit_per_hour,
             Duration::from_secs(3600),
         )),
-        code_limit: Arc::new(RateLimiter::new(30, Duration::from_secs(3600))),
+        code_limit: Arc::new(RateLimiter::new(
+            WRONG_CODES_PER_HOUR,
+            Duration::from_secs(3600),
+        )),
     };
     let reporting = p3_api::reports::Reporting {
         source: store.clone(),

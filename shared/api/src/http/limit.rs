@@ -1,11 +1,45 @@
 //! Per-client rate limits: the public form (submissions an hour) and wrong access-code guesses
-//! (per client and per reference).
+//! (per client and per reference), behind a small port ([`Limiter`]) so each host keeps the
+//! count where its instances can share it: `p3 serve` in memory ([`RateLimiter`]), the Lambda
+//! functions in DynamoDB (`p3_aws::limit`), where every instance sees the same count.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// A token bucket per client: `capacity` requests, refilled evenly over `period`.
+/// Wrong access-code guesses allowed an hour, per client and per reference (on every host).
+pub const WRONG_CODES_PER_HOUR: u32 = 30;
+
+/// What taking one request from a client's allowance answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allowance {
+    /// The request may go ahead; `left` more fit now (0: this one was the last).
+    Allowed {
+        /// Requests still allowed before the limit refuses.
+        left: u32,
+    },
+    /// Over the limit: the client is told to wait this many seconds.
+    Refused {
+        /// Seconds until a request is allowed again.
+        wait: u64,
+    },
+}
+
+/// The limiter's count could not be read or written (its store is unavailable). What a limit
+/// does then (let the request through or refuse it) is decided where the limit is applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the rate limit's count is unavailable: {0}")]
+pub struct LimiterUnavailable(pub String);
+
+/// A per-key rate limit: takes one request from a key's allowance.
+#[async_trait::async_trait]
+pub trait Limiter: Send + Sync {
+    /// Counts one request for `key` and says whether it is allowed.
+    async fn take(&self, key: &str) -> Result<Allowance, LimiterUnavailable>;
+}
+
+/// A token bucket per client, in memory: `capacity` requests, refilled evenly over `period`.
+/// Right for one process (`p3 serve`); each Lambda instance would keep its own.
 #[derive(Debug)]
 pub struct RateLimiter {
     capacity: f64,
@@ -23,21 +57,10 @@ impl RateLimiter {
         }
     }
 
-    /// True when the client has no request left now (without taking one).
-    pub fn is_exhausted(&self, client: &str) -> bool {
+    /// Takes one request for a client, now.
+    pub fn check(&self, client: &str) -> Allowance {
         if self.capacity <= 0.0 {
-            return false;
-        }
-        let buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        buckets.get(client).is_some_and(|(tokens, at)| {
-            *tokens + Instant::now().duration_since(*at).as_secs_f64() * self.per_second < 1.0
-        })
-    }
-
-    /// Takes one request for a client; `Err(seconds)` says how long to wait.
-    pub fn check(&self, client: &str) -> Result<(), u64> {
-        if self.capacity <= 0.0 {
-            return Ok(());
+            return Allowance::Allowed { left: u32::MAX };
         }
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
@@ -56,11 +79,22 @@ impl RateLimiter {
         *at = now;
         if refilled >= 1.0 {
             *tokens = refilled - 1.0;
-            Ok(())
+            Allowance::Allowed {
+                left: tokens.floor() as u32,
+            }
         } else {
             *tokens = refilled;
-            Err(((1.0 - refilled) / self.per_second).ceil() as u64)
+            Allowance::Refused {
+                wait: ((1.0 - refilled) / self.per_second).ceil() as u64,
+            }
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl Limiter for RateLimiter {
+    async fn take(&self, key: &str) -> Result<Allowance, LimiterUnavailable> {
+        Ok(self.check(key))
     }
 }
 
@@ -92,13 +126,16 @@ mod tests {
     #[test]
     fn the_limit_applies_per_client() {
         let l = RateLimiter::new(2, Duration::from_secs(3600));
-        assert!(l.check("a").is_ok());
-        assert!(l.check("a").is_ok());
-        let wait = l.check("a").unwrap_err();
+        assert_eq!(l.check("a"), Allowance::Allowed { left: 1 });
+        assert_eq!(l.check("a"), Allowance::Allowed { left: 0 });
+        let Allowance::Refused { wait } = l.check("a") else {
+            panic!("a third request in the hour is refused")
+        };
         assert!((1700..=1800).contains(&wait), "{wait}");
-        assert!(l.check("b").is_ok());
-        assert!(RateLimiter::new(0, Duration::from_secs(1))
-            .check("a")
-            .is_ok());
+        assert_eq!(l.check("b"), Allowance::Allowed { left: 1 });
+        assert!(matches!(
+            RateLimiter::new(0, Duration::from_secs(1)).check("a"),
+            Allowance::Allowed { .. }
+        ));
     }
 }

@@ -25,6 +25,7 @@ use crate::http::cookies::private_page;
 use crate::http::csrf::{csrf_of, form_matches_cookie, set_csrf_cookie};
 use crate::http::random::random_hex;
 use crate::http::replay::{self, response as reply};
+use crate::limit::Allowance;
 use crate::problem::Problem;
 use crate::views::ResidentCase;
 use crate::{views, AppState, ClientAddr};
@@ -86,14 +87,21 @@ pub(crate) async fn submit(
         )
     })?;
     let who = client(addr);
-    if let Err(wait) = st.form_limit.check(&who) {
-        if kind == BodyKind::Form && wants_html(&headers) {
-            return Ok(too_many_page(&st, wait, Limited::Form));
+    match st.form_limit.take(&who).await {
+        Ok(Allowance::Refused { wait }) => {
+            if kind == BodyKind::Form && wants_html(&headers) {
+                return Ok(too_many_page(&st, wait, Limited::Form));
+            }
+            return Err(Problem::too_many(wait));
         }
-        return Err(Problem::too_many(wait));
-    }
-    if st.form_limit.is_exhausted(&who) {
-        tracing::warn!(client = %who, "complaints from this client reached the form's limit");
+        Ok(Allowance::Allowed { left: 0 }) => {
+            tracing::warn!(client = %who, "complaints from this client reached the form's limit");
+        }
+        Ok(Allowance::Allowed { .. }) => {}
+        // Fail open: a limit that cannot be counted must not turn away every resident (the
+        // block for all the per-client limit exists to avoid). The route's throttle and the
+        // optional WAF rule still hold a flood back, and the complaint itself needs the store.
+        Err(e) => tracing::warn!(error = %e, "the public form's limit was not applied"),
     }
     let raw = body::read_limited(&headers, body).await?;
     let (form, idem_key, is_form, csrf) = match kind {
@@ -240,20 +248,23 @@ async fn case_with_code(
     });
     match ok {
         Some(c) => Ok(c),
-        None => Err(wrong_guess(st, who, reference)),
+        None => Err(wrong_guess(st, who, reference).await),
     }
 }
 
 /// What a wrong code (or an unknown reference) answers: 404 while its client and its reference
-/// are within their limits of wrong guesses, else 429. The client's limit is taken first, so a
-/// client over its own limit cannot use up a resident's reference.
-fn wrong_guess(st: &AppState, who: &str, reference: &str) -> Problem {
+/// are within their limits of wrong guesses, else 429. Only wrong guesses are counted, after
+/// the code is checked, so the right code always opens its case, however many wrong ones came
+/// before. The client's limit is taken first, so a client over its own limit cannot use up a
+/// resident's reference.
+async fn wrong_guess(st: &AppState, who: &str, reference: &str) -> Problem {
     let client_key = format!("client {who}");
-    if let Err(wait) = st.code_limit.check(&client_key) {
-        return Problem::too_many(wait);
-    }
-    if st.code_limit.is_exhausted(&client_key) {
-        tracing::warn!(client = %who, "wrong access codes from this client reached the limit");
+    match guess_allowed(st, &client_key).await {
+        Ok(Allowance::Refused { wait }) | Err(wait) => return Problem::too_many(wait),
+        Ok(Allowance::Allowed { left: 0 }) => {
+            tracing::warn!(client = %who, "wrong access codes from this client reached the limit");
+        }
+        Ok(Allowance::Allowed { .. }) => {}
     }
     let reference: String = reference
         .trim()
@@ -262,14 +273,29 @@ fn wrong_guess(st: &AppState, who: &str, reference: &str) -> Problem {
         .take(40)
         .collect();
     let key = format!("reference {reference}");
-    if let Err(wait) = st.code_limit.check(&key) {
-        return Problem::too_many(wait);
+    match guess_allowed(st, &key).await {
+        Ok(Allowance::Refused { wait }) | Err(wait) => Problem::too_many(wait),
+        Ok(Allowance::Allowed { left: 0 }) => {
+            // Once per filling of the allowance, not per guess: an attack must not flood the log.
+            tracing::warn!(%reference, "wrong access codes for this reference reached the limit");
+            Problem::not_found()
+        }
+        Ok(Allowance::Allowed { .. }) => Problem::not_found(),
     }
-    if st.code_limit.is_exhausted(&key) {
-        // Once per filling of the bucket, not per guess: an attack must not flood the log.
-        tracing::warn!(%reference, "wrong access codes for this reference reached the limit");
-    }
-    Problem::not_found()
+}
+
+/// How long a wrong guess is told to wait when its limit cannot be counted.
+const UNCOUNTED_GUESS_WAIT: u64 = 60;
+
+/// Counts one wrong guess; `Err(wait)` when the count is unavailable. Fail closed: an access
+/// code is all that guards a resident's case, and an outage of the count (one an attacker might
+/// provoke) must not open unlimited guessing. It costs residents nothing, since the right code
+/// never reaches the limit: a mistyped one is answered 429 instead of 404 for a while.
+async fn guess_allowed(st: &AppState, key: &str) -> std::result::Result<Allowance, u64> {
+    st.code_limit.take(key).await.map_err(|e| {
+        tracing::warn!(error = %e, "a wrong access code was refused: its limit could not be counted");
+        UNCOUNTED_GUESS_WAIT
+    })
 }
 
 /// `GET /complaints/{reference}?code=`: the resident's view (HTML for browsers, else JSON).
