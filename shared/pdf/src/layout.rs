@@ -13,7 +13,7 @@ use krilla::tagging::{
     Artifact, ArtifactType, ContentTag, ListNumbering, Node, SpanTag, TableHeaderScope, Tag,
     TagGroup, TagKind, TagTree,
 };
-use krilla::text::TextDirection;
+use krilla::text::{GlyphId, KrillaGlyph};
 use skrifa::instance::{LocationRef, Size};
 use skrifa::{FontRef, MetadataProvider};
 
@@ -47,6 +47,31 @@ impl Metrics {
                     .unwrap_or(size * 0.5)
             })
             .sum()
+    }
+
+    /// The glyphs of `text`, one per character, with their advances at one point (krilla
+    /// scales them) and the part of the text each stands for (which readers extract).
+    fn glyphs(&self, text: &str) -> Vec<KrillaGlyph> {
+        let map = self.font.charmap();
+        let gm = self
+            .font
+            .glyph_metrics(Size::new(1.0), LocationRef::default());
+        text.char_indices()
+            .map(|(i, c)| {
+                let id = map.map(c).unwrap_or_default();
+                let advance = gm.advance_width(id).unwrap_or(0.5);
+                let range = i..i + c.len_utf8();
+                KrillaGlyph::new(
+                    GlyphId::new(id.to_u32()),
+                    advance,
+                    0.0,
+                    0.0,
+                    0.0,
+                    range,
+                    None,
+                )
+            })
+            .collect()
     }
 }
 
@@ -524,6 +549,13 @@ pub(crate) fn draw(
                 faces.regular.clone()
             }
         };
+        let metrics = |bold: bool| {
+            if bold {
+                &faces.bold_metrics
+            } else {
+                &faces.regular_metrics
+            }
+        };
         // The running head and the page number.
         let head_y = MARGIN - sizes.small * 1.2;
         let foot = format!("Page {} of {}", page + 1, laid.pages);
@@ -546,9 +578,15 @@ pub(crate) fn draw(
         ];
         s.start_tagged(artifact());
         for (x, y, text, bold) in pieces {
-            let f = font(bold);
-            let dir = TextDirection::Auto;
-            s.draw_text(Point::from_xy(x, y), f, sizes.small, text, false, dir);
+            let glyphs = metrics(bold).glyphs(text);
+            s.draw_glyphs(
+                Point::from_xy(x, y),
+                &glyphs,
+                font(bold),
+                text,
+                sizes.small,
+                false,
+            );
         }
         let mut rules = PathBuilder::new();
         rules.move_to(MARGIN, head_y + sizes.small * 0.5);
@@ -578,14 +616,8 @@ pub(crate) fn draw(
             };
             let id = s.start_tagged(tag);
             let at = Point::from_xy(l.x, l.y);
-            s.draw_text(
-                at,
-                font(l.bold),
-                l.size,
-                &l.text,
-                false,
-                TextDirection::Auto,
-            );
+            let glyphs = metrics(l.bold).glyphs(&l.text);
+            s.draw_glyphs(at, &glyphs, font(l.bold), &l.text, l.size, false);
             s.end_tagged();
             if !l.artifact {
                 ids[next] = Some(id);
