@@ -1,6 +1,14 @@
 //! Writes a sample document to the path given (or `sample.pdf`): a look at the layout, and the
 //! binary whose release size tells what PDF writing adds to a Lambda package.
 
+fn rows() -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--rows")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(1)
+}
+
 fn main() {
     use p3_pdf::{Block, Document, Table};
     let doc = Document {
@@ -20,17 +28,25 @@ fn main() {
             Block::Table(Table {
                 caption: Some("History".into()),
                 header: vec!["No.".into(), "Event".into()],
-                rows: vec![vec!["1".into(), "Complaint received".into()]],
+                // `-- --rows N`: a history of N events, for timing a long pack.
+                rows: (1..=rows())
+                    .map(|i| vec![i.to_string(), format!("Event {i}: complaint received by Olive Officer <olive@p3.example> on Monday 2 November 2026 at 09:30 (2026-11-02T09:30:00Z)")])
+                    .collect(),
                 row_headers: false,
             }),
         ],
     };
     let path = std::env::args()
         .nth(1)
-        .filter(|a| a != "--large")
+        .filter(|a| !a.starts_with("--"))
         .unwrap_or("sample.pdf".into());
+    let started = std::time::Instant::now();
     match p3_pdf::render(&doc) {
-        Ok(pdf) => std::fs::write(path, pdf).expect("written"),
+        Ok(pdf) => {
+            let ms = started.elapsed().as_millis();
+            println!("{} table rows: {} bytes in {ms} ms", rows(), pdf.len());
+            std::fs::write(path, pdf).expect("written")
+        }
         Err(e) => eprintln!("{e}"),
     }
 }

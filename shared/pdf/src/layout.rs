@@ -167,14 +167,22 @@ fn wrap(metrics: &Metrics, text: &str, size: f32, width: f32) -> Vec<String> {
     let mut out = Vec::new();
     for para in text.split('\n') {
         let mut line = String::new();
+        // The line's width so far, so each word is measured once.
+        let mut line_w = 0.0;
+        let space = metrics.width(" ", size);
         for word in para.split(' ').filter(|w| !w.is_empty()) {
-            let candidate = if line.is_empty() {
-                word.to_string()
+            let word_w = metrics.width(word, size);
+            let candidate_w = if line.is_empty() {
+                word_w
             } else {
-                format!("{line} {word}")
+                line_w + space + word_w
             };
-            if metrics.width(&candidate, size) <= width {
-                line = candidate;
+            if candidate_w <= width {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                line_w = candidate_w;
                 continue;
             }
             if !line.is_empty() {
@@ -189,6 +197,7 @@ fn wrap(metrics: &Metrics, text: &str, size: f32, width: f32) -> Vec<String> {
                     line.push(last);
                 }
             }
+            line_w = metrics.width(&line, size);
         }
         out.push(line);
     }
