@@ -147,7 +147,7 @@ fn format_of(query: Option<&str>, headers: &HeaderMap) -> Result<Format, Problem
             return match *one {
                 "html" => Ok(Format::Html),
                 "zip" => Ok(Format::Zip),
-                "pdf" => Ok(Format::Pdf),
+                "pdf" => crate::pdf::available().map(|()| Format::Pdf),
                 _ => Err(crate::extract::bad_parameter(
                     "format",
                     "must be html, zip or pdf",
@@ -212,8 +212,7 @@ pub(crate) async fn evidence(
             format!("attachment; filename=\"{}\"", pack.zip_name()),
         ),
         Format::Pdf => (
-            crate::pdf::evidence(&pack, &st.service.rules.letters.landlord)
-                .map_err(crate::pdf::failed)?,
+            crate::pdf::evidence(&pack, &st.service.rules.letters.landlord)?,
             "application/pdf",
             format!("inline; filename=\"{}-evidence.pdf\"", pack.reference),
         ),

@@ -501,7 +501,7 @@ pub(crate) async fn letter_page(
         })?;
     let landlord = &st.service.rules.letters.landlord;
     if pdf {
-        let bytes = crate::pdf::letter(&case, letter, landlord).map_err(crate::pdf::failed)?;
+        let bytes = crate::pdf::letter(&case, letter, landlord)?;
         tracing::info!(reference = %case.reference, letter = number, "letter PDF produced");
         let name = format!("{}-letter-{number}.pdf", case.reference);
         return Ok(crate::http::cookies::private_page(crate::pdf::response(

@@ -1,4 +1,4 @@
-//! The letters and the evidence pack as PDFs (`?format=pdf`): their HTML, which this service
+//! The PDF writer (feature `pdf`): the letters' and the evidence pack's HTML, which this service
 //! writes itself from a small set of tags, read into the document model of `p3-pdf` (headings,
 //! paragraphs, lists, tables; a list of terms becomes a table whose first column heads each row).
 
@@ -11,51 +11,13 @@ use crate::evidence::Evidence;
 
 /// A document that could not be written (never seen in the tests: every block fits the
 /// model), answered 500 with what went wrong and no personal data.
-pub(crate) fn failed(e: p3_pdf::Error) -> crate::problem::Problem {
+fn failed(e: p3_pdf::Error) -> crate::problem::Problem {
     tracing::error!(error = %e, "a PDF could not be written");
     crate::problem::Problem::new(
         http::StatusCode::INTERNAL_SERVER_ERROR,
         "pdf-failed",
         "The PDF could not be written; the HTML version is available",
     )
-}
-
-/// `?format=html|pdf` of the letter route: whether the PDF is asked for;
-/// 400 naming `format` for anything else or when given twice.
-pub(crate) fn wants_pdf(query: Option<&str>) -> Result<bool, crate::problem::Problem> {
-    let formats: Vec<String> = form_urlencoded::parse(query.unwrap_or("").as_bytes())
-        .filter(|(k, _)| k == "format")
-        .map(|(_, v)| v.trim().to_string())
-        .collect();
-    match formats.as_slice() {
-        [] => Ok(false),
-        [one] if one == "html" => Ok(false),
-        [one] if one == "pdf" => Ok(true),
-        [_] => Err(crate::extract::bad_parameter(
-            "format",
-            "must be html or pdf",
-        )),
-        _ => Err(crate::extract::bad_parameter(
-            "format",
-            "must be given once",
-        )),
-    }
-}
-
-/// A PDF answer, shown in the browser, with its file name for saving.
-pub(crate) fn response(bytes: Vec<u8>, name: &str) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    use http::{header, HeaderValue};
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    res
 }
 
 /// What is being read: where the text of the open element goes.
@@ -263,7 +225,11 @@ pub fn blocks(html: &str) -> Vec<Block> {
 /// The letter as kept, one copy for each addressee (each from a new page), as on its printable
 /// page: the landlord, the addressee, the date, the reference, the subject and the letter. Large
 /// print when the resident needs it.
-pub fn letter(case: &Case, letter: &Letter, landlord: &Landlord) -> Result<Vec<u8>, p3_pdf::Error> {
+pub fn letter(
+    case: &Case,
+    letter: &Letter,
+    landlord: &Landlord,
+) -> Result<Vec<u8>, crate::problem::Problem> {
     let dated = letter.dated.format("%-d %B %Y").to_string();
     let body = blocks(&letter.html);
     let mut from = Vec::new();
@@ -317,10 +283,11 @@ pub fn letter(case: &Case, letter: &Letter, landlord: &Landlord) -> Result<Vec<u
         text_size: 11.0,
         blocks: out,
     })
+    .map_err(failed)
 }
 
 /// The evidence pack, its HTML document laid out on A4.
-pub fn evidence(pack: &Evidence, landlord: &Landlord) -> Result<Vec<u8>, p3_pdf::Error> {
+pub fn evidence(pack: &Evidence, landlord: &Landlord) -> Result<Vec<u8>, crate::problem::Problem> {
     let produced = crate::html::london_datetime(pack.produced_at);
     p3_pdf::render(&Document {
         title: format!("Evidence pack: complaint {}", pack.reference),
@@ -331,6 +298,7 @@ pub fn evidence(pack: &Evidence, landlord: &Landlord) -> Result<Vec<u8>, p3_pdf:
         text_size: 9.0,
         blocks: blocks(&pack.html),
     })
+    .map_err(failed)
 }
 
 #[cfg(test)]
