@@ -41,12 +41,18 @@ impl Metrics {
             .font
             .glyph_metrics(Size::new(size), LocationRef::default());
         text.chars()
-            .map(|c| {
-                map.map(c)
-                    .and_then(|g| gm.advance_width(g))
-                    .unwrap_or(size * 0.5)
-            })
+            .map(|c| gm.advance_width(self.glyph(&map, c)).unwrap_or(size * 0.5))
             .sum()
+    }
+
+    /// The glyph drawn for `c`: a character the face has no glyph for (a control character, a
+    /// script it does not cover) is drawn as `?` but still read as itself, since PDF/UA refuses
+    /// the empty `.notdef` glyph (and the whole document with it).
+    fn glyph(&self, map: &skrifa::charmap::Charmap, c: char) -> skrifa::GlyphId {
+        map.map(c)
+            .filter(|g| g.to_u32() != 0)
+            .or_else(|| map.map('?'))
+            .unwrap_or_default()
     }
 
     /// The glyphs of `text`, one per character, with their advances at one point (krilla
@@ -58,7 +64,7 @@ impl Metrics {
             .glyph_metrics(Size::new(1.0), LocationRef::default());
         text.char_indices()
             .map(|(i, c)| {
-                let id = map.map(c).unwrap_or_default();
+                let id = self.glyph(&map, c);
                 let advance = gm.advance_width(id).unwrap_or(0.5);
                 let range = i..i + c.len_utf8();
                 KrillaGlyph::new(

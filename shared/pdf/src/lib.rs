@@ -184,6 +184,24 @@ mod tests {
     }
 
     #[test]
+    fn text_the_font_cannot_draw_still_makes_a_pdf() {
+        // Found by the API fuzzing: control characters and scripts Liberation Sans lacks
+        // (turned upside-down Latin, private use) made PDF/UA refuse the document (a 500).
+        let odd = "\u{18}\u{9a} ʇǝɯɐᴉɹ ˥ \u{e8766} 𗋍 \u{62918}".to_string();
+        let doc = sample(
+            vec![
+                Block::Heading {
+                    level: 1,
+                    text: odd.clone(),
+                },
+                Block::Paragraph(odd),
+            ],
+            false,
+        );
+        assert!(render(&doc).expect("renders").starts_with(b"%PDF-"));
+    }
+
+    #[test]
     fn long_text_runs_onto_more_pages() {
         let para = "word ".repeat(400);
         let short = layout::lay_out(
