@@ -8,6 +8,7 @@ pub mod health;
 pub mod http;
 pub mod letters;
 pub mod openapi;
+pub mod pdf;
 pub mod reports;
 mod routes;
 pub mod staff_session;

@@ -129,6 +129,7 @@ pub fn content_security_policy() -> String {
 enum Format {
     Html,
     Zip,
+    Pdf,
 }
 
 fn format_of(query: Option<&str>, headers: &HeaderMap) -> Result<Format, Problem> {
@@ -146,9 +147,10 @@ fn format_of(query: Option<&str>, headers: &HeaderMap) -> Result<Format, Problem
             return match *one {
                 "html" => Ok(Format::Html),
                 "zip" => Ok(Format::Zip),
+                "pdf" => crate::pdf::available().map(|()| Format::Pdf),
                 _ => Err(crate::extract::bad_parameter(
                     "format",
-                    "must be html or zip",
+                    "must be html, zip or pdf",
                 )),
             }
         }
@@ -171,7 +173,8 @@ fn format_of(query: Option<&str>, headers: &HeaderMap) -> Result<Format, Problem
     Ok(if wants_zip { Format::Zip } else { Format::Html })
 }
 
-/// `GET /staff/complaints/{reference}/evidence[?format=html|zip]`: senior managers and auditors.
+/// `GET /staff/complaints/{reference}/evidence[?format=html|zip|pdf]`: senior managers and
+/// auditors.
 pub(crate) async fn evidence(
     State(st): State<AppState>,
     staff: Staff,
@@ -207,6 +210,11 @@ pub(crate) async fn evidence(
             pack.zip(),
             "application/zip",
             format!("attachment; filename=\"{}\"", pack.zip_name()),
+        ),
+        Format::Pdf => (
+            crate::pdf::evidence(&pack, &st.service.rules.letters.landlord)?,
+            "application/pdf",
+            format!("inline; filename=\"{}-evidence.pdf\"", pack.reference),
         ),
     };
     let mut res = (StatusCode::OK, bytes).into_response();

@@ -473,14 +473,17 @@ pub(crate) fn ombudsman_order_command(b: OrderBody) -> Dated {
         .into()
 }
 
-/// `GET /staff/complaints/{reference}/letters/{number}`: the letter as kept, ready to print.
+/// `GET /staff/complaints/{reference}/letters/{number}[?format=html|pdf]`: the letter as kept,
+/// ready to print, as a page or as a PDF.
 pub(crate) async fn letter_page(
     State(st): State<AppState>,
     staff: Staff,
     Path((reference, number)): Path<(String, String)>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Response> {
     staff.require(Role::Auditor)?;
     let number = path_number("number", &number)?;
+    let pdf = crate::pdf::wants_pdf(query.as_deref())?;
     let case = load(&st, &reference).await?;
     let letter = case
         .history
@@ -496,7 +499,16 @@ pub(crate) async fn letter_page(
                 format!("Complaint {reference} has no letter {number}"),
             )
         })?;
-    let html = crate::letters::print_page(&case, letter, &st.service.rules.letters.landlord);
+    let landlord = &st.service.rules.letters.landlord;
+    if pdf {
+        let bytes = crate::pdf::letter(&case, letter, landlord)?;
+        tracing::info!(reference = %case.reference, letter = number, "letter PDF produced");
+        let name = format!("{}-letter-{number}.pdf", case.reference);
+        return Ok(crate::http::cookies::private_page(crate::pdf::response(
+            bytes, &name,
+        )));
+    }
+    let html = crate::letters::print_page(&case, letter, landlord);
     tracing::info!(reference = %case.reference, letter = number, "letter opened for printing");
     Ok(crate::http::cookies::private_page(
         axum::response::Html(html).into_response(),
