@@ -544,7 +544,7 @@ async fn only_senior_managers_and_auditors_get_the_evidence_pack() {
     )
     .await;
     assert_eq!(status, 404);
-    let (status, _, body) = get(&c, &format!("{url}?format=pdf"), Some(&t.auditor), None).await;
+    let (status, _, body) = get(&c, &format!("{url}?format=docx"), Some(&t.auditor), None).await;
     assert_eq!(status, 400);
     let p: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(p["errors"][0]["field"], "format", "{p}");

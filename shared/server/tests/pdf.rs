@@ -248,7 +248,23 @@ async fn lifecycle(s: &Server, t: &Staffs) -> String {
         json!({"text": "Neighbour says the leak comes from flat 4"}),
     )
     .await;
-    ok(&c, &url("stage1-response"), &t.im, json!({"outcome": "partly_upheld", "summary": "The repair was booked late.", "remedy": "An apology."})).await;
+    // Every point decided: the first upheld, the others not, so partly upheld overall.
+    let decisions: Vec<Value> = points()
+        .into_iter()
+        .enumerate()
+        .map(|(i, point)| {
+            let decision = if i == 0 { "upheld" } else { "not_upheld" };
+            json!({"point": point, "decision": decision, "reason": "From the repair log."})
+        })
+        .collect();
+    ok(
+        &c,
+        &url("stage1-response"),
+        &t.im,
+        json!({"outcome": "partly_upheld", "summary": "The repair was booked late.",
+               "remedy": "An apology.", "point_decisions": decisions}),
+    )
+    .await;
     ok(
         &c,
         &url("stage2"),
@@ -260,14 +276,17 @@ async fn lifecycle(s: &Server, t: &Staffs) -> String {
         &c,
         &url("acknowledgement"),
         &t.officer,
-        json!({"reviewer": "hannah@p3.example"}),
+        json!({"reviewer": "hannah@p3.example",
+               "complaint_points": ["The ceiling is still damaged"]}),
     )
     .await;
     ok(
         &c,
         &url("stage2-response"),
         &t.senior,
-        json!({"outcome": "upheld", "summary": "On review we uphold it."}),
+        json!({"outcome": "upheld", "summary": "On review we uphold it.",
+               "point_decisions": [{"point": "The ceiling is still damaged",
+                                    "decision": "upheld", "reason": "The plaster is wet."}]}),
     )
     .await;
     ok(
