@@ -3,8 +3,9 @@
 //!
 //! | item | `PK` | `SK` | attributes | index keys | access pattern it serves |
 //! |---|---|---|---|---|---|
-//! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (B: the case's JSON without its history, deflated), `owner`, `handler` (lower-case emails, for the list filters), `open_until`; `redacting` while a long retention rewrite is under way | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}`; `GSI3PK` = `SPAN#{YYYY-MM}` (London month of its first event, the receipt), `GSI3SK` = `{London date its last open stage ended, or 9999-12-31 while one is open}#{reference}`; while its stored status may be closed (`responded`, `closed`, `withdrawn`, `refused`) and it is not anonymised, `GSI2PK` = `RETENTION`, `GSI2SK` = `{at of its latest event}#{reference}` | load a case with its history (one strongly consistent Query on `PK`: the case item and its event items); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status; the index projects only `owner`, `handler` and `open_until`, for the filters, and the cases are then read by key with BatchGetItem); the cases with a stage open at a month's end (Query `GSI3`, one per receipt month, `GSI3SK >= {first day of the next month}`); the cases the retention run may anonymise (Query `GSI2`, `RETENTION`, `GSI2SK` before the cutoff; see `dynamo_retention.rs`) |
-//! | event | `CASE#{reference}` | `EVENT#{sequence:010}` | `at` (RFC 3339, fixed width), `type`, `body` (B: the event record's JSON, deflated) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}` | written with its case in the same transaction, never overwritten; a month's events for the monthly report (Query `GSI2`); a case's history in order (Query `PK`, `SK` begins with `EVENT#`) |
+//! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (B: the case's JSON without its history and without the complaint's text, deflated), `text` = `TEXT` (its text is in the text item; absent on items written before, whose snapshot holds the text), `owner`, `handler` (lower-case emails, for the list filters), `open_until`; `redacting` while a long retention rewrite is under way | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}`; `GSI3PK` = `SPAN#{YYYY-MM}` (London month of its first event, the receipt), `GSI3SK` = `{London date its last open stage ended, or 9999-12-31 while one is open}#{reference}`; while its stored status may be closed (`responded`, `closed`, `withdrawn`, `refused`) and it is not anonymised, `GSI2PK` = `RETENTION`, `GSI2SK` = `{at of its latest event}#{reference}` | load a case with its history (one strongly consistent Query on `PK`: the case item, its text item and its event items); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status; the index projects only `owner`, `handler` and `open_until`, for the filters, and the cases are then read by key with BatchGetItem); the cases with a stage open at a month's end (Query `GSI3`, one per receipt month, `GSI3SK >= {first day of the next month}`); the cases the retention run may anonymise (Query `GSI2`, `RETENTION`, `GSI2SK` before the cutoff; see `dynamo_retention.rs`) |
+//! | complaint text | `CASE#{reference}` | `TEXT` | `body` (B: the description and desired outcome as JSON, deflated) | | written with the case's first transaction, rewritten only by the retention run (see `dynamo_text.rs`); read with the case (the same Query), and by key with the case items of a list |
+//! | event | `CASE#{reference}` | `EVENT#{sequence:010}` | `at` (RFC 3339, fixed width), `type`, `body` (B: the event record's JSON, deflated; a `received` event's without the complaint's text, which is in the text item) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}` | written with its case in the same transaction, never overwritten; a month's events for the monthly report (Query `GSI2`); a case's history in order (Query `PK`, `SK` begins with `EVENT#`) |
 //! | counter | `COUNTER#case#{year}`, `COUNTER#service_request#{year}` | `COUNTER` | `value` (N) | | the next case reference `CMP-{year}-{n:05}` or service request id `SR-{year}-{n:05}` (UpdateItem `ADD value :one`, `UPDATED_NEW`: atomic, never reused) |
 //! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `reply` (B: the domain's reply as JSON, deflated; an item written before typed replies holds `status` (N), `body` (B) and `content_type` instead), `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
 //! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem; conditional Put) |
@@ -14,7 +15,7 @@
 //! | index | partition key | sort key | projection | serves |
 //! |---|---|---|---|---|
 //! | `GSI1` | `GSI1PK` (S) | `GSI1SK` (S) | INCLUDE `owner`, `handler`, `open_until` | staff case lists: open, closed, by status, by owner, overdue (then the cases by key) |
-//! | `GSI2` | `GSI2PK` (S) | `GSI2SK` (S) | ALL | the monthly report: only that month's event and service request items; the retention run: only the case items of cases that may have closed, quiet since its cutoff |
+//! | `GSI2` | `GSI2PK` (S) | `GSI2SK` (S) | KEYS_ONLY | the monthly report: only that month's event and service request items (then the cases, and the service requests, by key); the retention run: only the case items of cases that may have closed, quiet since its cutoff |
 //! | `GSI3` | `GSI3PK` (S) | `GSI3SK` (S) | KEYS_ONLY | the monthly report: cases received in a month whose last open stage ended after a given date (or is still open) |
 //!
 //! The monthly report ([`ReportSource`]) reads: the month's events (`GSI2`, `MONTH#`), the
@@ -26,7 +27,7 @@
 //! cover the oldest open case.
 //!
 //! A case write is one `TransactWriteItems`: the case item (conditional on `version`, or on not
-//! existing for a new case), each new event (conditional on not existing) and the idempotency
+//! existing for a new case), its text item for a new case, each new event (conditional on not existing) and the idempotency
 //! record (conditional on not existing, or having expired); a case item marked `redacting` (a
 //! retention rewrite under way, see `dynamo_retention.rs`) takes no other change. A concurrent
 //! update therefore gets [`StoreError::VersionConflict`], never a lost update, and a used idempotency key
@@ -71,6 +72,9 @@ use tokio::task::JoinSet;
 // In `src/` beside this file, where the checks that read the adapters' source look.
 #[path = "dynamo_retention.rs"]
 mod retention_store;
+
+#[path = "dynamo_text.rs"]
+mod text_store;
 
 /// Default number of cases a list returns when the query sets no limit (as the SQLite store).
 pub const DEFAULT_LIST_LIMIT: usize = 500;
@@ -166,6 +170,8 @@ pub struct DynamoStore {
     clock: Arc<dyn Clock>,
     used: Arc<Mutex<CapacityUsed>>,
     report_months_back: u32,
+    /// Cases loaded with their text still in their snapshot (see `dynamo_text.rs`).
+    inline_text: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -407,6 +413,7 @@ impl DynamoStore {
             clock: Arc::new(SystemClock),
             used: Arc::new(Mutex::new(CapacityUsed::default())),
             report_months_back: DEFAULT_REPORT_MONTHS_BACK,
+            inline_text: Arc::new(Mutex::new(BTreeSet::new())),
         }
     }
 
@@ -594,20 +601,28 @@ impl DynamoStore {
             )
             .await?;
         let mut case: Option<Case> = None;
+        let mut text = None;
         let mut history = Vec::new();
         for item in &items {
             let sk = get_s(item, "SK")?;
             if sk == "CASE" {
+                self.note_text_inline(reference, !text_store::has_text_item(item));
                 case = Some(case_of(item)?);
+            } else if sk == text_store::TEXT_SK {
+                text = Some(item);
             } else if sk.starts_with("EVENT#") {
                 history.push(from_json::<EventRecord>("event", &unpacked(item, "body")?)?);
             }
         }
-        Ok(case.map(|mut c| {
-            // Items come in sort key order, so the events are already in sequence order.
-            c.history = history;
-            c
-        }))
+        let Some(mut case) = case else {
+            return Ok(None);
+        };
+        // Items come in sort key order, so the events are already in sequence order.
+        case.history = history;
+        if let Some(text) = text {
+            text_store::restore_text(&mut case, text)?;
+        }
+        Ok(Some(case))
     }
 
     /// The items a case write puts (the case and its new events), exactly as [`CaseStore::save`]
@@ -615,19 +630,54 @@ impl DynamoStore {
     /// transaction.
     pub fn seed_items(&self, write: &CaseWrite) -> Result<Vec<Item>, StoreError> {
         let mut puts = vec![self.case_put(write)?];
+        puts.extend(self.text_put(write)?);
         for e in &write.new_events {
             puts.push(self.event_put(&write.case.reference, e)?);
         }
         Ok(puts.into_iter().map(|p| p.item().clone()).collect())
     }
 
-    /// Loads up to 100 cases by reference with BatchGetItem, retrying unprocessed keys.
+    /// Loads up to 50 cases by reference with BatchGetItem (each case item and its text
+    /// item).
     async fn batch_load(&self, references: &[String]) -> Result<Vec<Case>, StoreError> {
-        let mut keys: Vec<Item> = references.iter().map(|r| key(case_pk(r), "CASE")).collect();
-        let mut cases = Vec::with_capacity(keys.len());
+        let keys: Vec<Item> = references
+            .iter()
+            .flat_map(|r| {
+                [
+                    key(case_pk(r), "CASE"),
+                    key(case_pk(r), text_store::TEXT_SK),
+                ]
+            })
+            .collect();
+        let items = self
+            .batch_get(
+                keys,
+                &["PK", "SK", "snapshot", text_store::TEXT_MARKER, "body"],
+            )
+            .await?;
+        self.cases_with_text(items)
+    }
+
+    /// Up to 100 items by key with BatchGetItem (strongly consistent), only `attributes` of
+    /// each, retrying unprocessed keys; in no particular order, absent items left out.
+    async fn batch_get(
+        &self,
+        mut keys: Vec<Item>,
+        attributes: &[&str],
+    ) -> Result<Vec<Item>, StoreError> {
+        let names: HashMap<String, String> = attributes
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (format!("#a{i}"), a.to_string()))
+            .collect();
+        let projection = (0..attributes.len())
+            .map(|i| format!("#a{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut found = Vec::with_capacity(keys.len());
         for attempt in 0..BATCH_GET_ATTEMPTS {
             if keys.is_empty() {
-                return Ok(cases);
+                return Ok(found);
             }
             if attempt > 0 {
                 back_off(attempt).await;
@@ -635,8 +685,8 @@ impl DynamoStore {
             let request = KeysAndAttributes::builder()
                 .set_keys(Some(std::mem::take(&mut keys)))
                 .consistent_read(true)
-                .projection_expression("#snapshot")
-                .expression_attribute_names("#snapshot", "snapshot")
+                .projection_expression(&projection)
+                .set_expression_attribute_names(Some(names.clone()))
                 .build()
                 .map_err(build_error)?;
             let out = self
@@ -649,22 +699,44 @@ impl DynamoStore {
                 .map_err(|e| sdk_error("BatchGetItem", e))?;
             self.record_use(false, out.consumed_capacity());
             if let Some(items) = out.responses().and_then(|r| r.get(&self.table)) {
-                for item in items {
-                    cases.push(case_of(item)?);
-                }
+                found.extend(items.iter().cloned());
             }
             if let Some(left) = out.unprocessed_keys().and_then(|u| u.get(&self.table)) {
                 keys = left.keys().to_vec();
             }
         }
         if keys.is_empty() {
-            Ok(cases)
+            Ok(found)
         } else {
             Err(StoreError::Unavailable(format!(
                 "DynamoDB BatchGetItem left {} keys unprocessed after {BATCH_GET_ATTEMPTS} attempts",
                 keys.len()
             )))
         }
+    }
+
+    /// The cases of case items, each with the text of its text item when it has one.
+    fn cases_with_text(&self, items: Vec<Item>) -> Result<Vec<Case>, StoreError> {
+        let mut texts = HashMap::new();
+        let mut case_items = Vec::new();
+        for item in items {
+            let pk = get_s(&item, "PK")?.to_string();
+            if get_s(&item, "SK")? == text_store::TEXT_SK {
+                texts.insert(pk, item);
+            } else {
+                case_items.push(item);
+            }
+        }
+        let mut cases = Vec::with_capacity(case_items.len());
+        for item in &case_items {
+            let mut case = case_of(item)?;
+            self.note_text_inline(&case.reference, !text_store::has_text_item(item));
+            if let Some(text) = texts.get(get_s(item, "PK")?) {
+                text_store::restore_text(&mut case, text)?;
+            }
+            cases.push(case);
+        }
+        Ok(cases)
     }
 
     async fn next_counter(&self, name: &str, year: i32) -> Result<u64, StoreError> {
@@ -794,16 +866,16 @@ impl DynamoStore {
         let ix = &w.index;
         let mut item = key(case_pk(reference), "CASE");
         item.insert("version".into(), n(w.case.version));
-        // The history lives in the event items beside it: the case item stays the same size
-        // however long the case runs, and each change pays for the case, not its past.
-        let state = Case {
-            history: Vec::new(),
-            ..w.case.clone()
-        };
+        // The history lives in the event items beside it and the complaint's own text in its
+        // text item: the case item stays small however long the case runs or the complaint
+        // is, and each change pays for the case's state, not its past or the resident's words.
+        let state = text_store::without_text(&w.case);
         item.insert(
             "snapshot".into(),
             packed("case", &to_json("case", &state)?)?,
         );
+        let (marker, value) = DynamoStore::text_marker();
+        item.insert(marker, value);
         // Only what the indexes and the list filters need beside the snapshot: each byte here
         // is paid for twice on every change (a transaction), and status, stage and the dates
         // are in the snapshot and the index keys already.
@@ -842,16 +914,29 @@ impl DynamoStore {
 
     /// The conditional Put of a write's case item: a new case must not exist; a change needs
     /// the version it was read at, and no retention rewrite under way (see
-    /// [`REDACTING`]).
+    /// [`REDACTING`]), and its text already in its text item unless this store loaded it
+    /// with the text in its snapshot (then [`DynamoStore::text_put`] moves it in the same
+    /// transaction).
     fn case_put(&self, w: &CaseWrite) -> Result<Put, StoreError> {
         let item = self.case_item(w)?;
         if w.expected_version == 0 {
             self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])
-        } else {
+        } else if self.text_inline(&w.case.reference) {
             self.put(
                 item,
                 "#version = :expected AND attribute_not_exists(#redacting)",
                 &[("#version", "version"), ("#redacting", REDACTING)],
+                vec![(":expected", n(w.expected_version))],
+            )
+        } else {
+            self.put(
+                item,
+                "#version = :expected AND attribute_not_exists(#redacting) AND attribute_exists(#text)",
+                &[
+                    ("#version", "version"),
+                    ("#redacting", REDACTING),
+                    ("#text", text_store::TEXT_MARKER),
+                ],
                 vec![(":expected", n(w.expected_version))],
             )
         }
@@ -871,7 +956,11 @@ impl DynamoStore {
         // for twice (the transaction) and again in `GSI2`.
         item.insert("at".into(), s(&at));
         item.insert("type".into(), s(e.event.name()));
-        item.insert("body".into(), packed("event", &to_json("event", e)?)?);
+        let stored = text_store::event_without_text(e);
+        item.insert(
+            "body".into(),
+            packed("event", &to_json("event", stored.as_ref())?)?,
+        );
         item.insert(
             "GSI2PK".into(),
             s(format!("MONTH#{}", Month::of(london_date(e.at)))),
@@ -1031,13 +1120,18 @@ impl CaseStore for DynamoStore {
     async fn save(&self, write: CaseWrite) -> Result<(), StoreError> {
         let reference = &write.case.reference;
         let mut items = vec![(self.case_put(&write)?, Role::Change)];
+        if let Some(text) = self.text_put(&write)? {
+            items.push((text, Role::Change));
+        }
         for e in &write.new_events {
             items.push((self.event_put(reference, e)?, Role::Change));
         }
         if let Some(rec) = &write.idempotency {
             items.push((self.idempotency_put(rec)?, Role::Idempotency));
         }
-        self.transact("TransactWriteItems (case)", items).await
+        self.transact("TransactWriteItems (case)", items).await?;
+        self.note_text_inline(reference, false);
+        Ok(())
     }
 
     async fn load(&self, reference: &str) -> Result<Option<Case>, StoreError> {
@@ -1097,7 +1191,8 @@ impl CaseStore for DynamoStore {
         }
         let order: Vec<String> = merged.into_values().take(limit).collect();
         let mut cases: HashMap<String, Case> = HashMap::with_capacity(order.len());
-        for chunk in order.chunks(BATCH_GET_KEYS) {
+        // Two keys a case: its case item and its text item.
+        for chunk in order.chunks(BATCH_GET_KEYS / 2) {
             for case in self.batch_load(chunk).await? {
                 cases.insert(case.reference.clone(), case);
             }
@@ -1308,17 +1403,27 @@ impl ReportSource for DynamoStore {
         let cases = self.load_many(references).await?;
         rows_read += cases.len() as u64;
 
-        let requests = self
+        // `GSI2` holds keys only (an event is not paid for again in the index): the month's
+        // service requests are then read by key.
+        let found = self
             .query_index(
                 "Query (service requests of a month)",
                 GSI2,
                 "#pk = :pk",
-                &[("#pk", "GSI2PK"), ("#body", "body")],
+                &[("#pk", "GSI2PK"), ("#case", "PK"), ("#sk", "SK")],
                 vec![(":pk", s(format!("SRMONTH#{month}")))],
-                Some("#body"),
+                Some("#case, #sk"),
             )
             .await?;
-        rows_read += requests.len() as u64;
+        rows_read += found.len() as u64;
+        let keys: Vec<Item> = found
+            .iter()
+            .map(|i| Ok(key(get_s(i, "PK")?.to_string(), get_s(i, "SK")?)))
+            .collect::<Result<_, StoreError>>()?;
+        let mut requests = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(BATCH_GET_KEYS) {
+            requests.extend(self.batch_get(chunk.to_vec(), &["body"]).await?);
+        }
         let mut service_requests = requests
             .iter()
             .map(|i| from_json::<ServiceRequest>("service request", get_s(i, "body")?))

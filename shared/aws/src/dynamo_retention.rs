@@ -7,7 +7,8 @@
 //! the partition up to the cutoff (one Query, keys only): the cases quiet since then, which
 //! are about those due, not every closed case ever.
 //!
-//! The rewrite: the case item (conditional on the version read), every event item rewritten
+//! The rewrite: the case item (conditional on the version read), the complaint's text item
+//! (see `dynamo_text.rs`), every event item rewritten
 //! in place (same keys, so `GSI2`'s copies follow), the new `anonymised` event and the linked
 //! service request, in one `TransactWriteItems` when they fit in one (100 items). A longer
 //! history is rewritten in several: first the case item is marked [`REDACTING`] (conditional
@@ -87,6 +88,17 @@ impl RetentionStore for DynamoStore {
             )?,
             Role::Change,
         )];
+        // The complaint's text item, with the text the run leaves (written whether the case
+        // had one or still kept its text in its snapshot).
+        last.push((
+            self.put(
+                self.text_item(case)?,
+                "attribute_exists(#pk) OR attribute_not_exists(#pk)",
+                &[("#pk", "PK")],
+                vec![],
+            )?,
+            Role::Change,
+        ));
         let mut rewritten = Vec::new();
         for e in &case.history {
             if e.sequence <= expected_version {
@@ -118,7 +130,10 @@ impl RetentionStore for DynamoStore {
             }
         }
         last.extend(rewritten.into_iter().map(|p| (p, Role::Change)));
-        self.transact("TransactWriteItems (retention)", last).await
+        self.transact("TransactWriteItems (retention)", last)
+            .await?;
+        self.note_text_inline(reference, false);
+        Ok(())
     }
 
     /// Nothing to do: DynamoDB replaced the items in place and keeps no log of them here
