@@ -15,6 +15,7 @@ use aws_sdk_scheduler::types::{
     ActionAfterCompletion, DeadLetterConfig, FlexibleTimeWindow, FlexibleTimeWindowMode,
     RetryPolicy, Target,
 };
+use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use chrono::{DateTime, Utc};
 use chrono_tz::Europe::London;
 use p3_domain::alert::{Notice, Timer};
@@ -34,6 +35,9 @@ pub const TARGET_RETRY_ATTEMPTS: i32 = 10;
 pub const TARGET_MAX_EVENT_AGE_SECONDS: i32 = 24 * 60 * 60;
 
 const MAX_NAME: usize = 64;
+
+/// The most messages one SQS SendMessageBatch takes.
+const SEND_BATCH: usize = 10;
 
 /// Where schedules live and where they deliver.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,21 +234,42 @@ impl EventBridgeScheduler {
         }
     }
 
-    /// Sends an alert that is already due straight to the queue, delayed to its moment when
-    /// that is a few seconds away.
-    async fn send_now(&self, timer: &Timer, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let body = serde_json::to_string(&timer.alert)
-            .map_err(|e| StoreError::Corrupt(format!("alert: {e}")))?;
-        let delay = (timer.fire_at - now).num_seconds().clamp(0, 900) as i32;
-        self.sqs
-            .send_message()
+    /// Sends alerts that are already due straight to the queue, each delayed to its moment
+    /// when that is a few seconds away: up to [`SEND_BATCH`] in one request (SQS bills a
+    /// batch of small messages as one request, and a write often has several letters due).
+    async fn send_now(&self, timers: &[Timer], now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut entries = Vec::with_capacity(timers.len());
+        for (i, timer) in timers.iter().enumerate() {
+            let body = serde_json::to_string(&timer.alert)
+                .map_err(|e| StoreError::Corrupt(format!("alert: {e}")))?;
+            let delay = (timer.fire_at - now).num_seconds().clamp(0, 900) as i32;
+            entries.push(
+                SendMessageBatchRequestEntry::builder()
+                    .id(i.to_string())
+                    .message_body(body)
+                    .delay_seconds(delay)
+                    .build()
+                    .map_err(|e| StoreError::Corrupt(format!("a queue message: {e}")))?,
+            );
+        }
+        let out = self
+            .sqs
+            .send_message_batch()
             .queue_url(&self.target.queue_url)
-            .message_body(body)
-            .delay_seconds(delay)
+            .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|e| unavailable("sending a due alert to the queue", e))?;
-        Ok(())
+            .map_err(|e| unavailable("sending due alerts to the queue", e))?;
+        match out.failed().first() {
+            None => Ok(()),
+            Some(failed) => Err(StoreError::Unavailable(format!(
+                "sending due alerts to the queue: {} of {} refused ({}: {})",
+                out.failed().len(),
+                timers.len(),
+                failed.code(),
+                failed.message().unwrap_or_default()
+            ))),
+        }
     }
 }
 
@@ -271,9 +296,10 @@ impl AlertScheduler for EventBridgeScheduler {
         }
         // Sending an already-due alert again on a later write is harmless: the consumer sends
         // each alert once, by its id.
-        for timer in due {
-            let (me, timer) = (self.clone(), timer.clone());
-            jobs.spawn(async move { me.send_now(&timer, now).await });
+        let due: Vec<Timer> = due.into_iter().cloned().collect();
+        for batch in due.chunks(SEND_BATCH) {
+            let (me, batch) = (self.clone(), batch.to_vec());
+            jobs.spawn(async move { me.send_now(&batch, now).await });
         }
         let mut first_error = None;
         while let Some(done) = jobs.join_next().await {

@@ -40,7 +40,8 @@ const CALLS: &[(&str, &str)] = &[
     ("scheduler:CreateSchedule", ".create_schedule()"),
     ("scheduler:DeleteSchedule", ".delete_schedule()"),
     ("scheduler:ListSchedules", ".list_schedules()"),
-    ("sqs:SendMessage", ".send_message()"),
+    // SendMessageBatch is authorised as SendMessage on the queue.
+    ("sqs:SendMessage", ".send_message_batch()"),
     ("ses:SendEmail", ".send_email()"),
     ("s3:PutObject", ".put_object()"),
     ("secretsmanager:GetSecretValue", ".get_secret_value()"),
