@@ -1,24 +1,17 @@
 //! Baseline: the AWS SDK floor. Builds the same clients as `p3_aws::wiring` (DynamoDB, SQS,
-//! Scheduler, SESv2, S3 from one `SdkConfig`, loaded the same way) and makes one DynamoDB call
-//! (DescribeTable) during init, then answers each invocation without further calls.
+//! Scheduler, SESv2, S3 from one `SdkConfig`, built by `p3_aws::sdk::config` as every function
+//! builds it: the environment credentials provider, compiled-in roots) and makes one DynamoDB
+//! call (DescribeTable) during init, then answers each invocation without further calls. So
+//! "init within 1.5 times the SDK floor" compares the functions with the same SDK set-up,
+//! without their own work.
 
-use aws_config::{BehaviorVersion, Region};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_runtime::tracing::init_default_subscriber();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if let Some(url) = std::env::var("AWS_ENDPOINT_URL")
-        .ok()
-        .filter(|v| !v.is_empty())
-    {
-        loader = loader.endpoint_url(url);
-    }
-    if let Some(region) = std::env::var("AWS_REGION").ok().filter(|v| !v.is_empty()) {
-        loader = loader.region(Region::new(region));
-    }
-    let sdk = loader.load().await;
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let sdk = p3_aws::sdk::config(var("AWS_ENDPOINT_URL"), var("AWS_REGION")).await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let clients = (
         aws_sdk_sqs::Client::new(&sdk),
@@ -26,7 +19,7 @@ async fn main() -> Result<(), Error> {
         aws_sdk_sesv2::Client::new(&sdk),
         aws_sdk_s3::Client::new(&sdk),
     );
-    let table = std::env::var("TABLE_NAME").unwrap_or_default();
+    let table = var("TABLE_NAME").unwrap_or_default();
     if let Err(e) = dynamodb.describe_table().table_name(&table).send().await {
         tracing_warn(&e);
     }
