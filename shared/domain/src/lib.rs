@@ -26,6 +26,7 @@ pub mod policy;
 pub mod ports;
 pub mod report;
 pub mod report_period;
+pub mod resident_asks;
 pub mod retention;
 pub mod role;
 pub mod service;

@@ -18,6 +18,7 @@ use crate::ports::{
     AlertScheduler, CaseIndex, CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, Notifier,
     NotifyError, Random, StoreError, StoredReply,
 };
+use crate::resident_asks::{open_with_asks, ResidentAsks};
 use crate::role::{self, Caller};
 use crate::service_request::ServiceRequest;
 
@@ -371,7 +372,22 @@ impl Service {
     /// into the reply kept for retries.
     pub async fn create_case(
         &self,
+        new: NewCase,
+        by: &str,
+        at: Option<DateTime<Utc>>,
+        idem: Option<&IdempotencyKey>,
+        render: &(dyn Fn(&Case, &str) -> StoredReply + Send + Sync),
+    ) -> Result<Written, ServiceError> {
+        self.create_case_asking(new, ResidentAsks::default(), by, at, idem, render)
+            .await
+    }
+
+    /// [`Service::create_case`] with what the resident asked for on the form, recorded with
+    /// the receipt in the same write (see [`crate::resident_asks::open_with_asks`]).
+    pub async fn create_case_asking(
+        &self,
         mut new: NewCase,
+        asks: ResidentAsks,
         by: &str,
         at: Option<DateTime<Utc>>,
         idem: Option<&IdempotencyKey>,
@@ -395,7 +411,7 @@ impl Service {
             .store
             .next_reference(london_date(actor.at).year())
             .await?;
-        let case = Case::open(&reference, new, &actor, &self.rules)?;
+        let case = open_with_asks(&reference, new, asks, &actor, &self.rules)?;
         let reply = render(&case, &code);
         let events = case.history.clone();
         match self
