@@ -31,6 +31,7 @@ pub mod retention;
 pub mod role;
 pub mod service;
 pub mod service_request;
+pub mod service_request_review;
 pub mod staff_account;
 pub mod validation;
 

@@ -312,7 +312,10 @@ impl Service {
         ))
     }
 
-    async fn replay(&self, idem: Option<&IdempotencyKey>) -> Result<Option<Written>, ServiceError> {
+    pub(crate) async fn replay(
+        &self,
+        idem: Option<&IdempotencyKey>,
+    ) -> Result<Option<Written>, ServiceError> {
         let Some(idem) = idem else { return Ok(None) };
         match self.store.idempotent_reply(&idem.key).await? {
             Some(rec) if rec.fingerprint == idem.fingerprint => Ok(Some(Written {
