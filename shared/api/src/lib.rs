@@ -164,6 +164,11 @@ pub fn stage2_router() -> Router<AppState> {
 pub fn cases_router() -> Router<AppState> {
     Router::new()
         .route("/staff/complaints", get(staff::list))
+        .route("/staff/service-requests", get(staff::list_service_requests))
+        .route(
+            "/staff/service-requests/{id}/closure",
+            post(staff::close_service_request),
+        )
         .route("/staff/complaints/{reference}", get(staff::get_case))
         .route(
             "/staff/complaints/{reference}/extension",
@@ -271,6 +276,14 @@ pub fn pages_router() -> Router<AppState> {
         .route(
             "/staff/service-requests/new",
             get(pages::intake::service_request_form).post(pages::intake::log_service_request),
+        )
+        .route(
+            "/staff/service-requests/review",
+            get(pages::service_requests_page),
+        )
+        .route(
+            "/staff/service-requests/{id}/review",
+            get(pages::service_request_page).post(pages::review_service_request),
         )
         .route("/staff/monthly-report", get(reports::monthly_page))
         .route("/staff/cases/{reference}", get(pages::case_page))

@@ -9,12 +9,12 @@
 //! | counter | `COUNTER#case#{year}`, `COUNTER#service_request#{year}` | `COUNTER` | `value` (N) | | the next case reference `CMP-{year}-{n:05}` or service request id `SR-{year}-{n:05}` (UpdateItem `ADD value :one`, `UPDATED_NEW`: atomic, never reused) |
 //! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `reply` (B: the domain's reply as JSON, deflated; an item written before typed replies holds `status` (N), `body` (B) and `content_type` instead), `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
 //! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem; conditional Put) |
-//! | service request | `SR#{id}` | `SR` | `body` (JSON), `logged_at` | `GSI2PK` = `SRMONTH#{YYYY-MM}` (London month of `logged_at`), `GSI2SK` = `{logged_at}#{id}` | load a service request (GetItem); written with its idempotency record in one transaction; a month's service requests for the monthly report (Query `GSI2`) |
+//! | service request | `SR#{id}` | `SR` | `body` (JSON), `logged_at`, `sr_status` (`open`, `escalated`, `closed`) | `GSI2PK` = `SRMONTH#{YYYY-MM}` (London month of `logged_at`), `GSI2SK` = `{logged_at}#{id}`; `GSI1PK` = `SRSTATUS#{status}`, `GSI1SK` = `{logged_at}#{id}` | load a service request (GetItem); written with its idempotency record in one transaction, an update conditional on the status read; a month's service requests for the monthly report (Query `GSI2`); the review list by status, oldest first (Query `GSI1`, then each by key; see `dynamo_service_requests.rs`) |
 //! | rate limit count | `LIMIT#{limit}#{client or reference}` | `WINDOW#{start, epoch seconds}` | `count` (N), `expires_at` (N, the window's end: the table's TTL attribute) | | the resident's routes' limits, shared by every instance (conditional UpdateItem `ADD count :one`; see `limit.rs`) |
 //!
 //! | index | partition key | sort key | projection | serves |
 //! |---|---|---|---|---|
-//! | `GSI1` | `GSI1PK` (S) | `GSI1SK` (S) | INCLUDE `owner`, `handler`, `open_until` | staff case lists: open, closed, by status, by owner, overdue (then the cases by key) |
+//! | `GSI1` | `GSI1PK` (S) | `GSI1SK` (S) | INCLUDE `owner`, `handler`, `open_until` | staff case lists: open, closed, by status, by owner, overdue (then the cases by key); service requests by status (then each by key) |
 //! | `GSI2` | `GSI2PK` (S) | `GSI2SK` (S) | KEYS_ONLY | the monthly report: only that month's event and service request items (then the cases, and the service requests, by key); the retention run: only the case items of cases that may have closed, quiet since its cutoff |
 //! | `GSI3` | `GSI3PK` (S) | `GSI3SK` (S) | KEYS_ONLY | the monthly report: cases received in a month whose last open stage ended after a given date (or is still open) |
 //!
@@ -65,13 +65,15 @@ use p3_domain::ports::{
     StoreError, StoredReply, SystemClock,
 };
 use p3_domain::retention::{self, MAY_BE_CLOSED};
-use p3_domain::service_request::ServiceRequest;
+use p3_domain::service_request::{ServiceRequest, ServiceRequestQuery, ServiceRequestStatus};
 use serde::Deserialize;
 use tokio::task::JoinSet;
 
 // In `src/` beside this file, where the checks that read the adapters' source look.
 #[path = "dynamo_retention.rs"]
 mod retention_store;
+#[path = "dynamo_service_requests.rs"]
+mod service_requests;
 
 #[path = "dynamo_text.rs"]
 mod text_store;
@@ -1110,6 +1112,21 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// A service request by id (GetItem).
+    async fn load_request(&self, id: &str) -> Result<Option<ServiceRequest>, StoreError> {
+        let item = self
+            .get_item(
+                "GetItem (service request)",
+                key(format!("SR#{id}"), "SR"),
+                &["body"],
+            )
+            .await?;
+        item.map(|i| from_json::<ServiceRequest>("service request", get_s(&i, "body")?))
+            .transpose()
+    }
+}
+
 #[async_trait]
 impl CaseStore for DynamoStore {
     async fn next_reference(&self, year: i32) -> Result<String, StoreError> {
@@ -1245,15 +1262,23 @@ impl CaseStore for DynamoStore {
     }
 
     async fn load_service_request(&self, id: &str) -> Result<Option<ServiceRequest>, StoreError> {
-        let item = self
-            .get_item(
-                "GetItem (service request)",
-                key(format!("SR#{id}"), "SR"),
-                &["body"],
-            )
-            .await?;
-        item.map(|i| from_json::<ServiceRequest>("service request", get_s(&i, "body")?))
-            .transpose()
+        self.load_request(id).await
+    }
+
+    async fn list_service_requests(
+        &self,
+        query: &ServiceRequestQuery,
+    ) -> Result<Vec<ServiceRequest>, StoreError> {
+        self.list_requests(query).await
+    }
+
+    async fn update_service_request(
+        &self,
+        request: ServiceRequest,
+        expected: ServiceRequestStatus,
+        idempotency: Option<IdempotencyRecord>,
+    ) -> Result<(), StoreError> {
+        self.update_request(request, expected, idempotency).await
     }
 
     async fn alert_sent(&self, alert_id: &str) -> Result<bool, StoreError> {
@@ -1312,6 +1337,15 @@ fn service_request_item(request: &ServiceRequest) -> Result<Item, StoreError> {
     );
     item.insert(
         "GSI2SK".into(),
+        s(format!("{}#{}", ts(request.logged_at), request.id)),
+    );
+    item.insert("sr_status".into(), s(request.status().as_str()));
+    item.insert(
+        "GSI1PK".into(),
+        s(service_requests::status_partition(request.status())),
+    );
+    item.insert(
+        "GSI1SK".into(),
         s(format!("{}#{}", ts(request.logged_at), request.id)),
     );
     Ok(item)

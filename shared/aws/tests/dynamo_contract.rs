@@ -158,6 +158,12 @@ async fn service_requests_round_trip_with_their_idempotency_record() {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn service_requests_list_by_status_and_close_once() {
+    contract::service_requests_list_by_status_and_close_once(dyn_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn alerts_are_marked_sent_once() {
     contract::alerts_are_marked_sent_once(dyn_store().await).await;
 }

@@ -246,6 +246,8 @@ impl Fixture<'_> {
             logged_at: t(at),
             recorded_at: t(at),
             logged_by: OFFICER.into(),
+            complaint: None,
+            closed: None,
         };
         self.0
             .create_service_request(request, None, &|_| reply())

@@ -26,10 +26,12 @@ pub mod policy;
 pub mod ports;
 pub mod report;
 pub mod report_period;
+pub mod resident_asks;
 pub mod retention;
 pub mod role;
 pub mod service;
 pub mod service_request;
+pub mod service_request_review;
 pub mod staff_account;
 pub mod validation;
 

@@ -9,7 +9,7 @@ use crate::alert::{AlertEmail, Notice, Timer};
 use crate::case::Case;
 use crate::event::EventRecord;
 use crate::london::Month;
-use crate::service_request::ServiceRequest;
+use crate::service_request::{ServiceRequest, ServiceRequestQuery, ServiceRequestStatus};
 
 /// Where time comes from: injected so tests can stand on any date.
 pub trait Clock: Send + Sync {
@@ -189,6 +189,21 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// A service request by id.
     async fn load_service_request(&self, id: &str) -> Result<Option<ServiceRequest>, StoreError>;
+    /// Service requests with the query's status (every one without), oldest received first
+    /// (then by id), at most `limit`, read through an index of their status.
+    async fn list_service_requests(
+        &self,
+        query: &ServiceRequestQuery,
+    ) -> Result<Vec<ServiceRequest>, StoreError>;
+    /// Replaces a saved service request, with its idempotency record, atomically, only while
+    /// its stored status is still `expected`: [`StoreError::VersionConflict`] if it moved on
+    /// (or does not exist), [`StoreError::DuplicateKey`] if the key was used.
+    async fn update_service_request(
+        &self,
+        request: ServiceRequest,
+        expected: ServiceRequestStatus,
+        idempotency: Option<IdempotencyRecord>,
+    ) -> Result<(), StoreError>;
     /// True when the alert with this id was already sent.
     async fn alert_sent(&self, alert_id: &str) -> Result<bool, StoreError>;
     /// Records that an alert was sent (after the notifier accepted it).

@@ -140,6 +140,13 @@ pub fn anonymise_service_request(request: &ServiceRequest) -> ServiceRequest {
         resident: Default::default(),
         description: removed(),
         response: removed_if_some(request.response.clone()),
+        closed: request
+            .closed
+            .clone()
+            .map(|c| crate::service_request::Closure {
+                note: removed(),
+                ..c
+            }),
         ..request.clone()
     }
 }

@@ -18,6 +18,7 @@ use crate::ports::{
     AlertScheduler, CaseIndex, CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, Notifier,
     NotifyError, Random, StoreError, StoredReply,
 };
+use crate::resident_asks::{open_with_asks, ResidentAsks};
 use crate::role::{self, Caller};
 use crate::service_request::ServiceRequest;
 
@@ -311,7 +312,10 @@ impl Service {
         ))
     }
 
-    async fn replay(&self, idem: Option<&IdempotencyKey>) -> Result<Option<Written>, ServiceError> {
+    pub(crate) async fn replay(
+        &self,
+        idem: Option<&IdempotencyKey>,
+    ) -> Result<Option<Written>, ServiceError> {
         let Some(idem) = idem else { return Ok(None) };
         match self.store.idempotent_reply(&idem.key).await? {
             Some(rec) if rec.fingerprint == idem.fingerprint => Ok(Some(Written {
@@ -371,7 +375,22 @@ impl Service {
     /// into the reply kept for retries.
     pub async fn create_case(
         &self,
+        new: NewCase,
+        by: &str,
+        at: Option<DateTime<Utc>>,
+        idem: Option<&IdempotencyKey>,
+        render: &(dyn Fn(&Case, &str) -> StoredReply + Send + Sync),
+    ) -> Result<Written, ServiceError> {
+        self.create_case_asking(new, ResidentAsks::default(), by, at, idem, render)
+            .await
+    }
+
+    /// [`Service::create_case`] with what the resident asked for on the form, recorded with
+    /// the receipt in the same write (see [`crate::resident_asks::open_with_asks`]).
+    pub async fn create_case_asking(
+        &self,
         mut new: NewCase,
+        asks: ResidentAsks,
         by: &str,
         at: Option<DateTime<Utc>>,
         idem: Option<&IdempotencyKey>,
@@ -395,7 +414,7 @@ impl Service {
             .store
             .next_reference(london_date(actor.at).year())
             .await?;
-        let case = Case::open(&reference, new, &actor, &self.rules)?;
+        let case = open_with_asks(&reference, new, asks, &actor, &self.rules)?;
         let reply = render(&case, &code);
         let events = case.history.clone();
         match self

@@ -137,6 +137,8 @@ fn service_request(id: &str, logged_at: &str) -> ServiceRequest {
         logged_at: t(logged_at),
         recorded_at: t(logged_at),
         logged_by: OFFICER.into(),
+        complaint: None,
+        closed: None,
     }
 }
 

@@ -33,7 +33,10 @@ use p3_domain::ports::{
     AlertScheduler, CaseQuery, CaseStore, CaseWrite, Clock, DueTimer, IdempotencyRecord,
     StoreError, StoredReply, SystemClock, TimerQueue,
 };
-use p3_domain::service_request::ServiceRequest;
+use p3_domain::service_request::{ServiceRequest, ServiceRequestQuery, ServiceRequestStatus};
+
+/// How many service requests a list gives when it names no limit.
+const DEFAULT_SERVICE_REQUEST_LIMIT: usize = 200;
 use rusqlite::types::ToSql;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::{oneshot, Notify};
@@ -538,8 +541,15 @@ fn save_service_request(
 ) -> Result<i64, Fault> {
     let body = to_json("service request", request)?;
     let inserted = conn
-        .prepare_cached("INSERT INTO service_requests (id, body, logged_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![request.id, body, ts(request.logged_at)]);
+        .prepare_cached(
+            "INSERT INTO service_requests (id, body, logged_at, status) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            request.id,
+            body,
+            ts(request.logged_at),
+            request.status().as_str()
+        ]);
     match inserted {
         Ok(_) => {}
         // The id is taken: the closest port error is "someone else wrote first".
@@ -548,6 +558,34 @@ fn save_service_request(
     }
     if let Some((year, seq)) = parse_id(&request.id) {
         raise_counter(conn, &service_request_counter(year), seq)?;
+    }
+    if let Some(rec) = idempotency {
+        insert_idempotency(conn, rec, ttl)?;
+    }
+    Ok(0)
+}
+
+/// Replaces a service request whose stored status is still `expected`.
+fn update_service_request(
+    conn: &Connection,
+    request: &ServiceRequest,
+    expected: ServiceRequestStatus,
+    idempotency: Option<&IdempotencyRecord>,
+    ttl: Duration,
+) -> Result<i64, Fault> {
+    let body = to_json("service request", request)?;
+    let changed = conn
+        .prepare_cached(
+            "UPDATE service_requests SET body = ?2, status = ?3 WHERE id = ?1 AND status = ?4",
+        )?
+        .execute(params![
+            request.id,
+            body,
+            request.status().as_str(),
+            expected.as_str()
+        ])?;
+    if changed == 0 {
+        return Err(Fault::Logical(StoreError::VersionConflict));
     }
     if let Some(rec) = idempotency {
         insert_idempotency(conn, rec, ttl)?;
@@ -771,6 +809,50 @@ impl CaseStore for SqliteStore {
                 .transpose()?)
         })
         .await
+    }
+
+    async fn list_service_requests(
+        &self,
+        query: &ServiceRequestQuery,
+    ) -> Result<Vec<ServiceRequest>, StoreError> {
+        let status = query.status.map(|s| s.as_str());
+        let limit = i64::try_from(if query.limit == 0 {
+            DEFAULT_SERVICE_REQUEST_LIMIT
+        } else {
+            query.limit
+        })
+        .unwrap_or(i64::MAX);
+        self.read(move |conn| {
+            let sql = if status.is_some() {
+                "SELECT body FROM service_requests WHERE status = ?1 \
+                 ORDER BY logged_at, id LIMIT ?2"
+            } else {
+                "SELECT body FROM service_requests WHERE ?1 IS NULL ORDER BY logged_at, id LIMIT ?2"
+            };
+            let mut stmt = conn.prepare_cached(sql)?;
+            let bodies = stmt
+                .query_map(params![status, limit], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(bodies
+                .iter()
+                .map(|b| from_json::<ServiceRequest>("service request", b))
+                .collect::<Result<Vec<_>, _>>()?)
+        })
+        .await
+    }
+
+    async fn update_service_request(
+        &self,
+        request: ServiceRequest,
+        expected: ServiceRequestStatus,
+        idempotency: Option<IdempotencyRecord>,
+    ) -> Result<(), StoreError> {
+        let ttl = self.idempotency_ttl();
+        self.write(Box::new(move |conn| {
+            update_service_request(conn, &request, expected, idempotency.as_ref(), ttl)
+        }))
+        .await
+        .map(|_| ())
     }
 
     async fn alert_sent(&self, alert_id: &str) -> Result<bool, StoreError> {

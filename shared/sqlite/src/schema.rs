@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this crate writes; a store with a higher one was written by a newer build.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Sort key standing in for a missing `next_due`, so "no deadline" sorts last through an index.
 pub const NO_DUE: &str = "9999-12-31";
@@ -188,6 +188,18 @@ END;
 /// `p3_domain::staff_account`): accounts, their one-time set-password links and server-side
 /// sessions (both kept only as SHA-256 hashes of their secrets), wrong-password counts per
 /// hashed email, and the API tokens issued with their revocations.
+/// Version 4: a service request's status (`open`, `escalated`, `closed`), filled from its
+/// body on upgrade, and `service_requests_status`: the Head of Tenant Services' list of one
+/// status, oldest received first.
+const V4: &str = "
+ALTER TABLE service_requests ADD COLUMN status TEXT NOT NULL DEFAULT 'open';
+UPDATE service_requests SET status = CASE
+    WHEN json_extract(body, '$.closed') IS NOT NULL THEN 'closed'
+    WHEN json_extract(body, '$.complaint') IS NOT NULL THEN 'escalated'
+    ELSE 'open' END;
+CREATE INDEX service_requests_status ON service_requests (status, logged_at, id);
+";
+
 const V3: &str = "
 CREATE TABLE staff_accounts (
     email         TEXT PRIMARY KEY NOT NULL,
@@ -267,6 +279,9 @@ pub fn migrate(conn: &Connection) -> Result<(), MigrateError> {
         }
         if current < 3 {
             conn.execute_batch(V3)?;
+        }
+        if current < 4 {
+            conn.execute_batch(V4)?;
         }
         if current < SCHEMA_VERSION {
             conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;

@@ -65,6 +65,12 @@ async fn service_requests_round_trip_with_their_idempotency_record() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn service_requests_list_by_status_and_close_once() {
+    let (store, _, _dir) = store();
+    contract::service_requests_list_by_status_and_close_once(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn alerts_are_marked_sent_once() {
     let (store, _, _dir) = store();
     contract::alerts_are_marked_sent_once(store).await;

@@ -277,6 +277,8 @@ async fn fixture(store: &SqliteStore) -> (Vec<Case>, Vec<ServiceRequest>) {
             logged_at: at,
             recorded_at: at,
             logged_by: "officer@p3.example".into(),
+            complaint: None,
+            closed: None,
         };
         store.save_service_request(r.clone(), None).await.unwrap();
         requests.push(r);
@@ -300,6 +302,7 @@ fn downgrade(path: &Path) {
         "DROP TABLE staff_sessions; DROP TABLE staff_links; DROP TABLE staff_accounts;
          DROP TABLE sign_in_failures; DROP TABLE staff_tokens;
          DROP TRIGGER case_spans_start; DROP TRIGGER case_spans_end; DROP TABLE case_spans;
+         DROP INDEX service_requests_status; ALTER TABLE service_requests DROP COLUMN status;
          DROP INDEX events_at_reference; DROP INDEX service_requests_logged_at;
          CREATE INDEX events_at ON events (at);
          PRAGMA user_version = 1;",
@@ -321,7 +324,7 @@ async fn upgrading_a_version_1_store_rebuilds_the_spans_from_the_events() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, p3_sqlite::SCHEMA_VERSION);
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     check_every_month(&store, &cases, &requests).await;
 }
 

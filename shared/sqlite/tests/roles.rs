@@ -104,6 +104,22 @@ impl CaseStore for Racing {
     async fn next_service_request_id(&self, year: i32) -> Result<String, StoreError> {
         self.inner.next_service_request_id(year).await
     }
+    async fn list_service_requests(
+        &self,
+        query: &p3_domain::service_request::ServiceRequestQuery,
+    ) -> Result<Vec<ServiceRequest>, StoreError> {
+        self.inner.list_service_requests(query).await
+    }
+    async fn update_service_request(
+        &self,
+        request: ServiceRequest,
+        expected: p3_domain::service_request::ServiceRequestStatus,
+        idempotency: Option<IdempotencyRecord>,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .update_service_request(request, expected, idempotency)
+            .await
+    }
     async fn save_service_request(
         &self,
         request: ServiceRequest,

@@ -15,7 +15,7 @@ use p3_domain::ports::{
     AlertScheduler, CaseIndex, CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord,
     ReplyView, StoreError, StoredReply, TimerQueue,
 };
-use p3_domain::service_request::ServiceRequest;
+use p3_domain::service_request::{ServiceRequest, ServiceRequestQuery, ServiceRequestStatus};
 use p3_sqlite::SqliteStore;
 use tempfile::TempDir;
 
@@ -329,6 +329,47 @@ async fn references_are_unique_and_survive_reopening() {
     assert_eq!(store.next_reference(2026).await.unwrap(), "CMP-2026-123457");
 }
 
+/// A version 3 store's service requests (no status kept) are open after the upgrade to 4, and
+/// listed by that status.
+#[tokio::test(flavor = "multi_thread")]
+async fn upgrading_a_version_3_store_lists_its_service_requests_as_open() {
+    let dir = TempDir::new().unwrap();
+    let store = store_in(dir.path());
+    let id = store.next_service_request_id(2026).await.unwrap();
+    let request = ServiceRequest {
+        id: id.clone(),
+        description: "Fix the tap".into(),
+        category: None,
+        resident: Resident::default(),
+        response: None,
+        logged_at: t0(),
+        recorded_at: t0(),
+        logged_by: "officer@p3housing.invalid".into(),
+        complaint: None,
+        closed: None,
+    };
+    store.save_service_request(request, None).await.unwrap();
+    drop(store);
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("p3.db")).unwrap();
+        conn.execute_batch(
+            "DROP INDEX service_requests_status; ALTER TABLE service_requests DROP COLUMN status;
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+    }
+    let store = store_in(dir.path());
+    let open = store
+        .list_service_requests(&ServiceRequestQuery {
+            status: Some(ServiceRequestStatus::Open),
+            limit: 0,
+        })
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].id, id);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn service_requests_round_trip_with_their_idempotency_record() {
     let dir = TempDir::new().unwrap();
@@ -346,6 +387,8 @@ async fn service_requests_round_trip_with_their_idempotency_record() {
         logged_at: t0(),
         recorded_at: t0(),
         logged_by: "officer@p3housing.invalid".into(),
+        complaint: None,
+        closed: None,
     };
     store
         .save_service_request(request.clone(), Some(idem("sr-key", "{}")))

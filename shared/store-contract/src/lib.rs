@@ -12,6 +12,9 @@
 //! for removed text.
 
 pub mod retention;
+mod service_requests;
+
+pub use service_requests::service_requests_list_by_status_and_close_once;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -168,7 +171,7 @@ pub fn body_of(reply: StoredReply) -> Option<String> {
     }
 }
 
-fn idem(key: &str, body: &str) -> IdempotencyRecord {
+pub(crate) fn idem(key: &str, body: &str) -> IdempotencyRecord {
     IdempotencyRecord {
         key: key.into(),
         fingerprint: format!("fp-{key}"),
@@ -647,7 +650,7 @@ pub async fn lists_filter_by_status_owner_and_overdue_in_deadline_order(store: A
     );
 }
 
-fn service_request(id: &str) -> ServiceRequest {
+pub(crate) fn service_request(id: &str) -> ServiceRequest {
     ServiceRequest {
         id: id.into(),
         description: "Fix the tap".into(),
@@ -660,6 +663,8 @@ fn service_request(id: &str) -> ServiceRequest {
         logged_at: t0(),
         recorded_at: t0(),
         logged_by: "officer@p3housing.invalid".into(),
+        complaint: None,
+        closed: None,
     }
 }
 

@@ -12,9 +12,10 @@ use p3_domain::complaint::{Channel, ComplaintForm};
 use p3_domain::event::RequestedThrough;
 use p3_domain::policy::HOUSING;
 use p3_domain::ports::{ResidentPage, StoredReply};
+use p3_domain::resident_asks::AsksForm;
 use p3_domain::role::Caller;
 use p3_domain::service::IdempotencyKey;
-use p3_domain::validation::ValidationErrors;
+use p3_domain::validation::{self, ValidationErrors};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -71,6 +72,21 @@ fn form_field(fields: &[(String, String)], name: &str) -> Option<String> {
         .map(|(_, v)| v.clone())
 }
 
+/// The optional questions of the public form, from its fields (the consent is a checkbox).
+fn asks_of_form(get: &dyn Fn(&str) -> Option<String>) -> AsksForm {
+    AsksForm {
+        representative_name: get("representative_name"),
+        representative_relationship: get("representative_relationship"),
+        representative_email: get("representative_email"),
+        representative_address: get("representative_address"),
+        representative_consent: get("representative_consent").map(|v| v == "true"),
+        adjustments: get("adjustments"),
+        contact_method: get("contact_method"),
+        letter_format: get("letter_format"),
+        language: get("language"),
+    }
+}
+
 /// `POST /complaints`: a new complaint from the public form (303 to the confirmation page) or
 /// as JSON (201 with the case and its access code).
 pub(crate) async fn submit(
@@ -104,15 +120,17 @@ pub(crate) async fn submit(
         Err(e) => tracing::warn!(error = %e, "the public form's limit was not applied"),
     }
     let raw = body::read_limited(&headers, body).await?;
-    let (form, idem_key, is_form, csrf) = match kind {
+    let (form, asks, idem_key, is_form, csrf) = match kind {
         BodyKind::Json => {
-            // The public route takes the complaint's own fields and ignores any others.
+            // The public route takes the complaint's own fields and the optional questions
+            // (representative, adjustments, contact) and ignores any others.
             let f: ComplaintForm = body::parse_json(&raw)?;
+            let a: AsksForm = body::parse_json(&raw)?;
             let key = headers
                 .get("idempotency-key")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            (f, key, false, None)
+            (f, a, key, false, None)
         }
         BodyKind::Form => {
             let fields: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
@@ -129,12 +147,13 @@ pub(crate) async fn submit(
                 category: get("category"),
                 tenure: get("tenure"),
             };
+            let a = asks_of_form(&get);
             let key = headers
                 .get("idempotency-key")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
                 .or_else(|| get("idempotency_key"));
-            (f, key, true, Some(get("csrf_token").unwrap_or_default()))
+            (f, a, key, true, Some(get("csrf_token").unwrap_or_default()))
         }
     };
     if let Some(token) = &csrf {
@@ -151,16 +170,30 @@ pub(crate) async fn submit(
         }
     }
     let values = form.clone();
-    let details = match form.validate(Channel::Web, &st.service.settings.categories) {
-        Ok(d) => d,
+    let asked = asks.clone();
+    let email = validation::clean(form.email.clone());
+    let checked = match (
+        form.validate(Channel::Web, &st.service.settings.categories),
+        asks.validate(email.as_deref()),
+    ) {
+        (Ok(d), Ok(a)) => Ok((d, a)),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+        (Err(mut e), Err(more)) => {
+            e.errors.extend(more.errors);
+            Err(e)
+        }
+    };
+    let (details, asks) = match checked {
+        Ok(ok) => ok,
         Err(errors) if is_form => {
-            let page = form_page_for(
+            let mut page = form_page_for(
                 &st,
                 csrf.unwrap_or_default(),
                 idem_key.unwrap_or_else(|| random_hex(16)),
                 values,
                 errors,
             );
+            page.asks = asked;
             return Ok(html::form_response(StatusCode::UNPROCESSABLE_ENTITY, &page));
         }
         Err(errors) => return Err(Problem::invalid(errors)),
@@ -209,7 +242,7 @@ pub(crate) async fn submit(
     };
     let w = st
         .service
-        .create_case(new, "resident", None, idem.as_ref(), &render)
+        .create_case_asking(new, asks, "resident", None, idem.as_ref(), &render)
         .await?;
     if let Some(c) = &w.case {
         tracing::info!(reference = %c.reference, channel = "web", "complaint received");

@@ -157,6 +157,8 @@ pub(crate) async fn log_request(svc: &Service, t: &Typed, at: DateTime<Utc>) -> 
         logged_at: at,
         recorded_at: at,
         logged_by: "officer@p3.example".into(),
+        complaint: None,
+        closed: None,
     };
     // The reply carries the id the store gave it.
     let w = svc

@@ -36,6 +36,7 @@ mod casefile;
 mod intake;
 mod reading;
 mod record;
+mod service_requests;
 mod stages;
 
 pub(crate) use attachments::*;
@@ -43,6 +44,7 @@ pub(crate) use casefile::*;
 pub(crate) use intake::*;
 pub(crate) use reading::*;
 pub(crate) use record::*;
+pub(crate) use service_requests::*;
 pub(crate) use stages::*;
 
 type Result<T> = std::result::Result<T, Problem>;

@@ -49,11 +49,13 @@ pub(crate) async fn stylesheet() -> Response {
     res
 }
 
+mod asks;
 mod components;
 mod form;
 mod resident;
 mod words;
 
+pub(crate) use asks::*;
 pub(crate) use components::*;
 pub use form::*;
 pub use resident::*;

@@ -44,12 +44,14 @@ mod forms;
 pub(crate) mod intake;
 mod posting;
 mod record;
+mod service_requests;
 mod signing_in;
 
 pub(crate) use case::*;
 use case_action::{CaseAction, Conditions};
 use forms::*;
 pub(crate) use posting::*;
+pub(crate) use service_requests::*;
 pub(crate) use signing_in::*;
 
 /// An identity provider's sign-in in progress (see [`crate::sign_in`]), sent back only to

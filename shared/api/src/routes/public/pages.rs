@@ -84,6 +84,7 @@ pub(super) fn form_page_for(
         landlord: st.service.settings.landlord.clone(),
         acknowledge_by,
         respond_by,
+        asks: Default::default(),
     }
 }
 

@@ -169,6 +169,7 @@ pub(crate) async fn create(
     new: NewCase,
     at: Option<DateTime<Utc>>,
 ) -> Result<Response> {
+    let escalates = new.service_request.clone();
     let rules = st.service.rules.clone();
     let clock = st.service.clock.clone();
     let render = move |c: &Case, code: &str| {
@@ -182,6 +183,11 @@ pub(crate) async fn create(
         .await?;
     if let Some(c) = &w.case {
         tracing::info!(reference = %c.reference, "complaint recorded by staff");
+    }
+    // The service request it was raised from is escalated: recorded once the complaint is
+    // saved, and again on a replay, so a retry completes a record a failure cut short.
+    if let (Some(id), StoredReply::Created(view)) = (&escalates, &w.reply) {
+        st.service.record_escalation(id, &view.reference).await?;
     }
     let location = match &w.reply {
         StoredReply::Created(view) => {
@@ -230,6 +236,8 @@ pub(crate) fn service_request_of(
         logged_at: at.unwrap_or(now),
         recorded_at: now,
         logged_by: staff.email.clone(),
+        complaint: None,
+        closed: None,
     })
 }
 
@@ -283,30 +291,7 @@ pub(crate) async fn dissatisfaction(
                 "No service request has this id",
             )
         })?;
-    let mut e = ValidationErrors::new();
-    let description = validation::clean(b.description);
-    e.require_text(
-        "description",
-        description.as_deref(),
-        p3_domain::complaint::MAX_DESCRIPTION,
-        "what the resident is dissatisfied with",
-    );
-    e.into_result().map_err(Problem::invalid)?;
-    let new = NewCase {
-        procedure: HOUSING.into(),
-        complaint: p3_domain::complaint::ComplaintDetails {
-            resident: sr.resident.clone(),
-            representative: None,
-            channel: b.channel.unwrap_or(Channel::Phone),
-            category: sr.category.clone(),
-            description: description.unwrap_or_default(),
-            desired_outcome: None,
-            tenure: Default::default(),
-        },
-        service_request: Some(sr.id.clone()),
-        access_code_hash: None,
-        first_contact_resolution: None,
-    };
+    let new = complaint_from(&sr, b.description, b.channel)?;
     if let Some(at) = b.at {
         if at < sr.logged_at {
             return Err(Problem::field(
@@ -318,4 +303,54 @@ pub(crate) async fn dissatisfaction(
     let path = format!("/staff/service-requests/{id}/dissatisfaction");
     let idem = idempotency(&headers, &staff.email, &path, &raw)?;
     create(&st, &staff, idem.as_ref(), new, b.at).await
+}
+
+/// The Stage 1 complaint raised from `sr` when the resident is dissatisfied with it:
+/// `description` is what they are dissatisfied with (422 naming it when missing).
+fn complaint_from(
+    sr: &ServiceRequest,
+    description: Option<String>,
+    channel: Option<Channel>,
+) -> Result<NewCase> {
+    let mut e = ValidationErrors::new();
+    let description = validation::clean(description);
+    e.require_text(
+        "description",
+        description.as_deref(),
+        p3_domain::complaint::MAX_DESCRIPTION,
+        "what the resident is dissatisfied with",
+    );
+    e.into_result().map_err(Problem::invalid)?;
+    Ok(NewCase {
+        procedure: HOUSING.into(),
+        complaint: p3_domain::complaint::ComplaintDetails {
+            resident: sr.resident.clone(),
+            representative: None,
+            channel: channel.unwrap_or(Channel::Phone),
+            category: sr.category.clone(),
+            description: description.unwrap_or_default(),
+            desired_outcome: None,
+            tenure: Default::default(),
+        },
+        service_request: Some(sr.id.clone()),
+        access_code_hash: None,
+        first_contact_resolution: None,
+    })
+}
+
+/// Raises a Stage 1 complaint from `sr` on the review page (its `key`, if any, scoped to the
+/// page): the checks and the write of `.../dissatisfaction`, answering 201 with the case.
+pub(crate) async fn escalate(
+    st: &AppState,
+    staff: &Staff,
+    sr: &ServiceRequest,
+    description: Option<String>,
+    key: Option<String>,
+) -> Result<Response> {
+    let body = json!({ "description": description }).to_string();
+    let new = complaint_from(sr, description, None)?;
+    let path = format!("/staff/service-requests/{}/dissatisfaction", sr.id);
+    let idem =
+        key.map(|k| idempotency_key(&staff.email, &path, &format!("page {k}"), body.as_bytes()));
+    create(st, staff, idem.as_ref(), new, None).await
 }

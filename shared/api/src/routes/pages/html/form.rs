@@ -26,9 +26,12 @@ pub struct FormPage {
     pub acknowledge_by: Option<(NaiveDate, u32)>,
     /// When a complaint sent today would be answered in full, and in how many working days.
     pub respond_by: Option<(NaiveDate, u32)>,
+    /// The optional questions' answers to keep after an error.
+    pub asks: p3_domain::resident_asks::AsksForm,
 }
 
-/// The order fields appear in on the form, so the error summary follows the page.
+/// The order the form's own fields appear in (the optional questions follow them), so the
+/// error summary follows the page.
 pub(super) const FORM_ORDER: [&str; 10] = [
     "description",
     "desired_outcome",
@@ -96,6 +99,8 @@ pub(super) struct FormTemplate<'a> {
     postcode: Field<'a>,
     tenancy_reference: Field<'a>,
     tenure: Radios<'a>,
+    /// The optional questions (`templates/resident/asks.html`).
+    asks: AsksFields<'a>,
 }
 
 impl<'a> FormTemplate<'a> {
@@ -115,7 +120,11 @@ impl<'a> FormTemplate<'a> {
                 &Header::Public,
             ),
             page,
-            errors: summary_items(e, &FORM_ORDER, ""),
+            errors: summary_items(
+                e,
+                &[FORM_ORDER.as_slice(), ASKS_ORDER.as_slice()].concat(),
+                "",
+            ),
             description: Field {
                 hint: "Tell us what happened, when it happened and who was involved. You can write up to 10,000 characters.",
                 value: value(&v.description),
@@ -204,6 +213,7 @@ impl<'a> FormTemplate<'a> {
                 selected: v.tenure.as_deref(),
                 error: e.message_for("tenure"),
             },
+            asks: AsksFields::new(&page.asks, e),
         }
     }
 }
