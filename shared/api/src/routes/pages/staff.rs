@@ -45,6 +45,7 @@ pub(crate) mod intake;
 mod posting;
 mod record;
 mod signing_in;
+pub(crate) mod upload;
 
 pub(crate) use case::*;
 use case_action::{CaseAction, Conditions};

@@ -59,7 +59,7 @@ pub(crate) fn upload_of(form: &MultipartForm, field: &str) -> Result<Vec<Upload>
 }
 
 /// What adding a file answers: the file as recorded.
-fn attachment_reply(case: &Case, id: &str) -> StoredReply {
+pub(crate) fn attachment_reply(case: &Case, id: &str) -> StoredReply {
     let body = match case.attachments.iter().find(|a| a.id == id) {
         Some(a) => json!({
             "id": a.id,
