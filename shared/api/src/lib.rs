@@ -291,6 +291,11 @@ pub fn pages_router() -> Router<AppState> {
             "/staff/cases/{reference}/{action}",
             post(pages::case_action),
         )
+        .route(
+            "/staff/cases/{reference}/attachments",
+            // The case page's file form: parts counted as they arrive, within 10 MB.
+            post(pages::upload::add_file).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
 }
 
 /// `documents`: the letters as printed and the evidence pack, which staff open from the pages in

@@ -342,6 +342,22 @@ pub fn size_label(size: u64) -> String {
     }
 }
 
+/// A file's name with only the characters every system reads the same: ASCII letters, digits,
+/// spaces and `.-_()`; any other (a slash, a quote, a control character, an accent) becomes
+/// `_`. For a download's quoted name and a file's name in the evidence zip: never a path.
+pub fn plain_name(filename: &str) -> String {
+    filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " .-_()".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// A new attachment's id: 20 lowercase hex characters from ten random bytes.
 pub fn new_id(random: [u8; 10]) -> String {
     random.iter().map(|b| format!("{b:02x}")).collect()

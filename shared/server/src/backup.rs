@@ -32,7 +32,7 @@ const NIGHTLY_PREFIX: &str = "p3-backup-";
 const NIGHTLY_SUFFIX: &str = ".p3backup";
 
 /// True for what a backup leaves out: the store (copied through SQLite instead), its log and
-/// index, the lock file, temporary files, other backups (a backup folder inside the data dir
+/// index, the lock file, temporary files (an attachment being written is a `.part`), other backups (a backup folder inside the data dir
 /// would otherwise grow each backup by the ones before), and what a restore set aside.
 fn left_out(top: &str, name: &str) -> bool {
     let store_file = name == STORE || name.starts_with(&format!("{STORE}-"));
@@ -41,6 +41,7 @@ fn left_out(top: &str, name: &str) -> bool {
         || name.ends_with(".tmp")
         || name.contains(".tmp-")
         || name.ends_with(".restoring")
+        || name.ends_with(".part")
         || name.ends_with(NIGHTLY_SUFFIX)
         || top.starts_with(ASIDE_PREFIX)
 }

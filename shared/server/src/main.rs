@@ -596,7 +596,12 @@ fn evidence(
         .ok_or_else(|| anyhow::anyhow!("no complaint with the reference {reference}"))?;
     // The file name comes from the stored case's reference, never from the argument as typed.
     let (name, bytes) = if zip {
-        (pack.zip_name(), pack.zip())
+        let files = attachments::FolderAttachments::in_data_dir(data_dir);
+        let landlord = &service.rules.letters.landlord;
+        let bytes = rt
+            .block_on(pack.zip(&files, landlord))
+            .map_err(|p| anyhow::anyhow!("{}", p.detail.clone().unwrap_or(p.title.clone())))?;
+        (pack.zip_name(), bytes)
     } else {
         (pack.html_name(), pack.html.clone().into_bytes())
     };

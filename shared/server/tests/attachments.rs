@@ -304,3 +304,111 @@ async fn the_correspondence_log_names_the_case_s_real_attachments() {
     assert_eq!(status, 201, "{case}");
     assert_eq!(case["correspondence"][0]["attachments"], json!([id]));
 }
+
+/// The zip's files by name, as bytes.
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    (0..z.len())
+        .map(|i| {
+            let mut f = z.by_index(i).unwrap();
+            let mut raw = Vec::new();
+            f.read_to_end(&mut raw).expect("reads back, CRC checked");
+            (f.name().to_string(), raw)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_evidence_zip_holds_each_file_with_the_sha256_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let t = staffs(&s);
+    let c = client();
+    let r = complaint(&s, &c).await;
+    let url = s.url(&format!("/staff/complaints/{r}/attachments"));
+    let notes = b"Inspection 3 March: damp reading 38% in the back bedroom.\n".repeat(50);
+    let mut ids = Vec::new();
+    for (name, bytes) in [
+        ("../damp; bedroom.png", png()),
+        ("inspection.txt", notes.clone()),
+    ] {
+        let (status, added, _) = upload(&c, &url, Some(&t.officer), form(name, &bytes, "")).await;
+        assert_eq!(status, 201, "{added}");
+        ids.push(added["id"].as_str().unwrap().to_string());
+    }
+    let evidence = s.url(&format!("/staff/complaints/{r}/evidence?format=zip"));
+    let res = c
+        .get(&evidence)
+        .bearer_auth(&t.senior)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let files = unzip(&res.bytes().await.unwrap());
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    let png_name = format!("attachments/{}-damp_ bedroom.png", ids[0]);
+    let txt_name = format!("attachments/{}-inspection.txt", ids[1]);
+    assert_eq!(
+        names,
+        [
+            format!("{r}-evidence.html").as_str(),
+            format!("{r}-evidence.pdf").as_str(),
+            png_name.as_str(),
+            txt_name.as_str(),
+            "SHA256SUMS",
+        ]
+    );
+    assert_eq!(files[2].1, png());
+    assert_eq!(files[3].1, notes);
+    assert!(files[1].1.starts_with(b"%PDF-"));
+
+    // SHA256SUMS lists every other file with its SHA-256, each as computed from what the zip
+    // holds; an attachment's is the one recorded when it was added.
+    let sums = String::from_utf8(files[4].1.clone()).unwrap();
+    let listed: Vec<(String, String)> = sums
+        .lines()
+        .map(|l| {
+            let (sum, name) = l.split_once("  ").expect("`sum  name` lines");
+            (sum.to_string(), name.to_string())
+        })
+        .collect();
+    assert_eq!(listed.len(), 4);
+    for ((sum, name), (file, bytes)) in listed.iter().zip(&files) {
+        assert_eq!(name, file);
+        assert_eq!(sum, &p3_domain::attachment::sha256_hex(bytes), "{name}");
+    }
+    let (_, case) = get_json(
+        &c,
+        &s.url(&format!("/staff/complaints/{r}")),
+        Some(&t.auditor),
+    )
+    .await;
+    assert_eq!(
+        listed[2].0,
+        case["attachments"][0]["sha256"].as_str().unwrap()
+    );
+    assert_eq!(listed[2].0, PNG_SHA256);
+    assert_eq!(
+        listed[3].0,
+        case["attachments"][1]["sha256"].as_str().unwrap()
+    );
+
+    // A kept file that no longer matches its record is never packed.
+    std::fs::write(
+        dir.path().join("attachments").join(&r).join(&ids[1]),
+        b"changed",
+    )
+    .unwrap();
+    let res = c
+        .get(&evidence)
+        .bearer_auth(&t.senior)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 500);
+    assert_ne!(
+        res.headers()["content-type"].to_str().unwrap(),
+        "application/zip"
+    );
+}

@@ -282,3 +282,76 @@ fn nightly_backups_come_at_their_time_and_the_oldest_are_pruned() {
     let out = restore(&dir.path().join("again"), &tonight, false);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+#[tokio::test]
+async fn a_backup_holds_the_attachments_and_a_restore_brings_them_back() {
+    use support::files::{form, png, stored_files, upload, PNG_SHA256};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let s = Server::start(&data);
+    let t = support::staffs(&s);
+    let c = client();
+    let (status, created, _) = post_json(
+        &c,
+        &s.url("/complaints"),
+        None,
+        &json!({
+            "name": "Ada Resident",
+            "email": "ada.resident@example.org",
+            "description": "Damp and black mould in the back bedroom since October.",
+        }),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let r = created["reference"].as_str().unwrap().to_string();
+    let files_url = s.url(&format!("/staff/complaints/{r}/attachments"));
+    let (status, added, _) = upload(
+        &c,
+        &files_url,
+        Some(&t.officer),
+        form("damp.png", &png(), "Photo"),
+    )
+    .await;
+    assert_eq!(status, 201, "{added}");
+    let id = added["id"].as_str().unwrap().to_string();
+    // An upload cut short leaves its temporary file: a backup leaves it out.
+    std::fs::write(data.join("attachments").join(&r).join(".abc.part"), b"half").unwrap();
+
+    // Taken while the server runs.
+    let file = dir.path().join("with-files.p3backup");
+    let out = backup(&data, &file);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    s.stop();
+
+    let restored = dir.path().join("restored");
+    let out = restore(&restored, &file, false);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(stored_files(&restored), vec![format!("{r}/{id}")]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(restored.join("attachments").join(&r).join(&id))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "owner-only, as it was: {mode:o}");
+    }
+
+    // The restored service serves the file, byte for byte, with the SHA-256 it recorded.
+    let s = Server::start(&restored);
+    let res = c
+        .get(s.url(&format!("/staff/complaints/{r}/attachments/{id}")))
+        .bearer_auth(&t.auditor)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().to_vec(), png());
+    let (_, case) = get_json(
+        &c,
+        &s.url(&format!("/staff/complaints/{r}")),
+        Some(&t.auditor),
+    )
+    .await;
+    assert_eq!(case["attachments"][0]["sha256"], PNG_SHA256);
+}

@@ -201,15 +201,19 @@ async fn get(
     (status, headers, res.bytes().await.unwrap().to_vec())
 }
 
+/// The zip's files as text (the PDF's bytes read lossily).
 fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
     let mut out = Vec::new();
     for i in 0..z.len() {
         let mut f = z.by_index(i).unwrap();
-        let mut text = String::new();
-        f.read_to_string(&mut text)
+        let mut raw = Vec::new();
+        f.read_to_end(&mut raw)
             .expect("each file reads back (CRC checked)");
-        out.push((f.name().to_string(), text));
+        out.push((
+            f.name().to_string(),
+            String::from_utf8_lossy(&raw).into_owned(),
+        ));
     }
     out
 }
@@ -370,7 +374,7 @@ async fn the_evidence_pack_of_a_two_stage_case_holds_every_event_letter_and_dead
     assert!(html.contains("Maladministration; £200 ordered"));
     assert!(html.contains("Resident referred on the Ombudsman&#39;s form"));
 
-    // The zip: the pack and one printable file per letter.
+    // The zip: the pack, one printable file per letter, the pack as PDF and the SHA-256 sums.
     let (status, headers, zip_bytes) = get(
         &c,
         &format!("{evidence}?format=zip"),
@@ -387,7 +391,7 @@ async fn the_evidence_pack_of_a_two_stage_case_holds_every_event_letter_and_dead
     let files = unzip(&zip_bytes);
     assert_eq!(
         files.len(),
-        6,
+        8,
         "{:?}",
         files.iter().map(|f| &f.0).collect::<Vec<_>>()
     );
@@ -425,7 +429,7 @@ async fn the_evidence_pack_of_a_two_stage_case_holds_every_event_letter_and_dead
         get(&c, &evidence, Some(&t.auditor), Some("application/zip")).await;
     assert_eq!(status, 200);
     assert_eq!(headers["content-type"], "application/zip");
-    assert_eq!(unzip(&accept_zip).len(), 6);
+    assert_eq!(unzip(&accept_zip).len(), 8);
 
     // `p3 evidence` on the same data dir writes the same pack, signed by the local user.
     let cwd = tempfile::tempdir().unwrap();
@@ -450,7 +454,15 @@ async fn the_evidence_pack_of_a_two_stage_case_holds_every_event_letter_and_dead
     );
     assert_eq!(without_produced(&cli_files[0].1), without_produced(&html));
     assert!(cli_files[0].1.contains("by clara (p3 evidence"));
-    assert_eq!(cli_files[1..], files[1..], "the letters are the same files");
+    // The letters are the same files (the pack, its PDF and so the sums name who produced it).
+    let letters_of = |f: &[(String, String)]| -> Vec<(String, String)> {
+        f.iter()
+            .filter(|(n, _)| n.starts_with("letter-"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(letters_of(&cli_files), letters_of(&files));
+    assert_eq!(letters_of(&files).len(), 5);
 
     let html_out = cwd.path().join("pack.html");
     let out = std::process::Command::new(bin())
@@ -596,8 +608,12 @@ async fn markup_and_formulas_a_resident_typed_are_inert_in_the_pack_and_its_lett
         get(&c, &format!("{url}?format=zip"), Some(&t.auditor), None).await;
     assert_eq!(status, 200);
     let files = unzip(&zip_bytes);
-    assert_eq!(files.len(), 2, "the pack and the acknowledgement");
-    for (name, text) in &files {
+    assert_eq!(
+        files.len(),
+        4,
+        "the pack, the acknowledgement, the PDF and the sums"
+    );
+    for (name, text) in files.iter().filter(|(n, _)| n.ends_with(".html")) {
         assert!(!text.to_ascii_lowercase().contains("<script"), "{name}");
         assert!(!text.contains("<img"), "{name}");
     }

@@ -1,6 +1,7 @@
 //! The evidence pack: the whole file of one complaint as the Housing Ombudsman asks a landlord
-//! for it, in one self-contained HTML document (and a zip holding that document and every
-//! letter as its own printable HTML file). It holds the complaint, every event with who did it,
+//! for it, in one self-contained HTML document (and a zip holding that document, every letter as
+//! its own printable HTML file, the pack as PDF where this build writes PDFs, every file kept
+//! with the case and their SHA-256 sums: [`archive`]). It holds the complaint, every event with who did it,
 //! when it happened and when it was recorded, every letter with its full text and how each copy
 //! went, the deadlines with how each was met or missed, the tracked actions and Ombudsman
 //! orders, compensation, needs and adjustments, contact preferences, revisions of the points,
@@ -11,11 +12,13 @@
 //! and written by `p3 evidence REF`. Everything a resident or member of staff typed is escaped;
 //! the documents carry no script, and their one inline stylesheet is allowed by its hash.
 
+pub mod archive;
 mod case_record;
 mod describe;
+#[cfg(all(test, feature = "pdf"))]
+mod figures;
 mod letter;
 mod pack;
-mod stored_zip;
 #[cfg(test)]
 mod tests;
 
@@ -38,7 +41,6 @@ use crate::AppState;
 pub use self::describe::describe;
 pub use self::pack::render;
 use self::pack::STYLE;
-use self::stored_zip::StoredZip;
 
 /// Who produced a pack, printed on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +64,8 @@ pub struct Evidence {
     pub html: String,
     /// Each letter: its file name in the zip and its printable HTML.
     pub letters: Vec<(String, String)>,
+    /// The files kept with the case, as recorded (the zip holds their bytes).
+    pub attachments: Vec<p3_domain::attachment::Attachment>,
 }
 
 impl Evidence {
@@ -75,14 +79,20 @@ impl Evidence {
         format!("{}-evidence.zip", self.reference)
     }
 
-    /// The zip: the pack first, then every letter.
-    pub fn zip(&self) -> Vec<u8> {
-        let mut z = StoredZip::new(self.produced_at);
-        z.add(&self.html_name(), self.html.as_bytes());
-        for (name, html) in &self.letters {
-            z.add(name, html.as_bytes());
-        }
-        z.finish()
+    /// The zip ([`archive`]): the pack, every letter, the pack as PDF where this build writes
+    /// PDFs, the case's files read from `files` (each checked against its recorded SHA-256) and
+    /// `SHA256SUMS`.
+    pub async fn zip(
+        &self,
+        files: &dyn p3_domain::attachment::AttachmentStore,
+        landlord: &p3_domain::letter::Landlord,
+    ) -> Result<Vec<u8>, Problem> {
+        let attachments = archive::attachment_files(self, files).await?;
+        let pdf = match crate::pdf::AVAILABLE {
+            true => Some(crate::pdf::evidence(self, landlord)?),
+            false => None,
+        };
+        archive::zip(self, pdf.as_deref(), &attachments)
     }
 }
 
@@ -207,7 +217,8 @@ pub(crate) async fn evidence(
             format!("inline; filename=\"{}\"", pack.html_name()),
         ),
         Format::Zip => (
-            pack.zip(),
+            pack.zip(st.attachments.as_ref(), &st.service.rules.letters.landlord)
+                .await?,
             "application/zip",
             format!("attachment; filename=\"{}\"", pack.zip_name()),
         ),

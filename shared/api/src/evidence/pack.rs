@@ -632,5 +632,6 @@ pub fn render(
             .iter()
             .map(|(l, _)| (letter_file(l), letter_document(case, l, landlord)))
             .collect(),
+        attachments: case.attachments.clone(),
     }
 }

@@ -19,7 +19,7 @@ const IM2: &str = "im2@p3housing.org.uk";
 const REVIEWER: &str = "hts@p3housing.org.uk";
 const CONTRACTS: &str = "contracts@p3housing.org.uk";
 
-fn t(s: &str) -> DateTime<Utc> {
+pub(super) fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
@@ -63,7 +63,7 @@ fn response(
 /// A case with every part of the case file: needs, contact preferences, a representative,
 /// revised points, a reassignment, an action done, compensation offered, accepted and paid,
 /// both stages, the Ombudsman's referral, determination and an order.
-fn full_case(rules: &Rules) -> Case {
+pub(super) fn full_case(rules: &Rules) -> Case {
     let at = t("2026-11-02T10:00:00Z");
     let case = Case::open(
         "CMP-2026-00417",
@@ -262,7 +262,7 @@ fn full_case(rules: &Rules) -> Case {
         .fold(case, |c, (cmd, by, at)| done(&c, cmd, by, at, rules))
 }
 
-fn producer() -> Producer {
+pub(super) fn producer() -> Producer {
     Producer {
         name: "Hannah Head".into(),
         email: "hannah@p3housing.org.uk".into(),
@@ -378,10 +378,15 @@ fn the_zip_opens_and_holds_the_pack_and_every_letter() {
         t("2026-07-02T09:30:00Z"),
         "P3 Housing",
     );
-    let bytes = pack.zip();
+    let file = super::archive::PackedFile {
+        name: "attachments/0123456789abcdef0123-damp _1_.txt".into(),
+        bytes: b"Inspection notes\n".to_vec(),
+        deflate: true,
+    };
+    let bytes = super::archive::zip(&pack, None, std::slice::from_ref(&file)).unwrap();
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut names = Vec::new();
-    for i in 0..z.len() {
+    for i in 0..z.len() - 2 {
         let mut f = z.by_index(i).unwrap();
         let mut text = String::new();
         f.read_to_string(&mut text).unwrap();
@@ -408,6 +413,35 @@ fn the_zip_opens_and_holds_the_pack_and_every_letter() {
             "letter-03-stage2-acknowledgement.html",
             "letter-04-stage2-stage-response.html",
         ]
+    );
+    // Then the case's files, then every file's SHA-256 in the `sha256sum` format.
+    let mut attached = Vec::new();
+    z.by_name(&file.name)
+        .unwrap()
+        .read_to_end(&mut attached)
+        .unwrap();
+    assert_eq!(attached, file.bytes);
+    let mut sums = String::new();
+    z.by_name("SHA256SUMS")
+        .unwrap()
+        .read_to_string(&mut sums)
+        .unwrap();
+    let lines: Vec<&str> = sums.lines().collect();
+    assert_eq!(lines.len(), 6);
+    assert_eq!(
+        lines[0],
+        format!(
+            "{}  CMP-2026-00417-evidence.html",
+            p3_domain::attachment::sha256_hex(pack.html.as_bytes())
+        )
+    );
+    assert_eq!(
+        lines[5],
+        format!(
+            "{}  {}",
+            p3_domain::attachment::sha256_hex(b"Inspection notes\n"),
+            file.name
+        )
     );
     let letter = &pack.letters[1].1;
     assert!(letter.contains("Copy to the representative:\nRita Advocate"));

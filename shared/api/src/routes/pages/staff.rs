@@ -46,6 +46,7 @@ mod posting;
 mod record;
 mod service_requests;
 mod signing_in;
+pub(crate) mod upload;
 
 pub(crate) use case::*;
 use case_action::{CaseAction, Conditions};

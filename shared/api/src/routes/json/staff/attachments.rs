@@ -59,7 +59,7 @@ pub(crate) fn upload_of(form: &MultipartForm, field: &str) -> Result<Vec<Upload>
 }
 
 /// What adding a file answers: the file as recorded.
-fn attachment_reply(case: &Case, id: &str) -> StoredReply {
+pub(crate) fn attachment_reply(case: &Case, id: &str) -> StoredReply {
     let body = match case.attachments.iter().find(|a| a.id == id) {
         Some(a) => json!({
             "id": a.id,
@@ -123,16 +123,7 @@ pub(crate) async fn serve_file(st: &AppState, reference: &str, a: &Attachment) -
 /// `attachment; filename="…"; filename*=UTF-8''…` (RFC 6266): the quoted name keeps only
 /// characters every browser reads the same (others become `_`), the encoded one is exact.
 pub(crate) fn content_disposition(filename: &str) -> String {
-    let plain: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || " .-_()".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let plain = attachment::plain_name(filename);
     let mut encoded = String::new();
     for b in filename.bytes() {
         if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {

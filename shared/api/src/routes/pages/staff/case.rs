@@ -61,7 +61,11 @@ pub(super) fn done_message(action: &str) -> Option<&'static str> {
         "withdraw" => "Withdrawal recorded",
         "refuse" => "Refusal recorded",
         "ombudsman" => "Housing Ombudsman record added",
-        other => return casefile::done_message(other).or_else(|| record::done_message(other)),
+        other => {
+            return casefile::done_message(other)
+                .or_else(|| record::done_message(other))
+                .or_else(|| upload::done_message(other))
+        }
     })
 }
 

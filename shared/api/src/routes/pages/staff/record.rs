@@ -1,7 +1,9 @@
-//! The case page's notes and correspondence log, with their two forms: the typed section of
-//! `templates/staff/case_record.html`. The forms post like every other form on the page (see
-//! [`super::case_action`]): `note` to the notes route, `correspondence` to the correspondence
-//! route, each through the same domain command as its JSON route.
+//! The case page's notes, correspondence log and attachments, with their three forms: the typed
+//! section of `templates/staff/case_record.html` (each form in its own include under
+//! `templates/staff/case/`). The note and correspondence forms post like every other form on
+//! the page (see [`super::case_action`]): `note` to the notes route, `correspondence` to the
+//! correspondence route, each through the same domain command as its JSON route. The file form
+//! posts multipart to its own route ([`super::upload`]).
 
 use askama::Template;
 use chrono::{DateTime, Utc};
@@ -56,6 +58,15 @@ pub(super) struct RecordSection<'a> {
     /// `None` when the role may not add one.
     note_form: Option<NoteForm>,
     correspondence_form: Option<CorrespondenceForm<'a>>,
+    attachment_form: Option<AttachmentForm>,
+}
+
+/// The "Add a file" form.
+struct AttachmentForm {
+    open: bool,
+    hint: String,
+    file_error: Option<String>,
+    description: Input,
 }
 
 /// A file kept with the case, as the Attachments table shows it.
@@ -99,7 +110,8 @@ struct CorrespondenceRow {
     /// "Received by email", "Sent or said by phone"…
     what: String,
     summary: String,
-    attachments: Vec<String>,
+    /// (id, file name) of the case's files it names.
+    attachments: Vec<(String, String)>,
     logged: String,
     by: String,
 }
@@ -119,6 +131,9 @@ struct CorrespondenceForm<'a> {
     channel: Input,
     at: Input,
     summary: Input,
+    /// (id, label, ticked) of the case's files, to name those it came with.
+    files: Vec<(String, String, bool)>,
+    files_error: Option<&'a str>,
 }
 
 fn channel_label(c: CorrespondenceChannel) -> &'static str {
@@ -147,7 +162,16 @@ fn note_rows(notes: &[CaseNote]) -> Vec<NoteRow> {
         .collect()
 }
 
-fn correspondence_rows(entries: &[CorrespondenceEntry]) -> Vec<CorrespondenceRow> {
+fn correspondence_rows(
+    entries: &[CorrespondenceEntry],
+    files: &[p3_domain::attachment::Attachment],
+) -> Vec<CorrespondenceRow> {
+    let name = |id: &String| {
+        files
+            .iter()
+            .find(|a| &a.id == id)
+            .map_or_else(|| id.clone(), |a| a.filename.clone())
+    };
     entries
         .iter()
         .map(|c| {
@@ -160,7 +184,11 @@ fn correspondence_rows(entries: &[CorrespondenceEntry]) -> Vec<CorrespondenceRow
                     Direction::Outbound => format!("Sent or said: {how}"),
                 },
                 summary: c.summary.clone(),
-                attachments: c.attachments.clone(),
+                attachments: c
+                    .attachments
+                    .iter()
+                    .map(|id| (id.clone(), name(id)))
+                    .collect(),
                 logged: when(c.recorded_at),
                 by: c.by.clone(),
             }
@@ -207,7 +235,7 @@ pub(super) fn section<'a>(
         csrf: &who.csrf,
         version: view.version,
         notes: note_rows(notes),
-        correspondence: correspondence_rows(entries),
+        correspondence: correspondence_rows(entries, view.attachments),
         attachments: attachment_rows(view.attachments),
         directions: [
             (
@@ -265,16 +293,52 @@ pub(super) fn section<'a>(
                 "What was sent or said, and by whom. Up to 10,000 characters.",
                 Ctl::TextArea(4),
             ),
+            files: view
+                .attachments
+                .iter()
+                .map(|a| {
+                    let ticked = attempt.action == "correspondence"
+                        && attempt
+                            .fields
+                            .iter()
+                            .any(|(k, v)| k == "attachments" && v == &a.id);
+                    let label = format!(
+                        "{} ({}, added {})",
+                        a.filename,
+                        p3_domain::attachment::size_label(a.size),
+                        when(a.added_at)
+                    );
+                    (a.id.clone(), label, ticked)
+                })
+                .collect(),
+            files_error: attempt.error("correspondence-attachments"),
+        }),
+        attachment_form: may_write.then(|| AttachmentForm {
+            open: attempt.action == "attachment",
+            hint: format!(
+                "{}, up to {} MB. The kind is told from the file itself.",
+                p3_domain::attachment::TAKEN,
+                p3_domain::attachment::MAX_FILE_BYTES / (1024 * 1024)
+            ),
+            file_error: attempt.error("attachment-file").map(str::to_string),
+            description: field(
+                "attachment",
+                "description",
+                "What is it? (optional)",
+                "For example: photo of the damp in the back bedroom, taken by the resident. Up to 1,000 characters.",
+                Ctl::TextArea(2),
+            ),
         }),
     }
 }
 
 /// Where an API field error is shown: the field's element, or the form itself for a field
-/// the form does not have (`attachments`, a malformed body).
+/// the form does not have (a malformed body).
 pub(super) fn element_for(form: &str, field: &str) -> String {
     let on_the_form: &[&str] = match form {
         "note" => &["text", "corrects"],
-        "correspondence" => &["direction", "channel", "at", "summary"],
+        "correspondence" => &["direction", "channel", "at", "summary", "attachments"],
+        "attachment" => &["file", "description"],
         _ => &[],
     };
     if on_the_form.contains(&field) {
@@ -322,6 +386,14 @@ pub(super) fn json_body(
                 }
             }
             required(body, "summary");
+            let files: Vec<&str> = fields
+                .iter()
+                .filter(|(k, v)| k == "attachments" && !v.is_empty())
+                .map(|(_, v)| v.as_str())
+                .collect();
+            if !files.is_empty() {
+                body.insert("attachments".into(), json!(files));
+            }
         }
         _ => {}
     }
@@ -343,8 +415,10 @@ mod tests {
         );
         assert_eq!(
             element_for("correspondence", "attachments"),
-            "correspondence"
+            "correspondence-attachments"
         );
+        assert_eq!(element_for("attachment", "file"), "attachment-file");
+        assert_eq!(element_for("correspondence", "(body)"), "correspondence");
     }
 
     #[test]
@@ -370,5 +444,19 @@ mod tests {
         let errors = json_body("correspondence", &f(&[("summary", "Rang")]), &mut body);
         let ids: Vec<&str> = errors.iter().map(|(id, _)| id.as_str()).collect();
         assert_eq!(ids, ["correspondence-direction", "correspondence-channel"]);
+        let mut body = Map::new();
+        let errors = json_body(
+            "correspondence",
+            &f(&[
+                ("direction", "inbound"),
+                ("channel", "email"),
+                ("summary", "Photos"),
+                ("attachments", "aa"),
+                ("attachments", "bb"),
+            ]),
+            &mut body,
+        );
+        assert!(errors.is_empty());
+        assert_eq!(body["attachments"], json!(["aa", "bb"]));
     }
 }
