@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this crate writes; a store with a higher one was written by a newer build.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Sort key standing in for a missing `next_due`, so "no deadline" sorts last through an index.
 pub const NO_DUE: &str = "9999-12-31";
@@ -231,6 +231,17 @@ CREATE TABLE staff_tokens (
 CREATE INDEX staff_tokens_email ON staff_tokens (email);
 ";
 
+/// Version 4: what the landlord writes per financial year (see `p3_domain::annual_record`): the
+/// self-assessment's commentary per requirement and the governing body's response.
+const V4: &str = "
+CREATE TABLE annual_records (
+    year INTEGER NOT NULL,
+    item TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (year, item)
+);
+";
+
 /// What went wrong bringing the schema up to date.
 #[derive(Debug)]
 pub enum MigrateError {
@@ -267,6 +278,9 @@ pub fn migrate(conn: &Connection) -> Result<(), MigrateError> {
         }
         if current < 3 {
             conn.execute_batch(V3)?;
+        }
+        if current < 4 {
+            conn.execute_batch(V4)?;
         }
         if current < SCHEMA_VERSION {
             conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;

@@ -162,6 +162,7 @@ fn response() -> Command {
             }],
             actions: vec![],
             compensation_pence: None,
+            learning: None,
         },
     }
 }
