@@ -2,6 +2,7 @@
 //! Lambda functions: one router per function, all over the domain's [`Service`].
 #![warn(missing_docs)]
 
+pub mod annual;
 pub mod auth;
 pub mod evidence;
 pub mod health;
@@ -242,12 +243,23 @@ pub fn casefile_router() -> Router<AppState> {
         )
 }
 
-/// `reporting`: the monthly and annual reports, for staff with any role. Needs the
+/// `reporting`: the monthly, quarterly and annual reports and the self-assessment, for staff
+/// with any role (the commentary and the governing body's response written by senior
+/// managers). Needs the
 /// [`reports::Reporting`] extension (where the records come from).
 pub fn reporting_router() -> Router<AppState> {
     Router::new()
         .route("/staff/reports/monthly", get(reports::monthly))
         .route("/staff/reports/annual", get(reports::annual))
+        .route(
+            "/staff/reports/annual/governing-body-response",
+            axum::routing::put(annual::put_governing_body_response),
+        )
+        .route(
+            "/staff/reports/self-assessment",
+            get(annual::self_assessment).put(annual::put_self_assessment),
+        )
+        .route("/staff/reports/quarterly", get(annual::quarterly))
 }
 
 /// `pages`: the staff pages (sign in and out, open complaints, a case and its action forms).

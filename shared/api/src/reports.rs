@@ -14,6 +14,7 @@ use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use http::{header, HeaderValue, StatusCode};
+use p3_domain::annual_record::AnnualRecordStore;
 use p3_domain::london::Month;
 use p3_domain::ports::ReportSource;
 use p3_domain::report::Homes;
@@ -36,6 +37,9 @@ pub struct Reporting {
     /// The landlord's lessons learned (text or Markdown) for the annual report; read on each
     /// request, so an edit shows without a restart.
     pub lessons_learned_file: Option<PathBuf>,
+    /// Where the self-assessment's commentary and the governing body's response are kept per
+    /// year; without it those routes answer 503 and the annual report shows no response.
+    pub records: Option<Arc<dyn AnnualRecordStore>>,
 }
 
 impl Reporting {
@@ -63,12 +67,12 @@ type Result<T> = std::result::Result<T, Problem>;
 
 /// The query's parameters; one the reports read given twice is a 400 naming it (which of the
 /// two was meant cannot be known).
-fn params(query: Option<String>) -> Result<Vec<(String, String)>> {
+pub(crate) fn params(query: Option<String>) -> Result<Vec<(String, String)>> {
     let params: Vec<(String, String)> =
         form_urlencoded::parse(query.unwrap_or_default().as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-    for name in ["month", "year", "format"] {
+    for name in ["month", "year", "quarter", "format"] {
         if params.iter().filter(|(k, _)| k == name).count() > 1 {
             return Err(crate::extract::bad_parameter(name, "must be given once"));
         }
@@ -76,7 +80,7 @@ fn params(query: Option<String>) -> Result<Vec<(String, String)>> {
     Ok(params)
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .rev()
@@ -85,7 +89,7 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-fn format_of(params: &[(String, String)], allowed: &[Format]) -> Result<Format> {
+pub(crate) fn format_of(params: &[(String, String)], allowed: &[Format]) -> Result<Format> {
     let names: Vec<&str> = allowed.iter().map(|f| f.extension()).collect();
     let bad = || Problem::field("format", format!("must be one of {}", names.join(", ")));
     // Left out, the format is JSON; given, even empty, it must name one of the formats.
@@ -97,12 +101,12 @@ fn format_of(params: &[(String, String)], allowed: &[Format]) -> Result<Format> 
     }
 }
 
-fn reporting(ext: Option<Extension<Reporting>>) -> Result<Reporting> {
+pub(crate) fn reporting(ext: Option<Extension<Reporting>>) -> Result<Reporting> {
     ext.map(|Extension(r)| r)
         .ok_or_else(|| Problem::unavailable("reports are not set up on this server"))
 }
 
-fn problem(e: ReportError) -> Problem {
+pub(crate) fn problem(e: ReportError) -> Problem {
     match e {
         ReportError::Store(s) => Problem::from(ServiceError::from(s)),
         ReportError::Period(e @ PeriodError::YearOutOfRange(_)) => {
@@ -120,7 +124,7 @@ fn problem(e: ReportError) -> Problem {
     }
 }
 
-fn reply(r: Rendered, format: Format) -> Response {
+pub(crate) fn reply(r: Rendered, format: Format) -> Response {
     let disposition = if format.is_attachment() {
         "attachment"
     } else {
@@ -220,14 +224,7 @@ pub(crate) async fn annual(
     RawQuery(query): RawQuery,
 ) -> Result<Response> {
     let params = params(query)?;
-    let text = param(&params, "year").ok_or_else(|| {
-        Problem::field(
-            "year",
-            "is required: the year the financial year starts in April, e.g. 2025",
-        )
-    })?;
-    let year = report_period::parse_financial_year(text)
-        .map_err(|e| Problem::field("year", e.to_string()))?;
+    let year = year_of(&params)?;
     let format = format_of(&params, &[Format::Json, Format::Html])?;
     let r = reporting(ext)?;
     let settings = r.settings(&st.service.settings.landlord, format == Format::Html);
@@ -237,8 +234,20 @@ pub(crate) async fn annual(
         format,
         &st.service.rules,
         &settings,
+        r.records.as_deref(),
     )
     .await
     .map_err(problem)?;
     Ok(reply(rendered, format))
+}
+
+/// The `year` parameter: the financial year starting in April `YYYY`, one a report may cover.
+pub(crate) fn year_of(params: &[(String, String)]) -> Result<i32> {
+    let text = param(params, "year").ok_or_else(|| {
+        Problem::field(
+            "year",
+            "is required: the year the financial year starts in April, e.g. 2025",
+        )
+    })?;
+    report_period::parse_financial_year(text).map_err(|e| Problem::field("year", e.to_string()))
 }

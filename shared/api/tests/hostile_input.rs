@@ -276,6 +276,7 @@ impl World {
             ),
             homes: Default::default(),
             lessons_learned_file: None,
+            records: None,
         };
         let now = chrono::Utc::now();
         let token = TokenKey::new(support::KEY.to_vec()).issue(

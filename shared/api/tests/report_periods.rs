@@ -38,6 +38,7 @@ impl World {
             ),
             homes: Default::default(),
             lessons_learned_file: None,
+            records: None,
         };
         let token = TokenKey::new(support::KEY.to_vec()).issue(
             "Ada Auditor",

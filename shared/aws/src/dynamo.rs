@@ -10,6 +10,7 @@
 //! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `reply` (B: the domain's reply as JSON, deflated; an item written before typed replies holds `status` (N), `body` (B) and `content_type` instead), `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
 //! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem; conditional Put) |
 //! | service request | `SR#{id}` | `SR` | `body` (JSON), `logged_at`, `sr_status` (`open`, `escalated`, `closed`) | `GSI2PK` = `SRMONTH#{YYYY-MM}` (London month of `logged_at`), `GSI2SK` = `{logged_at}#{id}`; `GSI1PK` = `SRSTATUS#{status}`, `GSI1SK` = `{logged_at}#{id}` | load a service request (GetItem); written with its idempotency record in one transaction, an update conditional on the status read; a month's service requests for the monthly report (Query `GSI2`); the review list by status, oldest first (Query `GSI1`, then each by key; see `dynamo_service_requests.rs`) |
+//! | annual record | `YEAR#{year}` | `COMMENTARY#{requirement}`, `GOVERNING_BODY` | `body` (the domain's JSON) | | what the landlord writes per financial year: the self-assessment's commentary, the governing body's response (Query of the year's partition; PutItem; see `dynamo_annual.rs`) |
 //! | rate limit count | `LIMIT#{limit}#{client or reference}` | `WINDOW#{start, epoch seconds}` | `count` (N), `expires_at` (N, the window's end: the table's TTL attribute) | | the resident's routes' limits, shared by every instance (conditional UpdateItem `ADD count :one`; see `limit.rs`) |
 //!
 //! | index | partition key | sort key | projection | serves |
@@ -77,6 +78,9 @@ mod service_requests;
 
 #[path = "dynamo_text.rs"]
 mod text_store;
+
+#[path = "dynamo_annual.rs"]
+mod annual_store;
 
 /// Default number of cases a list returns when the query sets no limit (as the SQLite store).
 pub const DEFAULT_LIST_LIMIT: usize = 500;

@@ -204,3 +204,63 @@ pub fn summary_text(landlord: &str, month: Month, figures: &Value) -> String {
         count(figures, "stage2", "open_overdue"),
     )
 }
+
+/// The quarterly summary on AWS: the schedule after each quarter of the financial year (the
+/// 1st of January, April, July and October, 06:30 London) emails the summary of the quarter
+/// just ended through SES to `[reports] quarterly_recipients` (the Member Responsible for
+/// Complaints and the governing body, Code 9.6-9.8): the same text as the local host's.
+#[derive(Clone)]
+pub struct QuarterlySender {
+    /// Reads a month's records.
+    pub source: Arc<dyn ReportSource>,
+    /// Procedures and calendar.
+    pub rules: Arc<Rules>,
+    /// Landlord's name and homes.
+    pub settings: ReportSettings,
+    /// SES.
+    pub notifier: Arc<dyn Notifier>,
+    /// `[reports] quarterly_recipients`.
+    pub recipients: Vec<String>,
+    /// The staff pages' base URL, for the link to the full summary.
+    pub base_url: String,
+}
+
+impl std::fmt::Debug for QuarterlySender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QuarterlySender")
+            .field("recipients", &self.recipients)
+            .finish_non_exhaustive()
+    }
+}
+
+impl QuarterlySender {
+    /// Emails the summary of the quarter that ended before the London date `today`; the
+    /// quarter and who it went to (nobody when no recipient is configured).
+    pub async fn send(
+        &self,
+        today: chrono::NaiveDate,
+    ) -> Result<((i32, u8), Vec<String>), ExportError> {
+        let (year, quarter) = p3_domain::quarterly::quarter_before(today);
+        let report = p3_reports::quarterly_report(
+            self.source.as_ref(),
+            year,
+            quarter,
+            &self.rules,
+            &self.settings.homes,
+        )
+        .await?;
+        let email = p3_reports::cycle::quarterly_email(
+            &self.settings.landlord,
+            &report,
+            &self.recipients,
+            &self.base_url,
+        );
+        if !email.to.is_empty() {
+            self.notifier
+                .send(&email)
+                .await
+                .map_err(|e| ExportError::Email(e.to_string()))?;
+        }
+        Ok(((year, quarter), email.to))
+    }
+}

@@ -23,7 +23,7 @@ use crate::auth::ClaimsAuthenticator;
 use crate::dynamo::{DynamoStore, DEFAULT_REPORT_MONTHS_BACK};
 use crate::limit::DynamoLimiter;
 use crate::oidc::OidcSettings;
-use crate::reporting::MonthlyExporter;
+use crate::reporting::{MonthlyExporter, QuarterlySender};
 use crate::retention::RetentionJob;
 use crate::scheduler::{EventBridgeScheduler, ScheduleTarget};
 use crate::ses::SesNotifier;
@@ -449,6 +449,9 @@ pub async fn cases() -> Result<Router, WiringError> {
 pub enum ScheduledJob {
     /// The monthly performance export, on the 1st of each month at 06:00 London time.
     MonthlyReport,
+    /// The quarterly summary for the Member Responsible for Complaints and the governing body,
+    /// after each quarter of the financial year ([`crate::reporting::QuarterlySender`]).
+    QuarterlyReport,
     /// The retention rule, daily ([`crate::retention`]): cases closed more than the
     /// retention period ago lose their personal data.
     Retention {
@@ -538,10 +541,12 @@ pub(crate) fn reports_from(
     )
     .with_clock(service.clock.clone())
     .with_report_months_back(settings.report_months_back);
+    let store = Arc::new(store);
     p3_api::reports::Reporting {
-        source: Arc::new(store) as Arc<dyn ReportSource>,
+        source: store.clone() as Arc<dyn ReportSource>,
         homes: settings.config.homes(),
         lessons_learned_file: settings.config.reports.lessons_learned_file.clone(),
+        records: Some(store as Arc<dyn p3_domain::annual_record::AnnualRecordStore>),
     }
 }
 
@@ -552,6 +557,8 @@ pub struct ReportingJobs {
     pub export: MonthlyExporter,
     /// The daily retention run (DynamoDB).
     pub retention: RetentionJob,
+    /// The quarterly summary's email (SES).
+    pub quarterly: QuarterlySender,
 }
 
 /// The reporting function's parts, over a service: the report routes (`GET /staff/reports/*`,
@@ -572,6 +579,18 @@ pub fn reporting_parts(
         s3 = s3.force_path_style(true);
     }
     let addresses = &service.settings.addresses;
+    let quarterly = QuarterlySender {
+        source: source.clone(),
+        rules: service.rules.clone(),
+        settings: p3_reports::ReportSettings {
+            landlord: settings.config.landlord.clone(),
+            homes: settings.config.homes(),
+            lessons_learned: None,
+        },
+        notifier: service.notifier.clone(),
+        recipients: settings.config.reports.quarterly_recipients.clone(),
+        base_url: service.settings.base_url.clone(),
+    };
     let exporter = MonthlyExporter {
         source,
         rules: service.rules.clone(),
@@ -604,6 +623,7 @@ pub fn reporting_parts(
         ReportingJobs {
             export: exporter,
             retention,
+            quarterly,
         },
     )
 }
@@ -648,6 +668,21 @@ pub async fn handle_reporting_event(
                 "bucket": done.bucket,
                 "keys": done.keys,
                 "emailed": done.emailed,
+            }))
+        }
+        ReportingEvent::Scheduled(ScheduledJob::QuarterlyReport) => {
+            let ((year, quarter), to) = jobs.quarterly.send(london_date(now)).await?;
+            tracing::info!(
+                year,
+                quarter,
+                recipients = to.len(),
+                "quarterly summary emailed"
+            );
+            Ok(serde_json::json!({
+                "job": "quarterly_report",
+                "year": year,
+                "quarter": quarter,
+                "emailed": to,
             }))
         }
         ReportingEvent::Scheduled(ScheduledJob::Retention { years }) => {

@@ -115,6 +115,12 @@ fn no_path_scans_the_table() {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn annual_records_round_trip_per_year_and_item() {
+    contract::annual::annual_records_round_trip_per_year_and_item(Arc::new(store().await.0)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn a_saved_case_loads_back_unchanged() {
     contract::a_saved_case_loads_back_unchanged(dyn_store().await).await;
 }

@@ -1107,6 +1107,16 @@ fn the_sample_queue_and_schedule_events_are_what_the_template_sends() {
         ReportingEvent::parse(event("reporting/get-report.json")).unwrap(),
         ReportingEvent::Http(_)
     ));
+    // The quarterly schedule's input is the quarterly summary's job.
+    let quarterly = &doc["Resources"]["QuarterlyReportSchedule"]["Properties"];
+    assert_eq!(quarterly["ScheduleExpression"], "cron(30 6 1 1,4,7,10 ? *)");
+    assert_eq!(quarterly["ScheduleExpressionTimezone"], "Europe/London");
+    let input: Value =
+        serde_json::from_str(quarterly["Target"]["Input"].as_str().unwrap()).unwrap();
+    assert!(matches!(
+        ReportingEvent::parse(input).unwrap(),
+        ReportingEvent::Scheduled(ScheduledJob::QuarterlyReport)
+    ));
 }
 
 #[test]

@@ -219,6 +219,7 @@ impl Fixture<'_> {
             }],
             actions: vec![],
             compensation_pence: None,
+            learning: None,
         };
         let by = if stage == 1 { IM } else { REVIEWER };
         self.act(r, Command::Respond { stage, response }, by, at)
@@ -794,6 +795,7 @@ async fn bench_a_month_reads_only_its_items() {
                     }],
                     actions: vec![],
                     compensation_pence: None,
+                    learning: None,
                 },
             };
             case = case

@@ -335,6 +335,7 @@ async fn site() -> Site {
         source: store.clone(),
         homes: Default::default(),
         lessons_learned_file: None,
+        records: None,
     };
     let service = service_on(store, &settings);
     // As `pages::pages` does on AWS: the report page reads the store.

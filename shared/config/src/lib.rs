@@ -154,6 +154,13 @@ impl Settings {
                 return Err(format!("{field}: `{v}` is not an email address"));
             }
         }
+        for (i, v) in self.reports.quarterly_recipients.iter().enumerate() {
+            if !p3_domain::validation::is_email(v) {
+                return Err(format!(
+                    "reports.quarterly_recipients[{i}]: `{v}` is not an email address"
+                ));
+            }
+        }
         Ok(())
     }
 

@@ -80,6 +80,10 @@ pub struct ReportsConfig {
     /// The landlord's lessons learned for the annual report: a text or Markdown file, relative
     /// to the config file, shown escaped (a placeholder when unset).
     pub lessons_learned_file: Option<PathBuf>,
+    /// Who receives the quarterly summary by email (the Member Responsible for Complaints and
+    /// the governing body's secretary, Code 9.6-9.8), sent after each quarter of the financial
+    /// year; none when empty.
+    pub quarterly_recipients: Vec<String>,
 }
 
 /// Homes owned, per tenure.

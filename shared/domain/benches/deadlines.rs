@@ -51,6 +51,7 @@ fn respond(stage: u8) -> Command {
             point_decisions: vec![],
             actions: vec![],
             compensation_pence: None,
+            learning: None,
         },
     }
 }

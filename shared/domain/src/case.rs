@@ -717,6 +717,7 @@ impl Case {
                             point_decisions: Vec::new(),
                             actions: Vec::new(),
                             compensation_pence: None,
+                            learning: None,
                         },
                     });
                 }
@@ -1411,6 +1412,14 @@ fn check_response(r: StageResponse, points: &[String]) -> Result<StageResponse, 
             "must be at most 10,000,000 pence (£100,000)",
         );
     }
+    let learning = validation::clean(r.learning);
+    e.check_len("learning", learning.as_deref(), 5_000);
+    if learning
+        .as_deref()
+        .is_some_and(validation::has_control_chars)
+    {
+        e.add("learning", "must not contain control characters");
+    }
     e.into_result()?;
     let actions = r
         .actions
@@ -1425,6 +1434,7 @@ fn check_response(r: StageResponse, points: &[String]) -> Result<StageResponse, 
         summary,
         remedy,
         actions,
+        learning,
         ..r
     })
 }

@@ -74,6 +74,10 @@ pub struct StageResponse {
     /// Compensation offered with the response, in pence (recorded as an offer on the case).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compensation_pence: Option<u64>,
+    /// What the landlord learned from the complaint (Code 9.1), for the annual report's lessons
+    /// learned; staff only, never in the resident's letter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learning: Option<String>,
 }
 
 /// A recorded ground on which a landlord may refuse to take on or escalate a complaint.

@@ -438,6 +438,7 @@ pub fn build(
         point_decisions: Vec::new(),
         actions: Vec::new(),
         compensation_pence: None,
+        learning: None,
     };
     if let (Some(at), Some(im)) = (resp1, &im) {
         steps.push(Step {

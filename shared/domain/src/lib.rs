@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod alert;
+pub mod annual_record;
 pub mod attachment;
 pub mod backdating;
 pub mod calendar;
@@ -24,11 +25,13 @@ pub mod london;
 pub mod note;
 pub mod policy;
 pub mod ports;
+pub mod quarterly;
 pub mod report;
 pub mod report_period;
 pub mod resident_asks;
 pub mod retention;
 pub mod role;
+pub mod self_assessment;
 pub mod service;
 pub mod service_request;
 pub mod service_request_review;

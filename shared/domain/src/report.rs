@@ -164,6 +164,152 @@ pub struct AnnualReport {
     /// The year as one period: counts are the sums of the months; open and overdue are as at
     /// the end of March; averages and TSMs are computed over the whole year's events.
     pub totals: Figures,
+    /// The Housing Ombudsman's determinations in the year and its orders, with how far each
+    /// order was complied with by the year's end (Code 8.1, 9.8).
+    #[serde(default)]
+    pub ombudsman: OmbudsmanFindings,
+    /// What was learned, as recorded with each stage response issued in the year (Code 9.1),
+    /// by response date.
+    #[serde(default)]
+    pub lessons: Vec<Lesson>,
+    /// The governing body's response to the report (Code 8.2), once recorded; hosts add it
+    /// from the [`crate::annual_record::AnnualRecordStore`].
+    #[serde(default)]
+    pub governing_body_response: Option<crate::annual_record::GoverningBodyResponse>,
+}
+
+/// A determination of the Housing Ombudsman recorded in the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Determination {
+    /// The case.
+    pub reference: String,
+    /// The London date of the determination.
+    pub on: NaiveDate,
+}
+
+/// An order of the Ombudsman and how far it was complied with at the period's end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderCompliance {
+    /// The case.
+    pub reference: String,
+    /// The order's number on the case (orders and promised actions share the numbering).
+    pub number: u16,
+    /// What the Ombudsman ordered.
+    pub description: String,
+    /// The London date it was due.
+    pub due: NaiveDate,
+    /// The London date it was done, if by the period's end.
+    pub completed_on: Option<NaiveDate>,
+    /// `complied` (done by its date), `complied_late`, `overdue` (not done, past its date) or
+    /// `outstanding` (not done, not yet due).
+    pub status: String,
+}
+
+/// The Ombudsman's findings for a period: determinations in it, and the orders recorded in it or
+/// still outstanding at its start.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OmbudsmanFindings {
+    /// Determinations dated in the period.
+    pub determinations: Vec<Determination>,
+    /// Orders recorded in the period, or recorded before it and not done by its start.
+    pub orders: Vec<OrderCompliance>,
+    /// Of those orders, the ones done by the period's end.
+    pub orders_complied: u32,
+}
+
+/// What was learned from a complaint, recorded with a stage response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lesson {
+    /// The case.
+    pub reference: String,
+    /// The stage responded to.
+    pub stage: u8,
+    /// The London date of the response.
+    pub on: NaiveDate,
+    /// The complaint's category (`uncategorised` when none).
+    pub category: String,
+    /// What was learned.
+    pub learning: String,
+}
+
+/// The Ombudsman's determinations and orders of the housing cases given, for the London dates
+/// `first..=last`.
+pub fn ombudsman_of(cases: &[Case], first: NaiveDate, last: NaiveDate) -> OmbudsmanFindings {
+    let mut out = OmbudsmanFindings::default();
+    for case in cases.iter().filter(|c| c.procedure == policy::HOUSING) {
+        for o in &case.ombudsman {
+            let on = london_date(o.at);
+            if o.event == "determination" && first <= on && on <= last {
+                out.determinations.push(Determination {
+                    reference: case.reference.clone(),
+                    on,
+                });
+            }
+        }
+        for a in &case.actions {
+            if a.source != crate::casefile::ActionSource::OmbudsmanOrder {
+                continue;
+            }
+            let ordered = london_date(a.promised_at);
+            let done = a
+                .completed
+                .as_ref()
+                .map(|c| london_date(c.at))
+                .filter(|d| *d <= last);
+            let open_at_start = done.is_none_or(|d| d >= first);
+            if ordered > last || (ordered < first && !open_at_start) {
+                continue;
+            }
+            let status = match done {
+                Some(d) if d <= a.due => "complied",
+                Some(_) => "complied_late",
+                None if a.due <= last => "overdue",
+                None => "outstanding",
+            };
+            if done.is_some() {
+                out.orders_complied += 1;
+            }
+            out.orders.push(OrderCompliance {
+                reference: case.reference.clone(),
+                number: a.number,
+                description: a.description.clone(),
+                due: a.due,
+                completed_on: done,
+                status: status.to_string(),
+            });
+        }
+    }
+    out.determinations
+        .sort_by(|a, b| (a.on, &a.reference).cmp(&(b.on, &b.reference)));
+    out.orders
+        .sort_by(|a, b| (a.due, &a.reference, a.number).cmp(&(b.due, &b.reference, b.number)));
+    out
+}
+
+/// The lessons recorded with the housing cases' stage responses dated `first..=last` (London).
+pub fn lessons_of(cases: &[Case], first: NaiveDate, last: NaiveDate) -> Vec<Lesson> {
+    let mut out = Vec::new();
+    for case in cases.iter().filter(|c| c.procedure == policy::HOUSING) {
+        for s in &case.stages {
+            let Some(r) = &s.response else { continue };
+            let on = london_date(r.at);
+            if let (Some(learning), true) = (&r.response.learning, first <= on && on <= last) {
+                out.push(Lesson {
+                    reference: case.reference.clone(),
+                    stage: s.number,
+                    on,
+                    category: case
+                        .complaint
+                        .category
+                        .clone()
+                        .unwrap_or_else(|| "uncategorised".into()),
+                    learning: learning.clone(),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.on, &a.reference, a.stage).cmp(&(b.on, &b.reference, b.stage)));
+    out
 }
 
 /// The twelve months of the financial year starting in April `year`.
@@ -226,6 +372,9 @@ pub fn annual(
             rules,
             homes,
         ),
+        ombudsman: ombudsman_of(cases, first.first_day(), last.last_day()),
+        lessons: lessons_of(cases, first.first_day(), last.last_day()),
+        governing_body_response: None,
     }
 }
 
@@ -279,7 +428,7 @@ fn met(deadlines: &[Deadline], kind: DeadlineKind) -> bool {
         .any(|d| d.kind == kind && d.status == DeadlineStatus::Met)
 }
 
-fn figures(
+pub(crate) fn figures(
     cases: &[Case],
     service_requests: &[ServiceRequest],
     first: NaiveDate,

@@ -107,6 +107,7 @@ fn command(step: &Step, case: &Case) -> (Command, String) {
                     }],
                     actions: vec![],
                     compensation_pence: None,
+                    learning: None,
                 },
             },
             handler(stage),

@@ -181,6 +181,7 @@ fn stage1_response() -> StageResponse {
             owner: Some(CONTRACTS.into()),
         }],
         compensation_pence: Some(15_000),
+        learning: None,
     }
 }
 
@@ -246,6 +247,7 @@ fn through_stage2(email: Option<&str>) -> Case {
                 }],
                 actions: vec![],
                 compensation_pence: Some(25_000),
+                learning: None,
             },
         },
         REVIEWER,

@@ -115,6 +115,7 @@ fn respond(case: Case, outcome: Outcome, at: &str) -> Case {
         }],
         actions: vec![],
         compensation_pence: None,
+        learning: None,
     };
     run(case, Command::Respond { stage, response }, by, at)
 }

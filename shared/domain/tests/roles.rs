@@ -86,6 +86,7 @@ fn answered_at_stage1() -> Case {
                 }],
                 actions: vec![],
                 compensation_pence: None,
+                learning: None,
             },
         },
         IM,

@@ -158,6 +158,7 @@ fn response() -> StageResponse {
         ],
         actions: vec![],
         compensation_pence: None,
+        learning: None,
     }
 }
 

@@ -49,45 +49,48 @@ struct AnnualPage<'a> {
     channels: Vec<Count>,
     others: Vec<Count>,
     lessons: Option<&'a str>,
+    ombudsman: &'a p3_domain::report::OmbudsmanFindings,
+    case_lessons: &'a [p3_domain::report::Lesson],
+    governing: Option<&'a p3_domain::annual_record::GoverningBodyResponse>,
 }
 
 /// One figure for both stages.
-struct StageRow {
-    label: &'static str,
-    stage1: String,
-    stage2: String,
+pub(crate) struct StageRow {
+    pub(crate) label: &'static str,
+    pub(crate) stage1: String,
+    pub(crate) stage2: String,
 }
 
 /// A named count.
-struct Count {
-    name: String,
-    n: u32,
+pub(crate) struct Count {
+    pub(crate) name: String,
+    pub(crate) n: u32,
 }
 
 /// A Tenant Satisfaction Measure for both tenures.
-struct TsmRow {
-    label: &'static str,
-    rental: String,
-    ownership: String,
+pub(crate) struct TsmRow {
+    pub(crate) label: &'static str,
+    pub(crate) rental: String,
+    pub(crate) ownership: String,
 }
 
 /// A month of the trend table: its name and eight figures.
-struct TrendRow {
-    month: String,
-    cells: Vec<String>,
+pub(crate) struct TrendRow {
+    pub(crate) month: String,
+    pub(crate) cells: Vec<String>,
 }
 
 /// An SVG chart: its size, title, shapes in drawing order and legend (colour, name).
-struct Chart {
-    title: String,
-    width: f64,
-    height: String,
-    shapes: Vec<Shape>,
-    legend: Vec<(&'static str, String)>,
+pub(crate) struct Chart {
+    pub(crate) title: String,
+    pub(crate) width: f64,
+    pub(crate) height: String,
+    pub(crate) shapes: Vec<Shape>,
+    pub(crate) legend: Vec<(&'static str, String)>,
 }
 
 /// What a chart draws; coordinates are written as they will appear.
-enum Shape {
+pub(crate) enum Shape {
     Line(Line),
     Rect(Rect),
     Text(Text),
@@ -95,26 +98,26 @@ enum Shape {
     Break,
 }
 
-struct Line {
-    x1: f64,
-    x2: f64,
-    y: String,
+pub(crate) struct Line {
+    pub(crate) x1: f64,
+    pub(crate) x2: f64,
+    pub(crate) y: String,
 }
 
-struct Rect {
-    x: String,
-    y: String,
-    width: String,
-    height: String,
-    fill: &'static str,
-    title: Option<String>,
+pub(crate) struct Rect {
+    pub(crate) x: String,
+    pub(crate) y: String,
+    pub(crate) width: String,
+    pub(crate) height: String,
+    pub(crate) fill: &'static str,
+    pub(crate) title: Option<String>,
 }
 
-struct Text {
-    x: String,
-    y: String,
-    anchor: Option<&'static str>,
-    text: String,
+pub(crate) struct Text {
+    pub(crate) x: String,
+    pub(crate) y: String,
+    pub(crate) anchor: Option<&'static str>,
+    pub(crate) text: String,
 }
 
 fn text(x: String, y: f64, anchor: Option<&'static str>, text: String) -> Shape {
@@ -126,7 +129,7 @@ fn text(x: String, y: f64, anchor: Option<&'static str>, text: String) -> Shape 
     })
 }
 
-fn month_name(m: Month) -> String {
+pub(crate) fn month_name(m: Month) -> String {
     m.first_day().format("%B %Y").to_string()
 }
 
@@ -135,7 +138,7 @@ fn short_month(m: Month) -> String {
 }
 
 /// A month's long name, or the text as given when it is not a month.
-fn named(month: &str, name: fn(Month) -> String) -> String {
+pub(crate) fn named(month: &str, name: fn(Month) -> String) -> String {
     month
         .parse::<Month>()
         .map(name)
@@ -153,7 +156,7 @@ fn pct(part: u32, whole: u32) -> Option<f64> {
 /// Reads one count of a [`StageFigures`].
 type StageCount = fn(&StageFigures) -> u32;
 
-fn stage_rows(s1: &StageFigures, s2: &StageFigures) -> Vec<StageRow> {
+pub(crate) fn stage_rows(s1: &StageFigures, s2: &StageFigures) -> Vec<StageRow> {
     let counts: [(&'static str, StageCount); 9] = [
         ("Received", |s| s.received),
         ("Acknowledged", |s| s.acknowledged),
@@ -192,7 +195,7 @@ fn stage_rows(s1: &StageFigures, s2: &StageFigures) -> Vec<StageRow> {
     rows
 }
 
-fn other_rows(f: &Figures) -> Vec<Count> {
+pub(crate) fn other_rows(f: &Figures) -> Vec<Count> {
     [
         ("First contact resolutions", f.first_contact_resolutions),
         ("Service requests logged", f.service_requests_logged),
@@ -384,7 +387,7 @@ fn share_bars(title: &str, items: &[(String, u32, u32)]) -> Chart {
 }
 
 /// Horizontal bars of counts, largest first; no shapes at all when there is nothing to count.
-fn count_bars(title: &str, items: &[Count]) -> Chart {
+pub(crate) fn count_bars(title: &str, items: &[Count]) -> Chart {
     let (w, row_h, label_w) = (720.0, 24.0, 200.0);
     let h = row_h * items.len() as f64 + 12.0;
     let max = items.iter().map(|c| c.n).max().unwrap_or(1).max(1);
@@ -419,7 +422,7 @@ fn count_bars(title: &str, items: &[Count]) -> Chart {
     }
 }
 
-fn sorted_counts(map: &std::collections::BTreeMap<String, u32>) -> Vec<Count> {
+pub(crate) fn sorted_counts(map: &std::collections::BTreeMap<String, u32>) -> Vec<Count> {
     let mut v: Vec<Count> = map
         .iter()
         .map(|(k, n)| Count {
@@ -453,7 +456,7 @@ fn share_items(f: &Figures) -> Vec<(String, u32, u32)> {
     items
 }
 
-fn trend_chart(title: &str, months: &[MonthlyReport]) -> Chart {
+pub(crate) fn trend_chart(title: &str, months: &[MonthlyReport]) -> Chart {
     let labels: Vec<String> = months
         .iter()
         .map(|m| named(&m.month, short_month))
@@ -477,7 +480,7 @@ fn trend_chart(title: &str, months: &[MonthlyReport]) -> Chart {
 
 /// Nine columns do not fit a phone: the table scrolls inside its own region (focusable, so a
 /// keyboard can scroll it too), never the page.
-fn trend_rows(months: &[MonthlyReport]) -> Vec<TrendRow> {
+pub(crate) fn trend_rows(months: &[MonthlyReport]) -> Vec<TrendRow> {
     months
         .iter()
         .map(|m| {
@@ -505,7 +508,7 @@ fn share_text(part: u32, whole: u32) -> String {
 
 /// The page as text, ending with a newline (askama drops a template's last one). A template
 /// that cannot render (none of these fails on any values) leaves a note rather than a panic.
-fn rendered(page: &impl Template) -> String {
+pub(crate) fn rendered(page: &impl Template) -> String {
     match page.render() {
         Ok(mut html) => {
             html.push('\n');
@@ -569,6 +572,9 @@ pub fn annual(landlord: &str, report: &AnnualReport, lessons: Option<&str>) -> S
         channels: sorted_counts(&f.by_channel),
         others: other_rows(f),
         lessons: lessons.map(str::trim).filter(|t| !t.is_empty()),
+        ombudsman: &report.ombudsman,
+        case_lessons: &report.lessons,
+        governing: report.governing_body_response.as_ref(),
     })
 }
 

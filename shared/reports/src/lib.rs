@@ -7,18 +7,24 @@
 #![warn(missing_docs)]
 
 pub mod cases;
+pub mod cycle;
 pub mod escape;
 pub mod html;
 pub mod labels;
 pub mod render;
+pub mod self_assessment;
 
 use std::collections::BTreeMap;
 
-use p3_domain::case::Rules;
+use p3_domain::annual_record::AnnualRecordStore;
+use p3_domain::case::{Case, Rules};
 use p3_domain::london::Month;
 use p3_domain::ports::{MonthRecords, ReportSource, StoreError};
+use p3_domain::quarterly::{self, QuarterlyReport};
 use p3_domain::report::{self, AnnualReport, Homes, MonthlyReport};
 use p3_domain::report_period::{self, PeriodError};
+use p3_domain::self_assessment::{self as sa, SelfAssessment};
+use p3_domain::service_request::ServiceRequest;
 
 /// Why a report could not be produced.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -270,14 +276,12 @@ pub async fn export_month(
     Ok(out)
 }
 
-/// The financial year starting in April `year`, from the records of its twelve months; also
-/// the rows read.
-pub async fn annual_report(
+/// The records of the financial year starting in April `year` (its twelve months' records,
+/// each case and service request once); also the rows read.
+pub async fn year_records(
     source: &dyn ReportSource,
     year: i32,
-    rules: &Rules,
-    homes: &Homes,
-) -> Result<(AnnualReport, u64), StoreError> {
+) -> Result<(Vec<Case>, Vec<ServiceRequest>, u64), StoreError> {
     let mut cases = BTreeMap::new();
     let mut requests = BTreeMap::new();
     let mut rows = 0;
@@ -291,9 +295,47 @@ pub async fn annual_report(
             requests.insert(s.id.clone(), s);
         }
     }
-    let cases: Vec<_> = cases.into_values().collect();
-    let requests: Vec<_> = requests.into_values().collect();
+    Ok((
+        cases.into_values().collect(),
+        requests.into_values().collect(),
+        rows,
+    ))
+}
+
+/// The financial year starting in April `year`, from the records of its twelve months; also
+/// the rows read.
+pub async fn annual_report(
+    source: &dyn ReportSource,
+    year: i32,
+    rules: &Rules,
+    homes: &Homes,
+) -> Result<(AnnualReport, u64), StoreError> {
+    let (cases, requests, rows) = year_records(source, year).await?;
     Ok((report::annual(&cases, &requests, year, rules, homes), rows))
+}
+
+/// The self-assessment against the Code of the financial year starting in April `year`: the
+/// year's records and figures from `source`, the landlord's commentary from `records`.
+pub async fn self_assessment(
+    source: &dyn ReportSource,
+    records: &dyn AnnualRecordStore,
+    year: i32,
+    rules: &Rules,
+    categories: &[String],
+    homes: &Homes,
+) -> Result<SelfAssessment, ReportError> {
+    report_period::check_financial_year(year)?;
+    let (cases, requests, _) = year_records(source, year).await?;
+    let report = report::annual(&cases, &requests, year, rules, homes);
+    let record = records.annual_record(year).await?;
+    Ok(sa::assess(sa::YearInputs {
+        year,
+        cases: &cases,
+        totals: &report.totals,
+        rules,
+        categories,
+        record: &record,
+    }))
 }
 
 /// Renders a financial year's report as JSON (the domain's [`AnnualReport`]) or printable HTML.
@@ -323,15 +365,80 @@ pub fn render_annual(
     })
 }
 
-/// The annual report as JSON or printable HTML, read from the source.
+/// The annual report as JSON or printable HTML, read from the source, with the governing body's
+/// response from `records` when the host keeps them.
 pub async fn annual(
     source: &dyn ReportSource,
     year: i32,
     format: Format,
     rules: &Rules,
     settings: &ReportSettings,
+    records: Option<&dyn AnnualRecordStore>,
 ) -> Result<Rendered, ReportError> {
     report_period::check_financial_year(year)?;
-    let (report, _) = annual_report(source, year, rules, &settings.homes).await?;
+    let (mut report, _) = annual_report(source, year, rules, &settings.homes).await?;
+    if let Some(records) = records {
+        report.governing_body_response = records.annual_record(year).await?.governing_body_response;
+    }
     render_annual(&report, format, settings)
+}
+
+/// The file name of a quarter's summary: `complaints-2025-26-q1.html`.
+pub fn quarterly_file_name(year: i32, quarter: u8, format: Format) -> String {
+    format!(
+        "complaints-{year}-{:02}-q{quarter}.{}",
+        (year + 1).rem_euclid(100),
+        format.extension()
+    )
+}
+
+/// The summary of quarter `quarter` (1 to 4) of the financial year starting in April `year`,
+/// from the records of its three months.
+pub async fn quarterly_report(
+    source: &dyn ReportSource,
+    year: i32,
+    quarter: u8,
+    rules: &Rules,
+    homes: &Homes,
+) -> Result<QuarterlyReport, ReportError> {
+    report_period::check_financial_year(year)?;
+    let months = quarterly::quarter_months(year, quarter)
+        .ok_or_else(|| ReportError::Render(format!("there is no quarter {quarter}")))?;
+    let mut cases = BTreeMap::new();
+    let mut requests = BTreeMap::new();
+    for m in months {
+        let r = source.month_records(m).await?;
+        for c in r.cases {
+            cases.insert(c.reference.clone(), c);
+        }
+        for s in r.service_requests {
+            requests.insert(s.id.clone(), s);
+        }
+    }
+    let cases: Vec<_> = cases.into_values().collect();
+    let requests: Vec<_> = requests.into_values().collect();
+    quarterly::quarterly(&cases, &requests, year, quarter, rules, homes)
+        .ok_or_else(|| ReportError::Render(format!("there is no quarter {quarter}")))
+}
+
+/// A quarter's summary as JSON or a printable HTML page.
+pub fn render_quarterly(
+    report: &QuarterlyReport,
+    format: Format,
+    settings: &ReportSettings,
+) -> Result<Rendered, ReportError> {
+    let bytes = match format {
+        Format::Json => render::json(report)?,
+        Format::Html => cycle::quarterly(&settings.landlord, report).into_bytes(),
+        Format::Csv | Format::Xlsx => {
+            return Err(ReportError::Render(
+                "the quarterly summary is available as json or html".into(),
+            ))
+        }
+    };
+    Ok(Rendered {
+        file_name: quarterly_file_name(report.year, report.quarter, format),
+        content_type: format.content_type(),
+        bytes,
+    })
 }

@@ -93,6 +93,7 @@ fn respond(case: Case, at: &str) -> Case {
                 }],
                 actions: vec![],
                 compensation_pence: None,
+                learning: None,
             },
         },
         "im@p3.example",
@@ -344,7 +345,7 @@ async fn the_html_report_escapes_everything_and_draws_its_charts() {
 async fn the_annual_report_shows_the_lessons_escaped_or_a_placeholder() {
     let source = Everything(cases(), vec![]);
     let rules = Rules::default();
-    let without = p3_reports::annual(&source, 2025, Format::Html, &rules, &settings())
+    let without = p3_reports::annual(&source, 2025, Format::Html, &rules, &settings(), None)
         .await
         .unwrap();
     assert_eq!(without.file_name, "complaints-annual-2025-26.html");
@@ -358,13 +359,13 @@ async fn the_annual_report_shows_the_lessons_escaped_or_a_placeholder() {
         lessons_learned: Some("We learned <b>a lot</b> & changed our repairs process.".into()),
         ..settings()
     };
-    let html = p3_reports::annual(&source, 2025, Format::Html, &rules, &with)
+    let html = p3_reports::annual(&source, 2025, Format::Html, &rules, &with, None)
         .await
         .unwrap();
     let html = String::from_utf8(html.bytes).unwrap();
     assert!(html.contains("We learned &lt;b&gt;a lot&lt;/b&gt; &amp; changed our repairs process."));
     assert!(!html.contains("lessons_learned_file"));
-    let json = p3_reports::annual(&source, 2025, Format::Json, &rules, &with)
+    let json = p3_reports::annual(&source, 2025, Format::Json, &rules, &with, None)
         .await
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&json.bytes).unwrap();
@@ -375,7 +376,7 @@ async fn the_annual_report_shows_the_lessons_escaped_or_a_placeholder() {
     assert_eq!(v["months"][6]["stage1"]["received"], 2);
     assert_eq!(v["totals"]["stage1"]["received"], 4);
     assert!(
-        p3_reports::annual(&source, 2025, Format::Csv, &rules, &with)
+        p3_reports::annual(&source, 2025, Format::Csv, &rules, &with, None)
             .await
             .is_err()
     );

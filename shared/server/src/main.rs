@@ -24,6 +24,7 @@ mod outbox;
 mod private;
 mod progress;
 mod proxy;
+mod quarterly;
 mod reports;
 mod retention;
 mod sign_in;
@@ -355,6 +356,7 @@ async fn serve(
         source: store.clone(),
         homes: config.settings.homes(),
         lessons_learned_file: config.settings.reports.lessons_learned_file.clone(),
+        records: Some(store.clone()),
     };
     let mut app = p3_api::router(state);
     if let Some(p) = provider {
@@ -384,6 +386,12 @@ async fn serve(
         rules: service.rules.clone(),
         settings: reports::settings_of(&config, false)?,
         exports: data_dir.join("exports"),
+        quarterly: Some(quarterly::QuarterlyMail {
+            store: service.store.clone(),
+            notifier: service.notifier.clone(),
+            recipients: config.settings.reports.quarterly_recipients.clone(),
+            base_url: service.settings.base_url.clone(),
+        }),
     };
     let export_clock: Arc<dyn p3_domain::ports::Clock> = match exports_now {
         Some(t) => Arc::new(reports::ShiftedClock::new(t)),

@@ -181,6 +181,8 @@ pub struct ExportJob {
     pub settings: ReportSettings,
     /// `<data-dir>/exports`.
     pub exports: PathBuf,
+    /// The quarterly summary's email, when recipients are configured.
+    pub quarterly: Option<crate::quarterly::QuarterlyMail>,
 }
 
 impl ExportJob {
@@ -213,6 +215,23 @@ impl ExportJob {
             let result = tokio::select! {
                 r = self.export_if_missing(month) => r,
                 _ = shutdown.changed() => return,
+            };
+            let result = match (result, &self.quarterly) {
+                (Ok(written), Some(mail)) => {
+                    let sent = tokio::select! {
+                        r = mail.send_if_due(self.source.as_ref(), &self.rules, &self.settings, now) => r,
+                        _ = shutdown.changed() => return,
+                    };
+                    match sent {
+                        Ok(Some((year, quarter))) => {
+                            tracing::info!(year, quarter, "quarterly summary emailed");
+                            Ok(written)
+                        }
+                        Ok(None) => Ok(written),
+                        Err(e) => Err(e),
+                    }
+                }
+                (result, _) => result,
             };
             let sleep = match result {
                 Ok(written) => {
@@ -444,6 +463,7 @@ mod tests {
                 ..Default::default()
             },
             exports: dir.path().join("exports"),
+            quarterly: None,
         };
         let (stop_tx, stop_rx) = watch::channel(false);
         let clock = Arc::new(ShiftedClock::new(utc("2025-11-03T09:00:00Z")));

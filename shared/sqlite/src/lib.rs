@@ -4,6 +4,7 @@
 //! waiting; reads run on a small pool of read-only connections beside it (WAL).
 #![warn(missing_docs)]
 
+mod annual_record;
 pub mod backup;
 mod fault;
 mod import;

@@ -3,7 +3,7 @@
 use rusqlite::Connection;
 
 /// The schema version this crate writes; a store with a higher one was written by a newer build.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// Sort key standing in for a missing `next_due`, so "no deadline" sorts last through an index.
 pub const NO_DUE: &str = "9999-12-31";
@@ -243,6 +243,17 @@ CREATE TABLE staff_tokens (
 CREATE INDEX staff_tokens_email ON staff_tokens (email);
 ";
 
+/// Version 5: what the landlord writes per financial year (see `p3_domain::annual_record`): the
+/// self-assessment's commentary per requirement and the governing body's response.
+const V5: &str = "
+CREATE TABLE annual_records (
+    year INTEGER NOT NULL,
+    item TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (year, item)
+);
+";
+
 /// What went wrong bringing the schema up to date.
 #[derive(Debug)]
 pub enum MigrateError {
@@ -282,6 +293,9 @@ pub fn migrate(conn: &Connection) -> Result<(), MigrateError> {
         }
         if current < 4 {
             conn.execute_batch(V4)?;
+        }
+        if current < 5 {
+            conn.execute_batch(V5)?;
         }
         if current < SCHEMA_VERSION {
             conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;

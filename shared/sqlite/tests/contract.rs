@@ -119,3 +119,11 @@ async fn a_history_longer_than_one_transaction_is_anonymised_whole() {
     let (store, files, _dir) = retention_store();
     retention::a_history_longer_than_one_transaction_is_anonymised_whole(store, &files).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn annual_records_round_trip_per_year_and_item() {
+    let dir = TempDir::new().expect("temp dir");
+    let store = SqliteStore::open_with_clock(&dir.path().join("p3.db"), contract::clock())
+        .expect("open the store");
+    p3_store_contract::annual::annual_records_round_trip_per_year_and_item(Arc::new(store)).await;
+}

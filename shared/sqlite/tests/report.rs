@@ -61,6 +61,7 @@ fn response(outcome: Outcome) -> StageResponse {
         }],
         actions: vec![],
         compensation_pence: None,
+        learning: None,
     }
 }
 
@@ -300,7 +301,7 @@ fn downgrade(path: &Path) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(
         "DROP TABLE staff_sessions; DROP TABLE staff_links; DROP TABLE staff_accounts;
-         DROP TABLE sign_in_failures; DROP TABLE staff_tokens;
+         DROP TABLE sign_in_failures; DROP TABLE staff_tokens; DROP TABLE annual_records;
          DROP TRIGGER case_spans_start; DROP TRIGGER case_spans_end; DROP TABLE case_spans;
          DROP INDEX service_requests_status; ALTER TABLE service_requests DROP COLUMN status;
          DROP INDEX events_at_reference; DROP INDEX service_requests_logged_at;
@@ -324,7 +325,7 @@ async fn upgrading_a_version_1_store_rebuilds_the_spans_from_the_events() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(version, p3_sqlite::SCHEMA_VERSION);
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     check_every_month(&store, &cases, &requests).await;
 }
 

@@ -178,6 +178,7 @@ fn response() -> Command {
             }],
             actions: vec![],
             compensation_pence: None,
+            learning: None,
         },
     }
 }

@@ -11,6 +11,7 @@
 //! the monthly report's, and what the store holds as bytes ([`retention::Held`]), to search it
 //! for removed text.
 
+pub mod annual;
 pub mod retention;
 mod service_requests;
 
@@ -59,7 +60,7 @@ pub fn t0() -> DateTime<Utc> {
         .expect("a valid instant")
 }
 
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+pub(crate) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("a valid date")
 }
 

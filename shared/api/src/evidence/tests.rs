@@ -57,6 +57,7 @@ fn response(
         }],
         actions,
         compensation_pence: pence,
+        learning: None,
     }
 }
 

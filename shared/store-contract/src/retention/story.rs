@@ -263,6 +263,7 @@ pub(crate) fn response(t: &Typed, points: &[String]) -> StageResponse {
             owner: None,
         }],
         compensation_pence: Some(15_000),
+        learning: None,
     }
 }
 

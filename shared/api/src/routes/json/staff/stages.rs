@@ -96,6 +96,7 @@ pub(crate) struct ResponseBody {
     #[serde(default)]
     actions: Vec<PromisedAction>,
     compensation_pence: Option<u64>,
+    learning: Option<String>,
     at: Option<DateTime<Utc>>,
     backdate_reason: Option<String>,
 }
@@ -129,6 +130,7 @@ pub(crate) fn respond_command(b: ResponseBody, stage: u8) -> Dated {
         point_decisions: b.point_decisions,
         actions: b.actions,
         compensation_pence: b.compensation_pence,
+        learning: b.learning,
     };
     (
         Command::Respond { stage, response },
