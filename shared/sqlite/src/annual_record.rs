@@ -1,4 +1,4 @@
-//! [`AnnualRecordStore`] on SQLite (schema version 4): one row per financial year and item,
+//! [`AnnualRecordStore`] on SQLite (schema version 5): one row per financial year and item,
 //! `commentary#{requirement}` or `governing_body_response`, its body the domain's JSON.
 
 use async_trait::async_trait;
