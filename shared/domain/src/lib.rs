@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod adjustments;
 pub mod alert;
 pub mod attachment;
 pub mod backdating;
@@ -26,11 +27,13 @@ pub mod policy;
 pub mod ports;
 pub mod report;
 pub mod report_period;
+pub mod restriction;
 pub mod retention;
 pub mod role;
 pub mod service;
 pub mod service_request;
 pub mod staff_account;
+pub mod updates;
 pub mod validation;
 
 /// The Housing Ombudsman's contact details, stated on every final response and refusal.

@@ -61,7 +61,11 @@ pub(super) fn done_message(action: &str) -> Option<&'static str> {
         "withdraw" => "Withdrawal recorded",
         "refuse" => "Refusal recorded",
         "ombudsman" => "Housing Ombudsman record added",
-        other => return casefile::done_message(other).or_else(|| record::done_message(other)),
+        other => {
+            return casefile::done_message(other)
+                .or_else(|| record::done_message(other))
+                .or_else(|| informed::done_message(other))
+        }
     })
 }
 
@@ -135,6 +139,7 @@ struct CasePage<'a> {
     actions: NextActions,
     casefile: casefile::CaseFile,
     record: record::RecordSection<'a>,
+    informed: informed::InformedSection<'a>,
     complaint: Vec<Row>,
     responses: Vec<ResponseBlock>,
     timeline: Vec<TimelineItem>,
@@ -189,6 +194,7 @@ pub(super) async fn render_case(
     let actions = actions_section(st, who, &view, attempt);
     let casefile = casefile::sections(who, &view, attempt);
     let record = record::section(who, &view, attempt);
+    let informed = informed::section(who, &view, attempt);
     let page = CasePage {
         chrome: chrome(st, who, &title),
         evidence: matches!(who.staff.role, Role::SeniorManager | Role::Auditor)
@@ -202,6 +208,7 @@ pub(super) async fn render_case(
         actions,
         casefile,
         record,
+        informed,
         complaint: complaint(&view),
         responses: view.responses.iter().map(response).collect(),
         timeline: timeline(&loaded.case.history),
