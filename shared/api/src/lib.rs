@@ -231,6 +231,26 @@ pub fn casefile_router() -> Router<AppState> {
             "/staff/complaints/{reference}/compensation/{offer}/payment",
             post(staff::pay_compensation),
         )
+        .route(
+            "/staff/complaints/{reference}/actions/{number}/due",
+            post(staff::move_action),
+        )
+        .route(
+            "/staff/complaints/{reference}/update-interval",
+            post(staff::update_interval),
+        )
+        .route(
+            "/staff/complaints/{reference}/updates",
+            post(staff::send_update),
+        )
+        .route(
+            "/staff/complaints/{reference}/restriction",
+            post(staff::restriction),
+        )
+        .route(
+            "/staff/complaints/{reference}/restriction/review",
+            post(staff::review_restriction),
+        )
         .route("/staff/complaints/{reference}/notes", post(staff::add_note))
         .route(
             "/staff/complaints/{reference}/correspondence",

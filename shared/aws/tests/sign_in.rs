@@ -285,6 +285,7 @@ fn service_on(store: Arc<SqliteStore>, settings: &AwsSettings) -> Service {
             calendar: Calendar::default(),
             letters: Default::default(),
             backdate: Default::default(),
+            updates: Default::default(),
         }),
         settings: Arc::new(Settings {
             landlord: settings.config.landlord.clone(),

@@ -25,7 +25,7 @@ use serde::Deserialize;
 mod sections;
 
 pub use sections::{
-    Homes, LettersConfig, PublicForm, RecordsConfig, ReportsConfig, RetentionConfig,
+    Homes, LettersConfig, PublicForm, RecordsConfig, ReportsConfig, RetentionConfig, UpdatesConfig,
 };
 
 /// The top-level sections of the file only the local server reads. [`Settings::parse_split`]
@@ -63,6 +63,8 @@ pub struct Settings {
     pub retention: RetentionConfig,
     /// `[records]`: how far back staff may date an action.
     pub records: RecordsConfig,
+    /// `[updates]`: the default interval of updates to residents.
+    pub updates: UpdatesConfig,
     /// Letters to residents: the contact details printed on them and the landlord's templates.
     pub letters: LettersConfig,
 }
@@ -83,6 +85,7 @@ impl Default for Settings {
             reports: ReportsConfig::default(),
             retention: RetentionConfig::default(),
             records: RecordsConfig::default(),
+            updates: UpdatesConfig::default(),
             letters: LettersConfig::default(),
         }
     }
@@ -141,6 +144,14 @@ impl Settings {
             return Err(format!(
                 "records.backdate_working_days: must be from 0 to {MAX_BACKDATE_WORKING_DAYS}"
             ));
+        }
+        if let Some(days) = self.updates.default_interval_working_days {
+            let max = p3_domain::updates::MAX_INTERVAL_WORKING_DAYS;
+            if !(1..=max).contains(&days) {
+                return Err(format!(
+                    "updates.default_interval_working_days: must be from 1 to {max}"
+                ));
+            }
         }
         for (field, v) in [
             ("alerts.complaints_team", &self.alerts.complaints_team),
@@ -252,6 +263,7 @@ impl Settings {
             policies: self.policies.clone(),
             letters: self.correspondence(),
             backdate: self.records.backdate(),
+            updates: self.updates.settings(),
         }
     }
 }

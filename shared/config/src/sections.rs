@@ -73,6 +73,24 @@ impl RecordsConfig {
     }
 }
 
+/// `[updates]`: keeping residents informed between letters (Code 5.9).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UpdatesConfig {
+    /// Working days between updates to a resident until an interval is agreed with them
+    /// (1 to 60); unset: no update reminders until one is agreed on the case.
+    pub default_interval_working_days: Option<u32>,
+}
+
+impl UpdatesConfig {
+    /// The setting the domain applies.
+    pub fn settings(&self) -> p3_domain::updates::UpdateSettings {
+        p3_domain::updates::UpdateSettings {
+            default_interval_working_days: self.default_interval_working_days,
+        }
+    }
+}
+
 /// Report settings.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]

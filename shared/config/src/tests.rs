@@ -57,3 +57,27 @@ fn the_landlords_details_reach_the_letters_and_the_service_settings() {
     let host = s.host_settings("https://c.example".into());
     assert_eq!(host.categories, ["Damp"]);
 }
+
+#[test]
+fn the_default_update_interval_is_checked_and_reaches_the_service() {
+    assert_eq!(
+        Settings::parse("")
+            .unwrap()
+            .updates
+            .default_interval_working_days,
+        None
+    );
+    let s = Settings::parse("[updates]\ndefault_interval_working_days = 10\n").unwrap();
+    let host = s.host_settings("https://c.example".into());
+    assert_eq!(host.updates.default_interval_working_days, Some(10));
+    for bad in ["0", "61", "\"ten\""] {
+        let e = Settings::parse(&format!(
+            "[updates]\ndefault_interval_working_days = {bad}\n"
+        ))
+        .unwrap_err();
+        assert!(
+            e.starts_with("updates.default_interval_working_days"),
+            "{e}"
+        );
+    }
+}

@@ -93,6 +93,27 @@ pub fn plan(reference: &str, deadlines: &[Deadline], calendar: &Calendar) -> Vec
     out
 }
 
+/// Every reminder of a case (see [`DeadlineStep::is_reminder`]): an update due to the resident,
+/// the review of their adjustments, the review of a restriction. Each has one alert, "due
+/// today", at 09:00 on its date (the next working day when that is not one).
+pub fn reminders(case: &Case, rules: &crate::case::Rules) -> Vec<Alert> {
+    [
+        crate::updates::reminder(case, rules),
+        crate::adjustments::reminder(case),
+        crate::restriction::reminder(case),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|(deadline, due)| Alert {
+        reference: case.reference.clone(),
+        deadline,
+        due,
+        kind: AlertKind::DueToday,
+        at: nine_am(rules.calendar.working_day_on_or_after(due)),
+    })
+    .collect()
+}
+
 /// The email of one copy of a letter (see [`crate::letter`]), sent by the same timers as the
 /// alerts so that it is retried until it goes, and goes once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -280,6 +301,11 @@ pub fn render(
             .iter()
             .find(|a| a.number == n)
             .map(|a| a.owner.clone()),
+        // The case owner: the Stage 1 Investigating Manager, else whoever handles it now.
+        DeadlineStep::AdjustmentReview | DeadlineStep::RestrictionReview => case
+            .owner()
+            .or_else(|| case.current_handler())
+            .map(str::to_string),
         _ => case
             .stage(alert.deadline.stage)
             .and_then(|s| s.acknowledgement.as_ref())
@@ -288,6 +314,12 @@ pub fn render(
     let mut to = vec![handler
         .clone()
         .unwrap_or_else(|| addresses.complaints_team.clone())];
+    // A restriction's review is also the business of whoever imposed it.
+    if let (DeadlineStep::RestrictionReview, Some(r)) = (alert.deadline.step, &case.restriction) {
+        if !to.contains(&r.by) {
+            to.push(r.by.clone());
+        }
+    }
     if alert.kind == AlertKind::Breach && !to.contains(&addresses.head_of_tenant_services) {
         to.push(addresses.head_of_tenant_services.clone());
     }

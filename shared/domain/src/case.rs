@@ -31,6 +31,8 @@ pub struct Rules {
     pub letters: Correspondence,
     /// How far back staff may date an action (see [`crate::backdating`]).
     pub backdate: crate::backdating::BackdateLimit,
+    /// The default interval of updates to the resident (see [`crate::updates`]).
+    pub updates: crate::updates::UpdateSettings,
 }
 
 impl Rules {
@@ -323,6 +325,14 @@ pub struct Case {
     /// Files kept with the case, in the order added.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<crate::attachment::Attachment>,
+    /// The interval of updates agreed with the resident, in working days (see
+    /// [`crate::updates`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_interval: Option<u32>,
+    /// A restriction for unacceptable behaviour, in force or lifted (see
+    /// [`crate::restriction`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restriction: Option<crate::restriction::Restriction>,
     /// Every event, in order.
     pub history: Vec<EventRecord>,
 }
@@ -463,6 +473,41 @@ pub enum Command {
         due: NaiveDate,
         /// Who sees it done (staff email).
         owner: String,
+    },
+    /// Agree with the resident how often they are updated (see [`crate::updates`]).
+    AgreeUpdateInterval {
+        /// Working days between updates.
+        working_days: u32,
+    },
+    /// Send the resident an update letter.
+    SendUpdate {
+        /// What they are told.
+        message: String,
+    },
+    /// Give a promised action or Ombudsman order a new date, with the reason the resident is told.
+    MoveAction {
+        /// Its number on the case.
+        action: u16,
+        /// The new date.
+        due: NaiveDate,
+        /// Why.
+        reason: String,
+    },
+    /// Record a restriction for unacceptable behaviour (see [`crate::restriction`]).
+    RecordRestriction {
+        /// Why.
+        reason: String,
+        /// What is restricted.
+        restricted: String,
+        /// When it is reviewed.
+        review_on: NaiveDate,
+    },
+    /// Review the restriction in force: keep it until a new date, or lift it.
+    ReviewRestriction {
+        /// Kept or lifted.
+        outcome: crate::restriction::ReviewOutcome,
+        /// The next review, when kept.
+        review_on: Option<NaiveDate>,
     },
     /// Add an internal note, or a correction of an earlier one.
     AddNote {
@@ -611,6 +656,8 @@ impl Case {
             notes: Vec::new(),
             correspondence: Vec::new(),
             attachments: Vec::new(),
+            update_interval: None,
+            restriction: None,
             history: Vec::new(),
         }
     }
@@ -964,6 +1011,12 @@ impl Case {
             }
             e @ CaseEvent::AttachmentAdded { .. } => {
                 crate::attachment::apply(self, rec.sequence, at, &rec.by, e);
+            }
+            e @ (CaseEvent::UpdateIntervalAgreed { .. }
+            | CaseEvent::UpdateGiven { .. }
+            | CaseEvent::ActionMoved { .. }) => crate::updates::apply(self, e),
+            e @ (CaseEvent::RestrictionRecorded { .. } | CaseEvent::RestrictionReviewed { .. }) => {
+                crate::restriction::apply(self, at, &rec.by, e)
             }
         }
         self.version = rec.sequence;
@@ -1345,6 +1398,12 @@ impl Case {
             Command::LogCorrespondence(new) => crate::correspondence::log(self, new),
             Command::AddAttachment { id, file } => {
                 crate::attachment::add(self, id, file, &actor.by)
+            }
+            c @ (Command::AgreeUpdateInterval { .. }
+            | Command::SendUpdate { .. }
+            | Command::MoveAction { .. }) => crate::updates::decide(self, c, actor),
+            c @ (Command::RecordRestriction { .. } | Command::ReviewRestriction { .. }) => {
+                crate::restriction::decide(self, c, actor)
             }
             other => crate::casefile::decide(self, other, actor),
         }

@@ -24,13 +24,30 @@ pub enum DeadlineStep {
     /// An action promised in a response, or an Ombudsman order, by its number on the case
     /// (see [`crate::casefile::TrackedAction`]); alerted to its owner until done.
     Action(u16),
+    /// An update to the resident, due at the interval agreed with them (see
+    /// [`crate::updates`]); reminded to the stage's handler on the day.
+    Update,
+    /// The review of the resident's reasonable adjustments (see [`crate::adjustments`]).
+    AdjustmentReview,
+    /// The review of a restriction for unacceptable behaviour (see [`crate::restriction`]).
+    RestrictionReview,
 }
 
 impl DeadlineStep {
     /// True for the steps of the complaints procedure itself (acknowledgements, responses and
     /// the resident's windows), which the figures count; false for tracked actions.
     pub fn is_procedure_step(self) -> bool {
-        !matches!(self, DeadlineStep::Action(_))
+        !matches!(self, DeadlineStep::Action(_)) && !self.is_reminder()
+    }
+
+    /// True for the reminders that keep the case file up to date (an update to the resident,
+    /// a review of adjustments or of a restriction): one alert on the day, never a breach,
+    /// and never in the case's list of deadlines or the figures.
+    pub fn is_reminder(self) -> bool {
+        matches!(
+            self,
+            DeadlineStep::Update | DeadlineStep::AdjustmentReview | DeadlineStep::RestrictionReview
+        )
     }
 }
 
@@ -54,7 +71,7 @@ impl DeadlineKind {
         matches!(
             self.step,
             DeadlineStep::Acknowledgement | DeadlineStep::Response | DeadlineStep::Action(_)
-        )
+        ) || self.step.is_reminder()
     }
 
     /// Plain-English name for emails and pages: "Stage 1 response".
@@ -66,6 +83,15 @@ impl DeadlineKind {
             DeadlineStep::RequestWindow => "request window",
             DeadlineStep::Action(n) => {
                 return format!("Action {n} (promised at Stage {})", self.stage)
+            }
+            DeadlineStep::Update => {
+                return format!("Update to the resident (Stage {})", self.stage)
+            }
+            DeadlineStep::AdjustmentReview => {
+                return "Review of the resident's reasonable adjustments".into()
+            }
+            DeadlineStep::RestrictionReview => {
+                return "Review of the restriction on the resident's contact".into()
             }
         };
         format!("Stage {} {step}", self.stage)
@@ -80,6 +106,9 @@ impl std::fmt::Display for DeadlineKind {
             DeadlineStep::ResponseCode => "response_code",
             DeadlineStep::RequestWindow => "request_window",
             DeadlineStep::Action(n) => return write!(f, "stage{}_action{n}", self.stage),
+            DeadlineStep::Update => "update",
+            DeadlineStep::AdjustmentReview => "adjustment_review",
+            DeadlineStep::RestrictionReview => "restriction_review",
         };
         write!(f, "stage{}_{step}", self.stage)
     }
@@ -97,6 +126,9 @@ impl std::str::FromStr for DeadlineKind {
             "response" => DeadlineStep::Response,
             "response_code" => DeadlineStep::ResponseCode,
             "request_window" => DeadlineStep::RequestWindow,
+            "update" => DeadlineStep::Update,
+            "adjustment_review" => DeadlineStep::AdjustmentReview,
+            "restriction_review" => DeadlineStep::RestrictionReview,
             other => match other.strip_prefix("action").map(str::parse::<u16>) {
                 Some(Ok(n)) if n > 0 && !other.starts_with("action0") => DeadlineStep::Action(n),
                 _ => return Err(bad()),

@@ -322,6 +322,42 @@ pub enum CaseEvent {
         #[serde(default, skip_serializing_if = "String::is_empty")]
         description: String,
     },
+    /// An interval for updates was agreed with the resident (see [`crate::updates`]).
+    UpdateIntervalAgreed {
+        /// Working days between updates.
+        working_days: u32,
+    },
+    /// Staff updated the resident on where the complaint stands (an `update` letter).
+    UpdateGiven {
+        /// What the resident is told.
+        message: String,
+    },
+    /// A promised action or Ombudsman order was given a new date (the resident is told).
+    ActionMoved {
+        /// The action's number on the case.
+        action: u16,
+        /// The new date.
+        due: NaiveDate,
+        /// Why, as the resident is told.
+        reason: String,
+    },
+    /// A restriction for unacceptable behaviour (see [`crate::restriction`]).
+    RestrictionRecorded {
+        /// Why.
+        reason: String,
+        /// What is restricted.
+        restricted: String,
+        /// When it is reviewed.
+        review_on: NaiveDate,
+    },
+    /// The restriction in force was reviewed: kept until a new date, or lifted.
+    RestrictionReviewed {
+        /// Kept or lifted.
+        outcome: crate::restriction::ReviewOutcome,
+        /// The next review, when kept.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        review_on: Option<NaiveDate>,
+    },
     /// The retention period ended: the personal data in every earlier event was removed (see
     /// [`crate::retention`]). Record keeping, not part of handling the complaint: no figure
     /// counts it.
@@ -375,6 +411,11 @@ impl CaseEvent {
             CaseEvent::NoteAdded { .. } => "note_added",
             CaseEvent::CorrespondenceLogged { .. } => "correspondence_logged",
             CaseEvent::AttachmentAdded { .. } => "attachment_added",
+            CaseEvent::UpdateIntervalAgreed { .. } => "update_interval_agreed",
+            CaseEvent::UpdateGiven { .. } => "update_given",
+            CaseEvent::ActionMoved { .. } => "action_moved",
+            CaseEvent::RestrictionRecorded { .. } => "restriction_recorded",
+            CaseEvent::RestrictionReviewed { .. } => "restriction_reviewed",
         }
     }
 }

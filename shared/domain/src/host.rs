@@ -47,6 +47,8 @@ pub struct HostSettings {
     pub letters: Correspondence,
     /// How far back staff may date an action (`[records] backdate_working_days`).
     pub backdate: BackdateLimit,
+    /// The default interval of updates to residents (`[updates]`).
+    pub updates: crate::updates::UpdateSettings,
 }
 
 /// The domain service over a host's adapters, with its configuration.
@@ -66,6 +68,7 @@ pub fn service(adapters: Adapters, settings: HostSettings) -> Service {
             calendar: Calendar::new(&settings.calendar),
             letters: settings.letters,
             backdate: settings.backdate,
+            updates: settings.updates,
         }),
         settings: Arc::new(Settings {
             landlord: settings.landlord,

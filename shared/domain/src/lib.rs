@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod access;
+pub mod adjustments;
 pub mod alert;
 pub mod annual_record;
 pub mod attachment;
@@ -29,6 +30,7 @@ pub mod quarterly;
 pub mod report;
 pub mod report_period;
 pub mod resident_asks;
+pub mod restriction;
 pub mod retention;
 pub mod role;
 pub mod self_assessment;
@@ -36,6 +38,7 @@ pub mod service;
 pub mod service_request;
 pub mod service_request_review;
 pub mod staff_account;
+pub mod updates;
 pub mod validation;
 
 /// The Housing Ombudsman's contact details, stated on every final response and refusal.

@@ -301,6 +301,18 @@ fn redact(event: CaseEvent) -> CaseEvent {
             letter.text = removed();
             CaseEvent::LetterIssued { letter }
         }
+        CaseEvent::UpdateGiven { .. } => CaseEvent::UpdateGiven { message: removed() },
+        CaseEvent::ActionMoved { action, due, .. } => CaseEvent::ActionMoved {
+            action,
+            due,
+            reason: removed(),
+        },
+        CaseEvent::RestrictionRecorded { review_on, .. } => CaseEvent::RestrictionRecorded {
+            reason: removed(),
+            restricted: removed(),
+            review_on,
+        },
+        e @ (CaseEvent::UpdateIntervalAgreed { .. } | CaseEvent::RestrictionReviewed { .. }) => e,
         CaseEvent::NoteAdded { corrects, .. } => CaseEvent::NoteAdded {
             text: removed(),
             corrects,

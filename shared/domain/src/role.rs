@@ -76,17 +76,21 @@ pub fn needed(case: &Case, command: &Command) -> Role {
         | Command::AnswerCompensation { .. }
         | Command::AddNote { .. }
         | Command::LogCorrespondence(_)
-        | Command::AddAttachment { .. } => Role::Officer,
+        | Command::AddAttachment { .. }
+        | Command::AgreeUpdateInterval { .. }
+        | Command::SendUpdate { .. } => Role::Officer,
         Command::Extend { .. } | Command::RevisePoints { .. } => Role::for_stage(stage),
         Command::Respond { stage, .. } => Role::for_stage(*stage),
-        Command::CompleteAction { .. } | Command::OfferCompensation { .. } => {
-            Role::InvestigatingManager
-        }
+        Command::CompleteAction { .. }
+        | Command::MoveAction { .. }
+        | Command::OfferCompensation { .. } => Role::InvestigatingManager,
         Command::Refuse { .. }
         | Command::Ombudsman { .. }
         | Command::Reassign { .. }
         | Command::PayCompensation { .. }
-        | Command::OmbudsmanOrder { .. } => Role::SeniorManager,
+        | Command::OmbudsmanOrder { .. }
+        | Command::RecordRestriction { .. }
+        | Command::ReviewRestriction { .. } => Role::SeniorManager,
     }
 }
 

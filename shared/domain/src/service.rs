@@ -305,11 +305,10 @@ impl Service {
         if case.withdrawal.is_some() || case.refusal.is_some() {
             deadlines.retain(|d| !d.kind.step.is_procedure_step());
         }
-        Ok(alert::plan(
-            &case.reference,
-            &deadlines,
-            &self.rules.calendar,
-        ))
+        let mut plan = alert::plan(&case.reference, &deadlines, &self.rules.calendar);
+        plan.extend(alert::reminders(case, &self.rules));
+        plan.sort_by_key(|a| a.at);
+        Ok(plan)
     }
 
     pub(crate) async fn replay(

@@ -56,7 +56,11 @@ fn column_order(k: &DeadlineKind) -> (u8, u8) {
         DeadlineStep::Acknowledgement => 1,
         DeadlineStep::Response => 2,
         DeadlineStep::ResponseCode => 3,
-        DeadlineStep::Action(_) => 4,
+        // Reminders are never deadlines in a report.
+        DeadlineStep::Action(_)
+        | DeadlineStep::Update
+        | DeadlineStep::AdjustmentReview
+        | DeadlineStep::RestrictionReview => 4,
     };
     (k.stage, step)
 }

@@ -41,6 +41,7 @@ pub fn rules_of(config: &Config) -> Rules {
         calendar: Calendar::new(&config.settings.calendar),
         letters: config.settings.correspondence(),
         backdate: config.settings.records.backdate(),
+        updates: config.settings.updates.settings(),
     }
 }
 

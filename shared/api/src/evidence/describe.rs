@@ -329,6 +329,34 @@ pub fn describe(event: &CaseEvent) -> String {
             }
             s
         }
+        CaseEvent::UpdateIntervalAgreed { working_days } => format!(
+            "Update interval agreed with the resident: every {working_days} working days."
+        ),
+        CaseEvent::UpdateGiven { message } => format!("Update sent to the resident: {message}"),
+        CaseEvent::ActionMoved {
+            action,
+            due,
+            reason,
+        } => format!(
+            "Action {action} moved to {}; the resident was told. Why: {reason}",
+            day(*due)
+        ),
+        CaseEvent::RestrictionRecorded {
+            reason,
+            restricted,
+            review_on,
+        } => format!(
+            "Restriction for unacceptable behaviour recorded: {restricted}. Why: {reason}. To be reviewed by {}.",
+            day(*review_on)
+        ),
+        CaseEvent::RestrictionReviewed { outcome, review_on } => match review_on {
+            Some(d) => format!(
+                "Restriction reviewed: {}; next review by {}.",
+                outcome.as_str(),
+                day(*d)
+            ),
+            None => format!("Restriction reviewed: {}.", outcome.as_str()),
+        },
         CaseEvent::Anonymised {
             closed_on,
             retention_years,

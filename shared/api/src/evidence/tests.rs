@@ -354,16 +354,17 @@ fn the_pack_holds_the_whole_case_file() {
     // Letters: each email copy's state, the translation note.
     assert!(html.contains("Send a translation of this letter into Welsh."));
     assert!(html.contains("<td>Sent</td>"));
-    assert_eq!(html.matches("<td>Not sent yet</td>").count(), 3);
+    // (Completing the action wrote to the resident too: an update letter.)
+    assert_eq!(html.matches("<td>Not sent yet</td>").count(), 4);
     assert_eq!(
         html.matches("<td>Printed and posted by staff</td>").count(),
-        4
+        5
     );
     assert_eq!(pack.letters.len(), case.letters.len());
     assert_eq!(
         pack.letters.len(),
-        4,
-        "two acknowledgements and two responses"
+        5,
+        "two acknowledgements, two responses and the update on the action done"
     );
 }
 
@@ -411,8 +412,9 @@ fn the_zip_opens_and_holds_the_pack_and_every_letter() {
             "CMP-2026-00417-evidence.html",
             "letter-01-stage1-acknowledgement.html",
             "letter-02-stage1-stage-response.html",
-            "letter-03-stage2-acknowledgement.html",
-            "letter-04-stage2-stage-response.html",
+            "letter-03-stage1-update.html",
+            "letter-04-stage2-acknowledgement.html",
+            "letter-05-stage2-stage-response.html",
         ]
     );
     // Then the case's files, then every file's SHA-256 in the `sha256sum` format.

@@ -116,6 +116,17 @@ pub struct StaffCase<'c> {
     /// The files kept with the case, in the order added (left out while there are none).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub attachments: &'c [p3_domain::attachment::Attachment],
+    /// The interval of updates agreed with the resident, in working days (left out until one
+    /// is agreed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_interval_working_days: Option<u32>,
+    /// When the next update to the resident is due (left out when none is: no interval, the
+    /// stage not yet acknowledged or already answered).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_update_due: Option<NaiveDate>,
+    /// A restriction for unacceptable behaviour, in force or lifted (left out when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restriction: Option<&'c p3_domain::restriction::Restriction>,
 }
 
 /// One stage of a case.
@@ -403,6 +414,9 @@ impl<'c> StaffCase<'c> {
             notes: &case.notes,
             correspondence: &case.correspondence,
             attachments: &case.attachments,
+            update_interval_working_days: case.update_interval,
+            next_update_due: p3_domain::updates::next_update_due(case, rules),
+            restriction: case.restriction.as_ref(),
             status,
             deadlines,
         }

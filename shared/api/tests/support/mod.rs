@@ -52,6 +52,7 @@ pub fn state() -> (AppState, tempfile::TempDir) {
             calendar: Calendar::default(),
             letters: Default::default(),
             backdate: Default::default(),
+            updates: Default::default(),
         }),
         settings: Arc::new(Settings {
             landlord: "P3 Housing".into(),

@@ -10,6 +10,7 @@
 //! template is checked when it is loaded, by rendering it against sample cases with undefined
 //! values refused, so a broken template stops the service at start, never when a letter is due.
 
+mod informed;
 mod render;
 
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use crate::casefile::{ContactMethod, LetterFormat};
 use crate::event::{CaseEvent, EventRecord};
 use crate::london::london_date;
 
+pub use informed::{ActionUpdateView, RestrictionView, UpdateView};
 pub use render::{html_to_text, LetterContext};
 
 /// The kinds of letter, one template each.
@@ -38,16 +40,23 @@ pub enum LetterKind {
     Refusal,
     /// A service request the resident is dissatisfied with, raised as a Stage 1 complaint.
     ServiceRequestComplaint,
+    /// An update on where the complaint stands (Code 5.9), or on a promised action done or
+    /// moved to a new date (6.6, 6.17).
+    Update,
+    /// A restriction for unacceptable behaviour recorded, kept at review or lifted (5.14-5.15).
+    Restriction,
 }
 
 impl LetterKind {
     /// Every kind.
-    pub const ALL: [LetterKind; 5] = [
+    pub const ALL: [LetterKind; 7] = [
         LetterKind::Acknowledgement,
         LetterKind::Extension,
         LetterKind::StageResponse,
         LetterKind::Refusal,
         LetterKind::ServiceRequestComplaint,
+        LetterKind::Update,
+        LetterKind::Restriction,
     ];
 
     /// The snake_case name, also the template's file name (`acknowledgement.html`).
@@ -58,6 +67,8 @@ impl LetterKind {
             LetterKind::StageResponse => "stage_response",
             LetterKind::Refusal => "refusal",
             LetterKind::ServiceRequestComplaint => "service_request_complaint",
+            LetterKind::Update => "update",
+            LetterKind::Restriction => "restriction",
         }
     }
 
@@ -69,6 +80,8 @@ impl LetterKind {
             LetterKind::StageResponse => format!("Stage {stage} response"),
             LetterKind::Refusal => format!("Refusal at Stage {stage}"),
             LetterKind::ServiceRequestComplaint => "Service request raised as a complaint".into(),
+            LetterKind::Update => format!("Update at Stage {stage}"),
+            LetterKind::Restriction => "Restriction on contact".into(),
         }
     }
 }
@@ -232,6 +245,8 @@ impl Default for Templates {
                 "service_request_complaint",
                 include_str!("templates/service_request_complaint.html"),
             ),
+            ("update", include_str!("templates/update.html")),
+            ("restriction", include_str!("templates/restriction.html")),
             (FOOTER, include_str!("templates/footer.html")),
         ] {
             sources.insert(name.to_string(), src.to_string());
@@ -332,6 +347,14 @@ pub fn issue(
             CaseEvent::Extended { stage, .. } => (LetterKind::Extension, *stage),
             CaseEvent::Responded { stage, .. } => (LetterKind::StageResponse, *stage),
             CaseEvent::Refused { stage, .. } => (LetterKind::Refusal, *stage),
+            CaseEvent::UpdateGiven { .. } => (LetterKind::Update, case.current_stage().number),
+            CaseEvent::ActionCompleted { action, .. } | CaseEvent::ActionMoved { action, .. } => {
+                let stage = case.actions.iter().find(|a| a.number == *action);
+                (LetterKind::Update, stage.map_or(1, |a| a.stage))
+            }
+            CaseEvent::RestrictionRecorded { .. } | CaseEvent::RestrictionReviewed { .. } => {
+                (LetterKind::Restriction, case.current_stage().number)
+            }
             _ => continue,
         };
         let number = (case.letters.len() + out.len() + 1) as u16;

@@ -138,6 +138,10 @@ pub struct LetterContext {
     pub response: Option<ResponseView>,
     /// The refusal (refusal letters).
     pub refusal: Option<RefusalView>,
+    /// The update (update letters: staff's own, or a promised action done or moved).
+    pub update: Option<super::informed::UpdateView>,
+    /// The restriction (restriction letters: recorded, kept at review, or lifted).
+    pub restriction: Option<super::informed::RestrictionView>,
 }
 
 /// A date as letters write it: "Wednesday 25 November 2026".
@@ -145,7 +149,7 @@ pub fn long_date(d: NaiveDate) -> String {
     d.format("%A %-d %B %Y").to_string()
 }
 
-fn paragraphs(text: &str) -> Vec<String> {
+pub(super) fn paragraphs(text: &str) -> Vec<String> {
     text.split("\n\n")
         .map(|p| p.trim().to_string())
         .filter(|p| !p.is_empty())
@@ -240,7 +244,10 @@ impl LetterContext {
             extension: None,
             response: None,
             refusal: None,
+            update: None,
+            restriction: None,
         };
+        super::informed::fill(&mut ctx, case, &rec.event, rules, today);
         match &rec.event {
             CaseEvent::Extended {
                 working_days,
@@ -477,6 +484,8 @@ pub(super) fn samples(landlord: &Landlord) -> Vec<LetterContext> {
         extension: None,
         response: None,
         refusal: None,
+        update: None,
+        restriction: None,
     };
     let full_response = ResponseView {
         outcome: "upheld",
@@ -535,6 +544,7 @@ pub(super) fn samples(landlord: &Landlord) -> Vec<LetterContext> {
         });
     }
     out.push(base(LetterKind::ServiceRequestComplaint, 1, false));
+    out.extend(super::informed::samples(|kind| base(kind, 1, false)));
     let bare_landlord = Landlord {
         name: landlord.name.clone(),
         phone: None,

@@ -33,6 +33,7 @@ use crate::AppState;
 
 mod attachments;
 mod casefile;
+mod informed;
 mod intake;
 mod reading;
 mod record;
@@ -41,6 +42,7 @@ mod stages;
 
 pub(crate) use attachments::*;
 pub(crate) use casefile::*;
+pub(crate) use informed::*;
 pub(crate) use intake::*;
 pub(crate) use reading::*;
 pub(crate) use record::*;

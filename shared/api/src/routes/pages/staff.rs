@@ -41,6 +41,7 @@ mod case;
 mod case_action;
 mod casefile;
 mod forms;
+mod informed;
 pub(crate) mod intake;
 mod posting;
 mod record;

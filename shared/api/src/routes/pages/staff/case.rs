@@ -65,6 +65,7 @@ pub(super) fn done_message(action: &str) -> Option<&'static str> {
             return casefile::done_message(other)
                 .or_else(|| record::done_message(other))
                 .or_else(|| upload::done_message(other))
+                .or_else(|| informed::done_message(other))
         }
     })
 }
@@ -139,6 +140,7 @@ struct CasePage<'a> {
     actions: NextActions,
     casefile: casefile::CaseFile,
     record: record::RecordSection<'a>,
+    informed: informed::InformedSection<'a>,
     complaint: Vec<Row>,
     responses: Vec<ResponseBlock>,
     timeline: Vec<TimelineItem>,
@@ -193,6 +195,7 @@ pub(super) async fn render_case(
     let actions = actions_section(st, who, &view, attempt);
     let casefile = casefile::sections(who, &view, attempt);
     let record = record::section(who, &view, attempt);
+    let informed = informed::section(who, &view, attempt);
     let page = CasePage {
         chrome: chrome(st, who, &title),
         evidence: matches!(who.staff.role, Role::SeniorManager | Role::Auditor)
@@ -206,6 +209,7 @@ pub(super) async fn render_case(
         actions,
         casefile,
         record,
+        informed,
         complaint: complaint(&view),
         responses: view.responses.iter().map(response).collect(),
         timeline: timeline(&loaded.case.history),

@@ -34,6 +34,16 @@ pub(super) enum CaseAction {
     AddNote,
     /// Logs correspondence outside our letters.
     LogCorrespondence,
+    /// Agrees the interval of updates with the resident.
+    UpdateInterval,
+    /// Sends the resident an update letter.
+    SendUpdate,
+    /// Moves this promised action's date.
+    MoveAction(u16),
+    /// Records a restriction for unacceptable behaviour.
+    Restriction,
+    /// Reviews the restriction in force.
+    ReviewRestriction,
 }
 
 /// What the form says about applying its action: the case version it was made from (the JSON
@@ -75,6 +85,11 @@ impl CaseAction {
             "order" => OmbudsmanOrder,
             "note" => AddNote,
             "correspondence" => LogCorrespondence,
+            "interval" => UpdateInterval,
+            "update" => SendUpdate,
+            "restriction" => Restriction,
+            "restriction-review" => ReviewRestriction,
+            "move" => return Some(number("number", item).map(MoveAction)),
             "complete" => return Some(number("number", item).map(CompleteAction)),
             "answer" => return Some(number("offer", item).map(AnswerCompensation)),
             "pay" => return Some(number("offer", item).map(PayCompensation)),
@@ -105,6 +120,11 @@ impl CaseAction {
             OmbudsmanOrder => "ombudsman/orders".into(),
             AddNote => "notes".into(),
             LogCorrespondence => "correspondence".into(),
+            UpdateInterval => "update-interval".into(),
+            SendUpdate => "updates".into(),
+            MoveAction(n) => format!("actions/{n}/due"),
+            Restriction => "restriction".into(),
+            ReviewRestriction => "restriction/review".into(),
         }
     }
 
@@ -125,11 +145,14 @@ impl CaseAction {
             | Representative
             | AnswerCompensation(_)
             | AddNote
-            | LogCorrespondence => staff.require(Role::Officer),
-            CompleteAction(_) | OfferCompensation => staff.require(Role::InvestigatingManager),
-            Refuse | Ombudsman | Reassign | PayCompensation(_) | OmbudsmanOrder => {
-                staff.require(Role::SeniorManager)
+            | LogCorrespondence
+            | UpdateInterval
+            | SendUpdate => staff.require(Role::Officer),
+            CompleteAction(_) | MoveAction(_) | OfferCompensation => {
+                staff.require(Role::InvestigatingManager)
             }
+            Refuse | Ombudsman | Reassign | PayCompensation(_) | OmbudsmanOrder | Restriction
+            | ReviewRestriction => staff.require(Role::SeniorManager),
         }
     }
 
@@ -161,6 +184,11 @@ impl CaseAction {
             OmbudsmanOrder => api::ombudsman_order_command(read(body)?),
             AddNote => api::add_note_command(read(body)?),
             LogCorrespondence => api::log_correspondence_command(read(body)?)?,
+            UpdateInterval => api::update_interval_command(read(body)?),
+            SendUpdate => api::send_update_command(read(body)?),
+            MoveAction(n) => api::move_action_command(read(body)?, n),
+            Restriction => api::restriction_command(read(body)?),
+            ReviewRestriction => api::review_restriction_command(read(body)?),
         })
     }
 

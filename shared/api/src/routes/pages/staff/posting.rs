@@ -210,6 +210,7 @@ pub(crate) async fn case_action(
     if !ACTIONS.contains(&action.as_str())
         && !casefile::ACTIONS.contains(&action.as_str())
         && !record::ACTIONS.contains(&action.as_str())
+        && !informed::ACTIONS.contains(&action.as_str())
     {
         return Err(Problem::new(
             StatusCode::NOT_FOUND,
@@ -263,8 +264,10 @@ pub(crate) async fn case_action(
         };
         (status, attempt)
     };
-    let case_file =
-        casefile::ACTIONS.contains(&action.as_str()) || record::ACTIONS.contains(&action.as_str());
+    let informed_form = informed::ACTIONS.contains(&action.as_str());
+    let case_file = casefile::ACTIONS.contains(&action.as_str())
+        || record::ACTIONS.contains(&action.as_str())
+        || informed_form;
     let json = if case_file {
         let mut body = Map::new();
         let mut errors = Vec::new();
@@ -278,7 +281,9 @@ pub(crate) async fn case_action(
         if let Some(reason) = text(&fields, "backdate_reason") {
             body.insert("backdate_reason".into(), json!(reason));
         }
-        if record::ACTIONS.contains(&action.as_str()) {
+        if informed_form {
+            errors.extend(informed::json_body(&action, &fields, &mut body));
+        } else if record::ACTIONS.contains(&action.as_str()) {
             errors.extend(record::json_body(&action, &fields, &mut body));
         } else {
             errors.extend(casefile::json_body(&action, &form, &fields, &mut body));
@@ -369,7 +374,9 @@ pub(crate) async fn case_action(
                     .iter()
                     .map(|e| {
                         (
-                            if record::ACTIONS.contains(&action.as_str()) {
+                            if informed_form {
+                                informed::element_for(&form, &e.field)
+                            } else if record::ACTIONS.contains(&action.as_str()) {
                                 record::element_for(&form, &e.field)
                             } else if case_file {
                                 casefile::element_for(&form, &e.field)

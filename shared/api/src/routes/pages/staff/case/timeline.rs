@@ -251,6 +251,38 @@ fn title_and_details(event: &CaseEvent) -> (String, Vec<String>) {
             .filter(|s| !s.is_empty())
             .collect(),
         ),
+        UpdateIntervalAgreed { working_days } => (
+            "Update interval agreed".into(),
+            vec![format!("Every {working_days} working days")],
+        ),
+        UpdateGiven { message } => ("Update sent to the resident".into(), vec![message.clone()]),
+        ActionMoved {
+            action,
+            due,
+            reason: why,
+        } => (
+            format!("Action {action} moved"),
+            vec![format!("New date: {due}"), reason(why)],
+        ),
+        RestrictionRecorded {
+            reason: why,
+            restricted,
+            review_on,
+        } => (
+            "Restriction recorded".into(),
+            vec![
+                format!("Restricted: {restricted}"),
+                reason(why),
+                format!("Review by {review_on}"),
+            ],
+        ),
+        RestrictionReviewed { outcome, review_on } => (
+            format!("Restriction reviewed: {}", outcome.as_str()),
+            review_on
+                .iter()
+                .map(|d| format!("Next review by {d}"))
+                .collect(),
+        ),
         Anonymised {
             closed_on,
             retention_years,

@@ -7,7 +7,7 @@ pub(in crate::routes::pages::staff) fn item_of(
     fields: &[(String, String)],
 ) -> Option<u16> {
     let raw = match action {
-        "complete" => get(fields, "action_number"),
+        "complete" | "move" => get(fields, "action_number"),
         "answer" | "pay" => get(fields, "offer"),
         _ => None,
     }?;
