@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod documents;
 #[doc(hidden)]
 pub mod dynamo;
 pub mod edge;

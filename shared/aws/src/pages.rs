@@ -1,14 +1,16 @@
 //! The `pages` function's wiring: the staff pages (sign in and out, the case list, a case and
-//! its action forms, the monthly report page) and the documents staff open from them (the
-//! letters as printed, the evidence pack). Their routes have no JWT authorizer (a browser
+//! its action forms, the monthly report page). Their routes have no JWT authorizer (a browser
 //! following links sends no Authorization header): staff sign in through the identity provider
 //! and the session cookie is checked here on each request ([`crate::oidc`]). The pages apply
 //! their commands through the domain's [`Service`], not through the JSON routes, which stay in
-//! the `cases` function and the others.
+//! the `cases` function and the others. The documents staff open from the pages (the letters
+//! as printed, the evidence pack) are the `documents` function's ([`crate::documents`]), which
+//! checks the same session.
 
 use std::sync::Arc;
 
 use axum::Router;
+use p3_api::AppState;
 use p3_domain::service::Service;
 
 use crate::oidc::{OidcAuthenticator, OidcProvider};
@@ -17,10 +19,22 @@ use crate::wiring::{
     AwsSettings, WiringError,
 };
 
-/// The `pages` function's app over a service: the staff pages and their documents, signed in
-/// through the identity provider of `settings` (`OIDC_ISSUER` and the rest; without it no one
-/// could sign in, so it is refused at start).
+/// The `pages` function's app over a service: the staff pages, signed in through the identity
+/// provider of `settings` (`OIDC_ISSUER` and the rest; without it no one could sign in, so it
+/// is refused at start).
 pub fn pages_app(service: Service, settings: &AwsSettings) -> Result<Router, WiringError> {
+    let (app, provider) = signed_in_app(p3_api::pages_router(), service, settings)?;
+    Ok(app.layer(axum::Extension(p3_api::sign_in::StaffSignIn(provider))))
+}
+
+/// `part` served to staff signed in through the identity provider of `settings`: the session
+/// cookie (or a bearer token) checked on each request, the provider's keys fetched when a token
+/// names one not yet known. Without `OIDC_ISSUER` no one could sign in: refused at start.
+pub(crate) fn signed_in_app(
+    part: Router<AppState>,
+    service: Service,
+    settings: &AwsSettings,
+) -> Result<(Router, Arc<OidcProvider>), WiringError> {
     let oidc = settings
         .staff_sign_in
         .as_ref()
@@ -28,15 +42,11 @@ pub fn pages_app(service: Service, settings: &AwsSettings) -> Result<Router, Wir
     let mut state = app_state_for(service, settings);
     let provider = Arc::new(OidcProvider::new(oidc.clone())?);
     state.auth = Arc::new(OidcAuthenticator::new(&provider));
-    let part = p3_api::pages_router().merge(p3_api::documents_router());
-    Ok(http_app(part, state)
-        .layer(axum::Extension(p3_api::sign_in::StaffSignIn(
-            provider.clone(),
-        )))
-        .layer(axum::middleware::from_fn_with_state(
-            provider,
-            keys_for_session,
-        )))
+    let app = http_app(part, state).layer(axum::middleware::from_fn_with_state(
+        provider.clone(),
+        keys_for_session,
+    ));
+    Ok((app, provider))
 }
 
 /// The `pages` function, from its environment and, for the staff sign-in, Secrets Manager.

@@ -157,6 +157,7 @@ impl MonthlyExporter {
                 self.settings.landlord
             ),
             body,
+            ..AlertEmail::default()
         }
     }
 }

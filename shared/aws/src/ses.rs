@@ -1,9 +1,14 @@
 //! Alert emails through Amazon SES (v2 `SendEmail`). The domain decides what to send and
 //! records each alert as sent by its id after SES accepts it, so a retried event sends once.
+//! An email with attachments (a letter's copy with its PDF) goes as raw content: the same
+//! Internet message the local server writes (`p3-mail`); the others as simple content.
 
 use async_trait::async_trait;
 use aws_sdk_sesv2::error::DisplayErrorContext;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageTag};
+use aws_sdk_sesv2::primitives::Blob;
+use aws_sdk_sesv2::types::{
+    Body, Content, Destination, EmailContent, Message, MessageTag, RawMessage,
+};
 use p3_domain::alert::AlertEmail;
 use p3_domain::ports::{Notifier, NotifyError};
 
@@ -58,10 +63,21 @@ fn tag_value(alert_id: &str) -> String {
 #[async_trait]
 impl Notifier for SesNotifier {
     async fn send(&self, email: &AlertEmail) -> Result<(), NotifyError> {
-        let message = Message::builder()
-            .subject(text(&email.subject)?)
-            .body(Body::builder().text(text(&email.body)?).build())
-            .build();
+        let content = if email.attachments.is_empty() {
+            let message = Message::builder()
+                .subject(text(&email.subject)?)
+                .body(Body::builder().text(text(&email.body)?).build())
+                .build();
+            EmailContent::builder().simple(message).build()
+        } else {
+            let from =
+                p3_mail::mailbox(&self.from).map_err(|e| NotifyError(format!("MAIL_FROM: {e}")))?;
+            let raw = RawMessage::builder()
+                .data(Blob::new(p3_mail::message(email, &from)?.formatted()))
+                .build()
+                .map_err(|e| NotifyError(e.to_string()))?;
+            EmailContent::builder().raw(raw).build()
+        };
         let tag = MessageTag::builder()
             .name("alert")
             .value(tag_value(&email.alert_id))
@@ -75,7 +91,7 @@ impl Notifier for SesNotifier {
                     .set_to_addresses(Some(email.to.clone()))
                     .build(),
             )
-            .content(EmailContent::builder().simple(message).build())
+            .content(content)
             .email_tags(tag)
             .set_configuration_set_name(self.configuration_set.clone())
             .send()

@@ -246,6 +246,31 @@ pub async fn service_with_clock(
     .await
 }
 
+/// The `deadlines` function's service: as [`service_with_clock`], and, with the feature `pdf`,
+/// each letter's email copy carries the letter as a PDF ([`p3_api::pdf::AttachLetterPdfs`]).
+/// Only this function sends letters, so only its package links the PDF writer for them.
+pub async fn deadlines_service(settings: &AwsSettings, sdk: &SdkConfig) -> Service {
+    deadlines_service_with_clock(settings, sdk, Arc::new(SystemClock)).await
+}
+
+/// [`deadlines_service`] on a given clock (tests stand on a fixed date).
+pub async fn deadlines_service_with_clock(
+    settings: &AwsSettings,
+    sdk: &SdkConfig,
+    clock: Arc<dyn Clock>,
+) -> Service {
+    #[allow(unused_mut)]
+    let mut service = service_with_clock(settings, sdk, clock).await;
+    #[cfg(feature = "pdf")]
+    {
+        service.notifier = Arc::new(p3_api::pdf::AttachLetterPdfs::new(
+            service.notifier.clone(),
+            service.rules.letters.landlord.clone(),
+        ));
+    }
+    service
+}
+
 /// A case's alert timers as one-off EventBridge schedules that put their event on the queue.
 fn alert_schedules(
     settings: &AwsSettings,
@@ -279,6 +304,20 @@ pub async fn service_sending_no_email(settings: &AwsSettings, sdk: &SdkConfig) -
         sdk,
         clock.clone(),
         alert_schedules(settings, sdk, &clock),
+        Arc::new(SendsNoEmail),
+    )
+    .await
+}
+
+/// The domain service of a function that only reads cases (`documents`): no alert schedules
+/// (no Scheduler or SQS client) and no email (no SES client), so its package and its role hold
+/// only what reading the table needs.
+pub async fn service_changing_no_case(settings: &AwsSettings, sdk: &SdkConfig) -> Service {
+    service_over(
+        settings,
+        sdk,
+        Arc::new(SystemClock),
+        Arc::new(ChangesNoCase),
         Arc::new(SendsNoEmail),
     )
     .await

@@ -521,35 +521,60 @@ async fn an_acknowledgement_queues_its_letter_and_the_consumer_emails_it_once() 
             .json()
             .await
             .expect("moto's model data is JSON");
-        data["ses"]["Message"]
+        // A letter's copy carries its PDF, so it goes as a raw message.
+        data["ses"]["RawMessage"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter(|m| m["destinations"]["ToAddresses"] == json!([address]))
-            .cloned()
-            .collect::<Vec<Value>>()
+            .filter(|m| {
+                m["destinations"]
+                    .as_array()
+                    .is_some_and(|d| d.iter().any(|to| to == address.as_str()))
+            })
+            .map(|m| m["raw_data"].as_str().unwrap().to_string())
+            .collect::<Vec<String>>()
     };
     assert!(
         sent_to_resident().await.is_empty(),
         "not sent before it is handled"
     );
 
-    // Delivered twice in one batch (SQS delivers at least once), then once more: one email.
+    // The deadlines function's service (its notifier attaches each letter's PDF). Delivered
+    // twice in one batch (SQS delivers at least once), then once more: one email.
+    let deadlines =
+        wiring::deadlines_service_with_clock(&env.settings, &env.sdk, env.clock.clone()).await;
     let mut again = queued[0].clone();
     again.message_id = Some("duplicate-1".into());
-    let response = handle_batch(&env.service, batch_of(vec![queued[0].clone(), again])).await;
+    let response = handle_batch(&deadlines, batch_of(vec![queued[0].clone(), again])).await;
     assert!(failures(&response).is_empty(), "{response:?}");
-    let response = handle_batch(&env.service, batch_of(vec![queued[0].clone()])).await;
+    let response = handle_batch(&deadlines, batch_of(vec![queued[0].clone()])).await;
     assert!(failures(&response).is_empty(), "{response:?}");
     let emails = sent_to_resident().await;
     assert_eq!(emails.len(), 1, "{emails:?}");
     let case = env.service.store.load(&reference).await.unwrap().unwrap();
-    assert_eq!(emails[0]["subject"], case.letters[0].subject.as_str());
-    let text = emails[0]["body"].as_str().unwrap();
+    let subject = format!("Subject: {}", case.letters[0].subject);
+    assert!(
+        emails[0].replace("\r\n ", " ").contains(&subject),
+        "{}",
+        emails[0]
+    );
+    let parts = p3_mail::read::parts(&emails[0]);
+    assert_eq!(
+        parts.len(),
+        2,
+        "the text, then the letter's PDF: {}",
+        emails[0]
+    );
+    let text = parts[0].text();
+    assert_eq!(parts[0].media_type(), "text/plain");
     for point in ["Leak not fixed", "No reply to calls"] {
         assert!(text.contains(point), "the letter lists {point}: {text}");
     }
     assert!(text.contains("Dear Ada Resident"), "{text}");
+    let name = format!("{reference}-letter-1.pdf");
+    assert_eq!(parts[1].filename(), Some(name.as_str()));
+    assert_eq!(parts[1].media_type(), "application/pdf");
+    assert!(parts[1].content.starts_with(b"%PDF-"), "a PDF");
     assert!(
         env.service.store.alert_sent(&letter.id()).await.unwrap(),
         "recorded as sent"
@@ -559,9 +584,172 @@ async fn an_acknowledgement_queues_its_letter_and_the_consumer_emails_it_once() 
     let mut stray = queued[0].clone();
     stray.message_id = Some("stray-1".into());
     stray.body = Some(json!({"reference": reference, "letter": 9, "copy": 0}).to_string());
-    let response = handle_batch(&env.service, batch_of(vec![stray])).await;
+    let response = handle_batch(&deadlines, batch_of(vec![stray])).await;
     assert!(failures(&response).is_empty(), "{response:?}");
     assert_eq!(sent_to_resident().await.len(), 1);
+}
+
+/// The `documents` function's sample event for `reference`, asking for `format`, as a member
+/// of staff whose claims an authorizer would pass on (the function reads them as the pages'
+/// session; tests/sign_in.rs checks the session cookie itself).
+fn document_event(file: &str, reference: &str, format: &str) -> Value {
+    let mut e = event_for(file, &[(SAMPLE_REFERENCE, reference)]);
+    e["rawQueryString"] = json!(format!("format={format}"));
+    e["queryStringParameters"] = json!({ "format": format });
+    e["requestContext"]["authorizer"] =
+        event("cases/get-case.json")["requestContext"]["authorizer"].clone();
+    e
+}
+
+/// What the `documents` function answered, through Lambda's HTTP API response format: the
+/// status, the content type and the body's bytes (binary bodies come base64-encoded).
+async fn documents_answer(app: &Router, event: Value) -> (i64, String, Vec<u8>) {
+    use base64::Engine;
+    let request = serde_json::from_value(event).expect("an HTTP API event");
+    let out = wiring::answer_http(app.clone(), request)
+        .await
+        .expect("answered");
+    let body = out["body"].as_str().unwrap_or_default();
+    let bytes = if out["isBase64Encoded"] == json!(true) {
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .expect("base64")
+    } else {
+        body.as_bytes().to_vec()
+    };
+    (
+        out["statusCode"].as_i64().unwrap(),
+        out["headers"]["content-type"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+        bytes,
+    )
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and_html() {
+    let env = Env::new("documents").await;
+    let answer = env
+        .call(
+            &env.app(p3_api::intake_router),
+            event("intake/post-complaint.json"),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let reference = answer.body["reference"].as_str().unwrap().to_string();
+    env.advance(Duration::minutes(10));
+    let answer = env
+        .call(
+            &env.app(p3_api::acknowledgement_router),
+            event_for(
+                "acknowledgement/post-acknowledgement-stage1.json",
+                &[(SAMPLE_REFERENCE, &reference)],
+            ),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+
+    // The function as it starts: its own settings (no cookie key, no secret), a service that
+    // only reads, the pages' session check.
+    let mut vars: HashMap<String, String> = HashMap::new();
+    for (k, v) in [
+        ("TABLE_NAME", env.settings.table_name.clone()),
+        ("QUEUE_URL", env.settings.queue_url.clone()),
+        ("QUEUE_ARN", env.settings.queue_arn.clone()),
+        ("DLQ_ARN", env.settings.dlq_arn.clone()),
+        ("SCHEDULE_GROUP", env.settings.schedule_group.clone()),
+        (
+            "SCHEDULER_ROLE_ARN",
+            env.settings.scheduler_role_arn.clone(),
+        ),
+        ("MAIL_FROM", env.settings.mail_from.clone()),
+        ("EXPORT_BUCKET", env.settings.export_bucket.clone()),
+        ("BASE_URL", env.settings.base_url.clone()),
+        ("AWS_ENDPOINT_URL", env.endpoint.clone()),
+        ("OIDC_ISSUER", "https://idp.p3housing.example".into()),
+        ("OIDC_CLIENT_ID", "p3-staff-pages".into()),
+    ] {
+        vars.insert(k.into(), v);
+    }
+    let settings = p3_aws::documents::documents_settings(|k| vars.get(k).cloned())
+        .expect("the documents function's settings");
+    let service = wiring::service_changing_no_case(&settings, &env.sdk).await;
+    let app = p3_aws::documents::documents_app(service, &settings).expect("the documents app");
+
+    let (status, kind, bytes) = documents_answer(
+        &app,
+        document_event("documents/get-letter.json", &reference, "pdf"),
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(kind, "application/pdf");
+    assert!(
+        bytes.starts_with(b"%PDF-"),
+        "a PDF: {:?}",
+        &bytes[..bytes.len().min(16)]
+    );
+    let (status, kind, bytes) = documents_answer(
+        &app,
+        document_event("documents/get-evidence.json", &reference, "pdf"),
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(kind, "application/pdf");
+    assert!(bytes.starts_with(b"%PDF-"));
+    assert!(
+        bytes.len() > 1000,
+        "the pack has pages: {} bytes",
+        bytes.len()
+    );
+
+    // As HTML, as before.
+    let (status, kind, bytes) = documents_answer(
+        &app,
+        document_event("documents/get-letter.json", &reference, "html"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(String::from_utf8_lossy(&bytes).contains(&reference));
+    let (status, kind, _) = documents_answer(
+        &app,
+        document_event("documents/get-evidence.json", &reference, "html"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("text/html"), "{kind}");
+
+    // A format that does not exist is still a 400 naming it; a letter the case lacks a 404;
+    // without a session, nothing.
+    let (status, _, bytes) = documents_answer(
+        &app,
+        document_event("documents/get-letter.json", &reference, "docx"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(String::from_utf8_lossy(&bytes).contains("format"));
+    let mut other = document_event("documents/get-letter.json", &reference, "pdf");
+    other["rawPath"] = json!(format!("/staff/complaints/{reference}/letters/9"));
+    other["requestContext"]["http"]["path"] = other["rawPath"].clone();
+    other["pathParameters"]["number"] = json!("9");
+    let (status, _, _) = documents_answer(&app, other).await;
+    assert_eq!(status, 404);
+    let mut anonymous = document_event("documents/get-letter.json", &reference, "pdf");
+    anonymous["requestContext"]
+        .as_object_mut()
+        .unwrap()
+        .remove("authorizer");
+    anonymous.as_object_mut().unwrap().remove("cookies");
+    let (status, _, _) = documents_answer(&app, anonymous).await;
+    assert_eq!(status, 401);
+    // The pages' routes are not the documents function's.
+    let mut page = event("pages/get-cases-page.json");
+    page["requestContext"]["authorizer"] =
+        event("cases/get-case.json")["requestContext"]["authorizer"].clone();
+    let (status, _, _) = documents_answer(&app, page).await;
+    assert_eq!(status, 404);
 }
 
 #[tokio::test]

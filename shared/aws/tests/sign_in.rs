@@ -20,7 +20,7 @@ use axum::extract::{Form, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::engine::general_purpose::{STANDARD as B64_STANDARD, URL_SAFE_NO_PAD as B64};
 use base64::Engine;
 use chrono::Utc;
 use http::StatusCode;
@@ -301,6 +301,8 @@ struct Site {
     base: String,
     idp: Arc<Idp>,
     app: Router,
+    /// The `documents` function over the same store, as it starts (its own settings).
+    documents: Router,
     _dir: tempfile::TempDir,
 }
 
@@ -339,6 +341,12 @@ async fn site() -> Site {
         records: None,
     };
     let service = service_on(store, &settings);
+    let mut vars = environment(&issuer, &base);
+    vars.remove("OIDC_COOKIE_KEY");
+    let documents_settings = p3_aws::documents::documents_settings(|k| vars.get(k).cloned())
+        .expect("the documents function needs no cookie key");
+    let documents = p3_aws::documents::documents_app(service.clone(), &documents_settings)
+        .expect("the documents app");
     // As `pages::pages` does on AWS: the report page reads the store.
     let app = pages_app(service, &settings)
         .expect("the pages app")
@@ -348,6 +356,7 @@ async fn site() -> Site {
         base,
         idp,
         app,
+        documents,
         _dir: dir,
     }
 }
@@ -876,6 +885,88 @@ async fn the_sample_events_of_the_staff_pages_are_served_by_the_pages_function()
         .unwrap()
         .iter()
         .any(|c| c.as_str().unwrap().starts_with("p3_staff=;")));
+}
+
+/// The documents the pages open, served by the `documents` function: the same session as the
+/// pages, the same roles; as HTML and as PDF.
+#[tokio::test]
+async fn the_documents_function_checks_the_pages_session() {
+    let site = site().await;
+    let app = &site.documents;
+    let as_role = |role: &str| {
+        site.idp.token(
+            "n",
+            &NextToken {
+                claims: json!({"custom:role": role}),
+                ..NextToken::default()
+            },
+        )
+    };
+    let auditor = as_role("auditor");
+    let pdf = [
+        ("SAMPLE-ID-TOKEN", auditor.as_str()),
+        (
+            "\"rawQueryString\":\"\"",
+            "\"rawQueryString\":\"format=pdf\"",
+        ),
+    ];
+    let pack = lambda(app, "../documents/get-evidence.json", &pdf).await;
+    assert_eq!(pack["statusCode"], 200, "{pack}");
+    assert_eq!(pack["headers"]["content-type"], "application/pdf");
+    let bytes = B64_STANDARD
+        .decode(pack["body"].as_str().unwrap())
+        .expect("a binary body, base64");
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    let html = lambda(
+        app,
+        "../documents/get-evidence.json",
+        &[("SAMPLE-ID-TOKEN", auditor.as_str())],
+    )
+    .await;
+    assert_eq!(html["statusCode"], 200, "{html}");
+    assert!(html["body"].as_str().unwrap().contains(REFERENCE));
+
+    // An officer may not have the pack; a token of another key or none is no session.
+    let officer = as_role("officer");
+    let refused = lambda(
+        app,
+        "../documents/get-evidence.json",
+        &[("SAMPLE-ID-TOKEN", officer.as_str())],
+    )
+    .await;
+    assert_eq!(refused["statusCode"], 403, "{refused}");
+    let forged = site.idp.token(
+        "n",
+        &NextToken {
+            other_key: true,
+            ..NextToken::default()
+        },
+    );
+    let refused = lambda(
+        app,
+        "../documents/get-letter.json",
+        &[("SAMPLE-ID-TOKEN", forged.as_str())],
+    )
+    .await;
+    assert_eq!(refused["statusCode"], 401, "{refused}");
+    let refused = lambda(app, "../documents/get-letter.json", &[]).await;
+    assert_eq!(refused["statusCode"], 401, "{refused}");
+    // The pages are not the documents function's, nor the documents the pages'.
+    let page = lambda(
+        app,
+        "get-cases-page.json",
+        &[("SAMPLE-ID-TOKEN", auditor.as_str())],
+    )
+    .await;
+    assert_eq!(page["statusCode"], 404, "{page}");
+    let pages = &site.app;
+    let pack = lambda(
+        pages,
+        "../documents/get-evidence.json",
+        &[("SAMPLE-ID-TOKEN", auditor.as_str())],
+    )
+    .await;
+    assert_eq!(pack["statusCode"], 404, "{pack}");
 }
 
 #[test]

@@ -221,6 +221,40 @@ fn every_action_a_function_is_granted_is_one_the_code_calls() {
     }
 }
 
+/// The `documents` function (the letters and the evidence pack, as PDF too) only reads cases:
+/// the table, no index, no write, no other service, no secret.
+#[test]
+fn the_documents_function_may_only_read_the_table() {
+    let doc = template();
+    let mut actions = BTreeSet::new();
+    for (owner, s) in statements(&doc) {
+        if owner != "DocumentsFunction" {
+            continue;
+        }
+        assert_eq!(
+            untag(&s["Resource"]).as_str(),
+            Some("ComplaintsTable.Arn"),
+            "the table itself, no index: {s:?}"
+        );
+        for a in one_or_many(&s["Action"]) {
+            actions.insert(untag(a).as_str().unwrap().to_string());
+        }
+    }
+    assert_eq!(
+        actions.into_iter().collect::<Vec<_>>(),
+        [
+            "dynamodb:DescribeTable",
+            "dynamodb:GetItem",
+            "dynamodb:Query"
+        ]
+    );
+    let vars = &doc["Resources"]["DocumentsFunction"]["Properties"]["Environment"]["Variables"];
+    assert!(vars.get("OIDC_ISSUER").is_some(), "the session is checked");
+    for secret in ["OIDC_COOKIE_KEY_SECRET_ID", "OIDC_CLIENT_SECRET_ID"] {
+        assert!(vars.get(secret).is_none(), "{secret}: it reads no secret");
+    }
+}
+
 /// The limit items expire by the table's TTL attribute, the one the limiter writes.
 #[test]
 fn the_limit_counts_expire_by_the_tables_ttl_attribute() {
@@ -357,7 +391,7 @@ fn every_function_alarms_on_errors_and_throttles_and_a_failed_export_is_reported
         .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
         .map(|(name, _)| name.as_str().unwrap().to_string())
         .collect();
-    assert_eq!(functions.len(), 8);
+    assert_eq!(functions.len(), 9);
     for function in &functions {
         assert!(
             alarmed("AWS/Lambda", "Errors", function),

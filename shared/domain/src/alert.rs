@@ -270,8 +270,9 @@ impl Default for AlertAddresses {
     }
 }
 
-/// An alert email, ready for a notifier. Holds no personal data of the resident.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// An email, ready for a notifier: an alert to staff (which holds no personal data of the
+/// resident), or a copy of a letter to the resident or their representative.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AlertEmail {
     /// The alert's stable id (also the idempotency key of the send).
     pub alert_id: String,
@@ -281,6 +282,34 @@ pub struct AlertEmail {
     pub subject: String,
     /// Plain-text body.
     pub body: String,
+    /// The letter this email is a copy of: what a host needs to attach the letter as a
+    /// document (a PDF, `{reference}-letter-{number}.pdf`) before the notifier sends it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enclosure: Option<Box<Enclosure>>,
+    /// Files sent with the text: the host adds the letter's PDF here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<EmailAttachment>,
+}
+
+/// The letter an email is a copy of, as kept on the case, addressed to that copy's recipient
+/// only (so the document attached holds no other recipient's address).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enclosure {
+    /// The case's reference.
+    pub reference: String,
+    /// The letter, with `to` holding the one recipient of this copy.
+    pub letter: crate::letter::Letter,
+}
+
+/// A file sent with an email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailAttachment {
+    /// Its name, as the recipient saves it.
+    pub filename: String,
+    /// Its media type (`application/pdf`).
+    pub content_type: String,
+    /// Its bytes.
+    pub content: Vec<u8>,
 }
 
 /// Renders the email for an alert: to the stage's handler (or the complaints team while
@@ -369,5 +398,6 @@ pub fn render(
         to,
         subject,
         body,
+        ..AlertEmail::default()
     }
 }

@@ -619,6 +619,7 @@ pub fn overdue_email(
         body: format!(
             "Cases brought in from the previous system have deadlines whose alerts had already passed when they were imported. They are listed here once instead of one alert each; later alerts of the same deadlines will come as usual.\n\n{lines}\n{link}\n\nThis message carries no personal details of the residents.\n"
         ),
+        ..AlertEmail::default()
     }
 }
 

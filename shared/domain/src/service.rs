@@ -191,6 +191,8 @@ pub fn letter_email(case: &Case, d: &LetterDelivery, landlord: &str) -> Option<A
             letter.to.first().and_then(|r| r.name.as_deref()).unwrap_or("the resident")
         ),
     };
+    let mut this_copy = letter.clone();
+    this_copy.to = vec![copy.clone()];
     Some(AlertEmail {
         alert_id: d.id(),
         to: vec![to],
@@ -201,6 +203,11 @@ pub fn letter_email(case: &Case, d: &LetterDelivery, landlord: &str) -> Option<A
             letter.dated.format("%-d %B %Y"),
             case.reference
         ),
+        enclosure: Some(Box::new(crate::alert::Enclosure {
+            reference: case.reference.clone(),
+            letter: this_copy,
+        })),
+        attachments: Vec::new(),
     })
 }
 
@@ -682,6 +689,7 @@ impl Service {
                 reference = case.reference,
                 minutes = LETTER_FLAG_AFTER_MINUTES,
             ),
+            ..Default::default()
         };
         if self.notifier.send(&email).await.is_ok() {
             let _ = self.store.mark_alert_sent(&id, now).await;

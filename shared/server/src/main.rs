@@ -521,7 +521,7 @@ fn service_of(
     notifier: Arc<dyn p3_domain::ports::Notifier>,
     base_url: String,
 ) -> Service {
-    host::service(
+    let mut service = host::service(
         Adapters {
             store: store.clone(),
             scheduler: store,
@@ -530,7 +530,13 @@ fn service_of(
             random: Arc::new(OsRandom),
         },
         config.settings.host_settings(base_url),
-    )
+    );
+    // Each letter's email copy carries the letter as a PDF, laid out as on the letter route.
+    service.notifier = Arc::new(p3_api::pdf::AttachLetterPdfs::new(
+        service.notifier.clone(),
+        service.rules.letters.landlord.clone(),
+    ));
+    service
 }
 
 async fn shutdown_signal() {

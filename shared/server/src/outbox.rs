@@ -1,10 +1,11 @@
 //! Local email delivery: RFC 5322 `.eml` files in `<data-dir>/outbox/`, or an SMTP relay when
 //! configured. A file per alert id, written atomically, so a resend of the same alert is a no-op.
+//! The message is written by `p3-mail` (a letter's copy: the text and the letter's PDF).
 
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use lettre::message::{header::ContentType, Mailbox, Message};
+use lettre::message::{Mailbox, Message};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use p3_domain::alert::AlertEmail;
 use p3_domain::ports::{Notifier, NotifyError};
@@ -60,19 +61,7 @@ impl OutboxNotifier {
     }
 
     fn message(&self, email: &AlertEmail) -> Result<Message, NotifyError> {
-        let mut b = Message::builder()
-            .from(self.from.clone())
-            .subject(email.subject.clone())
-            .message_id(Some(format!("<{}@p3-complaints>", email.alert_id)));
-        for to in &email.to {
-            let mb: Mailbox = to
-                .parse()
-                .map_err(|e| NotifyError(format!("bad recipient: {e}")))?;
-            b = b.to(mb);
-        }
-        b.header(ContentType::TEXT_PLAIN)
-            .body(email.body.clone())
-            .map_err(|e| NotifyError(e.to_string()))
+        p3_mail::message(email, &self.from)
     }
 }
 

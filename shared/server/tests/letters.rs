@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use base64::Engine;
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 use support::*;
@@ -62,37 +61,23 @@ async fn acknowledged(s: &Server, email: Option<&str>) -> (String, Value) {
     (reference, case)
 }
 
-/// The body of an `.eml` file as text, whatever transfer encoding it was written in.
+/// The text of an `.eml` file (its `text/plain` part), whatever transfer encoding it was
+/// written in.
 fn mail_body(eml: &str) -> String {
-    let (head, body) = eml.split_once("\r\n\r\n").expect("headers, then a body");
-    let head = head.to_ascii_lowercase();
-    let text = if head.contains("content-transfer-encoding: quoted-printable") {
-        let mut out = Vec::new();
-        let bytes = body.replace("=\r\n", "").into_bytes();
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'=' && i + 2 < bytes.len() {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
-                out.push(u8::from_str_radix(hex, 16).expect("a quoted-printable escape"));
-                i += 3;
-            } else {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-        String::from_utf8(out).unwrap()
-    } else if head.contains("content-transfer-encoding: base64") {
-        let joined: String = body.split_whitespace().collect();
-        String::from_utf8(
-            base64::engine::general_purpose::STANDARD
-                .decode(joined)
-                .unwrap(),
-        )
-        .unwrap()
-    } else {
-        body.to_string()
-    };
-    text.replace("\r\n", "\n")
+    p3_mail::read::parts(eml)
+        .into_iter()
+        .find(|p| p.media_type() == "text/plain")
+        .expect("a text part")
+        .text()
+}
+
+/// The text of every page of a PDF, its runs of whitespace as one space.
+fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    let doc = lopdf::Document::load_mem(bytes).expect("the PDF parses");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).expect("the text extracts");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn db(data_dir: &Path) -> rusqlite::Connection {
@@ -174,7 +159,24 @@ async fn an_acknowledgement_emails_its_letter_once_even_after_a_restart() {
     );
     let eml = &mails[0].1;
     assert!(eml.contains("To: lettie@example.org"), "{eml}");
+    assert!(eml.contains("Content-Type: multipart/mixed"), "{eml}");
     let body = mail_body(eml);
+    // Beside the text, the letter as a PDF, laid out as the letter route prints it.
+    let files: Vec<_> = p3_mail::read::parts(eml)
+        .into_iter()
+        .filter(|p| p.filename().is_some())
+        .collect();
+    assert_eq!(files.len(), 1, "one file: the letter");
+    let name = format!("{reference}-letter-1.pdf");
+    assert_eq!(files[0].filename(), Some(name.as_str()));
+    assert_eq!(files[0].media_type(), "application/pdf");
+    let printed = pdf_text(&files[0].content);
+    for expected in ["Dear Lettie Letter", POINTS[0], reference.as_str()] {
+        assert!(
+            printed.contains(expected),
+            "the PDF has `{expected}`: {printed}"
+        );
+    }
     // The letter as the case keeps it: the complaint's points and when the answer is due.
     for point in POINTS {
         assert!(body.contains(point), "the letter lists `{point}`:\n{body}");

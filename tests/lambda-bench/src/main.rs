@@ -1,6 +1,6 @@
 //! `lambda-bench`: cold-start and cost figures of the Lambda functions, on this machine.
 //!
-//! For each function (the eight in `functions/*` and two baselines, `bench-hello` and
+//! For each function (the nine in `functions/*` and two baselines, `bench-hello` and
 //! `bench-sdk-floor`), built for this machine's architecture, it starts a local stand-in for the
 //! Lambda Runtime API (`GET /2018-06-01/runtime/invocation/next`, `POST …/{id}/response` and
 //! `…/{id}/error`), launches the bootstrap against it and the moto emulator, and measures:
@@ -1103,7 +1103,7 @@ fn zipped_size(bootstrap: &Path) -> Option<u64> {
     }
 }
 
-const FUNCTIONS: [&str; 10] = [
+const FUNCTIONS: [&str; 11] = [
     "bench-hello",
     "bench-sdk-floor",
     "intake",
@@ -1112,6 +1112,7 @@ const FUNCTIONS: [&str; 10] = [
     "stage2",
     "cases",
     "pages",
+    "documents",
     "reporting",
     "deadlines",
 ];
@@ -1234,6 +1235,22 @@ async fn main() -> Result<(), BoxError> {
                 // The start of a staff sign-in: a redirect to the provider's authorize
                 // endpoint (set below, so no discovery document is fetched).
                 "pages" => on("pages/get-sign-in.json", vec![Default::default(); 2])?,
+                // A case's evidence pack as PDF, for an auditor whose claims come as an
+                // authorizer passes them on (read as the pages' session would be), so no
+                // identity provider is needed.
+                "documents" => {
+                    let claims =
+                        event("cases/get-case.json", &[])?["requestContext"]["authorizer"].clone();
+                    on("documents/get-evidence.json", vec![for_read.clone(); 2])?
+                        .into_iter()
+                        .map(|mut e| {
+                            e["requestContext"]["authorizer"] = claims.clone();
+                            e["rawQueryString"] = json!("format=pdf");
+                            e["queryStringParameters"] = json!({"format": "pdf"});
+                            e
+                        })
+                        .collect()
+                }
                 "reporting" => on(
                     "reporting/monthly-schedule.json",
                     vec![Default::default(); 2],

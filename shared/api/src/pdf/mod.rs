@@ -1,7 +1,9 @@
-//! The letters and the evidence pack as PDFs (`?format=pdf`). The writer (`write`, with
-//! `p3-pdf` and krilla) is the cargo feature `pdf`, on by default: the local server has it; the
-//! Lambda functions leave it out (the `pages` package would pass the 8 MB limit). Where it is
-//! left out, asking for a PDF is a 400 naming `format` ([`available`]), checked before any work.
+//! The letters and the evidence pack as PDFs (`?format=pdf`), and each letter's PDF attached to
+//! its email copies ([`AttachLetterPdfs`]). The writer (`write`, with `p3-pdf` and krilla) is
+//! the cargo feature `pdf`, on by default: the local server has it, and of the Lambda functions
+//! `documents` (the routes) and `deadlines` (the emails); the others leave it out (about 1 MB
+//! zipped each). Where it is left out, asking for a PDF is a 400 naming `format`
+//! ([`available`]), checked before any work.
 
 #[cfg(feature = "pdf")]
 mod write;
@@ -14,7 +16,7 @@ mod write {
     use crate::problem::Problem;
     /// A letter as PDF: refused (400) in this build.
     pub fn letter(
-        _: &p3_domain::case::Case,
+        _: &str,
         _: &p3_domain::letter::Letter,
         _: &p3_domain::letter::Landlord,
     ) -> Result<Vec<u8>, Problem> {
@@ -30,6 +32,17 @@ mod write {
 }
 #[cfg(not(feature = "pdf"))]
 pub use write::{evidence, letter};
+
+#[cfg(feature = "pdf")]
+mod email;
+#[cfg(feature = "pdf")]
+pub use email::AttachLetterPdfs;
+
+/// The file name of a letter's PDF: as the letter route serves it and as it is attached to the
+/// letter's emails.
+pub fn letter_file_name(reference: &str, number: u16) -> String {
+    format!("{reference}-letter-{number}.pdf")
+}
 
 /// Whether this build writes PDFs (the feature `pdf`).
 pub const AVAILABLE: bool = cfg!(feature = "pdf");

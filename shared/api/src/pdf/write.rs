@@ -2,7 +2,6 @@
 //! writes itself from a small set of tags, read into the document model of `p3-pdf` (headings,
 //! paragraphs, lists, tables; a list of terms becomes a table whose first column heads each row).
 
-use p3_domain::case::Case;
 use p3_domain::casefile::LetterFormat;
 use p3_domain::letter::{html_to_text, Landlord, Letter};
 use p3_pdf::{Block, Document, Table};
@@ -226,7 +225,7 @@ pub fn blocks(html: &str) -> Vec<Block> {
 /// page: the landlord, the addressee, the date, the reference, the subject and the letter. Large
 /// print when the resident needs it.
 pub fn letter(
-    case: &Case,
+    reference: &str,
     letter: &Letter,
     landlord: &Landlord,
 ) -> Result<Vec<u8>, crate::problem::Problem> {
@@ -264,10 +263,7 @@ pub fn letter(
         }
         out.push(Block::Paragraph(to.join("\n")));
         out.push(Block::Paragraph(dated.clone()));
-        out.push(Block::Paragraph(format!(
-            "Our reference: {}",
-            case.reference
-        )));
+        out.push(Block::Paragraph(format!("Our reference: {reference}")));
         out.push(Block::Heading {
             level: 1,
             text: letter.subject.clone(),
@@ -278,7 +274,7 @@ pub fn letter(
         title: format!("Letter {}: {}", letter.number, letter.subject),
         lang: "en-GB".into(),
         head_left: landlord.name.clone(),
-        head_right: format!("Our reference {} · {dated}", case.reference),
+        head_right: format!("Our reference {reference} · {dated}"),
         large_print: letter.format == LetterFormat::LargePrint,
         text_size: 11.0,
         blocks: out,

@@ -501,9 +501,9 @@ pub(crate) async fn letter_page(
         })?;
     let landlord = &st.service.rules.letters.landlord;
     if pdf {
-        let bytes = crate::pdf::letter(&case, letter, landlord)?;
+        let bytes = crate::pdf::letter(&case.reference, letter, landlord)?;
         tracing::info!(reference = %case.reference, letter = number, "letter PDF produced");
-        let name = format!("{}-letter-{number}.pdf", case.reference);
+        let name = crate::pdf::letter_file_name(&case.reference, number);
         return Ok(crate::http::cookies::private_page(crate::pdf::response(
             bytes, &name,
         )));
