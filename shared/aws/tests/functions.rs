@@ -1241,7 +1241,8 @@ fn every_route_in_the_template_has_a_sample_event_and_every_sample_a_route() {
 }
 
 /// The staff API's routes; not the staff pages' (`/staff`, sign-in, its callback, sign-out,
-/// `/staff/cases...`, the monthly report page, the forms logging a complaint or a service request), which a browser reaches without an
+/// `/staff/cases...`, the monthly report page, the forms logging a complaint or a service request,
+/// the service requests' review pages), which a browser reaches without an
 /// Authorization header: the `pages` function checks their session cookie itself
 /// (tests/sign_in.rs).
 fn needs_authorizer(path: &str) -> bool {
@@ -1258,7 +1259,9 @@ fn needs_authorizer(path: &str) -> bool {
         .any(|p| path.starts_with(p))
         // The printable letter and the evidence pack, opened from the pages with the session.
         || (path.starts_with("/staff/complaints/")
-            && (path.ends_with("/evidence") || path.contains("/letters/")));
+            && (path.ends_with("/evidence") || path.contains("/letters/")))
+        // The service requests' review list and review page.
+        || (path.starts_with("/staff/service-requests/") && path.ends_with("/review"));
     path.starts_with("/staff/") && !page
 }
 

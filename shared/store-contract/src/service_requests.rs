@@ -67,7 +67,7 @@ pub async fn service_requests_list_by_status_and_close_once(store: Arc<dyn CaseS
     );
     assert_eq!(
         ids(store.as_ref(), Some(ServiceRequestStatus::Closed)).await,
-        [closed.id.clone()]
+        vec![closed.id.clone()]
     );
     assert_eq!(
         ids(store.as_ref(), Some(ServiceRequestStatus::Open)).await,
