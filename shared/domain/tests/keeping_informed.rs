@@ -129,6 +129,7 @@ fn respond(case: &Case, at: &str, actions: Vec<PromisedAction>, rules: &Rules) -
                 }],
                 actions,
                 compensation_pence: None,
+                learning: None,
             },
         },
         IM,

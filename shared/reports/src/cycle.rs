@@ -88,6 +88,8 @@ pub fn quarterly_email(
             year_name(q.year)
         ),
         body,
+        enclosure: None,
+        attachments: Vec::new(),
     }
 }
 

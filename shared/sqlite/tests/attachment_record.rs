@@ -19,7 +19,7 @@ use p3_domain::ports::{
 };
 use p3_domain::role::{Caller, Role};
 use p3_domain::service::{Service, ServiceError, Settings};
-use p3_domain::service_request::ServiceRequest;
+use p3_domain::service_request::{ServiceRequest, ServiceRequestQuery, ServiceRequestStatus};
 use p3_sqlite::SqliteStore;
 
 fn now() -> DateTime<Utc> {
@@ -97,6 +97,22 @@ impl CaseStore for Failing {
     }
     async fn load_service_request(&self, id: &str) -> Result<Option<ServiceRequest>, StoreError> {
         self.inner.load_service_request(id).await
+    }
+    async fn list_service_requests(
+        &self,
+        query: &ServiceRequestQuery,
+    ) -> Result<Vec<ServiceRequest>, StoreError> {
+        self.inner.list_service_requests(query).await
+    }
+    async fn update_service_request(
+        &self,
+        request: ServiceRequest,
+        expected: ServiceRequestStatus,
+        idempotency: Option<IdempotencyRecord>,
+    ) -> Result<(), StoreError> {
+        self.inner
+            .update_service_request(request, expected, idempotency)
+            .await
     }
     async fn alert_sent(&self, alert_id: &str) -> Result<bool, StoreError> {
         self.inner.alert_sent(alert_id).await

@@ -312,6 +312,7 @@ fn response(rng: &mut Rng, stage: u8) -> StageResponse {
         point_decisions: decisions(stage, outcome),
         actions: Vec::new(),
         compensation_pence: None,
+        learning: None,
     }
 }
 
