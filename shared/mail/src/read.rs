@@ -9,6 +9,8 @@ use base64::Engine;
 pub struct Part {
     /// Its headers, unfolded, in lower case.
     pub headers: String,
+    /// Its headers, unfolded, as written (a file name keeps its case).
+    original: String,
     /// Its body, decoded from its transfer encoding.
     pub content: Vec<u8>,
 }
@@ -33,8 +35,9 @@ impl Part {
         if self.header("content-disposition") != Some("attachment") {
             return None;
         }
+        // Found in the lower-case copy, read from the original: the offsets are the same.
         let at = self.headers.find("filename=")?;
-        self.headers[at + "filename=".len()..]
+        self.original[at + "filename=".len()..]
             .split([';', '\r', '\n'])
             .next()
             .map(|v| v.trim().trim_matches('"'))
@@ -104,6 +107,7 @@ pub fn parts(raw: &str) -> Vec<Part> {
         return vec![Part {
             content: decode(&lower, body),
             headers: lower,
+            original: head,
         }];
     };
     body.split(&format!("--{boundary}"))
@@ -111,10 +115,12 @@ pub fn parts(raw: &str) -> Vec<Part> {
         .filter(|part| !part.starts_with("--"))
         .filter_map(|part| {
             let (h, b) = part.trim_start_matches("\r\n").split_once("\r\n\r\n")?;
-            let headers = unfold(h).to_ascii_lowercase();
+            let original = unfold(h);
+            let headers = original.to_ascii_lowercase();
             Some(Part {
                 content: decode(&headers, b.trim_end_matches("\r\n")),
                 headers,
+                original,
             })
         })
         .collect()

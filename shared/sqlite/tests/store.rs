@@ -353,7 +353,7 @@ async fn upgrading_a_version_3_store_lists_its_service_requests_as_open() {
     {
         let conn = rusqlite::Connection::open(dir.path().join("p3.db")).unwrap();
         conn.execute_batch(
-            "DROP INDEX service_requests_status; ALTER TABLE service_requests DROP COLUMN status;
+            "DROP TABLE annual_records; DROP INDEX service_requests_status; ALTER TABLE service_requests DROP COLUMN status;
              PRAGMA user_version = 3;",
         )
         .unwrap();

@@ -430,7 +430,7 @@ fn the_zip_opens_and_holds_the_pack_and_every_letter() {
         .read_to_string(&mut sums)
         .unwrap();
     let lines: Vec<&str> = sums.lines().collect();
-    assert_eq!(lines.len(), 6);
+    assert_eq!(lines.len(), 7);
     assert_eq!(
         lines[0],
         format!(
@@ -439,7 +439,7 @@ fn the_zip_opens_and_holds_the_pack_and_every_letter() {
         )
     );
     assert_eq!(
-        lines[5],
+        lines[6],
         format!(
             "{}  {}",
             p3_domain::attachment::sha256_hex(b"Inspection notes\n"),
