@@ -21,6 +21,7 @@ pub mod earlier_reply;
 pub mod event;
 pub mod host;
 pub mod import;
+pub mod inbox;
 pub mod letter;
 pub mod london;
 pub mod note;

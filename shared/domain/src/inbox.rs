@@ -1,0 +1,86 @@
+//! The upload inbox: where a resident's files arrive before they are checked and attached to
+//! their case (issue 15 item 5). A resident's browser posts each file straight into the inbox
+//! through a short-lived form the service hands out (on AWS an S3 presigned POST, since API
+//! Gateway and Lambda cap request bodies at 10 and 6 MB; locally a route of the server signed
+//! the same way), into a slot the service named. When the resident sends their complaint or
+//! their Stage 2 request naming those slots, the service fetches each file, checks it with
+//! [`crate::attachment::check`] as any other, keeps it with the case and only then discards the
+//! slot: a request that is refused loses no file.
+//!
+//! The same form works without JavaScript (a plain `<form method="post"
+//! enctype="multipart/form-data">` with the fields as hidden inputs, the file input named
+//! `file` last, and a redirect back to the service once the file is in) and from a script.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::ports::StoreError;
+
+/// How long an upload form is accepted after it is handed out.
+pub const FORM_LIFETIME_MINUTES: i64 = 30;
+
+/// A form for one file into one slot of the inbox.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UploadForm {
+    /// The slot the file goes into (named by the service, [`crate::attachment::is_id`] holds).
+    pub slot: String,
+    /// Where the browser posts the form (`multipart/form-data`).
+    pub url: String,
+    /// The fields to send, in this order, before the file (its part named `file`, last).
+    pub fields: Vec<(String, String)>,
+    /// When the form stops being accepted.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A file that arrived in a slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxFile {
+    /// The name the browser gave it (only ever shown, never a path).
+    pub filename: String,
+    /// Its bytes (at most [`crate::attachment::MAX_FILE_BYTES`]; the form refuses more).
+    pub bytes: Vec<u8>,
+}
+
+/// The inbox port: S3 on AWS, a folder of the data dir locally.
+#[async_trait]
+pub trait UploadInbox: Send + Sync {
+    /// A form for one file into `slot`, accepted until `expires_at`, taking at most
+    /// [`crate::attachment::MAX_FILE_BYTES`]. `redirect`: where the browser is sent once the
+    /// file is in (a page of the service), for the form posted without JavaScript.
+    async fn form(
+        &self,
+        slot: &str,
+        expires_at: DateTime<Utc>,
+        redirect: Option<&str>,
+    ) -> Result<UploadForm, StoreError>;
+    /// The file posted into `slot`, if one arrived (it stays until [`UploadInbox::discard`]).
+    async fn fetch(&self, slot: &str) -> Result<Option<InboxFile>, StoreError>;
+    /// Forgets what arrived in `slot` (nothing if it is empty); slots never fetched are
+    /// discarded by the inbox itself within a day.
+    async fn discard(&self, slot: &str) -> Result<(), StoreError>;
+}
+
+/// An inbox for a host that takes no files from residents: it refuses with a clear error.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoInbox;
+
+#[async_trait]
+impl UploadInbox for NoInbox {
+    async fn form(
+        &self,
+        _: &str,
+        _: DateTime<Utc>,
+        _: Option<&str>,
+    ) -> Result<UploadForm, StoreError> {
+        Err(StoreError::Refused(
+            "this host takes no files from residents".into(),
+        ))
+    }
+    async fn fetch(&self, _: &str) -> Result<Option<InboxFile>, StoreError> {
+        Ok(None)
+    }
+    async fn discard(&self, _: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
