@@ -1,6 +1,6 @@
 //! Staff sign-in to the pages on AWS, through the identity provider (Amazon Cognito or Microsoft
 //! Entra ID; both speak OpenID Connect). The provider's protocol and the checks of its tokens
-//! are `p3-oidc`'s (shared with `p3 serve`), on the aws-lc crypto the AWS SDK already links;
+//! are `p3-oidc`'s (shared with `p3 serve`), on ring, as the AWS SDK's client here is;
 //! what is AWS's own is here.
 //!
 //! The HTTP API's JWT authorizer reads only the `Authorization` header, which a browser

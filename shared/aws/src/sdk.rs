@@ -17,7 +17,7 @@ use crate::wiring::timeouts;
 /// operating system's store holds under those names).
 pub const AMAZON_TRUST_SERVICES_ROOTS: &str = include_str!("../certs/amazon-trust-services.pem");
 
-/// The SDK's own rustls client (the aws-lc it already links), trusting only
+/// The SDK's own rustls client, on ring (the crypto the staff sign-in uses too), trusting only
 /// [`AMAZON_TRUST_SERVICES_ROOTS`].
 pub fn https_client() -> SharedHttpClient {
     let trust = TrustStore::empty()
@@ -28,7 +28,7 @@ pub fn https_client() -> SharedHttpClient {
         .build()
         .expect("the compiled-in roots are a valid trust store");
     aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
         .tls_context(context)
         .build_https()
 }

@@ -238,6 +238,7 @@ async fn the_reporting_function_runs_the_daily_retention_job_over_its_table() {
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(&endpoint)
         .region(aws_config::Region::new("eu-west-2"))
+        .http_client(p3_aws::sdk::https_client())
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "testing", "testing", None, None, "moto",
         ))

@@ -96,6 +96,7 @@ impl Env {
         let sdk = aws_config::defaults(BehaviorVersion::latest())
             .endpoint_url(&endpoint)
             .region(Region::new("eu-west-2"))
+            .http_client(p3_aws::sdk::https_client())
             .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
             .load()
             .await;

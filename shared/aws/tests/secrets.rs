@@ -39,6 +39,7 @@ async fn secrets_client() -> aws_sdk_secretsmanager::Client {
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint())
         .region(Region::new("eu-west-2"))
+        .http_client(p3_aws::sdk::https_client())
         .load()
         .await;
     aws_sdk_secretsmanager::Client::new(&sdk)

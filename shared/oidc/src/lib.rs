@@ -17,20 +17,15 @@
 //! No client secret is needed (PKCE, a public client: Cognito); one is sent if set (Entra ID's
 //! web platform requires it).
 //!
-//! The crypto (and TLS to the provider) is `ring` by default, `aws-lc-rs` with that feature
-//! (the Lambda functions, whose AWS SDK links it already).
+//! The crypto (and TLS to the provider) is `ring`, on both hosts: the Lambda functions' AWS SDK
+//! client is built on ring too, so no package links a second crypto library.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-#[cfg(feature = "aws-lc-rs")]
-use aws_lc_rs as crypto;
-#[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
 use ring as crypto;
-#[cfg(not(any(feature = "ring", feature = "aws-lc-rs")))]
-compile_error!("p3-oidc needs a crypto provider: the `ring` or the `aws-lc-rs` feature");
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD as B64};
 use base64::Engine;
@@ -471,12 +466,6 @@ impl Failure {
     }
 }
 
-#[cfg(feature = "aws-lc-rs")]
-fn tls_provider() -> rustls::crypto::CryptoProvider {
-    rustls::crypto::aws_lc_rs::default_provider()
-}
-
-#[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
 fn tls_provider() -> rustls::crypto::CryptoProvider {
     rustls::crypto::ring::default_provider()
 }

@@ -886,6 +886,7 @@ async fn setup(moto: &str, unique: &str) -> Result<Vec<(String, String)>, BoxErr
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(moto)
         .region(aws_config::Region::new("eu-west-2"))
+        .http_client(p3_aws::sdk::https_client())
         .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
             "testing", "testing", None, None, "moto",
         ))

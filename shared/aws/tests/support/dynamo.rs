@@ -84,7 +84,7 @@ pub async fn client() -> Client {
         .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
         .http_client(OneAtATime {
             inner: aws_smithy_http_client::Builder::new()
-                .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+                .tls_provider(Provider::Rustls(CryptoMode::Ring))
                 .build_https(),
             gate: Arc::new(tokio::sync::Semaphore::new(1)),
         })
