@@ -1165,44 +1165,84 @@ async fn a_support_services_complaint_reaches_stage_3_through_the_stage2_functio
     for r in [&support, &housing] {
         step();
         let a = env
-            .call(&acknowledgement, for_case("acknowledgement/post-acknowledgement-stage1.json", r))
+            .call(
+                &acknowledgement,
+                for_case("acknowledgement/post-acknowledgement-stage1.json", r),
+            )
             .await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.text);
         step();
         let a = env
-            .call(&stage1, for_case("stage1-response/post-stage1-response.json", r))
+            .call(
+                &stage1,
+                for_case("stage1-response/post-stage1-response.json", r),
+            )
             .await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     }
     // A housing complaint has no Stage 3: 409, not a 500.
-    let a = env.call(&stage2, for_case("stage2/post-staff-stage3.json", &housing)).await;
+    let a = env
+        .call(&stage2, for_case("stage2/post-staff-stage3.json", &housing))
+        .await;
     assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.text);
-    let a = env.call(&stage2, for_case("stage2/post-stage3-response.json", &housing)).await;
+    let a = env
+        .call(
+            &stage2,
+            for_case("stage2/post-stage3-response.json", &housing),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.text);
 
     // The support complaint's Stage 2, requested by staff, acknowledged and answered.
     step();
-    let a = env.call(&stage2, for_case("stage2/post-staff-stage3.json", &support)).await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "Stage 3 before Stage 2: {}", a.text);
-    let a = env.call(&stage2, for_case("stage2/post-staff-stage2.json", &support)).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    step();
     let a = env
-        .call(&acknowledgement, for_case("acknowledgement/post-acknowledgement-stage2.json", &support))
+        .call(&stage2, for_case("stage2/post-staff-stage3.json", &support))
+        .await;
+    assert_eq!(
+        a.status,
+        StatusCode::CONFLICT,
+        "Stage 3 before Stage 2: {}",
+        a.text
+    );
+    let a = env
+        .call(&stage2, for_case("stage2/post-staff-stage2.json", &support))
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     step();
-    let a = env.call(&stage2, for_case("stage2/post-stage2-response.json", &support)).await;
+    let a = env
+        .call(
+            &acknowledgement,
+            for_case("acknowledgement/post-acknowledgement-stage2.json", &support),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    step();
+    let a = env
+        .call(
+            &stage2,
+            for_case("stage2/post-stage2-response.json", &support),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(a.body["status"], "responded");
 
     // The resident's page and request for Stage 3.
-    let resident = [(SAMPLE_REFERENCE, support.as_str()), (SAMPLE_CODE, code.as_str())];
+    let resident = [
+        (SAMPLE_REFERENCE, support.as_str()),
+        (SAMPLE_CODE, code.as_str()),
+    ];
     step();
-    let a = env.call(&stage2, event_for("stage2/get-stage3-page.json", &resident)).await;
+    let a = env
+        .call(&stage2, event_for("stage2/get-stage3-page.json", &resident))
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert!(a.text.contains("This is Stage 3"), "{}", a.text);
-    let a = env.call(&stage2, event_for("stage2/post-resident-stage3.json", &resident)).await;
+    let a = env
+        .call(
+            &stage2,
+            event_for("stage2/post-resident-stage3.json", &resident),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
     assert_eq!(a.body["status"], "stage3_requested");
 
@@ -1213,20 +1253,31 @@ async fn a_support_services_complaint_reaches_stage_3_through_the_stage2_functio
         ack,
         &json!({"reviewer": "sam@p3.example", "complaint_points": ["Visits missed after the review"]}),
     );
-    let ack: Value = serde_json::from_str(&ack.to_string().replace(SAMPLE_REFERENCE, &support)).unwrap();
+    let ack: Value =
+        serde_json::from_str(&ack.to_string().replace(SAMPLE_REFERENCE, &support)).unwrap();
     let a = env.call(&acknowledgement, ack).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(a.body["status"], "stage3_acknowledged");
     step();
-    let a = env.call(&stage2, for_case("stage2/post-stage3-response.json", &support)).await;
+    let a = env
+        .call(
+            &stage2,
+            for_case("stage2/post-stage3-response.json", &support),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(a.body["status"], "closed");
-    assert!(a.body["housing_ombudsman"].as_str().unwrap().contains("PO Box 152"));
+    assert!(a.body["housing_ombudsman"]
+        .as_str()
+        .unwrap()
+        .contains("PO Box 152"));
 
     // The reporting function, on DynamoDB, counts it in the support-services section only.
     let (app, exporter) = wiring::reporting_parts(&env.settings, &env.sdk, env.state.clone());
     let get: Value = serde_json::from_str(
-        &event("reporting/get-report.json").to_string().replace("2026-05", "2026-06"),
+        &event("reporting/get-report.json")
+            .to_string()
+            .replace("2026-05", "2026-06"),
     )
     .unwrap();
     let answer = wiring::handle_reporting_event(app, &exporter, get, t0() + Duration::hours(3))

@@ -39,8 +39,8 @@ pub mod self_assessment;
 pub mod service;
 pub mod service_request;
 pub mod service_request_review;
-mod stage_request;
 pub mod staff_account;
+mod stage_request;
 pub mod updates;
 pub mod validation;
 

@@ -392,7 +392,11 @@ fn october_2025_every_figure_counted_by_hand() {
     };
     let mut got = serde_json::to_value(report_for("2025-10", &homes)).unwrap();
     // The support-services section is checked on its own (below and in its own test).
-    let support = got.as_object_mut().unwrap().remove("support_services").unwrap();
+    let support = got
+        .as_object_mut()
+        .unwrap()
+        .remove("support_services")
+        .unwrap();
     let expected = json!({
         "month": "2025-10",
         "stage1": {
@@ -592,7 +596,11 @@ fn the_json_has_exactly_the_keys_of_the_contract() {
 fn september_2025_does_not_see_the_complaint_received_at_0030_bst_on_1_october() {
     let mut got = serde_json::to_value(report_for("2025-09", &NO_HOMES)).unwrap();
     // The support-services section is checked on its own (below and in its own test).
-    let support = got.as_object_mut().unwrap().remove("support_services").unwrap();
+    let support = got
+        .as_object_mut()
+        .unwrap()
+        .remove("support_services")
+        .unwrap();
     let expected = json!({
         "month": "2025-09",
         "stage1": {
@@ -659,7 +667,11 @@ fn september_2025_does_not_see_the_complaint_received_at_0030_bst_on_1_october()
 fn november_2025_counts_the_october_complaint_responded_in_november() {
     let mut got = serde_json::to_value(report_for("2025-11", &NO_HOMES)).unwrap();
     // The support-services section is checked on its own (below and in its own test).
-    let support = got.as_object_mut().unwrap().remove("support_services").unwrap();
+    let support = got
+        .as_object_mut()
+        .unwrap()
+        .remove("support_services")
+        .unwrap();
     let expected = json!({
         "month": "2025-11",
         "stage1": {
@@ -787,7 +799,10 @@ fn a_support_services_case_changes_the_support_figures_and_never_the_housing_one
         .filter(|c| c.procedure != SUPPORT_SERVICES)
         .cloned()
         .collect();
-    assert!(housing_only.len() < cases.len(), "the fixture has a support case");
+    assert!(
+        housing_only.len() < cases.len(),
+        "the fixture has a support case"
+    );
     let without = report::monthly(&housing_only, &requests, month("2025-10"), &RULES, &homes);
     assert_eq!(with.figures.support_services.stage1.received, 1);
     assert_eq!(without.figures.support_services.stage1.received, 0);

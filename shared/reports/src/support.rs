@@ -37,7 +37,9 @@ pub(crate) fn stage_figures() -> [(&'static str, Get); 11] {
             s.responded_within_code.to_string()
         }),
         ("Extensions agreed", |s| s.extensions.to_string()),
-        ("Open at the period's end", |s| s.open_at_month_end.to_string()),
+        ("Open at the period's end", |s| {
+            s.open_at_month_end.to_string()
+        }),
         ("Open and overdue at the period's end", |s| {
             s.open_overdue.to_string()
         }),
