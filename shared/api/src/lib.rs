@@ -143,7 +143,8 @@ pub fn stage1_response_router() -> Router<AppState> {
     )
 }
 
-/// `stage2`: requests from the resident and staff, and the Stage 2 response.
+/// `stage2`: requests from the resident and staff, and the Stage 2 response; and the same for
+/// Stage 3 (the support-services procedure's last stage).
 pub fn stage2_router() -> Router<AppState> {
     Router::new()
         .route(
@@ -157,6 +158,18 @@ pub fn stage2_router() -> Router<AppState> {
         .route(
             "/staff/complaints/{reference}/stage2-response",
             post(staff::stage2_response),
+        )
+        .route(
+            "/complaints/{reference}/stage3",
+            get(public::stage3_page).post(public::request_stage3),
+        )
+        .route(
+            "/staff/complaints/{reference}/stage3",
+            post(staff::request_stage3),
+        )
+        .route(
+            "/staff/complaints/{reference}/stage3-response",
+            post(staff::stage3_response),
         )
 }
 

@@ -1130,6 +1130,171 @@ async fn the_reporting_function_answers_reports_from_dynamodb() {
     // The monthly job (S3 and SES) is checked in tests/reports.rs.
 }
 
+/// A sample event with its JSON body replaced by `body` (and its length with it).
+fn with_body(mut ev: Value, body: &Value) -> Value {
+    let text = body.to_string();
+    ev["headers"]["content-length"] = json!(text.len().to_string());
+    ev["body"] = json!(text);
+    ev
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_support_services_complaint_reaches_stage_3_through_the_stage2_function() {
+    let env = Env::new("stage3").await;
+    let intake = env.app(p3_api::intake_router);
+    let acknowledgement = env.app(p3_api::acknowledgement_router);
+    let stage1 = env.app(p3_api::stage1_response_router);
+    let stage2 = env.app(p3_api::stage2_router);
+    let step = || env.advance(Duration::minutes(10));
+
+    // Two phoned-in complaints: one about a support service, one about housing.
+    let sample = event("intake/post-staff-complaint.json");
+    let mut body: Value = serde_json::from_str(sample["body"].as_str().unwrap()).unwrap();
+    body["category"] = json!("support_services");
+    body["procedure"] = json!("support_services");
+    let a = env.call(&intake, with_body(sample.clone(), &body)).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let support = a.body["reference"].as_str().unwrap().to_string();
+    let code = a.body["access_code"].as_str().unwrap().to_string();
+    let a = env.call(&intake, sample).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let housing = a.body["reference"].as_str().unwrap().to_string();
+    let for_case = |path: &str, reference: &str| event_for(path, &[(SAMPLE_REFERENCE, reference)]);
+
+    // Both answered at Stage 1.
+    for r in [&support, &housing] {
+        step();
+        let a = env
+            .call(
+                &acknowledgement,
+                for_case("acknowledgement/post-acknowledgement-stage1.json", r),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        step();
+        let a = env
+            .call(
+                &stage1,
+                for_case("stage1-response/post-stage1-response.json", r),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    }
+    // A housing complaint has no Stage 3: 409, not a 500.
+    let a = env
+        .call(&stage2, for_case("stage2/post-staff-stage3.json", &housing))
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.text);
+    let a = env
+        .call(
+            &stage2,
+            for_case("stage2/post-stage3-response.json", &housing),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.text);
+
+    // The support complaint's Stage 2, requested by staff, acknowledged and answered.
+    step();
+    let a = env
+        .call(&stage2, for_case("stage2/post-staff-stage3.json", &support))
+        .await;
+    assert_eq!(
+        a.status,
+        StatusCode::CONFLICT,
+        "Stage 3 before Stage 2: {}",
+        a.text
+    );
+    let a = env
+        .call(&stage2, for_case("stage2/post-staff-stage2.json", &support))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    step();
+    let a = env
+        .call(
+            &acknowledgement,
+            for_case("acknowledgement/post-acknowledgement-stage2.json", &support),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    step();
+    let a = env
+        .call(
+            &stage2,
+            for_case("stage2/post-stage2-response.json", &support),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["status"], "responded");
+
+    // The resident's page and request for Stage 3.
+    let resident = [
+        (SAMPLE_REFERENCE, support.as_str()),
+        (SAMPLE_CODE, code.as_str()),
+    ];
+    step();
+    let a = env
+        .call(&stage2, event_for("stage2/get-stage3-page.json", &resident))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert!(a.text.contains("This is Stage 3"), "{}", a.text);
+    let a = env
+        .call(
+            &stage2,
+            event_for("stage2/post-resident-stage3.json", &resident),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    assert_eq!(a.body["status"], "stage3_requested");
+
+    // Acknowledged by a reviewer new to the case, answered by the senior manager in the sample.
+    step();
+    let ack = event("acknowledgement/post-acknowledgement-stage2.json");
+    let ack = with_body(
+        ack,
+        &json!({"reviewer": "sam@p3.example", "complaint_points": ["Visits missed after the review"]}),
+    );
+    let ack: Value =
+        serde_json::from_str(&ack.to_string().replace(SAMPLE_REFERENCE, &support)).unwrap();
+    let a = env.call(&acknowledgement, ack).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["status"], "stage3_acknowledged");
+    step();
+    let a = env
+        .call(
+            &stage2,
+            for_case("stage2/post-stage3-response.json", &support),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["status"], "closed");
+    assert!(a.body["housing_ombudsman"]
+        .as_str()
+        .unwrap()
+        .contains("PO Box 152"));
+
+    // The reporting function, on DynamoDB, counts it in the support-services section only.
+    let (app, exporter) = wiring::reporting_parts(&env.settings, &env.sdk, env.state.clone());
+    let get: Value = serde_json::from_str(
+        &event("reporting/get-report.json")
+            .to_string()
+            .replace("2026-05", "2026-06"),
+    )
+    .unwrap();
+    let answer = wiring::handle_reporting_event(app, &exporter, get, t0() + Duration::hours(3))
+        .await
+        .unwrap();
+    assert_eq!(answer["statusCode"], 200, "{answer}");
+    let figures: Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    let ss = &figures["support_services"];
+    assert_eq!(ss["stage1"]["received"], 1, "{figures}");
+    assert_eq!(ss["stage3"]["received"], 1, "{figures}");
+    assert_eq!(ss["stage3"]["responded"], 1, "{figures}");
+    assert_eq!(ss["escalations"], 2, "{figures}");
+    assert_eq!(figures["stage1"]["received"], 1, "housing only: {figures}");
+    assert_eq!(figures["stage2"]["received"], 0, "housing only: {figures}");
+}
+
 // ---- Checks on the files alone: the samples, the template and the routers agree ----
 
 fn template() -> serde_yaml::Value {

@@ -398,6 +398,16 @@ pub enum Command {
         /// Through whom.
         through: RequestedThrough,
     },
+    /// Ask for a named stage: as [`Command::RequestNextStage`], refused unless `stage` is the
+    /// next one (the routes that name their stage, `/stage3`, send this).
+    RequestStage {
+        /// The stage the caller means to ask for.
+        stage: u8,
+        /// The resident's reason.
+        reason: Option<String>,
+        /// Through whom.
+        through: RequestedThrough,
+    },
     /// Refuse on an exclusion ground.
     Refuse {
         /// The ground.
@@ -1139,6 +1149,17 @@ impl Case {
         let policy = rules.policy_of(self)?;
         let stage = self.current_stage();
         let n = stage.number;
+        let command = match command {
+            Command::RequestStage {
+                stage: wanted,
+                reason,
+                through,
+            } => {
+                crate::stage_request::check_wanted(self, policy, wanted)?;
+                Command::RequestNextStage { reason, through }
+            }
+            other => other,
+        };
         match command {
             Command::Acknowledge {
                 investigating_manager,
@@ -1259,6 +1280,7 @@ impl Case {
                 response,
             } => {
                 self.ensure_active("respond")?;
+                crate::stage_request::check_exists(policy, asked)?;
                 if asked != n {
                     return Err(CommandError::NotAllowed(format!(
                         "the case is at Stage {n}, not Stage {asked}"

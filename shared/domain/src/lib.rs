@@ -30,6 +30,7 @@ pub mod ports;
 pub mod quarterly;
 pub mod report;
 pub mod report_period;
+pub mod report_support;
 pub mod resident_asks;
 pub mod restriction;
 pub mod retention;
@@ -39,6 +40,7 @@ pub mod service;
 pub mod service_request;
 pub mod service_request_review;
 pub mod staff_account;
+mod stage_request;
 pub mod updates;
 pub mod validation;
 

@@ -143,6 +143,19 @@ pub fn summary_text(landlord: &str, q: &QuarterlyReport) -> String {
     for (k, v) in &t.by_category {
         out.push_str(&format!("  {}: {v}\n", k.replace('_', " ")));
     }
+    let ss = &t.support_services;
+    out.push_str(&format!(
+        "\nSupport services (a separate three-stage procedure, not in the figures above):\n\
+         Received: {} at Stage 1, {} at Stage 2, {} at Stage 3 ({} escalations)\n\
+         Responses within timescale: Stage 1 {}; Stage 2 {}; Stage 3 {}\n",
+        ss.stage1.received,
+        ss.stage2.received,
+        ss.stage3.received,
+        ss.escalations,
+        within(ss.stage1.responded_within_p3_standard, ss.stage1.responded),
+        within(ss.stage2.responded_within_p3_standard, ss.stage2.responded),
+        within(ss.stage3.responded_within_p3_standard, ss.stage3.responded),
+    ));
     let o = &q.ombudsman;
     out.push_str(&format!(
         "\nHousing Ombudsman: {} determination(s); orders complied with: {} of {}\n",

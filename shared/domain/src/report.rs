@@ -3,8 +3,9 @@
 //!
 //! Every count belongs to the Europe/London month of its event's `at` (when it happened).
 //! "Open" and "overdue" are snapshots at 23:59:59 London on the period's last day. Only cases on
-//! the housing procedure ([`policy::HOUSING`]) are counted: complaints about a support service
-//! follow a separate procedure. A figure that cannot be computed is `null`, never a made-up zero,
+//! the housing procedure ([`policy::HOUSING`]) are counted in the housing figures and the TSMs:
+//! complaints about a support service follow a separate procedure, counted beside them
+//! ([`crate::report_support`]). A figure that cannot be computed is `null`, never a made-up zero,
 //! and ratios are rounded to one decimal place.
 
 use std::collections::BTreeMap;
@@ -138,6 +139,10 @@ pub struct Figures {
     pub tsm: Tsm,
     /// The same TSMs for low-cost home ownership; null unless such homes are configured.
     pub tsm_low_cost_home_ownership: Option<Tsm>,
+    /// The support-services procedure's own figures, beside the housing ones above and never
+    /// in them or the TSMs. Missing from exports made before it was counted.
+    #[serde(default)]
+    pub support_services: crate::report_support::SupportFigures,
 }
 
 /// The monthly performance export (its JSON shape is a contract: keys may be added, never renamed).
@@ -581,5 +586,6 @@ pub(crate) fn figures(
     out.tsm_low_cost_home_ownership = homes
         .low_cost_home_ownership
         .map(|h| tsm(&tenures[1], Some(h)));
+    out.support_services = crate::report_support::support_figures(cases, first, last, rules);
     out
 }

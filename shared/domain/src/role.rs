@@ -69,6 +69,7 @@ pub fn needed(case: &Case, command: &Command) -> Role {
     match command {
         Command::Acknowledge { .. }
         | Command::RequestNextStage { .. }
+        | Command::RequestStage { .. }
         | Command::Withdraw { .. }
         | Command::RecordNeeds(_)
         | Command::SetContactPreferences(_)

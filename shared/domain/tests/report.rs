@@ -390,7 +390,13 @@ fn october_2025_every_figure_counted_by_hand() {
         low_cost_rental: Some(2_800),
         low_cost_home_ownership: Some(300),
     };
-    let got = serde_json::to_value(report_for("2025-10", &homes)).unwrap();
+    let mut got = serde_json::to_value(report_for("2025-10", &homes)).unwrap();
+    // The support-services section is checked on its own (below and in its own test).
+    let support = got
+        .as_object_mut()
+        .unwrap()
+        .remove("support_services")
+        .unwrap();
     let expected = json!({
         "month": "2025-10",
         "stage1": {
@@ -489,6 +495,11 @@ fn october_2025_every_figure_counted_by_hand() {
         }
     });
     assert_eq!(got, expected, "\n got: {got:#}\n");
+    // S alone: received and acknowledged at Stage 1 of its own procedure.
+    assert_eq!(support["stage1"]["received"], 1, "{support}");
+    assert_eq!(support["stage1"]["acknowledged"], 1, "{support}");
+    assert_eq!(support["stage2"]["received"], 0, "{support}");
+    assert_eq!(support["stage3"]["received"], 0, "{support}");
 }
 
 #[test]
@@ -537,6 +548,7 @@ fn the_json_has_exactly_the_keys_of_the_contract() {
             // added
             "ombudsman_determinations",
             "stage2_requests_late",
+            "support_services",
         ])
     );
     let stage = set(&[
@@ -582,7 +594,13 @@ fn the_json_has_exactly_the_keys_of_the_contract() {
 
 #[test]
 fn september_2025_does_not_see_the_complaint_received_at_0030_bst_on_1_october() {
-    let got = serde_json::to_value(report_for("2025-09", &NO_HOMES)).unwrap();
+    let mut got = serde_json::to_value(report_for("2025-09", &NO_HOMES)).unwrap();
+    // The support-services section is checked on its own (below and in its own test).
+    let support = got
+        .as_object_mut()
+        .unwrap()
+        .remove("support_services")
+        .unwrap();
     let expected = json!({
         "month": "2025-09",
         "stage1": {
@@ -642,11 +660,18 @@ fn september_2025_does_not_see_the_complaint_received_at_0030_bst_on_1_october()
         "tsm_low_cost_home_ownership": null
     });
     assert_eq!(got, expected, "\n got: {got:#}\n");
+    assert_eq!(support["stage1"]["received"], 0, "{support}");
 }
 
 #[test]
 fn november_2025_counts_the_october_complaint_responded_in_november() {
-    let got = serde_json::to_value(report_for("2025-11", &NO_HOMES)).unwrap();
+    let mut got = serde_json::to_value(report_for("2025-11", &NO_HOMES)).unwrap();
+    // The support-services section is checked on its own (below and in its own test).
+    let support = got
+        .as_object_mut()
+        .unwrap()
+        .remove("support_services")
+        .unwrap();
     let expected = json!({
         "month": "2025-11",
         "stage1": {
@@ -703,6 +728,7 @@ fn november_2025_counts_the_october_complaint_responded_in_november() {
         "tsm_low_cost_home_ownership": null
     });
     assert_eq!(got, expected, "\n got: {got:#}\n");
+    assert_eq!(support["stage1"]["received"], 0, "{support}");
 }
 
 #[test]
@@ -758,4 +784,34 @@ fn annual_totals_sum_the_months_and_snapshot_open_cases_at_the_end_of_march() {
     assert_eq!(t.tsm.ch02_stage1_within_code_pct, Some(87.5));
     assert_eq!(t.service_requests_logged, 3);
     assert_eq!(t.ombudsman_referrals + t.ombudsman_determinations, 2);
+}
+
+#[test]
+fn a_support_services_case_changes_the_support_figures_and_never_the_housing_ones_or_tsm() {
+    let homes = Homes {
+        low_cost_rental: Some(2800),
+        low_cost_home_ownership: Some(300),
+    };
+    let (cases, requests) = fixture();
+    let with = report::monthly(&cases, &requests, month("2025-10"), &RULES, &homes);
+    let housing_only: Vec<_> = cases
+        .iter()
+        .filter(|c| c.procedure != SUPPORT_SERVICES)
+        .cloned()
+        .collect();
+    assert!(
+        housing_only.len() < cases.len(),
+        "the fixture has a support case"
+    );
+    let without = report::monthly(&housing_only, &requests, month("2025-10"), &RULES, &homes);
+    assert_eq!(with.figures.support_services.stage1.received, 1);
+    assert_eq!(without.figures.support_services.stage1.received, 0);
+    assert_eq!(with.figures.tsm, without.figures.tsm);
+    assert_eq!(
+        with.figures.tsm_low_cost_home_ownership,
+        without.figures.tsm_low_cost_home_ownership
+    );
+    let mut housing = with.figures.clone();
+    housing.support_services = Default::default();
+    assert_eq!(housing, without.figures);
 }

@@ -29,6 +29,7 @@ struct QuarterlyPage<'a> {
     others: Vec<Count>,
     ombudsman: &'a OmbudsmanFindings,
     case_lessons: &'a [Lesson],
+    support: crate::support::SupportSection,
 }
 
 /// The printable quarterly summary: the quarter's figures, month by month, themes, outcomes,
@@ -53,6 +54,7 @@ pub fn quarterly(landlord: &str, q: &QuarterlyReport) -> String {
         others: other_rows(&q.totals),
         ombudsman: &q.ombudsman,
         case_lessons: &q.lessons,
+        support: crate::support::section(&q.totals.support_services),
     })
 }
 

@@ -28,6 +28,7 @@ struct MonthlyPage<'a> {
     channels: Vec<Count>,
     others: Vec<Count>,
     tsm: Vec<TsmRow>,
+    support: crate::support::SupportSection,
 }
 
 /// The annual report page.
@@ -48,6 +49,7 @@ struct AnnualPage<'a> {
     categories: Vec<Count>,
     channels: Vec<Count>,
     others: Vec<Count>,
+    support: crate::support::SupportSection,
     lessons: Option<&'a str>,
     ombudsman: &'a p3_domain::report::OmbudsmanFindings,
     case_lessons: &'a [p3_domain::report::Lesson],
@@ -539,6 +541,7 @@ pub fn monthly(landlord: &str, report: &MonthlyReport, trend: &[MonthlyReport]) 
         channels: sorted_counts(&f.by_channel),
         others: other_rows(f),
         tsm: tsm_rows(f),
+        support: crate::support::section(&f.support_services),
     })
 }
 
@@ -571,6 +574,7 @@ pub fn annual(landlord: &str, report: &AnnualReport, lessons: Option<&str>) -> S
         categories,
         channels: sorted_counts(&f.by_channel),
         others: other_rows(f),
+        support: crate::support::section(&f.support_services),
         lessons: lessons.map(str::trim).filter(|t| !t.is_empty()),
         ombudsman: &report.ombudsman,
         case_lessons: &report.lessons,

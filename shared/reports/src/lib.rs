@@ -13,6 +13,7 @@ pub mod html;
 pub mod labels;
 pub mod render;
 pub mod self_assessment;
+mod support;
 
 use std::collections::BTreeMap;
 

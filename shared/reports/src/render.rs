@@ -268,6 +268,7 @@ pub fn xlsx(
             )?;
             r += 1;
         }
+        r = crate::support::write_sheet_section(ws, r, &report.figures.support_services, &head)?;
         for (key, heading) in [("by_category", "Category"), ("by_channel", "Channel")] {
             r += 1;
             ws.write_string_with_format(r, 0, heading, &head)

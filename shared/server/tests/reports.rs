@@ -411,6 +411,18 @@ fn expected_october() -> Value {
         "by_channel": { "web": 4, "phone": 3, "email": 2, "letter": 1 },
         "ombudsman_referrals": 1,
         "ombudsman_determinations": 0,
+        // S alone, in its own procedure's section: received 15 Oct, acknowledged 16 Oct (both
+        // recorded since, so late), open and past its 10-working-day response at month end.
+        "support_services": {
+            "stage1": {"received": 1, "acknowledged": 1, "acknowledged_within_timescale": 1, "responded": 0, "responded_within_p3_standard": 0, "responded_within_code": 0, "extensions": 0, "recorded_late": 2, "open_at_month_end": 1, "open_overdue": 1, "average_working_days_to_respond": null},
+            "stage2": {"received": 0, "acknowledged": 0, "acknowledged_within_timescale": 0, "responded": 0, "responded_within_p3_standard": 0, "responded_within_code": 0, "extensions": 0, "recorded_late": 0, "open_at_month_end": 0, "open_overdue": 0, "average_working_days_to_respond": null},
+            "stage3": {"received": 0, "acknowledged": 0, "acknowledged_within_timescale": 0, "responded": 0, "responded_within_p3_standard": 0, "responded_within_code": 0, "extensions": 0, "recorded_late": 0, "open_at_month_end": 0, "open_overdue": 0, "average_working_days_to_respond": null},
+            "escalations": 0,
+            "escalations_late": 0,
+            "withdrawn": 0,
+            "refused": 0,
+            "outcomes": { "upheld": 0, "partly_upheld": 0, "not_upheld": 0 }
+        },
         "tsm": {
             // 9 × 1000 / 2800 = 3.2; 2 × 1000 / 2800 = 0.7; 4 / 5 = 80 %; 1 / 1.
             "ch01_stage1_per_1000_homes": 3.2,

@@ -1,5 +1,5 @@
 //! Public routes, no login: the complaint form, its submission (form or JSON), the resident's
-//! view of their case with its access code, and their request for Stage 2.
+//! view of their case with its access code, and their request for the next stage (`stage_request`).
 
 use axum::body::Body;
 use axum::extract::State;
@@ -32,8 +32,10 @@ use crate::views::ResidentCase;
 use crate::{views, AppState, ClientAddr};
 
 mod pages;
+mod stage_request;
 
 use pages::{case_problem_page, form_page_for, next_stage_timescales, too_many_page, Limited};
+pub(crate) use stage_request::{request_stage2, request_stage3, stage2_page, stage3_page};
 
 type Result<T> = std::result::Result<T, Problem>;
 
@@ -384,176 +386,4 @@ pub(crate) async fn confirmation(
         q.code.as_deref().unwrap_or(""),
         &st.service.settings.landlord,
     ))
-}
-
-/// `GET /complaints/{reference}/stage2?code=`: the page for asking for a Stage 2 review.
-pub(crate) async fn stage2_page(
-    State(st): State<AppState>,
-    addr: Option<Extension<ClientAddr>>,
-    Path(reference): Path<String>,
-    Query(q): Query<CodeQuery>,
-    headers: HeaderMap,
-) -> Result<Response> {
-    let who = client(addr);
-    let case = match case_with_code(&st, &who, &reference, q.code.as_deref()).await {
-        Ok(c) => c,
-        Err(p) if matches!(p.status, 404 | 429) => return Ok(case_problem_page(&st, p)),
-        Err(p) => return Err(p),
-    };
-    let view = ResidentCase::of(&case, &st.service.rules, st.service.clock.now());
-    let csrf = csrf_of(&headers);
-    let form = html::Stage2Form {
-        code: q.code.as_deref().unwrap_or(""),
-        csrf: &csrf,
-        reason: "",
-        errors: &ValidationErrors::new(),
-        timescales: &next_stage_timescales(&st, &case),
-    };
-    let mut res =
-        html::stage2_response(StatusCode::OK, &view, &form, &st.service.settings.landlord);
-    set_csrf_cookie(&st, &headers, &mut res, &csrf);
-    Ok(res)
-}
-
-#[derive(Deserialize, Default)]
-struct Stage2Json {
-    reason: Option<String>,
-}
-
-/// `POST /complaints/{reference}/stage2?code=`: the resident asks for a Stage 2 review.
-pub(crate) async fn request_stage2(
-    State(st): State<AppState>,
-    addr: Option<Extension<ClientAddr>>,
-    Path(reference): Path<String>,
-    Query(q): Query<CodeQuery>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response> {
-    let who = client(addr);
-    let raw = body::read_limited(&headers, body).await?;
-    let (reason, is_form) = match body::kind_of(&headers) {
-        Some(BodyKind::Json) => (body::parse_json::<Stage2Json>(&raw)?.reason, false),
-        Some(BodyKind::Form) => {
-            let fields: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
-            let token = form_field(&fields, "csrf_token").unwrap_or_default();
-            if !form_matches_cookie(&headers, &token) {
-                if wants_html(&headers) {
-                    let back = format!(
-                        "/complaints/{}?code={}",
-                        html::urlencode(&reference),
-                        html::urlencode(q.code.as_deref().unwrap_or(""))
-                    );
-                    return Ok(html::message_response(
-                        StatusCode::FORBIDDEN,
-                        "Your session has expired",
-                        "For your security, please go back to your complaint, reload the page and ask for a review again.",
-                        &st.service.settings.landlord,
-                        &back,
-                        "Back to your complaint",
-                    ));
-                }
-                return Err(Problem::forbidden(
-                    "The form has expired; reload the page and try again",
-                ));
-            }
-            (form_field(&fields, "reason"), true)
-        }
-        None if raw.is_empty() => (None, false),
-        None => {
-            return Err(Problem::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported-media-type",
-                "Send application/json or a form",
-            ))
-        }
-    };
-    let case = match case_with_code(&st, &who, &reference, q.code.as_deref()).await {
-        Ok(c) => c,
-        Err(p) if is_form && wants_html(&headers) && matches!(p.status, 404 | 429) => {
-            return Ok(case_problem_page(&st, p))
-        }
-        Err(p) => return Err(p),
-    };
-    let form_reason = if is_form {
-        reason.clone().unwrap_or_default()
-    } else {
-        String::new()
-    };
-    let idem = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|k| IdempotencyKey {
-            key: format!("resident POST /complaints/{reference}/stage2 {k}"),
-            fingerprint: body::fingerprint("POST", "stage2", &raw),
-        });
-    let rules = st.service.rules.clone();
-    let clock = st.service.clock.clone();
-    let code = q.code.clone().unwrap_or_default();
-    let reference2 = case.reference.clone();
-    let render = move |c: &Case| {
-        if is_form {
-            StoredReply::ToResident {
-                reference: reference2.clone(),
-                access_code: code.clone(),
-                page: ResidentPage::Case,
-            }
-        } else {
-            let v = views::resident_case(c, &rules, clock.now());
-            StoredReply::Created(replay::view(&c.reference, None, &v))
-        }
-    };
-    let cmd = Command::RequestNextStage {
-        reason,
-        through: RequestedThrough::Resident,
-    };
-    let result = st
-        .service
-        .act(
-            &case.reference,
-            cmd,
-            &Caller::Resident,
-            None,
-            None,
-            idem.as_ref(),
-            &render,
-        )
-        .await;
-    let w = match result {
-        Ok(w) => w,
-        Err(e) if is_form && wants_html(&headers) => {
-            // The same statuses as the API, with the page instead of problem+json.
-            let problem = Problem::from(e);
-            let status =
-                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-            let mut errors = ValidationErrors::new();
-            for fe in &problem.errors {
-                errors.add(&fe.field, fe.message.clone());
-            }
-            if errors.is_empty() {
-                errors.add(
-                    "reason",
-                    problem
-                        .detail
-                        .clone()
-                        .unwrap_or_else(|| "We could not record your request".into()),
-                );
-            }
-            let view = ResidentCase::of(&case, &st.service.rules, st.service.clock.now());
-            let csrf = csrf_of(&headers);
-            let form = html::Stage2Form {
-                code: q.code.as_deref().unwrap_or(""),
-                csrf: &csrf,
-                reason: &form_reason,
-                errors: &errors,
-                timescales: &next_stage_timescales(&st, &case),
-            };
-            let mut res =
-                html::stage2_response(status, &view, &form, &st.service.settings.landlord);
-            set_csrf_cookie(&st, &headers, &mut res, &csrf);
-            return Ok(res);
-        }
-        Err(e) => return Err(e.into()),
-    };
-    tracing::info!(reference = %case.reference, "stage 2 requested by resident");
-    Ok(private_page(reply(w.reply)))
 }

@@ -158,6 +158,15 @@ pub(crate) async fn stage2_response(
     respond(st, staff, reference, request, 2).await
 }
 
+pub(crate) async fn stage3_response(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    respond(st, staff, reference, request, 3).await
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReasonBody {
@@ -188,6 +197,41 @@ pub(crate) async fn request_stage2(
 pub(crate) fn request_stage2_command(b: ReasonBody) -> Dated {
     (
         Command::RequestNextStage {
+            reason: b.reason,
+            through: RequestedThrough::Staff,
+        },
+        b.at,
+        b.backdate_reason,
+    )
+        .into()
+}
+
+/// `POST /staff/complaints/{reference}/stage3`: the resident's request for Stage 3 (the
+/// support-services procedure's last stage), recorded by staff; refused unless Stage 3 is the
+/// case's next stage.
+pub(crate) async fn request_stage3(
+    State(st): State<AppState>,
+    staff: Staff,
+    Path(reference): Path<String>,
+    request: Request,
+) -> Result<Response> {
+    action(
+        &st,
+        &staff,
+        &reference,
+        request,
+        Role::Officer,
+        "stage3",
+        request_stage3_command,
+    )
+    .await
+}
+
+/// The domain command of `request_stage3` (its JSON route and the staff page post the same).
+pub(crate) fn request_stage3_command(b: ReasonBody) -> Dated {
+    (
+        Command::RequestStage {
+            stage: 3,
             reason: b.reason,
             through: RequestedThrough::Staff,
         },

@@ -18,6 +18,8 @@ pub(crate) fn resident_status(status: &str) -> String {
         "responded" => "We have responded".into(),
         "stage2_requested" => "You asked for a review (Stage 2)".into(),
         "stage2_acknowledged" => "Review in progress (Stage 2)".into(),
+        "stage3_requested" => "You asked for a final review (Stage 3)".into(),
+        "stage3_acknowledged" => "Final review in progress (Stage 3)".into(),
         "closed" => "Closed".into(),
         "withdrawn" => "Withdrawn".into(),
         "refused" => "We could not take this complaint on".into(),
@@ -34,6 +36,9 @@ pub(crate) fn resident_deadline_label(kind: &DeadlineKind) -> String {
         (2, RequestWindow) => "You ask for a review (Stage 2), if you want one".into(),
         (2, Acknowledgement) => "We acknowledge your request for a review".into(),
         (2, Response) => "We send our review response".into(),
+        (3, RequestWindow) => "You ask for a final review (Stage 3), if you want one".into(),
+        (3, Acknowledgement) => "We acknowledge your request for a final review".into(),
+        (3, Response) => "We send our final review response".into(),
         (_, Action(n)) => format!("We complete action {n}"),
         _ => humanise(&kind.to_string()),
     }
@@ -80,10 +85,10 @@ fn case_link(reference: &str, code: &str) -> String {
     )
 }
 
-/// Where the Stage 2 request form posts.
-fn stage2_action(reference: &str, code: &str) -> String {
+/// Where the request form for `stage` (2 or 3) posts.
+fn stage_action(reference: &str, code: &str, stage: u8) -> String {
     format!(
-        "/complaints/{}/stage2?code={}",
+        "/complaints/{}/stage{stage}?code={}",
         urlencode(reference),
         urlencode(code)
     )
@@ -170,7 +175,7 @@ fn with_case_page<R>(
         chrome: Chrome::new(&title, landlord, &Header::Public),
         view,
         csrf,
-        stage2_action: stage2_action(view.reference, code),
+        stage2_action: stage_action(view.reference, code, view.stage + 1),
         reason: reason_field("", None),
     })
 }
@@ -213,13 +218,21 @@ struct Stage2Page<'a> {
     stage2_action: String,
     reason: Field<'a>,
     back: String,
+    /// The stage the page asks for.
+    stage: u8,
 }
 
 impl Stage2Page<'_> {
+    /// Whether the resident can ask for this page's stage now.
+    fn can_ask(&self) -> bool {
+        self.view.can_request_stage2 && self.view.stage + 1 == self.stage
+    }
+
     /// Why a review cannot be asked for now.
     fn why_not(&self) -> &'static str {
         match self.view.status.as_str() {
-            "stage2_requested" | "stage2_acknowledged" => {
+            "stage2_requested" | "stage2_acknowledged" | "stage3_requested"
+            | "stage3_acknowledged" => {
                 "You have already asked for a review. We will write to you by the dates on your complaint page."
             }
             "received" | "acknowledged" => {
@@ -242,6 +255,8 @@ pub(crate) struct Stage2Form<'a> {
     pub errors: &'a ValidationErrors,
     /// What the resident is told to expect at the next stage, or empty.
     pub timescales: &'a str,
+    /// The stage the page asks for (2 or 3).
+    pub stage: u8,
 }
 
 /// The Stage 2 request page of `view` as an answer with `status`.
@@ -268,9 +283,10 @@ pub(crate) fn stage2_response(
             errors: summary_items(errors, &["reason"], ""),
             csrf: form.csrf,
             timescales: form.timescales,
-            stage2_action: stage2_action(view.reference, form.code),
+            stage2_action: stage_action(view.reference, form.code, form.stage),
             reason: reason_field(form.reason, errors.message_for("reason")),
             back: case_link(view.reference, form.code),
+            stage: form.stage,
         },
     )
 }

@@ -58,6 +58,7 @@ pub(super) fn done_message(action: &str) -> Option<&'static str> {
         "extend" => "Extension recorded",
         "respond" => "Response recorded",
         "stage2" => "Stage 2 request recorded",
+        "stage3" => "Stage 3 request recorded",
         "withdraw" => "Withdrawal recorded",
         "refuse" => "Refusal recorded",
         "ombudsman" => "Housing Ombudsman record added",

@@ -14,6 +14,7 @@ pub(super) enum CaseAction {
     /// The response of this stage.
     Respond(u8),
     RequestStage2,
+    RequestStage3,
     Withdraw,
     Refuse,
     Ombudsman,
@@ -71,8 +72,9 @@ impl CaseAction {
         Some(Ok(match action {
             "acknowledge" => Acknowledge,
             "extend" => Extend,
-            "respond" => Respond(if stage <= 1 { 1 } else { 2 }),
+            "respond" => Respond(stage.max(1)),
             "stage2" => RequestStage2,
+            "stage3" => RequestStage3,
             "withdraw" => Withdraw,
             "refuse" => Refuse,
             "ombudsman" => Ombudsman,
@@ -105,6 +107,7 @@ impl CaseAction {
             Extend => "extension".into(),
             Respond(stage) => format!("stage{stage}-response"),
             RequestStage2 => "stage2".into(),
+            RequestStage3 => "stage3".into(),
             Withdraw => "withdrawal".into(),
             Refuse => "refusal".into(),
             Ombudsman => "ombudsman".into(),
@@ -139,6 +142,7 @@ impl CaseAction {
             Respond(stage) => staff.require(api::role_for_stage(stage)),
             Acknowledge
             | RequestStage2
+            | RequestStage3
             | Withdraw
             | RecordNeeds
             | ContactPreferences
@@ -165,6 +169,7 @@ impl CaseAction {
             Extend => api::extend_command(read(body)?),
             Respond(stage) => api::respond_command(read(body)?, stage),
             RequestStage2 => api::request_stage2_command(read(body)?),
+            RequestStage3 => api::request_stage3_command(read(body)?),
             Withdraw => api::withdraw_command(read(body)?),
             Refuse => api::refuse_command(read(body)?),
             Ombudsman => api::ombudsman_command(read(body)?),

@@ -7,11 +7,12 @@ use super::*;
 use crate::views::StaffCase;
 
 /// The actions a case page offers, in the order they appear.
-pub(super) const ACTIONS: [&str; 7] = [
+pub(super) const ACTIONS: [&str; 8] = [
     "acknowledge",
     "extend",
     "respond",
     "stage2",
+    "stage3",
     "withdraw",
     "refuse",
     "ombudsman",
@@ -51,7 +52,10 @@ pub(super) fn action_fits(st: &AppState, view: &StaffCase, action: &str) -> bool
         "acknowledge" => active && !acknowledged,
         "extend" => active && !responded,
         "respond" => active && acknowledged && !responded,
-        "stage2" => active && responded && stage < last_stage,
+        // A Stage 2 request from Stage 1; from Stage 2 of a longer procedure (support
+        // services), the Stage 3 request.
+        "stage2" => active && responded && stage == 1 && stage < last_stage,
+        "stage3" => active && responded && stage == 2 && stage < last_stage,
         "withdraw" => active && status != "closed",
         "refuse" => active && !responded,
         // The domain takes a record at any time; the page offers it once the procedure has
@@ -70,6 +74,7 @@ pub(super) fn action_title(action: &str, stage: u8) -> String {
         "extend" => format!("Extend Stage {stage}"),
         "respond" => format!("Send the Stage {stage} response"),
         "stage2" => "Record a Stage 2 request".into(),
+        "stage3" => "Record a Stage 3 request".into(),
         "withdraw" => "Record a withdrawal".into(),
         "refuse" => "Refuse the complaint".into(),
         "ombudsman" => "Record the Housing Ombudsman's involvement".into(),
@@ -330,7 +335,7 @@ pub(super) fn action_fields(view: &StaffCase, action: &str, attempt: &Attempt) -
             });
             parts
         }
-        "stage2" => vec![
+        "stage2" | "stage3" => vec![
             Part::Words("For a request the resident made by phone, letter or in person. A request after the resident's window is still accepted and marked late."),
             reason("The resident's reason (optional)"),
         ],

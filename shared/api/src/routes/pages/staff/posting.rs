@@ -141,7 +141,7 @@ pub(super) fn json_body(
             }
             body.insert("actions".into(), json!(actions));
         }
-        "stage2" | "withdraw" => put(&mut body, "reason"),
+        "stage2" | "stage3" | "withdraw" => put(&mut body, "reason"),
         "refuse" => {
             match text(fields, "ground") {
                 Some(g) => {
