@@ -39,6 +39,9 @@ pub struct AppState {
     pub service: Service,
     /// Where the attachments' bytes are kept (a folder locally, the S3 bucket on AWS).
     pub attachments: Arc<dyn p3_domain::attachment::AttachmentStore>,
+    /// Where residents' files arrive before they are sent with a complaint or a Stage 2
+    /// request (a folder of the data dir locally, the S3 bucket on AWS).
+    pub inbox: Arc<dyn p3_domain::inbox::UploadInbox>,
     /// Who is calling.
     pub auth: Arc<dyn Authenticator>,
     /// The public form's per-client limit.
@@ -111,6 +114,7 @@ pub fn intake_router() -> Router<AppState> {
         .route("/assets/icon.svg", get(html::icon))
         .route("/openapi.json", get(openapi::serve))
         .route("/complaints", post(public::submit))
+        .route("/complaints/uploads", post(public::uploads::forms))
         .route("/complaints/{reference}", get(public::resident_view))
         .route(
             "/complaints/{reference}/confirmation",

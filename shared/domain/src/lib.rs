@@ -31,6 +31,7 @@ pub mod quarterly;
 pub mod report;
 pub mod report_period;
 pub mod resident_asks;
+pub mod resident_files;
 pub mod restriction;
 pub mod retention;
 pub mod role;

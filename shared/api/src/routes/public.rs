@@ -13,7 +13,7 @@ use p3_domain::event::RequestedThrough;
 use p3_domain::policy::HOUSING;
 use p3_domain::ports::{ResidentPage, StoredReply};
 use p3_domain::resident_asks::AsksForm;
-use p3_domain::role::Caller;
+use p3_domain::resident_files::ResidentFiles;
 use p3_domain::service::IdempotencyKey;
 use p3_domain::validation::{self, ValidationErrors};
 use serde::Deserialize;
@@ -32,6 +32,7 @@ use crate::views::ResidentCase;
 use crate::{views, AppState, ClientAddr};
 
 mod pages;
+pub(crate) mod uploads;
 
 use pages::{case_problem_page, form_page_for, next_stage_timescales, too_many_page, Limited};
 
@@ -120,17 +121,18 @@ pub(crate) async fn submit(
         Err(e) => tracing::warn!(error = %e, "the public form's limit was not applied"),
     }
     let raw = body::read_limited(&headers, body).await?;
-    let (form, asks, idem_key, is_form, csrf) = match kind {
+    let (form, asks, idem_key, is_form, csrf, slots) = match kind {
         BodyKind::Json => {
             // The public route takes the complaint's own fields and the optional questions
             // (representative, adjustments, contact) and ignores any others.
             let f: ComplaintForm = body::parse_json(&raw)?;
             let a: AsksForm = body::parse_json(&raw)?;
+            let slots = uploads::slots_of(&raw)?;
             let key = headers
                 .get("idempotency-key")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            (f, a, key, false, None)
+            (f, a, key, false, None, slots)
         }
         BodyKind::Form => {
             let fields: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
@@ -153,7 +155,8 @@ pub(crate) async fn submit(
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
                 .or_else(|| get("idempotency_key"));
-            (f, a, key, true, Some(get("csrf_token").unwrap_or_default()))
+            let csrf = Some(get("csrf_token").unwrap_or_default());
+            (f, a, key, true, csrf, Vec::new())
         }
     };
     if let Some(token) = &csrf {
@@ -240,9 +243,15 @@ pub(crate) async fn submit(
             StoredReply::Created(replay::view(&c.reference, None, &v))
         }
     };
+    let files = ResidentFiles {
+        inbox: st.inbox.as_ref(),
+        store: st.attachments.as_ref(),
+        slots,
+        sent: Vec::new(),
+    };
     let w = st
         .service
-        .create_case_asking(new, asks, "resident", None, idem.as_ref(), &render)
+        .create_case_with_files(new, asks, files, idem.as_ref(), &render)
         .await?;
     if let Some(c) = &w.case {
         tracing::info!(reference = %c.reference, channel = "web", "complaint received");
@@ -418,6 +427,7 @@ pub(crate) async fn stage2_page(
 #[derive(Deserialize, Default)]
 struct Stage2Json {
     reason: Option<String>,
+    attachments: Option<Vec<String>>,
 }
 
 /// `POST /complaints/{reference}/stage2?code=`: the resident asks for a Stage 2 review.
@@ -431,8 +441,13 @@ pub(crate) async fn request_stage2(
 ) -> Result<Response> {
     let who = client(addr);
     let raw = body::read_limited(&headers, body).await?;
+    let mut slots = Vec::new();
     let (reason, is_form) = match body::kind_of(&headers) {
-        Some(BodyKind::Json) => (body::parse_json::<Stage2Json>(&raw)?.reason, false),
+        Some(BodyKind::Json) => {
+            let asked = body::parse_json::<Stage2Json>(&raw)?;
+            slots = asked.attachments.unwrap_or_default();
+            (asked.reason, false)
+        }
         Some(BodyKind::Form) => {
             let fields: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
             let token = form_field(&fields, "csrf_token").unwrap_or_default();
@@ -506,17 +521,15 @@ pub(crate) async fn request_stage2(
         reason,
         through: RequestedThrough::Resident,
     };
+    let files = ResidentFiles {
+        inbox: st.inbox.as_ref(),
+        store: st.attachments.as_ref(),
+        slots,
+        sent: Vec::new(),
+    };
     let result = st
         .service
-        .act(
-            &case.reference,
-            cmd,
-            &Caller::Resident,
-            None,
-            None,
-            idem.as_ref(),
-            &render,
-        )
+        .act_with_files(&case.reference, cmd, files, idem.as_ref(), &render)
         .await;
     let w = match result {
         Ok(w) => w,
