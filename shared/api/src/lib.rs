@@ -113,7 +113,11 @@ pub fn intake_router() -> Router<AppState> {
         .route("/assets/app.css", get(html::stylesheet))
         .route("/assets/icon.svg", get(html::icon))
         .route("/openapi.json", get(openapi::serve))
-        .route("/complaints", post(public::submit))
+        // The page's form may carry five files: the multipart reader counts them itself.
+        .route(
+            "/complaints",
+            post(public::submit).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/complaints/uploads", post(public::uploads::forms))
         .route("/complaints/{reference}", get(public::resident_view))
         .route(
@@ -152,7 +156,9 @@ pub fn stage2_router() -> Router<AppState> {
     Router::new()
         .route(
             "/complaints/{reference}/stage2",
-            get(public::stage2_page).post(public::request_stage2),
+            get(public::stage2_page)
+                .post(public::request_stage2)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(
             "/staff/complaints/{reference}/stage2",

@@ -184,6 +184,30 @@ async fn a_png_and_a_pdf_sent_with_the_complaint_are_on_the_case_and_staff_downl
         assert_eq!(sha(&res.bytes().await.unwrap()), sha(&bytes));
     }
     assert_eq!(stored_files(dir.path()).len(), 2);
+
+    // The evidence pack's zip holds both, unchanged, with their SHA-256 in SHA256SUMS.
+    let res = c
+        .get(s.url(&format!("/staff/complaints/{r}/evidence?format=zip")))
+        .bearer_auth(&t.senior)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let zipped = res.bytes().await.unwrap();
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(zipped.as_ref())).expect("a zip");
+    let mut sums = String::new();
+    std::io::Read::read_to_string(&mut z.by_name("SHA256SUMS").unwrap(), &mut sums).unwrap();
+    for (a, bytes) in attachments.iter().zip([png(), pdf()]) {
+        let id = a["id"].as_str().unwrap();
+        let name = (0..z.len())
+            .map(|i| z.by_index(i).unwrap().name().to_string())
+            .find(|n| n.starts_with(&format!("attachments/{id}-")))
+            .expect("the file is in the zip");
+        let mut kept = Vec::new();
+        std::io::Read::read_to_end(&mut z.by_name(&name).unwrap(), &mut kept).unwrap();
+        assert_eq!(kept, bytes);
+        assert!(sums.contains(&format!("{}  {name}", sha(&bytes))), "{sums}");
+    }
 }
 
 #[tokio::test]
@@ -433,4 +457,102 @@ async fn an_expired_form_is_refused() {
     assert_eq!(status, 403, "{problem}");
     assert!(problem["detail"].as_str().unwrap().contains("expired"));
     assert_eq!(waiting(&later), Vec::<String>::new());
+}
+
+/// The page's form, without JavaScript: its fields and files in one multipart post.
+fn page_body(fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut b = Vec::new();
+    for (k, v) in fields {
+        b.extend(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        b.extend(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        b.extend_from_slice(bytes);
+        b.extend(b"\r\n");
+    }
+    b.extend(format!("--{BOUNDARY}--\r\n").as_bytes());
+    b
+}
+
+#[tokio::test]
+async fn the_complaint_page_takes_files_without_javascript_and_shows_them_on_the_case_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let t = staffs(&s);
+    let c = client();
+    let res = c.get(s.url("/")).send().await.unwrap();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = res.text().await.unwrap();
+    assert!(page.contains("enctype=\"multipart/form-data\""));
+    assert!(page.contains("type=\"file\""));
+    let hidden = |name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = page.find(&marker).unwrap() + marker.len();
+        page[start..start + page[start..].find('"').unwrap()].to_string()
+    };
+    let csrf = hidden("csrf_token");
+    let key = hidden("idempotency_key");
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("email", "ada@example.org"),
+        ("description", "Mould in the bathroom."),
+    ];
+    let post = |body: Vec<u8>| {
+        c.post(s.url("/complaints"))
+            .header("cookie", &cookie)
+            .header("accept", "text/html")
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(body)
+            .send()
+    };
+    // A PDF named .png comes back with the error next to the file input, and no case.
+    let res = post(page_body(&fields, &[("mould.png", pdf())]))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let again = res.text().await.unwrap();
+    assert!(again.contains("id=\"attachments-error\""), "{again}");
+    assert!(again.contains("File 1: "), "{again}");
+    assert!(
+        again.contains("href=\"#attachments\""),
+        "the summary links to the input"
+    );
+    assert_eq!(case_count(&s, &c, &t.auditor).await, 0);
+    assert_eq!(stored_files(dir.path()), Vec::<String>::new());
+
+    let res = post(page_body(
+        &fields,
+        &[("mould.png", png()), ("report.pdf", pdf())],
+    ))
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 303);
+    let confirmation = res.headers()["location"].to_str().unwrap().to_string();
+    let case_url = confirmation.replace("/confirmation", "");
+    let case_page = c
+        .get(s.url(&case_url))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(case_page.contains("Files you sent us"), "{case_page}");
+    assert!(case_page.contains("mould.png"));
+    assert!(case_page.contains("report.pdf"));
+    assert_eq!(stored_files(dir.path()).len(), 2);
 }

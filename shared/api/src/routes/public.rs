@@ -1,12 +1,13 @@
 //! Public routes, no login: the complaint form, its submission (form or JSON), the resident's
 //! view of their case with its access code, and their request for Stage 2.
 
-use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use http::{header, HeaderMap, StatusCode};
 use p3_domain::access;
+use p3_domain::attachment::MAX_RESIDENT_FILES;
+use p3_domain::case::CommandError;
 use p3_domain::case::{Case, Command, NewCase};
 use p3_domain::complaint::{Channel, ComplaintForm};
 use p3_domain::event::RequestedThrough;
@@ -15,6 +16,7 @@ use p3_domain::ports::{ResidentPage, StoredReply};
 use p3_domain::resident_asks::AsksForm;
 use p3_domain::resident_files::ResidentFiles;
 use p3_domain::service::IdempotencyKey;
+use p3_domain::service::ServiceError;
 use p3_domain::validation::{self, ValidationErrors};
 use serde::Deserialize;
 use serde_json::json;
@@ -93,10 +95,16 @@ fn asks_of_form(get: &dyn Fn(&str) -> Option<String>) -> AsksForm {
 pub(crate) async fn submit(
     State(st): State<AppState>,
     addr: Option<Extension<ClientAddr>>,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Result<Response> {
-    let kind = body::kind_of(&headers).ok_or_else(|| {
+    let headers = request.headers().clone();
+    let with_files = crate::http::multipart::is_multipart(&headers);
+    let kind = if with_files {
+        Some(BodyKind::Form)
+    } else {
+        body::kind_of(&headers)
+    };
+    let kind = kind.ok_or_else(|| {
         Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",
@@ -120,7 +128,7 @@ pub(crate) async fn submit(
         // optional WAF rule still hold a flood back, and the complaint itself needs the store.
         Err(e) => tracing::warn!(error = %e, "the public form's limit was not applied"),
     }
-    let raw = body::read_limited(&headers, body).await?;
+    let (raw, mut posted) = read_form(&headers, request, with_files).await?;
     let (form, asks, idem_key, is_form, csrf, slots) = match kind {
         BodyKind::Json => {
             // The public route takes the complaint's own fields and the optional questions
@@ -135,7 +143,7 @@ pub(crate) async fn submit(
             (f, a, key, false, None, slots)
         }
         BodyKind::Form => {
-            let fields: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
+            let fields = std::mem::take(&mut posted.fields);
             let get = |n: &str| form_field(&fields, n);
             let f = ComplaintForm {
                 name: get("name"),
@@ -174,6 +182,7 @@ pub(crate) async fn submit(
     }
     let values = form.clone();
     let asked = asks.clone();
+    let (values_again, asked_again, key_again) = (values.clone(), asked.clone(), idem_key.clone());
     let email = validation::clean(form.email.clone());
     let checked = match (
         form.validate(Channel::Web, &st.service.settings.categories),
@@ -247,16 +256,57 @@ pub(crate) async fn submit(
         inbox: st.inbox.as_ref(),
         store: st.attachments.as_ref(),
         slots,
-        sent: Vec::new(),
+        sent: posted.files,
     };
-    let w = st
+    let result = st
         .service
         .create_case_with_files(new, asks, files, idem.as_ref(), &render)
-        .await?;
+        .await;
+    let w = match result {
+        Ok(w) => w,
+        Err(ServiceError::Command(CommandError::Invalid(errors))) if is_form => {
+            let mut page = form_page_for(
+                &st,
+                csrf.unwrap_or_default(),
+                key_again.unwrap_or_else(|| random_hex(16)),
+                values_again,
+                uploads::on_the_page(errors),
+            );
+            page.asks = asked_again;
+            return Ok(html::form_response(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if let Some(c) = &w.case {
         tracing::info!(reference = %c.reference, channel = "web", "complaint received");
     }
     Ok(private_page(reply(w.reply)))
+}
+
+/// A form's fields and files: read as `multipart/form-data` (the pages' forms, with up to
+/// five files) or as its raw body (JSON or a URL-encoded form, whose fields are parsed here).
+async fn read_form(
+    headers: &HeaderMap,
+    request: axum::extract::Request,
+    with_files: bool,
+) -> Result<(bytes::Bytes, uploads::Posted)> {
+    if with_files {
+        let form = crate::http::multipart::read(request, MAX_RESIDENT_FILES).await?;
+        return Ok((bytes::Bytes::new(), uploads::Posted::of(form)));
+    }
+    let raw = body::read_limited(headers, request.into_body()).await?;
+    let fields = if body::kind_of(headers) == Some(BodyKind::Form) {
+        form_urlencoded::parse(&raw).into_owned().collect()
+    } else {
+        Vec::new()
+    };
+    Ok((
+        raw,
+        uploads::Posted {
+            fields,
+            files: Vec::new(),
+        },
+    ))
 }
 
 #[derive(Deserialize)]
@@ -436,20 +486,26 @@ pub(crate) async fn request_stage2(
     addr: Option<Extension<ClientAddr>>,
     Path(reference): Path<String>,
     Query(q): Query<CodeQuery>,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Result<Response> {
     let who = client(addr);
-    let raw = body::read_limited(&headers, body).await?;
+    let headers = request.headers().clone();
+    let with_files = crate::http::multipart::is_multipart(&headers);
+    let (raw, mut posted) = read_form(&headers, request, with_files).await?;
     let mut slots = Vec::new();
-    let (reason, is_form) = match body::kind_of(&headers) {
+    let kind = if with_files {
+        Some(BodyKind::Form)
+    } else {
+        body::kind_of(&headers)
+    };
+    let (reason, is_form) = match kind {
         Some(BodyKind::Json) => {
             let asked = body::parse_json::<Stage2Json>(&raw)?;
             slots = asked.attachments.unwrap_or_default();
             (asked.reason, false)
         }
         Some(BodyKind::Form) => {
-            let fields: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
+            let fields = std::mem::take(&mut posted.fields);
             let token = form_field(&fields, "csrf_token").unwrap_or_default();
             if !form_matches_cookie(&headers, &token) {
                 if wants_html(&headers) {
@@ -525,7 +581,7 @@ pub(crate) async fn request_stage2(
         inbox: st.inbox.as_ref(),
         store: st.attachments.as_ref(),
         slots,
-        sent: Vec::new(),
+        sent: posted.files,
     };
     let result = st
         .service
@@ -542,6 +598,7 @@ pub(crate) async fn request_stage2(
             for fe in &problem.errors {
                 errors.add(&fe.field, fe.message.clone());
             }
+            let mut errors = uploads::on_the_page(errors);
             if errors.is_empty() {
                 errors.add(
                     "reason",

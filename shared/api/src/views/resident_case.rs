@@ -58,6 +58,11 @@ impl ResidentFile<'_> {
     pub fn size_label(&self) -> String {
         p3_domain::attachment::size_label(self.size)
     }
+
+    /// The London date it was added.
+    pub fn added_on(&self) -> NaiveDate {
+        london_date(self.added_at)
+    }
 }
 
 /// A deadline as the resident sees it.

@@ -11,9 +11,11 @@ use axum::Extension;
 use chrono::Duration;
 use http::{HeaderMap, StatusCode};
 use p3_domain::attachment::{new_id, MAX_RESIDENT_FILES};
-use p3_domain::inbox::FORM_LIFETIME_MINUTES;
+use p3_domain::inbox::{InboxFile, FORM_LIFETIME_MINUTES};
 use p3_domain::ports::StoreError;
+use p3_domain::resident_files::FIELD;
 use p3_domain::service::ServiceError;
+use p3_domain::validation::ValidationErrors;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -97,4 +99,47 @@ pub(crate) fn slots_of(raw: &[u8]) -> Result<Vec<String>> {
     Ok(body::parse_json::<Attachments>(raw)?
         .attachments
         .unwrap_or_default())
+}
+
+/// What a page's form posted: its text fields and the files that came with it.
+pub(crate) struct Posted {
+    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) files: Vec<InboxFile>,
+}
+
+impl Posted {
+    pub(crate) fn of(form: crate::http::multipart::MultipartForm) -> Posted {
+        Posted {
+            fields: form.fields,
+            files: form
+                .files
+                .into_iter()
+                .map(|f| InboxFile {
+                    filename: f.filename,
+                    bytes: f.bytes,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The errors as a page shows them: a fault of one file (`attachments[i]`) next to the one
+/// file input, saying which file, and that files must be chosen again.
+pub(crate) fn on_the_page(errors: ValidationErrors) -> ValidationErrors {
+    let mut shown = ValidationErrors::new();
+    for fe in errors.errors {
+        let file = fe
+            .field
+            .strip_prefix("attachments[")
+            .and_then(|r| r.strip_suffix(']'))
+            .and_then(|i| i.parse::<usize>().ok());
+        match file {
+            Some(i) => shown.add(
+                FIELD,
+                format!("File {}: {} (choose your files again)", i + 1, fe.message),
+            ),
+            None => shown.add(&fe.field, fe.message),
+        }
+    }
+    shown
 }
