@@ -39,6 +39,9 @@ pub struct AppState {
     pub service: Service,
     /// Where the attachments' bytes are kept (a folder locally, the S3 bucket on AWS).
     pub attachments: Arc<dyn p3_domain::attachment::AttachmentStore>,
+    /// Where residents' files arrive before they are sent with a complaint or a Stage 2
+    /// request (a folder of the data dir locally, the S3 bucket on AWS).
+    pub inbox: Arc<dyn p3_domain::inbox::UploadInbox>,
     /// Who is calling.
     pub auth: Arc<dyn Authenticator>,
     /// The public form's per-client limit.
@@ -110,7 +113,12 @@ pub fn intake_router() -> Router<AppState> {
         .route("/assets/app.css", get(html::stylesheet))
         .route("/assets/icon.svg", get(html::icon))
         .route("/openapi.json", get(openapi::serve))
-        .route("/complaints", post(public::submit))
+        // The page's form may carry five files: the multipart reader counts them itself.
+        .route(
+            "/complaints",
+            post(public::submit).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/complaints/uploads", post(public::uploads::forms))
         .route("/complaints/{reference}", get(public::resident_view))
         .route(
             "/complaints/{reference}/confirmation",
@@ -149,7 +157,9 @@ pub fn stage2_router() -> Router<AppState> {
     Router::new()
         .route(
             "/complaints/{reference}/stage2",
-            get(public::stage2_page).post(public::request_stage2),
+            get(public::stage2_page)
+                .post(public::request_stage2)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(
             "/staff/complaints/{reference}/stage2",

@@ -393,6 +393,7 @@ pub fn app_state_for(service: Service, settings: &AwsSettings) -> AppState {
         // Files are not kept on AWS yet: the S3 adapter (uploads through a presigned POST) is
         // to implement `AttachmentStore` here; until then adding or reading a file is refused.
         attachments: Arc::new(p3_domain::attachment::NoAttachments),
+        inbox: Arc::new(p3_domain::inbox::NoInbox),
         auth: Arc::new(ClaimsAuthenticator::from_env()),
         form_limit: Arc::new(RateLimiter::new(
             settings.config.public_form.rate_limit_per_hour,

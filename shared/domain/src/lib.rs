@@ -32,6 +32,7 @@ pub mod report;
 pub mod report_period;
 pub mod report_support;
 pub mod resident_asks;
+pub mod resident_files;
 pub mod restriction;
 pub mod retention;
 pub mod role;

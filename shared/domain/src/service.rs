@@ -334,7 +334,7 @@ impl Service {
         }
     }
 
-    async fn persist(
+    pub(crate) async fn persist(
         &self,
         before_version: u64,
         case: Case,
@@ -454,6 +454,31 @@ impl Service {
         idem: Option<&IdempotencyKey>,
         render: &(dyn Fn(&Case) -> StoredReply + Send + Sync),
     ) -> Result<Written, ServiceError> {
+        self.act_all(
+            reference,
+            vec![command],
+            caller,
+            at,
+            expected_version,
+            idem,
+            render,
+        )
+        .await
+    }
+
+    /// [`Service::act`] with several commands applied in order in one write, all or nothing
+    /// (a Stage 2 request and the files the resident sent with it).
+    #[allow(clippy::too_many_arguments)] // as `act`
+    pub async fn act_all(
+        &self,
+        reference: &str,
+        commands: Vec<Command>,
+        caller: &Caller,
+        at: Option<DateTime<Utc>>,
+        expected_version: Option<u64>,
+        idem: Option<&IdempotencyKey>,
+        render: &(dyn Fn(&Case) -> StoredReply + Send + Sync),
+    ) -> Result<Written, ServiceError> {
         if let Some(w) = self.replay(idem).await? {
             return Ok(w);
         }
@@ -477,7 +502,14 @@ impl Service {
                 at: at.unwrap_or(now),
                 now,
             };
-            let (next, events) = execute_as(&case, command.clone(), &actor, caller, &self.rules)?;
+            let mut next = case.clone();
+            let mut events = Vec::new();
+            for command in &commands {
+                let (after, more) =
+                    execute_as(&next, command.clone(), &actor, caller, &self.rules)?;
+                next = after;
+                events.extend(more);
+            }
             let reply = render(&next);
             match self
                 .persist(case.version, next.clone(), events, idem, reply.clone(), now)

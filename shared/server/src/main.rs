@@ -18,6 +18,7 @@ mod health;
 mod http;
 mod idempotency;
 mod import;
+mod inbox;
 mod listen;
 mod mail;
 mod outbox;
@@ -30,6 +31,7 @@ mod retention;
 mod sign_in;
 mod timers;
 mod tls;
+mod upload_route;
 mod users;
 
 use std::net::SocketAddr;
@@ -319,6 +321,12 @@ async fn serve(
         .unwrap_or_else(|| url.clone());
     let mut service = service_of(&config, store.clone(), Arc::new(notifier), base_url.clone());
     service.clock = clock.clone();
+    let inbox = Arc::new(inbox::FolderInbox::in_data_dir(&data_dir, &key, &base_url));
+    match inbox::sweep(&data_dir, std::time::SystemTime::now()) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(files = n, "unclaimed uploads older than a day removed"),
+        Err(e) => tracing::warn!(error = %e, "the upload inbox could not be swept"),
+    }
     let accounts_rules = Arc::new(users::accounts_of(store.clone(), &config.sessions)?);
     let accounts = StaffAccounts(accounts_rules.clone());
     let provider = match &config.sign_in {
@@ -342,6 +350,7 @@ async fn serve(
     let state = AppState {
         service: service.clone(),
         attachments: Arc::new(attachments::FolderAttachments::in_data_dir(&data_dir)),
+        inbox: inbox.clone(),
         auth,
         form_limit: Arc::new(RateLimiter::new(
             config.settings.public_form.rate_limit_per_hour,
@@ -358,7 +367,11 @@ async fn serve(
         lessons_learned_file: config.settings.reports.lessons_learned_file.clone(),
         records: Some(store.clone()),
     };
-    let mut app = p3_api::router(state);
+    let uploads = upload_route::Uploads {
+        inbox,
+        clock: service.clock.clone(),
+    };
+    let mut app = p3_api::router(state).merge(upload_route::router(uploads));
     if let Some(p) = provider {
         tracing::info!(issuer = %p.settings().issuer, "staff may sign in through the identity provider");
         app = app

@@ -44,6 +44,11 @@ pub async fn run_once(
         }
         sweep_outbox(service, outbox, years).await?;
         sweep_attachments(service, &files).await?;
+        let swept = crate::inbox::sweep(data_dir, std::time::SystemTime::now())
+            .map_err(|e| anyhow::anyhow!("retention: cannot sweep the upload inbox: {e}"))?;
+        if swept > 0 {
+            tracing::info!(files = swept, "unclaimed uploads older than a day removed");
+        }
     }
     Ok(report)
 }

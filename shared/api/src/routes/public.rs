@@ -1,20 +1,22 @@
 //! Public routes, no login: the complaint form, its submission (form or JSON), the resident's
 //! view of their case with its access code, and their request for the next stage (`stage_request`).
 
-use axum::body::Body;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use http::{header, HeaderMap, StatusCode};
 use p3_domain::access;
+use p3_domain::attachment::MAX_RESIDENT_FILES;
+use p3_domain::case::CommandError;
 use p3_domain::case::{Case, Command, NewCase};
 use p3_domain::complaint::{Channel, ComplaintForm};
 use p3_domain::event::RequestedThrough;
 use p3_domain::policy::HOUSING;
 use p3_domain::ports::{ResidentPage, StoredReply};
 use p3_domain::resident_asks::AsksForm;
-use p3_domain::role::Caller;
+use p3_domain::resident_files::ResidentFiles;
 use p3_domain::service::IdempotencyKey;
+use p3_domain::service::ServiceError;
 use p3_domain::validation::{self, ValidationErrors};
 use serde::Deserialize;
 use serde_json::json;
@@ -33,6 +35,7 @@ use crate::{views, AppState, ClientAddr};
 
 mod pages;
 mod stage_request;
+pub(crate) mod uploads;
 
 use pages::{case_problem_page, form_page_for, next_stage_timescales, too_many_page, Limited};
 pub(crate) use stage_request::{request_stage2, request_stage3, stage2_page, stage3_page};
@@ -94,10 +97,16 @@ fn asks_of_form(get: &dyn Fn(&str) -> Option<String>) -> AsksForm {
 pub(crate) async fn submit(
     State(st): State<AppState>,
     addr: Option<Extension<ClientAddr>>,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Result<Response> {
-    let kind = body::kind_of(&headers).ok_or_else(|| {
+    let headers = request.headers().clone();
+    let with_files = crate::http::multipart::is_multipart(&headers);
+    let kind = if with_files {
+        Some(BodyKind::Form)
+    } else {
+        body::kind_of(&headers)
+    };
+    let kind = kind.ok_or_else(|| {
         Problem::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported-media-type",
@@ -121,21 +130,22 @@ pub(crate) async fn submit(
         // optional WAF rule still hold a flood back, and the complaint itself needs the store.
         Err(e) => tracing::warn!(error = %e, "the public form's limit was not applied"),
     }
-    let raw = body::read_limited(&headers, body).await?;
-    let (form, asks, idem_key, is_form, csrf) = match kind {
+    let (raw, mut posted) = read_form(&headers, request, with_files).await?;
+    let (form, asks, idem_key, is_form, csrf, slots) = match kind {
         BodyKind::Json => {
             // The public route takes the complaint's own fields and the optional questions
             // (representative, adjustments, contact) and ignores any others.
             let f: ComplaintForm = body::parse_json(&raw)?;
             let a: AsksForm = body::parse_json(&raw)?;
+            let slots = uploads::slots_of(&raw)?;
             let key = headers
                 .get("idempotency-key")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            (f, a, key, false, None)
+            (f, a, key, false, None, slots)
         }
         BodyKind::Form => {
-            let fields: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
+            let fields = std::mem::take(&mut posted.fields);
             let get = |n: &str| form_field(&fields, n);
             let f = ComplaintForm {
                 name: get("name"),
@@ -155,7 +165,8 @@ pub(crate) async fn submit(
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
                 .or_else(|| get("idempotency_key"));
-            (f, a, key, true, Some(get("csrf_token").unwrap_or_default()))
+            let csrf = Some(get("csrf_token").unwrap_or_default());
+            (f, a, key, true, csrf, Vec::new())
         }
     };
     if let Some(token) = &csrf {
@@ -173,6 +184,7 @@ pub(crate) async fn submit(
     }
     let values = form.clone();
     let asked = asks.clone();
+    let (values_again, asked_again, key_again) = (values.clone(), asked.clone(), idem_key.clone());
     let email = validation::clean(form.email.clone());
     let checked = match (
         form.validate(Channel::Web, &st.service.settings.categories),
@@ -242,14 +254,61 @@ pub(crate) async fn submit(
             StoredReply::Created(replay::view(&c.reference, None, &v))
         }
     };
-    let w = st
+    let files = ResidentFiles {
+        inbox: st.inbox.as_ref(),
+        store: st.attachments.as_ref(),
+        slots,
+        sent: posted.files,
+    };
+    let result = st
         .service
-        .create_case_asking(new, asks, "resident", None, idem.as_ref(), &render)
-        .await?;
+        .create_case_with_files(new, asks, files, idem.as_ref(), &render)
+        .await;
+    let w = match result {
+        Ok(w) => w,
+        Err(ServiceError::Command(CommandError::Invalid(errors))) if is_form => {
+            let mut page = form_page_for(
+                &st,
+                csrf.unwrap_or_default(),
+                key_again.unwrap_or_else(|| random_hex(16)),
+                values_again,
+                uploads::on_the_page(errors),
+            );
+            page.asks = asked_again;
+            return Ok(html::form_response(StatusCode::UNPROCESSABLE_ENTITY, &page));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if let Some(c) = &w.case {
         tracing::info!(reference = %c.reference, channel = "web", "complaint received");
     }
     Ok(private_page(reply(w.reply)))
+}
+
+/// A form's fields and files: read as `multipart/form-data` (the pages' forms, with up to
+/// five files) or as its raw body (JSON or a URL-encoded form, whose fields are parsed here).
+async fn read_form(
+    headers: &HeaderMap,
+    request: axum::extract::Request,
+    with_files: bool,
+) -> Result<(bytes::Bytes, uploads::Posted)> {
+    if with_files {
+        let form = crate::http::multipart::read(request, MAX_RESIDENT_FILES).await?;
+        return Ok((bytes::Bytes::new(), uploads::Posted::of(form)));
+    }
+    let raw = body::read_limited(headers, request.into_body()).await?;
+    let fields = if body::kind_of(headers) == Some(BodyKind::Form) {
+        form_urlencoded::parse(&raw).into_owned().collect()
+    } else {
+        Vec::new()
+    };
+    Ok((
+        raw,
+        uploads::Posted {
+            fields,
+            files: Vec::new(),
+        },
+    ))
 }
 
 #[derive(Deserialize)]

@@ -33,6 +33,36 @@ pub struct ResidentCase<'c> {
     pub stage2_request_by: Option<NaiveDate>,
     /// How to reach the Housing Ombudsman.
     pub housing_ombudsman: &'static str,
+    /// The files the resident sent (never the staff's).
+    pub files: Vec<ResidentFile<'c>>,
+}
+
+/// A file the resident sent, as they see it.
+#[derive(Debug, Serialize)]
+pub struct ResidentFile<'c> {
+    /// Its id on the case.
+    #[serde(skip)]
+    pub id: &'c str,
+    /// The name it was sent with (only shown).
+    pub filename: &'c str,
+    /// Its media type, from its content.
+    pub content_type: &'c str,
+    /// Its size in bytes.
+    pub size: u64,
+    /// When it was added.
+    pub added_at: DateTime<Utc>,
+}
+
+impl ResidentFile<'_> {
+    /// Its size as a person reads it.
+    pub fn size_label(&self) -> String {
+        p3_domain::attachment::size_label(self.size)
+    }
+
+    /// The London date it was added.
+    pub fn added_on(&self) -> NaiveDate {
+        london_date(self.added_at)
+    }
 }
 
 /// A deadline as the resident sees it.
@@ -90,6 +120,18 @@ impl<'c> ResidentCase<'c> {
             can_request_stage2: can_escalate,
             stage2_request_by: if can_escalate { window } else { None },
             housing_ombudsman: HOUSING_OMBUDSMAN,
+            files: case
+                .attachments
+                .iter()
+                .filter(|a| a.from_resident())
+                .map(|a| ResidentFile {
+                    id: &a.id,
+                    filename: &a.filename,
+                    content_type: &a.content_type,
+                    size: a.size,
+                    added_at: a.added_at,
+                })
+                .collect(),
         }
     }
 }

@@ -67,6 +67,7 @@ pub fn state() -> (AppState, tempfile::TempDir) {
     let state = AppState {
         service,
         attachments: Arc::new(p3_domain::attachment::NoAttachments),
+        inbox: Arc::new(p3_domain::inbox::NoInbox),
         auth: Arc::new(TokenKey::new(KEY.to_vec())),
         form_limit: Arc::new(RateLimiter::new(1000, Duration::from_secs(3600))),
         code_limit: Arc::new(RateLimiter::new(1000, Duration::from_secs(3600))),

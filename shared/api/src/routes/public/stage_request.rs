@@ -92,6 +92,8 @@ async fn stage_page(
 #[derive(Deserialize, Default)]
 struct StageRequestJson {
     reason: Option<String>,
+    /// Inbox slots of the files sent with the request (`POST /complaints/uploads`).
+    attachments: Option<Vec<String>>,
 }
 
 /// `POST /complaints/{reference}/stage2?code=`: the resident asks for the next stage.
@@ -100,10 +102,9 @@ pub(crate) async fn request_stage2(
     addr: Option<Extension<ClientAddr>>,
     reference: Path<String>,
     q: Query<CodeQuery>,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Result<Response> {
-    request_stage(st, addr, reference, q, headers, body, Wanted::Next).await
+    request_stage(st, addr, reference, q, request, Wanted::Next).await
 }
 
 /// `POST /complaints/{reference}/stage3?code=`: the resident asks for Stage 3; refused (409)
@@ -113,10 +114,9 @@ pub(crate) async fn request_stage3(
     addr: Option<Extension<ClientAddr>>,
     reference: Path<String>,
     q: Query<CodeQuery>,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Result<Response> {
-    request_stage(st, addr, reference, q, headers, body, Wanted::Stage(3)).await
+    request_stage(st, addr, reference, q, request, Wanted::Stage(3)).await
 }
 
 async fn request_stage(
@@ -124,8 +124,7 @@ async fn request_stage(
     addr: Option<Extension<ClientAddr>>,
     Path(reference): Path<String>,
     Query(q): Query<CodeQuery>,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
     wanted: Wanted,
 ) -> Result<Response> {
     let route = match wanted {
@@ -133,11 +132,24 @@ async fn request_stage(
         Wanted::Stage(n) => format!("stage{n}"),
     };
     let who = client(addr);
-    let raw = body::read_limited(&headers, body).await?;
-    let (reason, is_form) = match body::kind_of(&headers) {
-        Some(BodyKind::Json) => (body::parse_json::<StageRequestJson>(&raw)?.reason, false),
+    let headers = request.headers().clone();
+    // A page's form with files comes as multipart; JSON names inbox slots instead.
+    let with_files = crate::http::multipart::is_multipart(&headers);
+    let (raw, mut posted) = read_form(&headers, request, with_files).await?;
+    let mut slots = Vec::new();
+    let kind = if with_files {
+        Some(BodyKind::Form)
+    } else {
+        body::kind_of(&headers)
+    };
+    let (reason, is_form) = match kind {
+        Some(BodyKind::Json) => {
+            let asked = body::parse_json::<StageRequestJson>(&raw)?;
+            slots = asked.attachments.unwrap_or_default();
+            (asked.reason, false)
+        }
         Some(BodyKind::Form) => {
-            let fields: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
+            let fields = std::mem::take(&mut posted.fields);
             let token = form_field(&fields, "csrf_token").unwrap_or_default();
             if !form_matches_cookie(&headers, &token) {
                 if wants_html(&headers) {
@@ -206,17 +218,15 @@ async fn request_stage(
         }
     };
     let cmd = wanted.command(reason);
+    let files = ResidentFiles {
+        inbox: st.inbox.as_ref(),
+        store: st.attachments.as_ref(),
+        slots,
+        sent: posted.files,
+    };
     let result = st
         .service
-        .act(
-            &case.reference,
-            cmd,
-            &Caller::Resident,
-            None,
-            None,
-            idem.as_ref(),
-            &render,
-        )
+        .act_with_files(&case.reference, cmd, files, idem.as_ref(), &render)
         .await;
     let w = match result {
         Ok(w) => w,
@@ -229,6 +239,7 @@ async fn request_stage(
             for fe in &problem.errors {
                 errors.add(&fe.field, fe.message.clone());
             }
+            let mut errors = uploads::on_the_page(errors);
             if errors.is_empty() {
                 errors.add(
                     "reason",

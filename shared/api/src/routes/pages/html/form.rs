@@ -32,10 +32,11 @@ pub struct FormPage {
 
 /// The order the form's own fields appear in (the optional questions follow them), so the
 /// error summary follows the page.
-pub(super) const FORM_ORDER: [&str; 10] = [
+pub(super) const FORM_ORDER: [&str; 11] = [
     "description",
     "desired_outcome",
     "category",
+    "attachments",
     "name",
     "email",
     "phone",
@@ -92,6 +93,7 @@ pub(super) struct FormTemplate<'a> {
     description: Field<'a>,
     desired_outcome: Field<'a>,
     category: Field<'a>,
+    attachments: Field<'a>,
     name: Field<'a>,
     email: Field<'a>,
     phone: Field<'a>,
@@ -153,6 +155,7 @@ impl<'a> FormTemplate<'a> {
                     "Which topic is closest to your complaint? (optional)",
                 )
             },
+            attachments: super::resident::files_field(e.message_for("attachments")),
             name: Field {
                 value: value(&v.name),
                 error: e.message_for("name"),

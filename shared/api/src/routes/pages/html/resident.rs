@@ -105,6 +105,26 @@ fn reason_field<'a>(reason: &'a str, error: Option<&'a str>) -> Field<'a> {
     }
 }
 
+/// The file input of the public form and of the Stage 2 request form: up to five files, sent
+/// with the form itself (`multipart/form-data`); an error names `attachments`.
+pub(crate) fn files_field<'a>(error: Option<&'a str>) -> Field<'a> {
+    Field {
+        hint: FILES_HINT,
+        error,
+        control: Control::Input("file"),
+        attrs: FILES_ATTRS,
+        ..Field::new(
+            "attachments",
+            "attachments",
+            "Photos or documents (optional)",
+        )
+    }
+}
+
+const FILES_HINT: &str = "Up to 5 files, each 10 MB or smaller: photos (JPEG, PNG, HEIC), PDF, Word, Excel, plain text or saved emails.";
+const FILES_ATTRS: &str =
+    "multiple accept=\".pdf,.png,.jpg,.jpeg,.heic,.heif,.doc,.docx,.xls,.xlsx,.txt,.eml,.msg\"";
+
 /// The confirmation page (`templates/resident/confirmation.html`): the reference, the access
 /// code and the dates to expect.
 #[derive(Template)]
@@ -159,6 +179,7 @@ struct CasePage<'a> {
     csrf: &'a str,
     stage2_action: String,
     reason: Field<'a>,
+    files: Field<'a>,
 }
 
 /// The resident's case page of `view`, opened with `code`, its Stage 2 form carrying `csrf`,
@@ -177,6 +198,7 @@ fn with_case_page<R>(
         csrf,
         stage2_action: stage_action(view.reference, code, view.stage + 1),
         reason: reason_field("", None),
+        files: files_field(None),
     })
 }
 
@@ -217,6 +239,7 @@ struct Stage2Page<'a> {
     timescales: &'a str,
     stage2_action: String,
     reason: Field<'a>,
+    files: Field<'a>,
     back: String,
     /// The stage the page asks for.
     stage: u8,
@@ -280,11 +303,12 @@ pub(crate) fn stage2_response(
                 &Header::Public,
             ),
             view,
-            errors: summary_items(errors, &["reason"], ""),
+            errors: summary_items(errors, &["reason", "attachments"], ""),
             csrf: form.csrf,
             timescales: form.timescales,
             stage2_action: stage_action(view.reference, form.code, form.stage),
             reason: reason_field(form.reason, errors.message_for("reason")),
+            files: files_field(errors.message_for("attachments")),
             back: case_link(view.reference, form.code),
             stage: form.stage,
         },

@@ -1,0 +1,145 @@
+//! The resident's files from the JSON API: `POST /complaints/uploads` hands out a form per file
+//! into the upload inbox (an S3 presigned POST on AWS, a signed route of `p3 serve` locally);
+//! the complaint (`POST /complaints`) or the Stage 2 request then names the slots in
+//! `"attachments"`, and the service attaches them in the same write (see
+//! [`p3_domain::resident_files`]).
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use chrono::Duration;
+use http::{HeaderMap, StatusCode};
+use p3_domain::attachment::{new_id, MAX_RESIDENT_FILES};
+use p3_domain::inbox::{InboxFile, FORM_LIFETIME_MINUTES};
+use p3_domain::ports::StoreError;
+use p3_domain::resident_files::FIELD;
+use p3_domain::service::ServiceError;
+use p3_domain::validation::ValidationErrors;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{client, Result};
+use crate::body::{self, BodyKind};
+use crate::http::cookies::private_page;
+use crate::limit::Allowance;
+use crate::problem::Problem;
+use crate::{AppState, ClientAddr};
+
+#[derive(Deserialize)]
+struct FormsRequest {
+    count: Option<i64>,
+}
+
+/// `POST /complaints/uploads` `{"count": n}`: `n` (1 to 5) forms, one a file, each into a new
+/// slot of the inbox and accepted for [`FORM_LIFETIME_MINUTES`] minutes. Limited per client
+/// as the complaint form is, counted apart from it.
+pub(crate) async fn forms(
+    State(st): State<AppState>,
+    addr: Option<Extension<ClientAddr>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    if body::kind_of(&headers) != Some(BodyKind::Json) {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Send application/json: {\"count\": 1 to 5}",
+        ));
+    }
+    let who = client(addr);
+    match st.form_limit.take(&format!("uploads {who}")).await {
+        Ok(Allowance::Refused { wait }) => return Err(Problem::too_many(wait)),
+        Ok(_) => {}
+        // Fail open, as the complaint form does: the forms only let a file wait a day.
+        Err(e) => tracing::warn!(error = %e, "the upload forms' limit was not applied"),
+    }
+    let raw = body::read_limited(&headers, body).await?;
+    let asked: FormsRequest = body::parse_json(&raw)?;
+    let count = match asked.count {
+        Some(n) if (1..=MAX_RESIDENT_FILES as i64).contains(&n) => n as usize,
+        _ => {
+            return Err(Problem::field(
+                "count",
+                format!("Ask for 1 to {MAX_RESIDENT_FILES} upload forms"),
+            ))
+        }
+    };
+    let expires_at = st.service.clock.now() + Duration::minutes(FORM_LIFETIME_MINUTES);
+    let mut forms = Vec::with_capacity(count);
+    for _ in 0..count {
+        let slot = new_id(st.service.random.bytes10());
+        let form = st
+            .inbox
+            .form(&slot, expires_at, None)
+            .await
+            .map_err(refused)?;
+        forms.push(form);
+    }
+    let res = (StatusCode::CREATED, axum::Json(json!({ "forms": forms }))).into_response();
+    Ok(private_page(res))
+}
+
+/// An inbox that takes no files says so (501); any other fault is the store's.
+fn refused(e: StoreError) -> Problem {
+    match e {
+        StoreError::Refused(why) => Problem::new(StatusCode::NOT_IMPLEMENTED, "no-uploads", why),
+        other => Problem::from(ServiceError::from(other)),
+    }
+}
+
+#[derive(Deserialize)]
+struct Attachments {
+    #[serde(default)]
+    attachments: Option<Vec<String>>,
+}
+
+/// The slots a JSON body names in `"attachments"` (none when absent).
+pub(crate) fn slots_of(raw: &[u8]) -> Result<Vec<String>> {
+    Ok(body::parse_json::<Attachments>(raw)?
+        .attachments
+        .unwrap_or_default())
+}
+
+/// What a page's form posted: its text fields and the files that came with it.
+pub(crate) struct Posted {
+    pub(crate) fields: Vec<(String, String)>,
+    pub(crate) files: Vec<InboxFile>,
+}
+
+impl Posted {
+    pub(crate) fn of(form: crate::http::multipart::MultipartForm) -> Posted {
+        Posted {
+            fields: form.fields,
+            files: form
+                .files
+                .into_iter()
+                .map(|f| InboxFile {
+                    filename: f.filename,
+                    bytes: f.bytes,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The errors as a page shows them: a fault of one file (`attachments[i]`) next to the one
+/// file input, saying which file, and that files must be chosen again.
+pub(crate) fn on_the_page(errors: ValidationErrors) -> ValidationErrors {
+    let mut shown = ValidationErrors::new();
+    for fe in errors.errors {
+        let file = fe
+            .field
+            .strip_prefix("attachments[")
+            .and_then(|r| r.strip_suffix(']'))
+            .and_then(|i| i.parse::<usize>().ok());
+        match file {
+            Some(i) => shown.add(
+                FIELD,
+                format!("File {}: {} (choose your files again)", i + 1, fe.message),
+            ),
+            None => shown.add(&fe.field, fe.message),
+        }
+    }
+    shown
+}
