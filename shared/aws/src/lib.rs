@@ -12,6 +12,8 @@ pub mod oidc;
 pub mod pages;
 pub mod reporting;
 pub mod retention;
+pub mod s3_attachments;
+pub mod s3_inbox;
 pub mod scheduler;
 pub mod sdk;
 pub mod secrets;
