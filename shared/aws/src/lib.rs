@@ -7,6 +7,7 @@ pub mod documents;
 #[doc(hidden)]
 pub mod dynamo;
 pub mod edge;
+pub mod files;
 pub mod limit;
 pub mod oidc;
 pub mod pages;

@@ -676,7 +676,9 @@ async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and
     let settings = p3_aws::documents::documents_settings(|k| vars.get(k).cloned())
         .expect("the documents function's settings");
     let service = wiring::service_changing_no_case(&settings, &env.sdk).await;
-    let app = p3_aws::documents::documents_app(service, &settings).expect("the documents app");
+    let attachments = p3_aws::files::attachments(&settings, &env.sdk);
+    let app = p3_aws::documents::documents_app(service, &settings, attachments)
+        .expect("the documents app");
 
     let (status, kind, bytes) = documents_answer(
         &app,
@@ -1257,9 +1259,12 @@ fn needs_authorizer(path: &str) -> bool {
         ]
         .iter()
         .any(|p| path.starts_with(p))
-        // The printable letter and the evidence pack, opened from the pages with the session.
+        // The printable letter, the evidence pack and a case's file, opened from the pages with
+        // the session.
         || (path.starts_with("/staff/complaints/")
-            && (path.ends_with("/evidence") || path.contains("/letters/")))
+            && (path.ends_with("/evidence")
+                || path.contains("/letters/")
+                || path.contains("/attachments/")))
         // The service requests' review list and review page.
         || (path.starts_with("/staff/service-requests/") && path.ends_with("/review"));
     path.starts_with("/staff/") && !page
