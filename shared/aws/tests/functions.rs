@@ -29,6 +29,7 @@ use p3_aws::scheduler::{at_expression, schedule_name, SCHEDULE_TIME_ZONE};
 use p3_aws::sqs::handle_batch;
 use p3_aws::wiring::{self, AwsSettings, ReportingEvent, ScheduledJob};
 use p3_domain::alert::Notice;
+use p3_domain::attachment::AttachmentStore;
 use p3_domain::service::Service;
 use p3_store_contract::{self as contract, TestClock};
 use serde_json::{json, Value};
@@ -651,6 +652,64 @@ async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
 
+    // A file added through the `cases` function goes to the attachments bucket.
+    let bucket = format!("{}-files", env.settings.table_name);
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&env.sdk)
+            .force_path_style(true)
+            .build(),
+    )
+    .create_bucket()
+    .bucket(&bucket)
+    .create_bucket_configuration(
+        aws_sdk_s3::types::CreateBucketConfiguration::builder()
+            .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
+            .build(),
+    )
+    .send()
+    .await
+    .expect("create the attachments bucket");
+    let mut with_bucket = env.settings.clone();
+    with_bucket.attachments_bucket = Some(bucket.clone());
+    let cases = wiring::cases_app(
+        env.service.clone(),
+        &with_bucket,
+        p3_aws::files::attachments(&with_bucket, &env.sdk),
+    );
+    let added = env
+        .call(
+            &cases,
+            event_for(
+                "cases/post-attachment.json",
+                &[(SAMPLE_REFERENCE, &reference)],
+            ),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+    let file_id = added.body["id"].as_str().unwrap().to_string();
+    assert_eq!(added.body["filename"], "damp-survey.txt");
+    let stored = p3_aws::files::attachments(&with_bucket, &env.sdk)
+        .get(&reference, &file_id)
+        .await
+        .expect("the bucket answers")
+        .expect("the file is in the bucket");
+    assert!(String::from_utf8_lossy(&stored).starts_with("Damp survey, 1 June 2026"));
+    // Without the bucket, a function keeps no files: refused, nothing half-written.
+    let refused = env
+        .call(
+            &wiring::cases_app(
+                env.service.clone(),
+                &env.settings,
+                p3_aws::files::attachments(&env.settings, &env.sdk),
+            ),
+            event_for(
+                "cases/post-attachment.json",
+                &[(SAMPLE_REFERENCE, &reference)],
+            ),
+        )
+        .await;
+    assert!(refused.status.is_server_error(), "{refused:?}");
+
     // The function as it starts: its own settings (no cookie key, no secret), a service that
     // only reads, the pages' session check.
     let mut vars: HashMap<String, String> = HashMap::new();
@@ -670,6 +729,7 @@ async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and
         ("AWS_ENDPOINT_URL", env.endpoint.clone()),
         ("OIDC_ISSUER", "https://idp.p3housing.example".into()),
         ("OIDC_CLIENT_ID", "p3-staff-pages".into()),
+        ("ATTACHMENTS_BUCKET", bucket.clone()),
     ] {
         vars.insert(k.into(), v);
     }
@@ -704,6 +764,34 @@ async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and
         bytes.len() > 1000,
         "the pack has pages: {} bytes",
         bytes.len()
+    );
+
+    // The file, from the bucket, as a download.
+    let mut file = event_for(
+        "documents/get-attachment.json",
+        &[
+            (SAMPLE_REFERENCE, reference.as_str()),
+            ("0a1b2c3d4e5f60718293", file_id.as_str()),
+        ],
+    );
+    file["requestContext"]["authorizer"] =
+        event("cases/get-case.json")["requestContext"]["authorizer"].clone();
+    let (status, _, bytes) = documents_answer(&app, file.clone()).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(bytes, stored);
+    // The evidence pack's zip holds it.
+    let (status, kind, bytes) = documents_answer(
+        &app,
+        document_event("documents/get-evidence.json", &reference, "zip"),
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(kind, "application/zip");
+    assert!(
+        bytes
+            .windows(b"damp-survey.txt".len())
+            .any(|w| w == b"damp-survey.txt"),
+        "the zip names the file"
     );
 
     // As HTML, as before.
