@@ -29,7 +29,6 @@ use p3_aws::scheduler::{at_expression, schedule_name, SCHEDULE_TIME_ZONE};
 use p3_aws::sqs::handle_batch;
 use p3_aws::wiring::{self, AwsSettings, ReportingEvent, ScheduledJob};
 use p3_domain::alert::Notice;
-use p3_domain::attachment::AttachmentStore;
 use p3_domain::service::Service;
 use p3_store_contract::{self as contract, TestClock};
 use serde_json::{json, Value};
