@@ -20,13 +20,18 @@ pub type Attachments = Arc<dyn AttachmentStore>;
 
 /// The cases' files in the attachments bucket, or none without one.
 pub fn attachments(settings: &AwsSettings, sdk: &SdkConfig) -> Attachments {
-    match &settings.attachments_bucket {
-        Some(bucket) => Arc::new(S3AttachmentStore::new(
-            s3_client(sdk, settings.endpoint_url.is_some()),
-            bucket,
-        )),
+    match bucket_store(settings, sdk) {
+        Some(store) => Arc::new(store),
         None => Arc::new(NoAttachments),
     }
+}
+
+/// The attachments bucket's store itself, when the function has one (retention also lists
+/// the cases that have files, [`S3AttachmentStore::references`]).
+pub fn bucket_store(settings: &AwsSettings, sdk: &SdkConfig) -> Option<S3AttachmentStore> {
+    settings.attachments_bucket.as_ref().map(|bucket| {
+        S3AttachmentStore::new(s3_client(sdk, settings.endpoint_url.is_some()), bucket)
+    })
 }
 
 /// The residents' upload inbox in the attachments bucket (presigned POSTs signed with the

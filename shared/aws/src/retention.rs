@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use p3_domain::attachment::AttachmentStore;
+
+use crate::s3_attachments::S3AttachmentStore;
 use p3_domain::retention::{self, RetentionReport};
 use p3_domain::service::{Service, ServiceError};
 
@@ -42,8 +44,9 @@ pub struct RetentionJob {
     pub service: Service,
     /// The same table, as the retention port.
     pub store: Arc<DynamoStore>,
-    /// The cases' files (the attachments bucket): an anonymised case's go with it.
-    pub attachments: Arc<dyn AttachmentStore>,
+    /// The cases' files (the attachments bucket, when the function has one): an anonymised
+    /// case's go with it.
+    pub attachments: Option<S3AttachmentStore>,
 }
 
 impl std::fmt::Debug for RetentionJob {
@@ -55,6 +58,29 @@ impl std::fmt::Debug for RetentionJob {
 }
 
 impl RetentionJob {
+    /// Deletes the files of every case in the bucket that is no longer in the table or has
+    /// been anonymised: those left by a run stopped between a case and its files.
+    async fn sweep(&self, files: &S3AttachmentStore) -> Result<(), RetentionError> {
+        for reference in files
+            .references()
+            .await
+            .map_err(|e| RetentionError::Files(String::new(), e))?
+        {
+            let gone = match self.service.store.load(&reference).await {
+                Ok(None) => true,
+                Ok(Some(case)) => retention::is_anonymised(&case),
+                Err(e) => return Err(RetentionError::Run(e.into())),
+            };
+            if gone {
+                files
+                    .delete_case(&reference)
+                    .await
+                    .map_err(|e| RetentionError::Files(reference.clone(), e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Anonymises every case due on `now`'s London date with a period of `years` years.
     pub async fn run(
         &self,
@@ -66,13 +92,16 @@ impl RetentionJob {
         }
         let report = retention::run(&self.service, self.store.as_ref(), years, now, false).await?;
         // Each case is anonymised first, then its files deleted; a failure fails the run, so
-        // the invocation is retried and reported (docs/aws.md: no sweep yet of the files of a
-        // case anonymised by a run stopped in between).
-        for reference in &report.anonymised {
-            self.attachments
-                .delete_case(reference)
-                .await
-                .map_err(|e| RetentionError::Files(reference.clone(), e))?;
+        // the invocation is retried and reported, and the sweep deletes what a run stopped in
+        // between left behind.
+        if let Some(files) = &self.attachments {
+            for reference in &report.anonymised {
+                files
+                    .delete_case(reference)
+                    .await
+                    .map_err(|e| RetentionError::Files(reference.clone(), e))?;
+            }
+            self.sweep(files).await?;
         }
         tracing::info!(
             years,

@@ -40,6 +40,37 @@ impl S3AttachmentStore {
         }
     }
 
+    /// The references of the cases that have files in the bucket (for the retention sweep).
+    pub async fn references(&self) -> Result<Vec<String>, StoreError> {
+        let mut references = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .s3
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(CASES_PREFIX)
+                .delimiter("/")
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("ListObjectsV2", CASES_PREFIX, e))?;
+            references.extend(page.common_prefixes().iter().filter_map(|p| {
+                p.prefix()
+                    .and_then(|p| p.strip_prefix(CASES_PREFIX))
+                    .and_then(|p| p.strip_suffix('/'))
+                    .filter(|r| Self::case_prefix(r).is_ok())
+                    .map(str::to_string)
+            }));
+            match page.next_continuation_token() {
+                Some(next) if page.is_truncated().unwrap_or(false) => {
+                    token = Some(next.to_string())
+                }
+                _ => return Ok(references),
+            }
+        }
+    }
+
     /// The prefix of a case's files: refused unless the reference is letters, digits and
     /// dashes, so it names one case's folder and nothing else.
     fn case_prefix(reference: &str) -> Result<String, StoreError> {

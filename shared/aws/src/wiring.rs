@@ -675,7 +675,7 @@ pub fn reporting_parts(
         years: settings.config.retention.years,
         service,
         store: Arc::new(store),
-        attachments: crate::files::attachments(settings, sdk),
+        attachments: crate::files::bucket_store(settings, sdk),
     };
     (
         app,

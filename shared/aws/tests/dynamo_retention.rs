@@ -273,6 +273,13 @@ async fn the_reporting_function_runs_the_daily_retention_job_over_its_table() {
         .put("CMP-2026-00001", kept, b"another case's file".to_vec())
         .await
         .expect("put");
+    let open = contract::new_case_at("CMP-2026-00001", contract::t0());
+    store.save(contract::create(&open)).await.expect("save");
+    // Left by a run stopped between a case and its files: a case no longer in the table.
+    files
+        .put("CMP-2018-00009", photo, b"left behind".to_vec())
+        .await
+        .expect("put");
 
     // Received and withdrawn in March 2019.
     let at = contract::t0() - chrono::Duration::days(7 * 365);
@@ -341,8 +348,9 @@ async fn the_reporting_function_runs_the_daily_retention_job_over_its_table() {
         loaded.withdrawal.and_then(|w| w.reason).as_deref(),
         Some(retention::REMOVED)
     );
-    // Its files are gone from the bucket; no other case's.
+    // Its files are gone from the bucket, and those left behind; no open case's.
     assert_eq!(files.get("CMP-2019-00001", photo).await.expect("get"), None);
+    assert_eq!(files.get("CMP-2018-00009", photo).await.expect("get"), None);
     assert!(files
         .get("CMP-2026-00001", kept)
         .await
