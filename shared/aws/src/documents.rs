@@ -13,14 +13,20 @@
 use axum::Router;
 use p3_domain::service::Service;
 
+use crate::files::Attachments;
 use crate::pages::signed_in_app;
 use crate::wiring::{aws_config, service_changing_no_case, AwsSettings, WiringError};
 
 /// The `documents` function's app over a service: the letters as printed and the evidence pack
 /// ([`p3_api::documents_router`]), for staff signed in through the identity provider of
 /// `settings` (without `OIDC_ISSUER` it is refused at start, as `pages` is).
-pub fn documents_app(service: Service, settings: &AwsSettings) -> Result<Router, WiringError> {
-    signed_in_app(p3_api::documents_router(), service, settings).map(|(app, _)| app)
+/// The files and the evidence pack's zip are read from `attachments`.
+pub fn documents_app(
+    service: Service,
+    settings: &AwsSettings,
+    attachments: Attachments,
+) -> Result<Router, WiringError> {
+    signed_in_app(p3_api::documents_router(), service, settings, attachments).map(|(app, _)| app)
 }
 
 /// The settings of the `documents` function through `get` (its environment): as every
@@ -43,7 +49,8 @@ pub async fn documents() -> Result<Router, WiringError> {
     let settings = documents_settings(|k| std::env::var(k).ok())?;
     let sdk = aws_config(&settings).await;
     let service = service_changing_no_case(&settings, &sdk).await;
-    documents_app(service, &settings)
+    let attachments = crate::files::attachments(&settings, &sdk);
+    documents_app(service, &settings, attachments)
 }
 
 #[cfg(test)]

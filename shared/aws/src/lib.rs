@@ -7,11 +7,14 @@ pub mod documents;
 #[doc(hidden)]
 pub mod dynamo;
 pub mod edge;
+pub mod files;
 pub mod limit;
 pub mod oidc;
 pub mod pages;
 pub mod reporting;
 pub mod retention;
+pub mod s3_attachments;
+pub mod s3_inbox;
 pub mod scheduler;
 pub mod sdk;
 pub mod secrets;

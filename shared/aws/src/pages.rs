@@ -13,6 +13,7 @@ use axum::Router;
 use p3_api::AppState;
 use p3_domain::service::Service;
 
+use crate::files::Attachments;
 use crate::oidc::{OidcAuthenticator, OidcProvider};
 use crate::wiring::{
     app_state_for, http_app, reports_from, service_sending_no_email, settings_with_secrets,
@@ -22,8 +23,12 @@ use crate::wiring::{
 /// The `pages` function's app over a service: the staff pages, signed in through the identity
 /// provider of `settings` (`OIDC_ISSUER` and the rest; without it no one could sign in, so it
 /// is refused at start).
-pub fn pages_app(service: Service, settings: &AwsSettings) -> Result<Router, WiringError> {
-    let (app, provider) = signed_in_app(p3_api::pages_router(), service, settings)?;
+pub fn pages_app(
+    service: Service,
+    settings: &AwsSettings,
+    attachments: Attachments,
+) -> Result<Router, WiringError> {
+    let (app, provider) = signed_in_app(p3_api::pages_router(), service, settings, attachments)?;
     Ok(app.layer(axum::Extension(p3_api::sign_in::StaffSignIn(provider))))
 }
 
@@ -34,12 +39,14 @@ pub(crate) fn signed_in_app(
     part: Router<AppState>,
     service: Service,
     settings: &AwsSettings,
+    attachments: Attachments,
 ) -> Result<(Router, Arc<OidcProvider>), WiringError> {
     let oidc = settings
         .staff_sign_in
         .as_ref()
         .ok_or(WiringError::Missing("OIDC_ISSUER"))?;
     let mut state = app_state_for(service, settings);
+    state.attachments = attachments;
     let provider = Arc::new(OidcProvider::new(oidc.clone())?);
     state.auth = Arc::new(OidcAuthenticator::new(&provider));
     let app = http_app(part, state).layer(axum::middleware::from_fn_with_state(
@@ -55,7 +62,9 @@ pub async fn pages() -> Result<Router, WiringError> {
     let service = service_sending_no_email(&settings, &sdk).await;
     // The monthly report page reads the table as the reporting function does.
     let reporting = reports_from(&settings, &sdk, &service);
-    Ok(pages_app(service, &settings)?.layer(axum::Extension(reporting)))
+    // The case page's "Add a file" keeps the file in the attachments bucket.
+    let attachments = crate::files::attachments(&settings, &sdk);
+    Ok(pages_app(service, &settings, attachments)?.layer(axum::Extension(reporting)))
 }
 
 /// Before a request the function checks itself (no JWT authorizer claims) with a session

@@ -7,6 +7,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use p3_domain::attachment::AttachmentStore;
+
+use crate::s3_attachments::S3AttachmentStore;
 use p3_domain::retention::{self, RetentionReport};
 use p3_domain::service::{Service, ServiceError};
 
@@ -25,6 +28,9 @@ pub enum RetentionError {
     /// The store failed; the cases done so far stay done.
     #[error("retention run failed: {0}")]
     Run(#[from] ServiceError),
+    /// A case was anonymised but its files could not be deleted from the bucket.
+    #[error("retention: cannot delete the attachments of {0}: {1}")]
+    Files(String, p3_domain::ports::StoreError),
 }
 
 /// The daily job: the service (which loads cases and knows the rules) and the store it
@@ -38,6 +44,9 @@ pub struct RetentionJob {
     pub service: Service,
     /// The same table, as the retention port.
     pub store: Arc<DynamoStore>,
+    /// The cases' files (the attachments bucket, when the function has one): an anonymised
+    /// case's go with it.
+    pub attachments: Option<S3AttachmentStore>,
 }
 
 impl std::fmt::Debug for RetentionJob {
@@ -49,6 +58,29 @@ impl std::fmt::Debug for RetentionJob {
 }
 
 impl RetentionJob {
+    /// Deletes the files of every case in the bucket that is no longer in the table or has
+    /// been anonymised: those left by a run stopped between a case and its files.
+    async fn sweep(&self, files: &S3AttachmentStore) -> Result<(), RetentionError> {
+        for reference in files
+            .references()
+            .await
+            .map_err(|e| RetentionError::Files(String::new(), e))?
+        {
+            let gone = match self.service.store.load(&reference).await {
+                Ok(None) => true,
+                Ok(Some(case)) => retention::is_anonymised(&case),
+                Err(e) => return Err(RetentionError::Run(e.into())),
+            };
+            if gone {
+                files
+                    .delete_case(&reference)
+                    .await
+                    .map_err(|e| RetentionError::Files(reference.clone(), e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Anonymises every case due on `now`'s London date with a period of `years` years.
     pub async fn run(
         &self,
@@ -59,6 +91,18 @@ impl RetentionJob {
             return Err(RetentionError::Years(years));
         }
         let report = retention::run(&self.service, self.store.as_ref(), years, now, false).await?;
+        // Each case is anonymised first, then its files deleted; a failure fails the run, so
+        // the invocation is retried and reported, and the sweep deletes what a run stopped in
+        // between left behind.
+        if let Some(files) = &self.attachments {
+            for reference in &report.anonymised {
+                files
+                    .delete_case(reference)
+                    .await
+                    .map_err(|e| RetentionError::Files(reference.clone(), e))?;
+            }
+            self.sweep(files).await?;
+        }
         tracing::info!(
             years,
             examined = report.examined,

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::ClaimsAuthenticator;
 use crate::dynamo::{DynamoStore, DEFAULT_REPORT_MONTHS_BACK};
+use crate::files::Attachments;
 use crate::limit::DynamoLimiter;
 use crate::oidc::OidcSettings;
 use crate::reporting::{MonthlyExporter, QuarterlySender};
@@ -70,6 +71,10 @@ pub struct AwsSettings {
     pub ses_configuration_set: Option<String>,
     /// `EXPORT_BUCKET`: where monthly exports go.
     pub export_bucket: String,
+    /// `ATTACHMENTS_BUCKET` (optional): where the cases' files and the residents' uploads
+    /// are kept ([`crate::files`]); set by the template on the functions that read or write
+    /// them. Without it, a function keeps no files and refuses them with a clear error.
+    pub attachments_bucket: Option<String>,
     /// `BASE_URL`: the staff pages' address, for links in alerts.
     pub base_url: String,
     /// `REPORT_MONTHS_BACK` (default 36): how many receipt months before a report's month
@@ -136,6 +141,7 @@ impl AwsSettings {
             mail_from,
             ses_configuration_set: opt("SES_CONFIGURATION_SET"),
             export_bucket: req("EXPORT_BUCKET")?,
+            attachments_bucket: opt("ATTACHMENTS_BUCKET"),
             base_url,
             report_months_back,
             endpoint_url: opt("AWS_ENDPOINT_URL"),
@@ -387,11 +393,13 @@ async fn warm(client: &aws_sdk_dynamodb::Client, table: &str) {
 /// rate limits of the resident's routes counted in this instance's memory. The functions that
 /// serve those routes count them in DynamoDB instead ([`with_shared_limits`]); the others
 /// never apply a limit.
+///
+/// It keeps no files (adding or reading one is refused): the functions that serve files put
+/// the bucket's store in its place ([`crate::files::attachments`]), so only their packages
+/// link the S3 client.
 pub fn app_state_for(service: Service, settings: &AwsSettings) -> AppState {
     AppState {
         service,
-        // Files are not kept on AWS yet: the S3 adapter (uploads through a presigned POST) is
-        // to implement `AttachmentStore` here; until then adding or reading a file is refused.
         attachments: Arc::new(p3_domain::attachment::NoAttachments),
         inbox: Arc::new(p3_domain::inbox::NoInbox),
         auth: Arc::new(ClaimsAuthenticator::from_env()),
@@ -443,14 +451,21 @@ pub async fn app_state() -> Result<AppState, WiringError> {
 }
 
 /// What a function serving the resident's routes (the form, the case by its access code)
-/// needs: [`app_state`] with the limits shared across instances ([`with_shared_limits`]).
+/// needs: [`app_state`] with the limits shared across instances ([`with_shared_limits`]) and
+/// the attachments bucket, where the files a resident sends with their complaint or Stage 2
+/// request are kept ([`crate::files::attachments`]; their upload inbox is
+/// [`crate::files::upload_inbox`]).
 pub async fn resident_app_state() -> Result<AppState, WiringError> {
     let settings = AwsSettings::from_env()?;
     let sdk = aws_config(&settings).await;
     let service = service(&settings, &sdk).await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    let state = AppState {
+        attachments: crate::files::attachments(&settings, &sdk),
+        ..app_state_for(service, &settings)
+    };
     Ok(with_shared_limits(
-        app_state_for(service, &settings),
+        state,
         &settings,
         &dynamodb,
         Arc::new(SystemClock),
@@ -465,12 +480,15 @@ pub fn http_app(part: Router<AppState>, state: AppState) -> Router {
 
 /// The `cases` function's app over a service: the staff JSON API (lists, reads, extensions,
 /// withdrawals, refusals, Ombudsman records and the case file), every route behind the HTTP
-/// API's JWT authorizer, whose claims name the caller. The staff pages are the `pages`
-/// function's ([`crate::pages`]).
-pub fn cases_app(service: Service, settings: &AwsSettings) -> Router {
+/// API's JWT authorizer, whose claims name the caller; the case file's files kept in
+/// `attachments`. The staff pages are the `pages` function's ([`crate::pages`]).
+pub fn cases_app(service: Service, settings: &AwsSettings, attachments: Attachments) -> Router {
     http_app(
         p3_api::cases_router().merge(p3_api::casefile_router()),
-        app_state_for(service, settings),
+        AppState {
+            attachments,
+            ..app_state_for(service, settings)
+        },
     )
 }
 
@@ -479,7 +497,8 @@ pub async fn cases() -> Result<Router, WiringError> {
     let settings = AwsSettings::from_env()?;
     let sdk = aws_config(&settings).await;
     let service = service(&settings, &sdk).await;
-    Ok(cases_app(service, &settings))
+    let attachments = crate::files::attachments(&settings, &sdk);
+    Ok(cases_app(service, &settings, attachments))
 }
 
 /// The jobs the service's own schedules start (the `Input` of an `AWS::Scheduler::Schedule`
@@ -657,6 +676,7 @@ pub fn reporting_parts(
         years: settings.config.retention.years,
         service,
         store: Arc::new(store),
+        attachments: crate::files::bucket_store(settings, sdk),
     };
     (
         app,

@@ -233,6 +233,7 @@ async fn the_reporting_function_runs_the_daily_retention_job_over_its_table() {
         ("BASE_URL", "https://complaints.p3housing.example".into()),
         ("LANDLORD", "P3 Test".into()),
         ("AWS_ENDPOINT_URL", endpoint.clone()),
+        ("ATTACHMENTS_BUCKET", format!("{}-files", store.table())),
     ]);
     let settings = AwsSettings::from_lookup(|k| vars.get(k).cloned()).expect("settings");
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -247,6 +248,39 @@ async fn the_reporting_function_runs_the_daily_retention_job_over_its_table() {
     let service = wiring::service_with_clock(&settings, &sdk, clock.clone()).await;
     let state = wiring::app_state_for(service, &settings);
     let (app, jobs) = wiring::reporting_parts(&settings, &sdk, state);
+    // The case's file, and another case's, in the attachments bucket.
+    let s3 = p3_aws::s3_attachments::s3_client(&sdk, true);
+    s3.create_bucket()
+        .bucket(format!("{}-files", store.table()))
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create the attachments bucket");
+    let files = p3_aws::files::attachments(&settings, &sdk);
+    let (photo, kept) = ("0123456789abcdef0123", "0123456789abcdef0124");
+    files
+        .put(
+            "CMP-2019-00001",
+            photo,
+            b"a photo of the resident's hallway".to_vec(),
+        )
+        .await
+        .expect("put");
+    files
+        .put("CMP-2026-00001", kept, b"another case's file".to_vec())
+        .await
+        .expect("put");
+    let open = contract::new_case_at("CMP-2026-00001", contract::t0());
+    store.save(contract::create(&open)).await.expect("save");
+    // Left by a run stopped between a case and its files: a case no longer in the table.
+    files
+        .put("CMP-2018-00009", photo, b"left behind".to_vec())
+        .await
+        .expect("put");
 
     // Received and withdrawn in March 2019.
     let at = contract::t0() - chrono::Duration::days(7 * 365);
@@ -315,4 +349,12 @@ async fn the_reporting_function_runs_the_daily_retention_job_over_its_table() {
         loaded.withdrawal.and_then(|w| w.reason).as_deref(),
         Some(retention::REMOVED)
     );
+    // Its files are gone from the bucket, and those left behind; no open case's.
+    assert_eq!(files.get("CMP-2019-00001", photo).await.expect("get"), None);
+    assert_eq!(files.get("CMP-2018-00009", photo).await.expect("get"), None);
+    assert!(files
+        .get("CMP-2026-00001", kept)
+        .await
+        .expect("get")
+        .is_some());
 }

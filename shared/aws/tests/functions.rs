@@ -652,6 +652,64 @@ async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and
         .await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
 
+    // A file added through the `cases` function goes to the attachments bucket.
+    let bucket = format!("{}-files", env.settings.table_name);
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&env.sdk)
+            .force_path_style(true)
+            .build(),
+    )
+    .create_bucket()
+    .bucket(&bucket)
+    .create_bucket_configuration(
+        aws_sdk_s3::types::CreateBucketConfiguration::builder()
+            .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
+            .build(),
+    )
+    .send()
+    .await
+    .expect("create the attachments bucket");
+    let mut with_bucket = env.settings.clone();
+    with_bucket.attachments_bucket = Some(bucket.clone());
+    let cases = wiring::cases_app(
+        env.service.clone(),
+        &with_bucket,
+        p3_aws::files::attachments(&with_bucket, &env.sdk),
+    );
+    let added = env
+        .call(
+            &cases,
+            event_for(
+                "cases/post-attachment.json",
+                &[(SAMPLE_REFERENCE, &reference)],
+            ),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+    let file_id = added.body["id"].as_str().unwrap().to_string();
+    assert_eq!(added.body["filename"], "damp-survey.txt");
+    let stored = p3_aws::files::attachments(&with_bucket, &env.sdk)
+        .get(&reference, &file_id)
+        .await
+        .expect("the bucket answers")
+        .expect("the file is in the bucket");
+    assert!(String::from_utf8_lossy(&stored).starts_with("Damp survey, 1 June 2026"));
+    // Without the bucket, a function keeps no files: refused, nothing half-written.
+    let refused = env
+        .call(
+            &wiring::cases_app(
+                env.service.clone(),
+                &env.settings,
+                p3_aws::files::attachments(&env.settings, &env.sdk),
+            ),
+            event_for(
+                "cases/post-attachment.json",
+                &[(SAMPLE_REFERENCE, &reference)],
+            ),
+        )
+        .await;
+    assert!(refused.status.is_server_error(), "{refused:?}");
+
     // The function as it starts: its own settings (no cookie key, no secret), a service that
     // only reads, the pages' session check.
     let mut vars: HashMap<String, String> = HashMap::new();
@@ -671,13 +729,16 @@ async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and
         ("AWS_ENDPOINT_URL", env.endpoint.clone()),
         ("OIDC_ISSUER", "https://idp.p3housing.example".into()),
         ("OIDC_CLIENT_ID", "p3-staff-pages".into()),
+        ("ATTACHMENTS_BUCKET", bucket.clone()),
     ] {
         vars.insert(k.into(), v);
     }
     let settings = p3_aws::documents::documents_settings(|k| vars.get(k).cloned())
         .expect("the documents function's settings");
     let service = wiring::service_changing_no_case(&settings, &env.sdk).await;
-    let app = p3_aws::documents::documents_app(service, &settings).expect("the documents app");
+    let attachments = p3_aws::files::attachments(&settings, &env.sdk);
+    let app = p3_aws::documents::documents_app(service, &settings, attachments)
+        .expect("the documents app");
 
     let (status, kind, bytes) = documents_answer(
         &app,
@@ -703,6 +764,34 @@ async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and
         bytes.len() > 1000,
         "the pack has pages: {} bytes",
         bytes.len()
+    );
+
+    // The file, from the bucket, as a download.
+    let mut file = event_for(
+        "documents/get-attachment.json",
+        &[
+            (SAMPLE_REFERENCE, reference.as_str()),
+            ("0a1b2c3d4e5f60718293", file_id.as_str()),
+        ],
+    );
+    file["requestContext"]["authorizer"] =
+        event("cases/get-case.json")["requestContext"]["authorizer"].clone();
+    let (status, _, bytes) = documents_answer(&app, file.clone()).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(bytes, stored);
+    // The evidence pack's zip holds it.
+    let (status, kind, bytes) = documents_answer(
+        &app,
+        document_event("documents/get-evidence.json", &reference, "zip"),
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(kind, "application/zip");
+    assert!(
+        bytes
+            .windows(b"damp-survey.txt".len())
+            .any(|w| w == b"damp-survey.txt"),
+        "the zip names the file"
     );
 
     // As HTML, as before.
@@ -1423,9 +1512,12 @@ fn needs_authorizer(path: &str) -> bool {
         ]
         .iter()
         .any(|p| path.starts_with(p))
-        // The printable letter and the evidence pack, opened from the pages with the session.
+        // The printable letter, the evidence pack and a case's file, opened from the pages with
+        // the session.
         || (path.starts_with("/staff/complaints/")
-            && (path.ends_with("/evidence") || path.contains("/letters/")))
+            && (path.ends_with("/evidence")
+                || path.contains("/letters/")
+                || path.contains("/attachments/")))
         // The service requests' review list and review page.
         || (path.starts_with("/staff/service-requests/") && path.ends_with("/review"));
     path.starts_with("/staff/") && !page

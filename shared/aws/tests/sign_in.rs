@@ -27,6 +27,7 @@ use http::StatusCode;
 use p3_aws::pages::pages_app;
 use p3_aws::wiring::{self, AwsSettings, WiringError};
 use p3_domain::alert::{AlertAddresses, AlertEmail};
+use p3_domain::attachment::NoAttachments;
 use p3_domain::calendar::Calendar;
 use p3_domain::case::Rules;
 use p3_domain::policy::Procedures;
@@ -345,10 +346,14 @@ async fn site() -> Site {
     vars.remove("OIDC_COOKIE_KEY");
     let documents_settings = p3_aws::documents::documents_settings(|k| vars.get(k).cloned())
         .expect("the documents function needs no cookie key");
-    let documents = p3_aws::documents::documents_app(service.clone(), &documents_settings)
-        .expect("the documents app");
+    let documents = p3_aws::documents::documents_app(
+        service.clone(),
+        &documents_settings,
+        Arc::new(NoAttachments),
+    )
+    .expect("the documents app");
     // As `pages::pages` does on AWS: the report page reads the store.
-    let app = pages_app(service, &settings)
+    let app = pages_app(service, &settings, Arc::new(NoAttachments))
         .expect("the pages app")
         .layer(axum::Extension(reporting));
     serve(listener, app.clone()).await;
@@ -977,7 +982,12 @@ fn the_pages_function_does_not_start_without_an_identity_provider() {
     let settings = settings_from(&vars).expect("settings without sign-in");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let store = Arc::new(SqliteStore::open(&dir.path().join("p3.db")).expect("a new store"));
-    let refused = pages_app(service_on(store, &settings), &settings).err();
+    let refused = pages_app(
+        service_on(store, &settings),
+        &settings,
+        Arc::new(NoAttachments),
+    )
+    .err();
     assert_eq!(refused, Some(WiringError::Missing("OIDC_ISSUER")));
 }
 

@@ -44,6 +44,9 @@ const CALLS: &[(&str, &str)] = &[
     ("sqs:SendMessage", ".send_message_batch()"),
     ("ses:SendEmail", ".send_email()"),
     ("s3:PutObject", ".put_object()"),
+    ("s3:GetObject", ".get_object()"),
+    ("s3:DeleteObject", ".delete_object()"),
+    ("s3:ListBucket", ".list_objects_v2()"),
     ("secretsmanager:GetSecretValue", ".get_secret_value()"),
 ];
 
@@ -222,13 +225,17 @@ fn every_action_a_function_is_granted_is_one_the_code_calls() {
 }
 
 /// The `documents` function (the letters and the evidence pack, as PDF too) only reads cases:
-/// the table, no index, no write, no other service, no secret.
+/// the table, no index, no write, no other service but the files' bucket, no secret.
 #[test]
 fn the_documents_function_may_only_read_the_table() {
     let doc = template();
     let mut actions = BTreeSet::new();
     for (owner, s) in statements(&doc) {
-        if owner != "DocumentsFunction" {
+        let s3 = one_or_many(&s["Action"])
+            .into_iter()
+            .any(|a| untag(a).as_str().is_some_and(|a| a.starts_with("s3:")));
+        // Its files are read from the bucket (the_attachments_bucket_...).
+        if owner != "DocumentsFunction" || s3 {
             continue;
         }
         assert_eq!(
@@ -252,6 +259,139 @@ fn the_documents_function_may_only_read_the_table() {
     assert!(vars.get("OIDC_ISSUER").is_some(), "the session is checked");
     for secret in ["OIDC_COOKIE_KEY_SECRET_ID", "OIDC_CLIENT_SECRET_ID"] {
         assert!(vars.get(secret).is_none(), "{secret}: it reads no secret");
+    }
+}
+
+/// The attachments bucket is private, encrypted and unversioned, forgets uploads never fetched
+/// after a day, takes the presigned POST from the service's own origin, and each function
+/// reaches only the prefixes, with only the S3 actions, its code uses.
+#[test]
+fn the_attachments_bucket_is_private_and_each_function_reaches_only_its_prefixes() {
+    let doc = template();
+    let bucket = &doc["Resources"]["AttachmentsBucket"]["Properties"];
+    for block in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(
+            bucket["PublicAccessBlockConfiguration"][block].as_bool(),
+            Some(true),
+            "{block}"
+        );
+    }
+    assert_eq!(
+        bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+            ["ServerSideEncryptionByDefault"]["SSEAlgorithm"]
+            .as_str(),
+        Some("AES256")
+    );
+    assert!(
+        bucket.get("VersioningConfiguration").is_none(),
+        "a deleted file must be gone, not kept as an old version"
+    );
+    let rules = bucket["LifecycleConfiguration"]["Rules"]
+        .as_sequence()
+        .unwrap();
+    assert!(rules
+        .iter()
+        .any(|r| r["Prefix"].as_str() == Some("incoming/")
+            && r["ExpirationInDays"].as_u64() == Some(1)
+            && r["Status"].as_str() == Some("Enabled")));
+    assert!(
+        rules
+            .iter()
+            .all(|r| r["Prefix"].as_str() == Some("incoming/")),
+        "the cases' files expire only by the retention rule"
+    );
+    let cors = &bucket["CorsConfiguration"]["CorsRules"][0];
+    let methods: Vec<&str> = one_or_many(&cors["AllowedMethods"])
+        .into_iter()
+        .filter_map(|m| m.as_str())
+        .collect();
+    assert_eq!(methods, ["POST"]);
+    assert_eq!(
+        untag(&cors["AllowedOrigins"][0]).as_str(),
+        Some("BaseUrl"),
+        "only the service's own pages post to it"
+    );
+
+    // (action, resource) per function, the ListBucket's prefix condition as its resource.
+    let mut granted: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+    for (owner, s) in statements(&doc) {
+        for action in one_or_many(&s["Action"]) {
+            let action = untag(action).as_str().unwrap();
+            if !action.starts_with("s3:") {
+                continue;
+            }
+            for resource in one_or_many(&s["Resource"]) {
+                let mut resource = untag(resource).as_str().unwrap().to_string();
+                if action == "s3:ListBucket" {
+                    let prefix = &s["Condition"]["StringLike"]["s3:prefix"];
+                    resource = format!("{resource} prefix {}", prefix.as_str().unwrap_or("NONE"));
+                }
+                granted
+                    .entry(owner.clone())
+                    .or_default()
+                    .insert((action.to_string(), resource));
+            }
+        }
+    }
+    let set = |pairs: &[(&str, &str)]| -> BTreeSet<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, r)| (a.to_string(), r.to_string()))
+            .collect()
+    };
+    let cases = "${AttachmentsBucket.Arn}/cases/*";
+    let incoming = "${AttachmentsBucket.Arn}/incoming/*";
+    let resident = set(&[
+        ("s3:PutObject", incoming),
+        ("s3:GetObject", incoming),
+        ("s3:DeleteObject", incoming),
+        ("s3:ListBucket", "AttachmentsBucket.Arn prefix incoming/*"),
+        ("s3:PutObject", cases),
+        ("s3:DeleteObject", cases),
+    ]);
+    let staff_upload = set(&[("s3:PutObject", cases), ("s3:DeleteObject", cases)]);
+    let expected = BTreeMap::from([
+        ("IntakeFunction".to_string(), resident.clone()),
+        ("Stage2Function".to_string(), resident),
+        ("CasesFunction".to_string(), staff_upload.clone()),
+        ("PagesFunction".to_string(), staff_upload),
+        (
+            "DocumentsFunction".to_string(),
+            set(&[
+                ("s3:GetObject", cases),
+                ("s3:ListBucket", "AttachmentsBucket.Arn prefix cases/*"),
+            ]),
+        ),
+        (
+            "ReportingFunction".to_string(),
+            set(&[
+                ("s3:DeleteObject", cases),
+                ("s3:ListBucket", "AttachmentsBucket.Arn prefix cases/*"),
+                ("s3:PutObject", "${ExportBucket.Arn}/exports/*"),
+            ]),
+        ),
+    ]);
+    assert_eq!(granted, expected);
+    // The functions that reach the bucket, and only they, are told its name.
+    for (name, resource) in doc["Resources"].as_mapping().unwrap() {
+        let name = name.as_str().unwrap();
+        if resource["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let var = &resource["Properties"]["Environment"]["Variables"]["ATTACHMENTS_BUCKET"];
+        let uses = expected
+            .get(name)
+            .is_some_and(|g| g.iter().any(|(_, r)| r.contains("AttachmentsBucket")));
+        assert_eq!(
+            untag(var).as_str() == Some("AttachmentsBucket"),
+            uses,
+            "{name}: ATTACHMENTS_BUCKET"
+        );
     }
 }
 
