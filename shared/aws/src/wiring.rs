@@ -453,8 +453,8 @@ pub async fn app_state() -> Result<AppState, WiringError> {
 /// What a function serving the resident's routes (the form, the case by its access code)
 /// needs: [`app_state`] with the limits shared across instances ([`with_shared_limits`]) and
 /// the attachments bucket, where the files a resident sends with their complaint or Stage 2
-/// request are kept ([`crate::files::attachments`]; their upload inbox is
-/// [`crate::files::upload_inbox`]).
+/// request arrive (the upload inbox, [`crate::files::upload_inbox`]) and are kept
+/// ([`crate::files::attachments`]).
 pub async fn resident_app_state() -> Result<AppState, WiringError> {
     let settings = AwsSettings::from_env()?;
     let sdk = aws_config(&settings).await;
@@ -462,6 +462,7 @@ pub async fn resident_app_state() -> Result<AppState, WiringError> {
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     let state = AppState {
         attachments: crate::files::attachments(&settings, &sdk),
+        inbox: crate::files::upload_inbox(&settings, &sdk),
         ..app_state_for(service, &settings)
     };
     Ok(with_shared_limits(
