@@ -49,7 +49,10 @@ async fn call(app: &Router, ev: Value) -> (StatusCode, Value) {
     let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .expect("a body");
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -125,7 +128,11 @@ async fn a_lost_schedule_of_a_review_reminder_is_restored_though_no_deadline_is_
     let subs = [(SAMPLE_REFERENCE, reference.as_str())];
     let (status, body) = call(
         &app(p3_api::acknowledgement_router),
-        event("acknowledgement/post-acknowledgement-stage1.json", &subs, None),
+        event(
+            "acknowledgement/post-acknowledgement-stage1.json",
+            &subs,
+            None,
+        ),
     )
     .await;
     assert!(status.is_success(), "{status} {body}");
@@ -140,7 +147,8 @@ async fn a_lost_schedule_of_a_review_reminder_is_restored_though_no_deadline_is_
     };
     let (status, body) = call(&app(p3_api::stage1_response_router), response).await;
     assert!(status.is_success(), "{status} {body}");
-    let needs = json!({"adjustments": "Call before any visit", "consent": true, "review_on": "2026-06-19"});
+    let needs =
+        json!({"adjustments": "Call before any visit", "consent": true, "review_on": "2026-06-19"});
     let (status, body) = call(
         &app(p3_api::casefile_router),
         event("cases/post-needs.json", &subs, Some(needs)),

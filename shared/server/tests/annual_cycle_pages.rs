@@ -117,7 +117,10 @@ async fn the_self_assessment_commentary_is_written_from_its_page_and_kept_per_ye
     assert!(html.contains("We define every complaint."));
     assert!(html.contains("Train the new officers by June."));
     assert!(html.contains("Last written by hannah@p3.example"), "{html}");
-    assert!(!html.contains("for=\"req-5-6-commentary\""), "no form for an auditor");
+    assert!(
+        !html.contains("for=\"req-5-6-commentary\""),
+        "no form for an auditor"
+    );
     let (status, sa) = get_json(
         &c,
         &s.url("/staff/reports/self-assessment?year=2025"),
@@ -135,7 +138,10 @@ async fn the_self_assessment_commentary_is_written_from_its_page_and_kept_per_ye
         Some(&t.auditor),
     )
     .await;
-    assert!(requirement(&other, "5.6")["commentary"].is_null(), "{other}");
+    assert!(
+        requirement(&other, "5.6")["commentary"].is_null(),
+        "{other}"
+    );
 
     // An auditor cannot write, nor can a form without the session's token.
     let (_, html) = page(&c, &url, &t.auditor).await;
@@ -195,7 +201,11 @@ async fn the_governing_body_response_is_recorded_from_its_page_and_shown_in_the_
         &c,
         &url,
         &t.senior,
-        &[("csrf_token", &token), ("text", " "), ("given_on", "15/07/2026")],
+        &[
+            ("csrf_token", &token),
+            ("text", " "),
+            ("given_on", "15/07/2026"),
+        ],
     )
     .await;
     assert_eq!(status, 422, "{html}");
@@ -207,7 +217,10 @@ async fn the_governing_body_response_is_recorded_from_its_page_and_shown_in_the_
         &t.senior,
         &[
             ("csrf_token", &token),
-            ("text", "The board accepted the report and asked for quarterly updates."),
+            (
+                "text",
+                "The board accepted the report and asked for quarterly updates.",
+            ),
             ("given_on", "2026-07-15"),
         ],
     )

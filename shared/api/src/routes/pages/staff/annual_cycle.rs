@@ -37,7 +37,9 @@ fn year_or_current(st: &AppState, query: Option<String>) -> Result<i32, Problem>
     year_of(&params)
 }
 
-fn records(ext: Option<Extension<Reporting>>) -> Result<std::sync::Arc<dyn AnnualRecordStore>, Problem> {
+fn records(
+    ext: Option<Extension<Reporting>>,
+) -> Result<std::sync::Arc<dyn AnnualRecordStore>, Problem> {
     ext.and_then(|Extension(r)| r.records)
         .ok_or_else(|| Problem::unavailable("the annual records are not kept on this server"))
 }
@@ -120,7 +122,10 @@ fn self_assessment_page(
     posted: Option<PostedCommentary>,
     status: StatusCode,
 ) -> Response {
-    let errors = posted.as_ref().map(|p| p.errors.clone()).unwrap_or_default();
+    let errors = posted
+        .as_ref()
+        .map(|p| p.errors.clone())
+        .unwrap_or_default();
     let error_of = |id: &str| {
         errors
             .iter()
@@ -139,7 +144,9 @@ fn self_assessment_page(
                     let anchor = anchor(r.code);
                     let kept = record.self_assessment.get(r.code);
                     let (commentary, action_plan) = match &posted {
-                        Some(p) if p.code == r.code => (p.commentary.clone(), p.action_plan.clone()),
+                        Some(p) if p.code == r.code => {
+                            (p.commentary.clone(), p.action_plan.clone())
+                        }
                         _ => (
                             kept.and_then(|c| c.commentary.clone()).unwrap_or_default(),
                             kept.and_then(|c| c.action_plan.clone()).unwrap_or_default(),
@@ -191,7 +198,14 @@ pub(crate) async fn self_assessment_page_get(
         .annual_record(year)
         .await
         .map_err(|e| store_problem(e).into_response())?;
-    Ok(self_assessment_page(&st, &who, year, &record, None, StatusCode::OK))
+    Ok(self_assessment_page(
+        &st,
+        &who,
+        year,
+        &record,
+        None,
+        StatusCode::OK,
+    ))
 }
 
 /// The page's answer to a form that was refused: the page again, with the error summary.
@@ -218,7 +232,9 @@ pub(crate) async fn self_assessment_post(
     let fields = fields_of(&raw);
     let code = text(&fields, "requirement").unwrap_or_default();
     let Some(requirement) = p3_domain::self_assessment::requirement(&code) else {
-        return Err(Problem::field("requirement", "must be a requirement of the Code").into_response());
+        return Err(
+            Problem::field("requirement", "must be a requirement of the Code").into_response(),
+        );
     };
     let id = anchor(requirement.code);
     let commentary = get(&fields, "commentary").unwrap_or_default().to_string();
@@ -234,48 +250,48 @@ pub(crate) async fn self_assessment_post(
             action_plan: action_plan.clone(),
             errors,
         };
-        Ok(self_assessment_page(
-            &st,
-            &who,
-            year,
-            &record,
-            Some(posted),
-            status,
-        ))
+        self_assessment_page(&st, &who, year, &record, Some(posted), status)
     };
-    if !same(text(&fields, "csrf_token").as_deref().unwrap_or(""), &who.csrf) {
-        return fail(
+    if !same(
+        text(&fields, "csrf_token").as_deref().unwrap_or(""),
+        &who.csrf,
+    ) {
+        return Ok(fail(
             StatusCode::FORBIDDEN,
-            refused(format!("{id}-commentary"), "This form had expired. Try again.".into()),
-        );
+            refused(
+                format!("{id}-commentary"),
+                "This form had expired. Try again.".into(),
+            ),
+        ));
     }
     if let Err(p) = who.staff.require(annual_record::EDITOR) {
         let message = p.detail.clone().unwrap_or_else(|| p.title.clone());
-        return fail(StatusCode::FORBIDDEN, refused(format!("{id}-commentary"), message));
+        return Ok(fail(
+            StatusCode::FORBIDDEN,
+            refused(format!("{id}-commentary"), message),
+        ));
     }
     let edit = CommentaryEdit {
         requirement: requirement.code.to_string(),
         commentary: Some(commentary.clone()),
         action_plan: Some(action_plan.clone()),
     };
-    let entries = match annual_record::check_commentary(
-        vec![edit],
-        &who.staff.email,
-        st.service.clock.now(),
-    ) {
-        Ok(entries) => entries,
-        Err(e) => {
-            let errors = e
-                .errors
-                .iter()
-                .map(|f| {
-                    let field = f.field.rsplit('.').next().unwrap_or("commentary");
-                    (format!("#{id}-{field}"), f.message.clone())
-                })
-                .collect();
-            return fail(StatusCode::UNPROCESSABLE_ENTITY, errors);
-        }
-    };
+    let entries =
+        match annual_record::check_commentary(vec![edit], &who.staff.email, st.service.clock.now())
+        {
+            Ok(entries) => entries,
+            Err(e) => {
+                let errors = e
+                    .errors
+                    .iter()
+                    .map(|f| {
+                        let field = f.field.rsplit('.').next().unwrap_or("commentary");
+                        (format!("#{id}-{field}"), f.message.clone())
+                    })
+                    .collect();
+                return Ok(fail(StatusCode::UNPROCESSABLE_ENTITY, errors));
+            }
+        };
     for (code, commentary) in &entries {
         records
             .put_commentary(year, code, commentary)
@@ -315,12 +331,7 @@ fn governing_body_page(
     errors: Vec<(String, String)>,
     status: StatusCode,
 ) -> Response {
-    let error_of = |id: &str| {
-        errors
-            .iter()
-            .find(|(e, _)| e == id)
-            .map(|(_, m)| m.clone())
-    };
+    let error_of = |id: &str| errors.iter().find(|(e, _)| e == id).map(|(_, m)| m.clone());
     let title = format!(
         "{}The governing body's response {}-{}",
         if errors.is_empty() { "" } else { "Error: " },
@@ -367,7 +378,12 @@ pub(crate) async fn governing_body_page_get(
     let (text, given_on) = record
         .governing_body_response
         .as_ref()
-        .map(|r| (r.text.clone(), r.given_on.map(|d| d.to_string()).unwrap_or_default()))
+        .map(|r| {
+            (
+                r.text.clone(),
+                r.given_on.map(|d| d.to_string()).unwrap_or_default(),
+            )
+        })
         .unwrap_or_default();
     Ok(governing_body_page(
         &st,
@@ -405,7 +421,7 @@ pub(crate) async fn governing_body_post(
         .await
         .map_err(|e| store_problem(e).into_response())?;
     let fail = |status: StatusCode, errors: Vec<(String, String)>| {
-        Ok(governing_body_page(
+        governing_body_page(
             &st,
             &who,
             year,
@@ -414,17 +430,23 @@ pub(crate) async fn governing_body_post(
             given_value.clone(),
             errors,
             status,
-        ))
+        )
     };
-    if !same(text(&fields, "csrf_token").as_deref().unwrap_or(""), &who.csrf) {
-        return fail(
+    if !same(
+        text(&fields, "csrf_token").as_deref().unwrap_or(""),
+        &who.csrf,
+    ) {
+        return Ok(fail(
             StatusCode::FORBIDDEN,
             refused("gb-text".into(), "This form had expired. Try again.".into()),
-        );
+        ));
     }
     if let Err(p) = who.staff.require(annual_record::EDITOR) {
         let message = p.detail.clone().unwrap_or_else(|| p.title.clone());
-        return fail(StatusCode::FORBIDDEN, refused("gb-text".into(), message));
+        return Ok(fail(
+            StatusCode::FORBIDDEN,
+            refused("gb-text".into(), message),
+        ));
     }
     let given_on = if given_value.is_empty() {
         None
@@ -432,13 +454,13 @@ pub(crate) async fn governing_body_post(
         match NaiveDate::parse_from_str(&given_value, "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {
-                return fail(
+                return Ok(fail(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     refused(
                         "gb-given_on".into(),
                         "Enter the date as YYYY-MM-DD, for example 2026-07-15".into(),
                     ),
-                )
+                ))
             }
         }
     };
@@ -455,7 +477,7 @@ pub(crate) async fn governing_body_post(
                 .iter()
                 .map(|f| (format!("#gb-{}", f.field), f.message.clone()))
                 .collect();
-            return fail(StatusCode::UNPROCESSABLE_ENTITY, errors);
+            return Ok(fail(StatusCode::UNPROCESSABLE_ENTITY, errors));
         }
     };
     records
