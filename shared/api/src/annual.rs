@@ -62,6 +62,20 @@ pub(crate) async fn self_assessment(
     Ok(reply(rendered, format))
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_quarter_ended_is_of_the_financial_year() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(last_quarter_ended(d("2026-06-01")), (2025, 4));
+        assert_eq!(last_quarter_ended(d("2026-07-01")), (2026, 1));
+        assert_eq!(last_quarter_ended(d("2026-12-31")), (2026, 2));
+        assert_eq!(last_quarter_ended(d("2027-02-01")), (2026, 3));
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CommentaryBody {
@@ -164,6 +178,91 @@ pub(crate) async fn put_governing_body_response(
     record_reply(records, year).await
 }
 
+/// `GET /staff/quarterly-report[?year=YYYY&quarter=N]`: the printable quarterly summary for
+/// the staff pages, signed in as for any page (the session cookie), as the monthly report page
+/// is (on AWS `/staff/reports/*` is behind the JWT authorizer a browser cannot pass). Left
+/// out, the quarter is the last one ended.
+pub(crate) async fn quarterly_page(
+    State(st): State<AppState>,
+    who: std::result::Result<crate::pages::SignedIn, Response>,
+    ext: Option<Extension<Reporting>>,
+    RawQuery(query): RawQuery,
+) -> std::result::Result<Response, Response> {
+    let params = params(query).map_err(IntoResponse::into_response)?;
+    let (year, quarter) = if param(&params, "year").is_none() && param(&params, "quarter").is_none()
+    {
+        last_quarter_ended(p3_domain::london::london_date(st.service.clock.now()))
+    } else {
+        (
+            year_of(&params).map_err(IntoResponse::into_response)?,
+            quarter_of(&params).map_err(IntoResponse::into_response)?,
+        )
+    };
+    who?;
+    let r = reporting(ext).map_err(IntoResponse::into_response)?;
+    let settings = r.settings(&st.service.settings.landlord, false);
+    let report = p3_reports::quarterly_report(
+        r.source.as_ref(),
+        year,
+        quarter,
+        &st.service.rules,
+        &r.homes,
+    )
+    .await
+    .map_err(|e| problem(e).into_response())?;
+    let rendered = p3_reports::render_quarterly(&report, Format::Html, &settings)
+        .map_err(|e| problem(e).into_response())?;
+    Ok(reply(rendered, Format::Html))
+}
+
+/// `GET /staff/annual-report?year=YYYY`: the printable annual report (its figures, the
+/// Ombudsman's findings, the lessons learned and the governing body's response) for the staff
+/// pages, with the session, as the quarterly summary's page.
+pub(crate) async fn annual_page(
+    State(st): State<AppState>,
+    who: std::result::Result<crate::pages::SignedIn, Response>,
+    ext: Option<Extension<Reporting>>,
+    RawQuery(query): RawQuery,
+) -> std::result::Result<Response, Response> {
+    let params = params(query).map_err(IntoResponse::into_response)?;
+    let year = year_of(&params).map_err(IntoResponse::into_response)?;
+    who?;
+    let r = reporting(ext).map_err(IntoResponse::into_response)?;
+    let settings = r.settings(&st.service.settings.landlord, true);
+    let rendered = p3_reports::annual(
+        r.source.as_ref(),
+        year,
+        Format::Html,
+        &st.service.rules,
+        &settings,
+        r.records.as_deref(),
+    )
+    .await
+    .map_err(|e| problem(e).into_response())?;
+    Ok(reply(rendered, Format::Html))
+}
+
+/// The financial year and quarter (1 April to June … 4 January to March) last ended by `today`.
+fn last_quarter_ended(today: NaiveDate) -> (i32, u8) {
+    use chrono::Datelike;
+    match today.month() {
+        1..=3 => (today.year() - 1, 3),
+        4..=6 => (today.year() - 1, 4),
+        7..=9 => (today.year(), 1),
+        _ => (today.year(), 2),
+    }
+}
+
+fn quarter_of(params: &[(String, String)]) -> Result<u8> {
+    match param(params, "quarter").map(str::parse::<u8>) {
+        Some(Ok(q @ 1..=4)) => Ok(q),
+        _ => Err(Problem::field(
+            "quarter",
+            "is required: 1 (April to June) to 4 (January to March)",
+        )),
+    }
+}
+
 /// `GET /staff/reports/quarterly?year=YYYY&quarter=N&format=json|html`.
 pub(crate) async fn quarterly(
     State(st): State<AppState>,
@@ -173,15 +272,7 @@ pub(crate) async fn quarterly(
 ) -> Result<Response> {
     let params = params(query)?;
     let year = year_of(&params)?;
-    let quarter = match param(&params, "quarter").map(str::parse::<u8>) {
-        Some(Ok(q @ 1..=4)) => q,
-        _ => {
-            return Err(Problem::field(
-                "quarter",
-                "is required: 1 (April to June) to 4 (January to March)",
-            ))
-        }
-    };
+    let quarter = quarter_of(&params)?;
     let format = format_of(&params, &[Format::Json, Format::Html])?;
     let r = reporting(ext)?;
     let settings = r.settings(&st.service.settings.landlord, false);

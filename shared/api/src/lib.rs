@@ -341,6 +341,18 @@ pub fn pages_router() -> Router<AppState> {
             get(pages::service_request_page).post(pages::review_service_request),
         )
         .route("/staff/monthly-report", get(reports::monthly_page))
+        .route("/staff/quarterly-report", get(annual::quarterly_page))
+        .route("/staff/annual-report", get(annual::annual_page))
+        .route(
+            "/staff/self-assessment",
+            get(pages::annual_cycle::self_assessment_page_get)
+                .post(pages::annual_cycle::self_assessment_post),
+        )
+        .route(
+            "/staff/governing-body-response",
+            get(pages::annual_cycle::governing_body_page_get)
+                .post(pages::annual_cycle::governing_body_post),
+        )
         .route("/staff/cases/{reference}", get(pages::case_page))
         .route(
             "/staff/cases/{reference}/{action}",

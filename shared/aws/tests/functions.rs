@@ -1507,6 +1507,10 @@ fn needs_authorizer(path: &str) -> bool {
             "/staff/auth/",
             "/staff/cases",
             "/staff/monthly-report",
+            "/staff/quarterly-report",
+            "/staff/annual-report",
+            "/staff/self-assessment",
+            "/staff/governing-body-response",
             "/staff/complaints/new",
             "/staff/service-requests/new",
         ]

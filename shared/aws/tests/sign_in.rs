@@ -339,7 +339,7 @@ async fn site() -> Site {
         source: store.clone(),
         homes: Default::default(),
         lessons_learned_file: None,
-        records: None,
+        records: Some(store.clone()),
     };
     let service = service_on(store, &settings);
     let mut vars = environment(&issuer, &base);
@@ -890,6 +890,77 @@ async fn the_sample_events_of_the_staff_pages_are_served_by_the_pages_function()
         .unwrap()
         .iter()
         .any(|c| c.as_str().unwrap().starts_with("p3_staff=;")));
+}
+
+/// The annual cycle's pages (issue 16 items 7, 8) are the pages function's, through the
+/// session cookie: the self-assessment's commentary and the governing body's response written
+/// from their forms by a senior manager, read back; the quarterly summary printed.
+#[tokio::test]
+async fn the_annual_cycle_pages_are_served_and_written_by_the_pages_function() {
+    let site = site().await;
+    let app = &site.app;
+    let as_role = |role: &str| {
+        site.idp.token(
+            "n",
+            &NextToken {
+                claims: json!({"custom:role": role}),
+                ..NextToken::default()
+            },
+        )
+    };
+    let manager = as_role("senior_manager");
+    let session = [("SAMPLE-ID-TOKEN", manager.as_str())];
+    let page = lambda(app, "get-self-assessment-page.json", &session).await;
+    assert_eq!(page["statusCode"], 200, "{page}");
+    let body = page["body"].as_str().unwrap();
+    assert!(body.contains("Requirement 5.6"), "{body}");
+    let csrf = csrf_of(body);
+    let subs = [
+        ("SAMPLE-ID-TOKEN", manager.as_str()),
+        ("SAMPLE-CSRF", csrf.as_str()),
+    ];
+    let saved = lambda(app, "post-self-assessment-page.json", &subs).await;
+    assert_eq!(saved["statusCode"], 303, "{saved}");
+    let again = lambda(app, "get-self-assessment-page.json", &session).await;
+    assert!(again["body"]
+        .as_str()
+        .unwrap()
+        .contains("Every acknowledgement sets out the points."));
+
+    let recorded = lambda(app, "post-governing-body-response-page.json", &subs).await;
+    assert_eq!(recorded["statusCode"], 303, "{recorded}");
+    let gb = lambda(app, "get-governing-body-response-page.json", &session).await;
+    assert_eq!(gb["statusCode"], 200, "{gb}");
+    assert!(gb["body"]
+        .as_str()
+        .unwrap()
+        .contains("The board accepted the report."));
+
+    // An auditor reads them but writes nothing.
+    let auditor = as_role("auditor");
+    let seen = lambda(
+        app,
+        "get-self-assessment-page.json",
+        &[("SAMPLE-ID-TOKEN", auditor.as_str())],
+    )
+    .await;
+    assert_eq!(seen["statusCode"], 200, "{seen}");
+    let auditor_csrf = csrf_of(seen["body"].as_str().unwrap());
+    let subs = [
+        ("SAMPLE-ID-TOKEN", auditor.as_str()),
+        ("SAMPLE-CSRF", auditor_csrf.as_str()),
+    ];
+    let refused = lambda(app, "post-self-assessment-page.json", &subs).await;
+    assert_eq!(refused["statusCode"], 403, "{refused}");
+
+    let quarter = lambda(app, "get-quarterly-report-page.json", &session).await;
+    assert_eq!(quarter["statusCode"], 200, "{quarter}");
+    assert!(quarter["headers"]["content-type"]
+        .as_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let anonymous = lambda(app, "get-self-assessment-page.json", &[]).await;
+    assert_eq!(anonymous["statusCode"], 303, "{anonymous}");
 }
 
 /// The documents the pages open, served by the `documents` function: the same session as the

@@ -602,7 +602,8 @@ impl Service {
         out
     }
 
-    /// Makes the scheduled alerts of every open case whose next landlord deadline is within
+    /// Makes the scheduled alerts of every open case whose next landlord deadline, or next
+    /// reminder (an update owed, an adjustments' or a restriction's review), is within
     /// [`RECONCILE_HORIZON_DAYS`] (or has passed) match its plan again. A case is saved before
     /// its schedules are synced, so a sync that failed (a timeout, a crash in between) would
     /// leave an alert unscheduled; run on a timer, this pass repairs that before the alert is
@@ -628,10 +629,33 @@ impl Service {
                 limit: RECONCILE_MAX_CASES,
             })
             .await?;
+        let mut open: std::collections::BTreeSet<String> =
+            cases.iter().map(|c| c.reference.clone()).collect();
+        // An open case's reminders (the next update owed to the resident, the review of its
+        // adjustments or of a restriction) are not landlord deadlines: a case whose next
+        // deadline is far off, or which has none, may still have one due within the horizon.
+        let reminded = self
+            .store
+            .list(&CaseQuery {
+                status: None,
+                owner: None,
+                overdue: false,
+                today: Some(london_date(now)),
+                limit: RECONCILE_MAX_CASES,
+            })
+            .await?
+            .into_iter()
+            .filter(|c| {
+                !open.contains(&c.reference)
+                    && alert::reminders(c, &self.rules)
+                        .iter()
+                        .any(|a| london_date(a.at) <= horizon)
+            })
+            .collect::<Vec<_>>();
+        open.extend(reminded.iter().map(|c| c.reference.clone()));
+        let cases = cases.into_iter().chain(reminded).collect::<Vec<_>>();
         let since = now - chrono::Duration::days(LETTER_RETRY_DAYS + RECONCILE_CLOSED_MARGIN_DAYS);
         let closed = self.store.closed_since(since).await?;
-        let open: std::collections::BTreeSet<String> =
-            cases.iter().map(|c| c.reference.clone()).collect();
         let closed = closed
             .into_iter()
             .filter(|c| !open.contains(&c.reference) && !letter_timers(c, now).is_empty());

@@ -37,6 +37,7 @@ use crate::sign_in::{SignInError, StaffSignIn, SESSION_COOKIE};
 use crate::{body, AppState};
 
 pub(crate) mod accounts;
+pub(crate) mod annual_cycle;
 mod case;
 mod case_action;
 mod casefile;
