@@ -32,6 +32,8 @@ use p3_domain::alert::Notice;
 use p3_domain::service::Service;
 use p3_store_contract::{self as contract, TestClock};
 use serde_json::{json, Value};
+use p3_domain::inbox::{UploadForm, UploadInbox};
+use support::browser::post_as_browser;
 use support::{create_queue, endpoint, failures, repo, t0};
 use tower::ServiceExt;
 
@@ -628,6 +630,98 @@ async fn documents_answer(app: &Router, event: Value) -> (i64, String, Vec<u8>) 
     )
 }
 
+/// The test's attachments bucket in the emulator, as the template makes it (in eu-west-2).
+async fn attachments_bucket(env: &Env) -> String {
+    let bucket = format!("{}-files", env.settings.table_name);
+    p3_aws::s3_attachments::s3_client(&env.sdk, true)
+        .create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create the attachments bucket");
+    bucket
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_residents_file_goes_straight_to_the_bucket_and_is_kept_with_their_complaint() {
+    let env = Env::new("resident-files").await;
+    let mut settings = env.settings.clone();
+    settings.attachments_bucket = Some(attachments_bucket(&env).await);
+    // The intake function as `resident_app_state` builds it: the bucket's store and its inbox.
+    let state = AppState {
+        attachments: p3_aws::files::attachments(&settings, &env.sdk),
+        inbox: p3_aws::files::upload_inbox(&settings, &env.sdk),
+        ..env.state.clone()
+    };
+    let intake = wiring::http_app(p3_api::intake_router(), state);
+
+    // The sample asks for two forms: presigned POSTs to the bucket, one slot each.
+    let answer = env.call(&intake, event("intake/post-uploads.json")).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let forms: Vec<UploadForm> = answer.body["forms"]
+        .as_array()
+        .expect("forms")
+        .iter()
+        .map(|f| UploadForm {
+            slot: f["slot"].as_str().unwrap().into(),
+            url: f["url"].as_str().unwrap().into(),
+            fields: serde_json::from_value(f["fields"].clone()).expect("[name, value] pairs"),
+            expires_at: serde_json::from_value(f["expires_at"].clone()).expect("a time"),
+        })
+        .collect();
+    assert_eq!(forms.len(), 2);
+    assert_ne!(forms[0].slot, forms[1].slot);
+    let bucket = settings.attachments_bucket.clone().unwrap();
+    assert!(forms[0].url.ends_with(&format!("/{bucket}")), "{}", forms[0].url);
+
+    // The browser posts the file straight to S3; the function never sees its bytes.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR mould by the window".to_vec();
+    let posted = post_as_browser(&forms[0], "window.png", &png).await;
+    assert!(posted.status().is_success(), "{:?}", posted.text().await);
+
+    // The complaint names the slot: the file is checked and kept with the case in one write.
+    let mut complaint = event("intake/post-complaint.json");
+    let mut body: Value = serde_json::from_str(complaint["body"].as_str().unwrap()).unwrap();
+    body["attachments"] = json!([forms[0].slot]);
+    complaint["body"] = Value::String(body.to_string());
+    complaint["headers"]["content-length"] = Value::String(body.to_string().len().to_string());
+    let answer = env.call(&intake, complaint.clone()).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let reference = answer.body["reference"].as_str().unwrap().to_string();
+    let files = answer.body["files"].as_array().expect("the resident's files");
+    assert_eq!(files.len(), 1, "{}", answer.text);
+    assert_eq!(files[0]["filename"], "window.png");
+    assert_eq!(files[0]["content_type"], "image/png");
+    assert_eq!(files[0]["size"], png.len());
+
+    // In the bucket under the case, with the same bytes; the inbox slot is emptied.
+    let case = env.service.store.load(&reference).await.unwrap().expect("saved");
+    assert_eq!(case.attachments.len(), 1);
+    assert!(case.attachments[0].from_resident());
+    let kept = p3_aws::files::attachments(&settings, &env.sdk)
+        .get(&reference, &case.attachments[0].id)
+        .await
+        .unwrap()
+        .expect("kept in the bucket");
+    assert_eq!(kept, png);
+    let inbox = p3_aws::files::upload_inbox(&settings, &env.sdk);
+    assert_eq!(inbox.fetch(&forms[0].slot).await.unwrap(), None);
+
+    // A slot nothing was posted to: 422 naming it, no second case written.
+    body["attachments"] = json!([forms[1].slot]);
+    complaint["body"] = Value::String(body.to_string());
+    complaint["headers"]["content-length"] = Value::String(body.to_string().len().to_string());
+    let refused = env.call(&intake, complaint).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
+    assert!(refused.text.contains("attachments[0]"), "{}", refused.text);
+}
+
 #[tokio::test]
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and_html() {
@@ -653,22 +747,7 @@ async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
 
     // A file added through the `cases` function goes to the attachments bucket.
-    let bucket = format!("{}-files", env.settings.table_name);
-    aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&env.sdk)
-            .force_path_style(true)
-            .build(),
-    )
-    .create_bucket()
-    .bucket(&bucket)
-    .create_bucket_configuration(
-        aws_sdk_s3::types::CreateBucketConfiguration::builder()
-            .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest2)
-            .build(),
-    )
-    .send()
-    .await
-    .expect("create the attachments bucket");
+    let bucket = attachments_bucket(&env).await;
     let mut with_bucket = env.settings.clone();
     with_bucket.attachments_bucket = Some(bucket.clone());
     let cases = wiring::cases_app(

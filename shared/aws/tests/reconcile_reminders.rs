@@ -69,6 +69,7 @@ async fn a_lost_schedule_of_a_review_reminder_is_restored_though_no_deadline_is_
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(&endpoint)
         .region(Region::new("eu-west-2"))
+        .http_client(p3_aws::sdk::https_client())
         .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
         .load()
         .await;

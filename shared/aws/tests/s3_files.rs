@@ -18,12 +18,14 @@ use p3_domain::attachment::{new_id, AttachmentStore, MAX_FILE_BYTES};
 use p3_domain::inbox::{UploadForm, UploadInbox};
 use p3_domain::ports::StoreError;
 use serde_json::Value;
+use support::browser::post_as_browser;
 use support::endpoint;
 
 async fn sdk() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(endpoint())
         .region(Region::new("eu-west-2"))
+        .http_client(p3_aws::sdk::https_client())
         .load()
         .await
 }
@@ -138,47 +140,6 @@ async fn staff_files_are_kept_encrypted_by_case_and_id_and_go_with_their_case() 
         store.delete_case("").await,
         Err(StoreError::Refused(_))
     ));
-}
-
-/// Posts a form as a browser does: `multipart/form-data`, its fields in order, the file last.
-/// `${filename}` in the key is replaced with the file's name, as S3 does and moto does not.
-async fn post_as_browser(form: &UploadForm, filename: &str, bytes: &[u8]) -> reqwest::Response {
-    let boundary = "----p3-test-boundary-7d1a";
-    let mut body = Vec::new();
-    for (name, value) in &form.fields {
-        let value = if name == "key" {
-            value.replace("${filename}", filename)
-        } else {
-            value.clone()
-        };
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(&form.url)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("the emulator answers")
 }
 
 fn field<'a>(form: &'a UploadForm, name: &str) -> Option<&'a str> {

@@ -2,6 +2,7 @@
 //! the date the sample events are written for, queues, and a batch's failures.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod dynamo;
 
 use std::path::PathBuf;
