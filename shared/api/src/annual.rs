@@ -242,6 +242,40 @@ pub(crate) async fn annual_page(
     Ok(reply(rendered, Format::Html))
 }
 
+/// `GET /staff/self-assessment/evidence?year=YYYY`: the printable self-assessment (each
+/// requirement with the evidence the service holds and the landlord's commentary), the same
+/// HTML as `/staff/reports/self-assessment?format=html`, for staff signed in to the pages (on
+/// AWS the pages function serves it, without the API's JWT authorizer).
+pub(crate) async fn self_assessment_page(
+    State(st): State<AppState>,
+    who: std::result::Result<crate::pages::SignedIn, Response>,
+    ext: Option<Extension<Reporting>>,
+    RawQuery(query): RawQuery,
+) -> std::result::Result<Response, Response> {
+    let params = params(query).map_err(IntoResponse::into_response)?;
+    let year = year_of(&params).map_err(IntoResponse::into_response)?;
+    who?;
+    let r = reporting(ext).map_err(IntoResponse::into_response)?;
+    let records = records(&r).map_err(IntoResponse::into_response)?;
+    let assessment = p3_reports::self_assessment(
+        r.source.as_ref(),
+        records,
+        year,
+        &st.service.rules,
+        &st.service.settings.categories,
+        &r.homes,
+    )
+    .await
+    .map_err(|e| problem(e).into_response())?;
+    let rendered = p3_reports::self_assessment::render(
+        &assessment,
+        &st.service.settings.landlord,
+        Format::Html,
+    )
+    .map_err(|e| problem(e).into_response())?;
+    Ok(reply(rendered, Format::Html))
+}
+
 /// The financial year and quarter (1 April to June … 4 January to March) last ended by `today`.
 fn last_quarter_ended(today: NaiveDate) -> (i32, u8) {
     use chrono::Datelike;

@@ -344,6 +344,10 @@ pub fn pages_router() -> Router<AppState> {
         .route("/staff/quarterly-report", get(annual::quarterly_page))
         .route("/staff/annual-report", get(annual::annual_page))
         .route(
+            "/staff/self-assessment/evidence",
+            get(annual::self_assessment_page),
+        )
+        .route(
             "/staff/self-assessment",
             get(pages::annual_cycle::self_assessment_page_get)
                 .post(pages::annual_cycle::self_assessment_post),

@@ -8,11 +8,19 @@ use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
-use p3_domain::attachment::{is_id, AttachmentStore};
+use p3_domain::attachment::{is_id, AttachmentStore, ServedAs};
 use p3_domain::ports::StoreError;
 
 /// Where the attachments of every case live in the bucket.
 pub const CASES_PREFIX: &str = "cases/";
+
+/// The largest file a function serves itself: Lambda caps a response at 6 MB, and a binary
+/// body goes base64-encoded (a third larger). A larger file is downloaded from the bucket
+/// through a presigned GET ([`AttachmentStore::download_link`]).
+pub const SERVED_THROUGH_LAMBDA_BYTES: u64 = 4 * 1024 * 1024;
+
+/// How long a presigned download link works.
+pub const DOWNLOAD_LINK_SECONDS: u64 = 300;
 
 /// An S3 client for the bucket: addressed by path (`endpoint/bucket/key`) when an emulator's
 /// endpoint is set, as the emulator expects, else by virtual host as S3 does.
@@ -193,6 +201,39 @@ impl AttachmentStore for S3AttachmentStore {
             .await
             .map_err(|e| unavailable("GetObject", &key, e))?;
         Ok(Some(bytes.into_bytes().to_vec()))
+    }
+
+    /// A presigned GET of the object for a file over [`SERVED_THROUGH_LAMBDA_BYTES`], valid
+    /// for [`DOWNLOAD_LINK_SECONDS`], which makes S3 answer with the file's recorded type, its
+    /// `Content-Disposition: attachment` and no caching; a smaller file is served by the
+    /// function itself.
+    async fn download_link(
+        &self,
+        reference: &str,
+        id: &str,
+        size: u64,
+        served_as: &ServedAs,
+    ) -> Result<Option<String>, StoreError> {
+        if size <= SERVED_THROUGH_LAMBDA_BYTES {
+            return Ok(None);
+        }
+        let key = Self::key(reference, id)?;
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(
+            std::time::Duration::from_secs(DOWNLOAD_LINK_SECONDS),
+        )
+        .map_err(|e| StoreError::Refused(e.to_string()))?;
+        let presigned = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .response_content_type(&served_as.content_type)
+            .response_content_disposition(&served_as.content_disposition)
+            .response_cache_control("private, no-store")
+            .presigned(config)
+            .await
+            .map_err(|e| unavailable("GetObject (presigned)", &key, e))?;
+        Ok(Some(presigned.uri().to_string()))
     }
 
     async fn delete(&self, reference: &str, id: &str) -> Result<(), StoreError> {

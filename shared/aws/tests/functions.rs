@@ -29,10 +29,10 @@ use p3_aws::scheduler::{at_expression, schedule_name, SCHEDULE_TIME_ZONE};
 use p3_aws::sqs::handle_batch;
 use p3_aws::wiring::{self, AwsSettings, ReportingEvent, ScheduledJob};
 use p3_domain::alert::Notice;
+use p3_domain::inbox::UploadForm;
 use p3_domain::service::Service;
 use p3_store_contract::{self as contract, TestClock};
 use serde_json::{json, Value};
-use p3_domain::inbox::{UploadForm, UploadInbox};
 use support::browser::post_as_browser;
 use support::{create_queue, endpoint, failures, repo, t0};
 use tower::ServiceExt;
@@ -678,7 +678,11 @@ async fn a_residents_file_goes_straight_to_the_bucket_and_is_kept_with_their_com
     assert_eq!(forms.len(), 2);
     assert_ne!(forms[0].slot, forms[1].slot);
     let bucket = settings.attachments_bucket.clone().unwrap();
-    assert!(forms[0].url.ends_with(&format!("/{bucket}")), "{}", forms[0].url);
+    assert!(
+        forms[0].url.ends_with(&format!("/{bucket}")),
+        "{}",
+        forms[0].url
+    );
 
     // The browser posts the file straight to S3; the function never sees its bytes.
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR mould by the window".to_vec();
@@ -694,14 +698,22 @@ async fn a_residents_file_goes_straight_to_the_bucket_and_is_kept_with_their_com
     let answer = env.call(&intake, complaint.clone()).await;
     assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
     let reference = answer.body["reference"].as_str().unwrap().to_string();
-    let files = answer.body["files"].as_array().expect("the resident's files");
+    let files = answer.body["files"]
+        .as_array()
+        .expect("the resident's files");
     assert_eq!(files.len(), 1, "{}", answer.text);
     assert_eq!(files[0]["filename"], "window.png");
     assert_eq!(files[0]["content_type"], "image/png");
     assert_eq!(files[0]["size"], png.len());
 
     // In the bucket under the case, with the same bytes; the inbox slot is emptied.
-    let case = env.service.store.load(&reference).await.unwrap().expect("saved");
+    let case = env
+        .service
+        .store
+        .load(&reference)
+        .await
+        .unwrap()
+        .expect("saved");
     assert_eq!(case.attachments.len(), 1);
     assert!(case.attachments[0].from_resident());
     let kept = p3_aws::files::attachments(&settings, &env.sdk)
@@ -718,7 +730,12 @@ async fn a_residents_file_goes_straight_to_the_bucket_and_is_kept_with_their_com
     complaint["body"] = Value::String(body.to_string());
     complaint["headers"]["content-length"] = Value::String(body.to_string().len().to_string());
     let refused = env.call(&intake, complaint).await;
-    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.text);
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
     assert!(refused.text.contains("attachments[0]"), "{}", refused.text);
 }
 

@@ -12,9 +12,9 @@ mod support;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_lc_rs::hmac;
 use chrono::{Duration, TimeZone, Utc};
-use p3_aws::s3_attachments::{s3_client, S3AttachmentStore};
+use p3_aws::s3_attachments::{s3_client, S3AttachmentStore, SERVED_THROUGH_LAMBDA_BYTES};
 use p3_aws::s3_inbox::{post_fields, S3UploadInbox};
-use p3_domain::attachment::{new_id, AttachmentStore, MAX_FILE_BYTES};
+use p3_domain::attachment::{new_id, AttachmentStore, ServedAs, MAX_FILE_BYTES};
 use p3_domain::inbox::{UploadForm, UploadInbox};
 use p3_domain::ports::StoreError;
 use serde_json::Value;
@@ -147,6 +147,66 @@ fn field<'a>(form: &'a UploadForm, name: &str) -> Option<&'a str> {
         .iter()
         .find(|(n, _)| n == name)
         .map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_file_too_large_for_a_lambda_answer_is_downloaded_from_the_bucket_through_a_presigned_get(
+) {
+    let sdk = sdk().await;
+    let (s3, bucket) = bucket(&sdk, "links").await;
+    let store = S3AttachmentStore::new(s3, &bucket);
+    let (small, large) = (id(7), id(8));
+    let mut pdf = b"%PDF-1.7 the surveyor's report ".to_vec();
+    pdf.resize(SERVED_THROUGH_LAMBDA_BYTES as usize + 1, b'.');
+    store
+        .put("P3-2026-000009", &large, pdf.clone())
+        .await
+        .unwrap();
+    store
+        .put("P3-2026-000009", &small, b"%PDF-1.7 a letter".to_vec())
+        .await
+        .unwrap();
+    let served_as = ServedAs {
+        content_type: "application/pdf".into(),
+        content_disposition: "attachment; filename=\"survey.pdf\"".into(),
+    };
+    // Within Lambda's answers the function serves the file itself: no link.
+    assert_eq!(
+        store
+            .download_link("P3-2026-000009", &small, 17, &served_as)
+            .await
+            .unwrap(),
+        None
+    );
+    let link = store
+        .download_link("P3-2026-000009", &large, pdf.len() as u64, &served_as)
+        .await
+        .unwrap()
+        .expect("a presigned GET");
+    assert!(
+        link.contains(&format!("/{bucket}/cases/P3-2026-000009/{large}?")),
+        "{link}"
+    );
+    for part in [
+        "X-Amz-Signature=",
+        "X-Amz-Expires=300",
+        "response-content-type=application%2Fpdf",
+        "response-content-disposition=attachment",
+        "response-cache-control=private",
+    ] {
+        assert!(link.contains(part), "{part} in {link}");
+    }
+    let got = reqwest::get(&link).await.expect("the emulator answers");
+    assert_eq!(got.status().as_u16(), 200);
+    assert_eq!(got.bytes().await.unwrap().to_vec(), pdf);
+    // A reference that is not one names no key, link or not.
+    assert!(matches!(
+        store
+            .download_link("../P3-2026-000009", &large, pdf.len() as u64, &served_as)
+            .await,
+        Err(StoreError::Refused(_))
+    ));
 }
 
 #[tokio::test]

@@ -894,7 +894,8 @@ async fn the_sample_events_of_the_staff_pages_are_served_by_the_pages_function()
 
 /// The annual cycle's pages (issue 16 items 7, 8) are the pages function's, through the
 /// session cookie: the self-assessment's commentary and the governing body's response written
-/// from their forms by a senior manager, read back; the quarterly summary printed.
+/// from their forms by a senior manager, read back; the quarterly summary and the
+/// self-assessment with its evidence printed.
 #[tokio::test]
 async fn the_annual_cycle_pages_are_served_and_written_by_the_pages_function() {
     let site = site().await;
@@ -959,6 +960,13 @@ async fn the_annual_cycle_pages_are_served_and_written_by_the_pages_function() {
         .as_str()
         .unwrap()
         .starts_with("text/html"));
+    // The printable self-assessment with the evidence the table holds and what was written.
+    let evidence = lambda(app, "get-self-assessment-evidence.json", &session).await;
+    assert_eq!(evidence["statusCode"], 200, "{evidence}");
+    assert!(evidence["body"]
+        .as_str()
+        .unwrap()
+        .contains("Every acknowledgement sets out the points."));
     let anonymous = lambda(app, "get-self-assessment-page.json", &[]).await;
     assert_eq!(anonymous["statusCode"], 303, "{anonymous}");
 }

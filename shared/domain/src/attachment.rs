@@ -515,6 +515,28 @@ pub trait AttachmentStore: Send + Sync {
     async fn delete(&self, reference: &str, id: &str) -> Result<(), StoreError>;
     /// Removes every file of a case (retention).
     async fn delete_case(&self, reference: &str) -> Result<(), StoreError>;
+    /// A short-lived address the browser fetches a file from directly, for a file larger than
+    /// the host can pass through its own answers (Lambda caps a response at 6 MB: on AWS an
+    /// S3 presigned GET), served with `served_as`'s headers; `None` when the host serves the
+    /// bytes itself (every file locally, and on AWS the files within the cap).
+    async fn download_link(
+        &self,
+        _reference: &str,
+        _id: &str,
+        _size: u64,
+        _served_as: &ServedAs,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
+}
+
+/// How a file is served for download: its media type and its `Content-Disposition`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedAs {
+    /// The media type recorded for it.
+    pub content_type: String,
+    /// `attachment; filename=…` with its name.
+    pub content_disposition: String,
 }
 
 /// An attachment store for a host that keeps no files: it refuses with a clear error.

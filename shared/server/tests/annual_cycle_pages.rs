@@ -285,3 +285,59 @@ async fn the_quarterly_summary_prints_from_the_pages_with_the_session() {
         .unwrap();
     assert_eq!(res.status().as_u16(), 303);
 }
+
+#[tokio::test]
+async fn the_self_assessment_with_its_evidence_prints_from_the_pages_with_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let t = staffs(&s);
+    let c = client();
+    let url = s.url("/staff/self-assessment?year=2025");
+    let (status, html) = page(&c, &url, &t.senior).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains("href=\"/staff/self-assessment/evidence?year=2025\""),
+        "the page links to the printable self-assessment: {html}"
+    );
+    let (status, location, _) = post_form(
+        &c,
+        &url,
+        &t.senior,
+        &[
+            ("csrf_token", &csrf(&html)),
+            ("requirement", "5.6"),
+            ("commentary", "Every acknowledgement sets out the points."),
+            ("action_plan", "Audit ten letters a quarter."),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{location}");
+
+    // Any role reads it (the auditor too): the Code's requirements, the evidence and what was
+    // written, as the reporting route's HTML.
+    let evidence = s.url("/staff/self-assessment/evidence?year=2025");
+    let (status, printed) = page(&c, &evidence, &t.auditor).await;
+    assert_eq!(status, 200, "{printed}");
+    assert!(printed.contains("<html"), "{printed}");
+    assert!(printed.contains("Every acknowledgement sets out the points."));
+    assert!(printed.contains("Audit ten letters a quarter."));
+    let api = c
+        .get(s.url("/staff/reports/self-assessment?year=2025&format=html"))
+        .bearer_auth(&t.auditor)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(printed, api, "the same HTML as the reporting route");
+
+    let (status, body) = page(&c, &s.url("/staff/self-assessment/evidence"), &t.auditor).await;
+    assert_eq!(status, 422, "the year is required: {body}");
+    let res = c.get(evidence).send().await.unwrap();
+    assert_eq!(
+        res.status().as_u16(),
+        303,
+        "without a session: to the sign-in page"
+    );
+}

@@ -33,7 +33,9 @@ pub struct ResidentCase<'c> {
     pub stage2_request_by: Option<NaiveDate>,
     /// How to reach the Housing Ombudsman.
     pub housing_ombudsman: &'static str,
-    /// The files the resident sent (never the staff's).
+    /// The files the resident sent (never the staff's); left out while there are none, so a
+    /// complaint without files reads as it always has.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<ResidentFile<'c>>,
 }
 

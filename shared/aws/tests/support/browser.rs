@@ -42,4 +42,3 @@ pub async fn post_as_browser(form: &UploadForm, filename: &str, bytes: &[u8]) ->
         .await
         .expect("the emulator answers")
 }
-

@@ -93,6 +93,33 @@ pub(crate) async fn attachment_file(
 /// with its name quoted and encoded, `X-Content-Type-Options: nosniff`. 404 when its bytes are
 /// gone (removed by retention).
 pub(crate) async fn serve_file(st: &AppState, reference: &str, a: &Attachment) -> Result<Response> {
+    // A file larger than the host's answers may carry (on AWS) is fetched from the store
+    // itself, through a short-lived link served with the same type and disposition.
+    let served_as = attachment::ServedAs {
+        content_type: a.content_type.clone(),
+        content_disposition: content_disposition(&a.filename),
+    };
+    if let Some(link) = st
+        .attachments
+        .download_link(reference, &a.id, a.size, &served_as)
+        .await
+        .map_err(p3_domain::service::ServiceError::from)?
+    {
+        let mut res = StatusCode::SEE_OTHER.into_response();
+        let h = res.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&link) {
+            h.insert(header::LOCATION, v);
+        }
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+        h.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+        return Ok(res);
+    }
     let bytes = st
         .attachments
         .get(reference, &a.id)
