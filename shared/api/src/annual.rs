@@ -24,7 +24,9 @@ use serde::Deserialize;
 use crate::auth::Staff;
 use crate::body::{parse_json, read_limited};
 use crate::problem::Problem;
-use crate::reports::{format_of, param, params, problem, reply, reporting, year_of, Reporting};
+use crate::reports::{
+    format_of, given, param, params, problem, reply, reporting, year_of, Reporting,
+};
 use crate::AppState;
 
 type Result<T> = std::result::Result<T, Problem>;
@@ -189,8 +191,7 @@ pub(crate) async fn quarterly_page(
     RawQuery(query): RawQuery,
 ) -> std::result::Result<Response, Response> {
     let params = params(query).map_err(IntoResponse::into_response)?;
-    let (year, quarter) = if param(&params, "year").is_none() && param(&params, "quarter").is_none()
-    {
+    let (year, quarter) = if !given(&params, "year") && !given(&params, "quarter") {
         last_quarter_ended(p3_domain::london::london_date(st.service.clock.now()))
     } else {
         (

@@ -89,6 +89,12 @@ pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'
         .filter(|v| !v.is_empty())
 }
 
+/// Whether `name` is in the query at all, even empty: an optional parameter sent empty is
+/// checked (and refused, naming it), not taken as left out.
+pub(crate) fn given(params: &[(String, String)], name: &str) -> bool {
+    params.iter().any(|(k, _)| k == name)
+}
+
 pub(crate) fn format_of(params: &[(String, String)], allowed: &[Format]) -> Result<Format> {
     let names: Vec<&str> = allowed.iter().map(|f| f.extension()).collect();
     let bad = || Problem::field("format", format!("must be one of {}", names.join(", ")));

@@ -28,10 +28,11 @@ fn financial_year_of(date: NaiveDate) -> i32 {
     }
 }
 
-/// The `year` parameter, or this financial year when it is left out.
+/// The `year` parameter, or this financial year when it is left out (sent empty, it is
+/// refused naming `year`).
 fn year_or_current(st: &AppState, query: Option<String>) -> Result<i32, Problem> {
     let params = params(query)?;
-    if crate::reports::param(&params, "year").is_none() {
+    if !crate::reports::given(&params, "year") {
         return Ok(financial_year_of(london_date(st.service.clock.now())));
     }
     year_of(&params)
