@@ -19,7 +19,7 @@ pub struct ListQuery {
     pub owner: Option<String>,
     /// `true` for overdue cases only.
     pub overdue: Option<String>,
-    /// At most this many, 1 to 5000 (500 if not given).
+    /// At most this many, 1 to 5000 (500 if left out; sent empty, refused).
     pub limit: Option<String>,
 }
 
@@ -55,16 +55,7 @@ impl ListQuery {
                 false
             }
         };
-        let limit = match self.limit.as_deref() {
-            None | Some("") => 500,
-            Some(v) => match v.parse::<usize>() {
-                Ok(n) if (1..=5000).contains(&n) => n,
-                _ => {
-                    e.add("limit", "must be a whole number from 1 to 5000");
-                    500
-                }
-            },
-        };
+        let limit = super::limit_of(self.limit.as_deref(), 500, 5000, &mut e);
         e.into_result()?;
         Ok(CaseQuery {
             status,

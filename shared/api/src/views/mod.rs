@@ -25,6 +25,28 @@ pub fn json<T: Serialize>(view: &T) -> Value {
     serde_json::to_value(view).unwrap_or(Value::Null)
 }
 
+/// A list's `limit` from its query: left out, `default`; given, a whole number from 1 to `max`.
+/// Sent empty (`?limit=`) it is refused like any other value that is not a number: the API
+/// describes it as an integer, and reading an empty one as "the default" would hide a client's
+/// mistake (api-fuzz found the case list answering `?limit=` with its default 500).
+pub(crate) fn limit_of(
+    raw: Option<&str>,
+    default: usize,
+    max: usize,
+    errors: &mut p3_domain::validation::ValidationErrors,
+) -> usize {
+    let Some(given) = raw else {
+        return default;
+    };
+    match given.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => n,
+        _ => {
+            errors.add("limit", format!("must be a whole number from 1 to {max}"));
+            default
+        }
+    }
+}
+
 /// The email deliveries of a case's letters that have gone (their ids, see
 /// [`p3_domain::letter::LetterRecord::delivery_id`]), as the store records them.
 pub async fn sent_letter_copies(

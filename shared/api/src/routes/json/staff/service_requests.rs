@@ -37,16 +37,7 @@ impl ServiceRequestListQuery {
                 parsed
             }
         };
-        let limit = match validation::clean(self.limit) {
-            None => 200,
-            Some(l) => match l.parse::<usize>() {
-                Ok(n) if (1..=1000).contains(&n) => n,
-                _ => {
-                    e.add("limit", "must be a whole number from 1 to 1000");
-                    200
-                }
-            },
-        };
+        let limit = crate::views::limit_of(self.limit.as_deref(), 200, 1000, &mut e);
         e.into_result()?;
         Ok(ServiceRequestQuery { status, limit })
     }
