@@ -8,49 +8,8 @@
 mod support;
 
 use serde_json::Value;
+use support::pages::{csrf, page, post_form};
 use support::*;
-
-async fn page(c: &reqwest::Client, url: &str, token: &str) -> (u16, String) {
-    let res = c
-        .get(url)
-        .header("accept", "text/html")
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
-}
-
-/// The session's CSRF token (the sign-out form carries it on every staff page).
-fn csrf(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf_token\" value=\"")
-        .expect("a form with a CSRF token")
-        + "name=\"csrf_token\" value=\"".len();
-    html[at..].split('"').next().unwrap().to_string()
-}
-
-async fn post_form(
-    c: &reqwest::Client,
-    url: &str,
-    token: &str,
-    form: &[(&str, &str)],
-) -> (u16, String, String) {
-    let res = c
-        .post(url)
-        .bearer_auth(token)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (status, location, res.text().await.unwrap())
-}
 
 fn requirement<'a>(sa: &'a Value, code: &str) -> &'a Value {
     sa["sections"]

@@ -9,6 +9,7 @@ mod support;
 
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
+use support::pages::csrf;
 use support::*;
 
 fn fields_at_fault(problem: &Value) -> Vec<String> {
@@ -314,15 +315,6 @@ async fn a_restriction_is_for_senior_managers_told_to_the_resident_and_never_sto
     let (status, _, _) =
         post_json(&c, &review, Some(&t.senior), &json!({"outcome": "lifted"})).await;
     assert_eq!(status, 409);
-}
-
-/// The hidden `csrf_token` of the case page's forms.
-fn csrf(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf_token\" value=\"")
-        .expect("a form with a CSRF token")
-        + "name=\"csrf_token\" value=\"".len();
-    html[at..].split('"').next().unwrap().to_string()
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod support;
 
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
+use support::pages::{csrf, page};
 use support::*;
 
 const NOTE: &str = "Resident's neighbour says the leak comes from flat 4";
@@ -41,17 +42,6 @@ fn fields_at_fault(problem: &Value) -> Vec<String> {
         .flatten()
         .filter_map(|e| e["field"].as_str().map(str::to_string))
         .collect()
-}
-
-async fn page(c: &reqwest::Client, url: &str, token: &str) -> (u16, String) {
-    let res = c
-        .get(url)
-        .header("accept", "text/html")
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.text().await.unwrap())
 }
 
 #[tokio::test]
@@ -292,15 +282,6 @@ async fn a_retry_with_the_same_key_answers_the_same_and_records_once() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 412);
-}
-
-/// The hidden `csrf_token` of the case page's forms.
-fn csrf(html: &str) -> String {
-    let at = html
-        .find("name=\"csrf_token\" value=\"")
-        .expect("a form with a CSRF token")
-        + "name=\"csrf_token\" value=\"".len();
-    html[at..].split('"').next().unwrap().to_string()
 }
 
 #[tokio::test]
