@@ -83,8 +83,8 @@ async fn stage_page(
         timescales: &next_stage_timescales(&st, &case),
         stage: wanted.stage(&case),
     };
-    let mut res =
-        html::stage2_response(StatusCode::OK, &view, &form, &st.service.settings.landlord);
+    let res = html::stage2_response(StatusCode::OK, &view, &form, &st.service.settings.landlord);
+    let mut res = allow_upload_script(res, st.inbox.as_ref());
     set_csrf_cookie(&st, &headers, &mut res, &csrf);
     Ok(res)
 }
@@ -171,6 +171,7 @@ async fn request_stage(
                     "The form has expired; reload the page and try again",
                 ));
             }
+            slots = uploads::slots_posted(&fields);
             (form_field(&fields, "reason"), true)
         }
         None if raw.is_empty() => (None, false),
@@ -259,8 +260,8 @@ async fn request_stage(
                 timescales: &next_stage_timescales(&st, &case),
                 stage: wanted.stage(&case),
             };
-            let mut res =
-                html::stage2_response(status, &view, &form, &st.service.settings.landlord);
+            let res = html::stage2_response(status, &view, &form, &st.service.settings.landlord);
+            let mut res = allow_upload_script(res, st.inbox.as_ref());
             set_csrf_cookie(&st, &headers, &mut res, &csrf);
             return Ok(res);
         }
