@@ -424,7 +424,12 @@ pub(crate) async fn resident_view(
             &csrf,
             &st.service.settings.landlord,
         );
-        let mut res = allow_upload_script(res, st.inbox.as_ref());
+        // The review request form (and so the upload script) only while a review can be asked.
+        let mut res = if view.can_request_stage2 {
+            allow_upload_script(res, st.inbox.as_ref())
+        } else {
+            res
+        };
         set_csrf_cookie(&st, &headers, &mut res, &csrf);
         return Ok(res);
     }

@@ -84,9 +84,19 @@ async fn stage_page(
         stage: wanted.stage(&case),
     };
     let res = html::stage2_response(StatusCode::OK, &view, &form, &st.service.settings.landlord);
-    let mut res = allow_upload_script(res, st.inbox.as_ref());
+    let mut res = with_form_script(&st, &view, form.stage, res);
     set_csrf_cookie(&st, &headers, &mut res, &csrf);
     Ok(res)
+}
+
+/// The page's policy lets the upload script run only when the page shows the request form
+/// (the resident can ask for `stage` now); otherwise it keeps the strict one, no script.
+fn with_form_script(st: &AppState, view: &ResidentCase, stage: u8, res: Response) -> Response {
+    if view.can_request_stage2 && view.stage + 1 == stage {
+        allow_upload_script(res, st.inbox.as_ref())
+    } else {
+        res
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -261,7 +271,7 @@ async fn request_stage(
                 stage: wanted.stage(&case),
             };
             let res = html::stage2_response(status, &view, &form, &st.service.settings.landlord);
-            let mut res = allow_upload_script(res, st.inbox.as_ref());
+            let mut res = with_form_script(&st, &view, form.stage, res);
             set_csrf_cookie(&st, &headers, &mut res, &csrf);
             return Ok(res);
         }
