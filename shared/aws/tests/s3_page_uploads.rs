@@ -97,7 +97,11 @@ async fn the_pages_may_connect_to_where_the_emulators_forms_post() {
         .form(&new_id([1; 10]), Utc::now() + Duration::minutes(30), None)
         .await
         .unwrap();
-    assert!(form.url.starts_with("http://127.0.0.1:5124/"), "{}", form.url);
+    assert!(
+        form.url.starts_with("http://127.0.0.1:5124/"),
+        "{}",
+        form.url
+    );
 }
 
 #[tokio::test]

@@ -25,7 +25,12 @@ struct Page {
 }
 
 async fn page(c: &reqwest::Client, url: &str) -> Page {
-    let res = c.get(url).header("accept", "text/html").send().await.unwrap();
+    let res = c
+        .get(url)
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
     let status = res.status().as_u16();
     let csp = res
         .headers()
@@ -63,8 +68,10 @@ impl Page {
         assert!(self.csp.contains("default-src 'none'"), "{}", self.csp);
         assert!(self.csp.contains("script-src 'self'"), "{}", self.csp);
         assert!(
-            self.csp
-                .contains(&format!("connect-src 'self' {}", base.trim_end_matches('/'))),
+            self.csp.contains(&format!(
+                "connect-src 'self' {}",
+                base.trim_end_matches('/')
+            )),
             "{} ({base})",
             self.csp
         );
@@ -187,13 +194,21 @@ async fn the_complaint_form_takes_the_slots_the_script_sent_and_the_files_are_on
     // A PDF named .png, sent through the inbox: refused next to the file input, no case, and
     // the file still waits in the inbox (a refused form loses nothing).
     let bad = into_inbox(&s, &c, &[("mould.png", pdf())]).await;
-    let (status, again, _) =
-        post_page(&c, &s.url("/complaints"), &cookie, form_with_slots(&fields, &bad)).await;
+    let (status, again, _) = post_page(
+        &c,
+        &s.url("/complaints"),
+        &cookie,
+        form_with_slots(&fields, &bad),
+    )
+    .await;
     assert_eq!(status, 422, "{again}");
     assert!(again.contains("id=\"attachments-error\""), "{again}");
     assert!(again.contains("File 1: "), "{again}");
     assert!(again.contains("href=\"#attachments\""));
-    assert!(again.contains("Mould in the bathroom."), "the words typed are kept");
+    assert!(
+        again.contains("Mould in the bathroom."),
+        "the words typed are kept"
+    );
     assert_eq!(case_count(&s, &c, &t.auditor).await, 0);
     assert_eq!(stored_files(dir.path()), Vec::<String>::new());
     assert_eq!(waiting(&s), 1);
@@ -213,10 +228,19 @@ async fn the_complaint_form_takes_the_slots_the_script_sent_and_the_files_are_on
     // A PNG and a PDF through the inbox: the complaint is written with both, the inbox emptied
     // of them.
     let good = into_inbox(&s, &c, &[("bathroom.png", png()), ("report.pdf", pdf())]).await;
-    let (status, body, location) =
-        post_page(&c, &s.url("/complaints"), &cookie, form_with_slots(&fields, &good)).await;
+    let (status, body, location) = post_page(
+        &c,
+        &s.url("/complaints"),
+        &cookie,
+        form_with_slots(&fields, &good),
+    )
+    .await;
     assert_eq!(status, 303, "{body}");
-    assert_eq!(waiting(&s), 1, "only the refused file is left, for the sweep");
+    assert_eq!(
+        waiting(&s),
+        1,
+        "only the refused file is left, for the sweep"
+    );
     let case_url = location.unwrap().replace("/confirmation", "");
     let case_page = page(&c, &s.url(&case_url)).await;
     assert!(case_page.html.contains("Files you sent us"));
@@ -319,7 +343,9 @@ async fn the_review_request_form_takes_slots_and_refuses_a_file_not_what_its_nam
     let (status, body, location) =
         post_page(&c, &url, &cookie, form_with_slots(&fields, &good)).await;
     assert_eq!(status, 303, "{body}");
-    assert!(location.unwrap().starts_with(&format!("/complaints/{r}?code=")));
+    assert!(location
+        .unwrap()
+        .starts_with(&format!("/complaints/{r}?code=")));
     let (_, case) = get_json(
         &c,
         &s.url(&format!("/staff/complaints/{r}")),
@@ -328,7 +354,11 @@ async fn the_review_request_form_takes_slots_and_refuses_a_file_not_what_its_nam
     .await;
     assert_eq!(case["status"], "stage2_requested");
     assert_eq!(case["attachments"][0]["filename"], "still damp.pdf");
-    assert_eq!(waiting(&s), 1, "only the refused file is left, for the sweep");
+    assert_eq!(
+        waiting(&s),
+        1,
+        "only the refused file is left, for the sweep"
+    );
 }
 
 #[tokio::test]

@@ -66,7 +66,13 @@ mod tests {
 
     #[test]
     fn a_url_that_is_not_plain_http_adds_no_origin() {
-        for bad in ["javascript:alert(1)", "//x.example", "https://", "https://a b", "https://a;b"] {
+        for bad in [
+            "javascript:alert(1)",
+            "//x.example",
+            "https://",
+            "https://a b",
+            "https://a;b",
+        ] {
             assert_eq!(origin_of(bad), None, "{bad}");
         }
         assert!(upload_page_policy(Some("ftp://x")).ends_with("connect-src 'self'"));

@@ -66,7 +66,10 @@ pub(crate) async fn form(State(st): State<AppState>, headers: HeaderMap) -> Resp
         Default::default(),
         Default::default(),
     );
-    let mut res = allow_upload_script(html::form_response(StatusCode::OK, &page), st.inbox.as_ref());
+    let mut res = allow_upload_script(
+        html::form_response(StatusCode::OK, &page),
+        st.inbox.as_ref(),
+    );
     set_csrf_cookie(&st, &headers, &mut res, &csrf);
     res
 }
