@@ -115,15 +115,23 @@
     });
   }
 
+  function removeSlots(form) {
+    var old = form.querySelectorAll('input[type="hidden"][name="attachments"]');
+    Array.prototype.forEach.call(old, function (el) { el.parentNode.removeChild(el); });
+  }
+
   function enhance(form, input) {
     var status = statusOf(input);
     var sending = false;
     var plain = false;
 
-    // Back from the next page (the browser's cache): the input is usable again.
+    // Back from the next page (the browser's cache): the input is usable again, and the slots
+    // sent before (already taken, or emptied) are not sent again.
     window.addEventListener('pageshow', function () {
       input.disabled = false;
       sending = false;
+      plain = false;
+      removeSlots(form);
     });
 
     form.addEventListener('submit', function (event) {
@@ -177,8 +185,7 @@
           });
         }));
       }).then(function (slots) {
-        var old = form.querySelectorAll('input[type="hidden"][name="attachments"]');
-        Array.prototype.forEach.call(old, function (el) { el.parentNode.removeChild(el); });
+        removeSlots(form);
         slots.forEach(function (slot) {
           var hidden = document.createElement('input');
           hidden.type = 'hidden';
