@@ -112,6 +112,7 @@ pub fn intake_router() -> Router<AppState> {
         .route("/", get(public::form))
         .route("/assets/app.css", get(html::stylesheet))
         .route("/assets/icon.svg", get(html::icon))
+        .route("/assets/upload.js", get(html::upload_script))
         .route("/openapi.json", get(openapi::serve))
         // The page's form may carry five files: the multipart reader counts them itself.
         .route(

@@ -223,4 +223,9 @@ impl UploadInbox for S3UploadInbox {
         }
         Ok(())
     }
+
+    fn origin(&self) -> Option<String> {
+        // The bucket's own address (or the emulator's): the pages' script posts the files there.
+        p3_api::http::csp::origin_of(&self.post_url)
+    }
 }

@@ -1108,6 +1108,7 @@ async fn every_sample_http_event_is_served_by_its_function() {
     for (file, kind) in [
         ("intake/get-stylesheet.json", "text/css"),
         ("intake/get-icon.json", "image/svg+xml"),
+        ("intake/get-upload-script.json", "text/javascript"),
     ] {
         let a = env.call(&intake, event(file)).await;
         assert_eq!(a.status, StatusCode::OK, "{file}");

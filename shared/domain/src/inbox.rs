@@ -59,6 +59,11 @@ pub trait UploadInbox: Send + Sync {
     /// Forgets what arrived in `slot` (nothing if it is empty); slots never fetched are
     /// discarded by the inbox itself within a day.
     async fn discard(&self, slot: &str) -> Result<(), StoreError>;
+    /// The origin (`scheme://host[:port]`) the forms post to, so the pages' script may be
+    /// allowed to post there and nowhere else; `None` when the inbox hands out no forms.
+    fn origin(&self) -> Option<String> {
+        None
+    }
 }
 
 /// An inbox for a host that takes no files from residents: it refuses with a clear error.

@@ -265,4 +265,8 @@ impl UploadInbox for FolderInbox {
         })
         .await
     }
+
+    fn origin(&self) -> Option<String> {
+        p3_api::http::csp::origin_of(&self.base_url)
+    }
 }

@@ -4,6 +4,7 @@
 pub mod body;
 pub(crate) mod compare;
 pub(crate) mod cookies;
+pub mod csp;
 pub(crate) mod csrf;
 pub mod extract;
 pub mod limit;

@@ -25,6 +25,7 @@ use crate::body::{self, BodyKind};
 use crate::extract::{Path, Query};
 use crate::html;
 use crate::http::cookies::private_page;
+use crate::http::csp::allow_upload_script;
 use crate::http::csrf::{csrf_of, form_matches_cookie, set_csrf_cookie};
 use crate::http::random::random_hex;
 use crate::http::replay::{self, response as reply};
@@ -65,7 +66,10 @@ pub(crate) async fn form(State(st): State<AppState>, headers: HeaderMap) -> Resp
         Default::default(),
         Default::default(),
     );
-    let mut res = html::form_response(StatusCode::OK, &page);
+    let mut res = allow_upload_script(
+        html::form_response(StatusCode::OK, &page),
+        st.inbox.as_ref(),
+    );
     set_csrf_cookie(&st, &headers, &mut res, &csrf);
     res
 }
@@ -166,7 +170,7 @@ pub(crate) async fn submit(
                 .map(str::to_string)
                 .or_else(|| get("idempotency_key"));
             let csrf = Some(get("csrf_token").unwrap_or_default());
-            (f, a, key, true, csrf, Vec::new())
+            (f, a, key, true, csrf, uploads::slots_posted(&fields))
         }
     };
     if let Some(token) = &csrf {
@@ -208,7 +212,10 @@ pub(crate) async fn submit(
                 errors,
             );
             page.asks = asked;
-            return Ok(html::form_response(StatusCode::UNPROCESSABLE_ENTITY, &page));
+            return Ok(allow_upload_script(
+                html::form_response(StatusCode::UNPROCESSABLE_ENTITY, &page),
+                st.inbox.as_ref(),
+            ));
         }
         Err(errors) => return Err(Problem::invalid(errors)),
     };
@@ -275,7 +282,10 @@ pub(crate) async fn submit(
                 uploads::on_the_page(errors),
             );
             page.asks = asked_again;
-            return Ok(html::form_response(StatusCode::UNPROCESSABLE_ENTITY, &page));
+            return Ok(allow_upload_script(
+                html::form_response(StatusCode::UNPROCESSABLE_ENTITY, &page),
+                st.inbox.as_ref(),
+            ));
         }
         Err(e) => return Err(e.into()),
     };
@@ -411,12 +421,18 @@ pub(crate) async fn resident_view(
     let view = ResidentCase::of(&case, &st.service.rules, st.service.clock.now());
     if wants_html(&headers) {
         let csrf = csrf_of(&headers);
-        let mut res = html::case_response(
+        let res = html::case_response(
             &view,
             q.code.as_deref().unwrap_or(""),
             &csrf,
             &st.service.settings.landlord,
         );
+        // The review request form (and so the upload script) only while a review can be asked.
+        let mut res = if view.can_request_stage2 {
+            allow_upload_script(res, st.inbox.as_ref())
+        } else {
+            res
+        };
         set_csrf_cookie(&st, &headers, &mut res, &csrf);
         return Ok(res);
     }

@@ -49,6 +49,25 @@ pub(crate) async fn stylesheet() -> Response {
     res
 }
 
+/// The resident pages' one script: their files straight into the upload inbox (see the file).
+pub const UPLOAD_SCRIPT: &str = include_str!("../../../assets/upload.js");
+
+/// `GET /assets/upload.js`: the upload script. Not personal, so it may be cached (briefly, so
+/// a new release's script follows its pages).
+pub(crate) async fn upload_script() -> Response {
+    let mut res = UPLOAD_SCRIPT.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    res
+}
+
 mod asks;
 mod components;
 mod form;

@@ -83,10 +83,20 @@ async fn stage_page(
         timescales: &next_stage_timescales(&st, &case),
         stage: wanted.stage(&case),
     };
-    let mut res =
-        html::stage2_response(StatusCode::OK, &view, &form, &st.service.settings.landlord);
+    let res = html::stage2_response(StatusCode::OK, &view, &form, &st.service.settings.landlord);
+    let mut res = with_form_script(&st, &view, form.stage, res);
     set_csrf_cookie(&st, &headers, &mut res, &csrf);
     Ok(res)
+}
+
+/// The page's policy lets the upload script run only when the page shows the request form
+/// (the resident can ask for `stage` now); otherwise it keeps the strict one, no script.
+fn with_form_script(st: &AppState, view: &ResidentCase, stage: u8, res: Response) -> Response {
+    if view.can_request_stage2 && view.stage + 1 == stage {
+        allow_upload_script(res, st.inbox.as_ref())
+    } else {
+        res
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -171,6 +181,7 @@ async fn request_stage(
                     "The form has expired; reload the page and try again",
                 ));
             }
+            slots = uploads::slots_posted(&fields);
             (form_field(&fields, "reason"), true)
         }
         None if raw.is_empty() => (None, false),
@@ -259,8 +270,8 @@ async fn request_stage(
                 timescales: &next_stage_timescales(&st, &case),
                 stage: wanted.stage(&case),
             };
-            let mut res =
-                html::stage2_response(status, &view, &form, &st.service.settings.landlord);
+            let res = html::stage2_response(status, &view, &form, &st.service.settings.landlord);
+            let mut res = with_form_script(&st, &view, form.stage, res);
             set_csrf_cookie(&st, &headers, &mut res, &csrf);
             return Ok(res);
         }

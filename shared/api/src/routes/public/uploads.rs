@@ -101,6 +101,17 @@ pub(crate) fn slots_of(raw: &[u8]) -> Result<Vec<String>> {
         .unwrap_or_default())
 }
 
+/// The slots a page's form names: its text fields `attachments`, which the pages' script
+/// (`/assets/upload.js`) sends instead of the files once it has posted each into the inbox.
+/// A file chosen in the same input comes as a file part, never as one of these.
+pub(crate) fn slots_posted(fields: &[(String, String)]) -> Vec<String> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == FIELD)
+        .map(|(_, v)| v.trim().to_string())
+        .collect()
+}
+
 /// What a page's form posted: its text fields and the files that came with it.
 pub(crate) struct Posted {
     pub(crate) fields: Vec<(String, String)>,

@@ -1,0 +1,80 @@
+//! The Content-Security-Policy of the resident's pages that take files (the complaint form, the
+//! case page with its review request, the review request's own page). Every other page keeps
+//! the strict policy of `security_headers` (no script at all). These pages run one script of
+//! our own, `/assets/upload.js`, which posts each chosen file straight into the upload inbox:
+//! so they allow scripts from our origin only (never inline, never eval) and connections to
+//! our origin and the inbox's (the attachments bucket on AWS), and nothing else.
+
+use axum::response::Response;
+use http::{header, HeaderValue};
+use p3_domain::inbox::UploadInbox;
+
+/// The policy of every page, with `script-src 'self'` and `connect-src` added.
+const BASE: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// The origin (`scheme://host[:port]`, lower-cased) of an absolute `http(s)` URL; `None` for
+/// anything else, or anything a policy could not carry safely.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let ok = !authority.is_empty()
+        && authority
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    ok.then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
+/// The policy of a page that runs the upload script, posting to `inbox_origin` (if any).
+pub fn upload_page_policy(inbox_origin: Option<&str>) -> String {
+    let mut connect = "'self'".to_string();
+    if let Some(o) = inbox_origin.and_then(origin_of) {
+        connect.push(' ');
+        connect.push_str(&o);
+    }
+    format!("{BASE}; script-src 'self'; connect-src {connect}")
+}
+
+/// Sets the upload pages' policy on `res` (the security headers then leave it as it is).
+pub(crate) fn allow_upload_script(mut res: Response, inbox: &dyn UploadInbox) -> Response {
+    let policy = upload_page_policy(inbox.origin().as_deref());
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bucket_origin_is_the_only_other_place_the_script_may_post_to() {
+        let p = upload_page_policy(Some("https://files-1.s3.eu-west-2.amazonaws.com/"));
+        assert!(p.ends_with(
+            "script-src 'self'; connect-src 'self' https://files-1.s3.eu-west-2.amazonaws.com"
+        ));
+        assert!(!p.contains("unsafe"));
+        assert_eq!(
+            origin_of("http://127.0.0.1:5000/bucket/x?y"),
+            Some("http://127.0.0.1:5000".into())
+        );
+    }
+
+    #[test]
+    fn a_url_that_is_not_plain_http_adds_no_origin() {
+        for bad in [
+            "javascript:alert(1)",
+            "//x.example",
+            "https://",
+            "https://a b",
+            "https://a;b",
+        ] {
+            assert_eq!(origin_of(bad), None, "{bad}");
+        }
+        assert!(upload_page_policy(Some("ftp://x")).ends_with("connect-src 'self'"));
+    }
+}
