@@ -341,13 +341,6 @@ pub fn pages_router() -> Router<AppState> {
             "/staff/service-requests/{id}/review",
             get(pages::service_request_page).post(pages::review_service_request),
         )
-        .route("/staff/monthly-report", get(reports::monthly_page))
-        .route("/staff/quarterly-report", get(annual::quarterly_page))
-        .route("/staff/annual-report", get(annual::annual_page))
-        .route(
-            "/staff/self-assessment/evidence",
-            get(annual::self_assessment_page),
-        )
         .route(
             "/staff/self-assessment",
             get(pages::annual_cycle::self_assessment_page_get)
@@ -367,6 +360,22 @@ pub fn pages_router() -> Router<AppState> {
             "/staff/cases/{reference}/attachments",
             // The case page's file form: parts counted as they arrive, within 10 MB.
             post(pages::upload::add_file).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+}
+
+/// `report-pages`: the printable reports the staff pages link to (the monthly report, the
+/// quarterly summary, the annual report, the self-assessment with its evidence), HTML only,
+/// signed in as for any page (the session cookie). A router of their own so that a host can
+/// serve the pages without the reports' renderers (the `pages` function) and the reports
+/// without the pages' forms (the `report-pages` function).
+pub fn report_pages_router() -> Router<AppState> {
+    Router::new()
+        .route("/staff/monthly-report", get(reports::monthly_page))
+        .route("/staff/quarterly-report", get(annual::quarterly_page))
+        .route("/staff/annual-report", get(annual::annual_page))
+        .route(
+            "/staff/self-assessment/evidence",
+            get(annual::self_assessment_page),
         )
 }
 
@@ -405,6 +414,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cases_router())
         .merge(casefile_router())
         .merge(pages_router())
+        .merge(report_pages_router())
         .merge(documents_router())
         .merge(reporting_router());
     serve_part(all, state)

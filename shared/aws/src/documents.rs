@@ -30,18 +30,11 @@ pub fn documents_app(
 }
 
 /// The settings of the `documents` function through `get` (its environment): as every
-/// function's, with a key of this instance's own standing for the sign-in's cookie key, which
-/// only signs sign-in attempts, none of which this function starts or completes.
+/// function's that only checks the pages' session ([`crate::pages::session_only_settings`]).
 pub fn documents_settings(
     get: impl Fn(&str) -> Option<String>,
 ) -> Result<AwsSettings, WiringError> {
-    let mut key = [0u8; 32];
-    getrandom::fill(&mut key).expect("the operating system provides randomness");
-    let key: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    AwsSettings::from_lookup(|k| match k {
-        "OIDC_COOKIE_KEY" => Some(key.clone()),
-        _ => get(k),
-    })
+    crate::pages::session_only_settings(get)
 }
 
 /// The `documents` function, from its environment.

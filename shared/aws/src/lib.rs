@@ -11,6 +11,7 @@ pub mod files;
 pub mod limit;
 pub mod oidc;
 pub mod pages;
+pub mod report_pages;
 pub mod reporting;
 pub mod retention;
 pub mod s3_attachments;

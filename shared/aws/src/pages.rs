@@ -1,5 +1,6 @@
 //! The `pages` function's wiring: the staff pages (sign in and out, the case list, a case and
-//! its action forms, the monthly report page). Their routes have no JWT authorizer (a browser
+//! its action forms, the annual cycle's forms). The printable reports the pages link to are
+//! the `report-pages` function's ([`crate::report_pages`]). Their routes have no JWT authorizer (a browser
 //! following links sends no Authorization header): staff sign in through the identity provider
 //! and the session cookie is checked here on each request ([`crate::oidc`]). The pages apply
 //! their commands through the domain's [`Service`], not through the JSON routes, which stay in
@@ -56,11 +57,27 @@ pub(crate) fn signed_in_app(
     Ok((app, provider))
 }
 
+/// The settings of a function that only checks the pages' session (`documents`,
+/// `report-pages`) through `get` (its environment): as every function's, with a key of this
+/// instance's own standing for the sign-in's cookie key, which only signs sign-in attempts,
+/// none of which such a function starts or completes. It reads no secret.
+pub fn session_only_settings(
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<AwsSettings, WiringError> {
+    let mut key = [0u8; 32];
+    getrandom::fill(&mut key).expect("the operating system provides randomness");
+    let key: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    AwsSettings::from_lookup(|k| match k {
+        "OIDC_COOKIE_KEY" => Some(key.clone()),
+        _ => get(k),
+    })
+}
+
 /// The `pages` function, from its environment and, for the staff sign-in, Secrets Manager.
 pub async fn pages() -> Result<Router, WiringError> {
     let (settings, sdk) = settings_with_secrets(&|k: &str| std::env::var(k).ok()).await?;
     let service = service_sending_no_email(&settings, &sdk).await;
-    // The monthly report page reads the table as the reporting function does.
+    // The annual cycle's forms read and write the year's records in the table.
     let reporting = reports_from(&settings, &sdk, &service);
     // The case page's "Add a file" keeps the file in the attachments bucket.
     let attachments = crate::files::attachments(&settings, &sdk);

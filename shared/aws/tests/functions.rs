@@ -1593,10 +1593,10 @@ fn every_route_in_the_template_has_a_sample_event_and_every_sample_a_route() {
 }
 
 /// The staff API's routes; not the staff pages' (`/staff`, sign-in, its callback, sign-out,
-/// `/staff/cases...`, the monthly report page, the forms logging a complaint or a service request,
-/// the service requests' review pages), which a browser reaches without an
-/// Authorization header: the `pages` function checks their session cookie itself
-/// (tests/sign_in.rs).
+/// `/staff/cases...`, the forms logging a complaint or a service request, the service requests'
+/// review pages, the annual cycle's forms) and the printable reports they link to, which a
+/// browser reaches without an Authorization header: the `pages` and `report-pages` functions
+/// check their session cookie themselves (tests/sign_in.rs).
 fn needs_authorizer(path: &str) -> bool {
     let page = path == "/staff"
         || [

@@ -304,6 +304,8 @@ struct Site {
     app: Router,
     /// The `documents` function over the same store, as it starts (its own settings).
     documents: Router,
+    /// The `report-pages` function over the same store, as it starts (its own settings).
+    report_pages: Router,
     _dir: tempfile::TempDir,
 }
 
@@ -352,7 +354,15 @@ async fn site() -> Site {
         Arc::new(NoAttachments),
     )
     .expect("the documents app");
-    // As `pages::pages` does on AWS: the report page reads the store.
+    let report_settings = p3_aws::report_pages::report_pages_settings(|k| vars.get(k).cloned())
+        .expect("the report-pages function needs no cookie key");
+    let report_pages = p3_aws::report_pages::report_pages_app(
+        service.clone(),
+        &report_settings,
+        reporting.clone(),
+    )
+    .expect("the report-pages app");
+    // As `pages::pages` does on AWS: the annual cycle's forms read and write the store.
     let app = pages_app(service, &settings, Arc::new(NoAttachments))
         .expect("the pages app")
         .layer(axum::Extension(reporting));
@@ -362,6 +372,7 @@ async fn site() -> Site {
         idp,
         app,
         documents,
+        report_pages,
         _dir: dir,
     }
 }
@@ -865,17 +876,14 @@ async fn the_sample_events_of_the_staff_pages_are_served_by_the_pages_function()
     assert_eq!(page["statusCode"], 200, "{page}");
     let csrf = csrf_of(page["body"].as_str().unwrap());
 
-    // The monthly report the pages link to, through the session cookie (no Authorization
-    // header, which the API's JWT authorizer on /staff/reports/* would need).
-    let report = lambda(app, "get-monthly-report-page.json", &session).await;
-    assert_eq!(report["statusCode"], 200, "{report}");
-    assert!(report["headers"]["content-type"]
-        .as_str()
-        .unwrap()
-        .starts_with("text/html"));
-    assert!(report["body"].as_str().unwrap().contains("May 2026"));
-    let anonymous = lambda(app, "get-monthly-report-page.json", &[]).await;
-    assert_ne!(anonymous["statusCode"], 200, "{anonymous}");
+    // The monthly report the pages link to is the report-pages function's (below).
+    let report = lambda(
+        app,
+        "../report-pages/get-monthly-report-page.json",
+        &session,
+    )
+    .await;
+    assert_eq!(report["statusCode"], 404, "{report}");
 
     let subs = [
         ("SAMPLE-ID-TOKEN", token.as_str()),
@@ -894,10 +902,11 @@ async fn the_sample_events_of_the_staff_pages_are_served_by_the_pages_function()
 
 /// The annual cycle's pages (issue 16 items 7, 8) are the pages function's, through the
 /// session cookie: the self-assessment's commentary and the governing body's response written
-/// from their forms by a senior manager, read back; the quarterly summary and the
-/// self-assessment with its evidence printed.
+/// from their forms by a senior manager, read back; the printable reports (the monthly report,
+/// the quarterly summary, the annual report, the self-assessment with its evidence) are the
+/// report-pages function's, through the same session.
 #[tokio::test]
-async fn the_annual_cycle_pages_are_served_and_written_by_the_pages_function() {
+async fn the_annual_cycle_pages_are_written_through_the_pages_and_printed_by_report_pages() {
     let site = site().await;
     let app = &site.app;
     let as_role = |role: &str| {
@@ -954,19 +963,55 @@ async fn the_annual_cycle_pages_are_served_and_written_by_the_pages_function() {
     let refused = lambda(app, "post-self-assessment-page.json", &subs).await;
     assert_eq!(refused["statusCode"], 403, "{refused}");
 
-    let quarter = lambda(app, "get-quarterly-report-page.json", &session).await;
-    assert_eq!(quarter["statusCode"], 200, "{quarter}");
-    assert!(quarter["headers"]["content-type"]
-        .as_str()
-        .unwrap()
-        .starts_with("text/html"));
-    // The printable self-assessment with the evidence the table holds and what was written.
-    let evidence = lambda(app, "get-self-assessment-evidence.json", &session).await;
-    assert_eq!(evidence["statusCode"], 200, "{evidence}");
-    assert!(evidence["body"]
-        .as_str()
-        .unwrap()
-        .contains("Every acknowledgement sets out the points."));
+    // The printable reports are the report-pages function's, through the same session cookie
+    // (no Authorization header, which the API's JWT authorizer on /staff/reports/* would need).
+    let reports = &site.report_pages;
+    for (file, expected) in [
+        ("get-monthly-report-page.json", "May 2026"),
+        ("get-quarterly-report-page.json", "Complaints"),
+        (
+            "get-annual-report-page.json",
+            "The board accepted the report.",
+        ),
+        // The self-assessment with the evidence the table holds and what was written.
+        (
+            "get-self-assessment-evidence.json",
+            "Every acknowledgement sets out the points.",
+        ),
+    ] {
+        let file = format!("../report-pages/{file}");
+        let printed = lambda(reports, &file, &session).await;
+        assert_eq!(printed["statusCode"], 200, "{file}: {printed}");
+        assert!(
+            printed["headers"]["content-type"]
+                .as_str()
+                .unwrap()
+                .starts_with("text/html"),
+            "{file}"
+        );
+        assert!(
+            printed["body"].as_str().unwrap().contains(expected),
+            "{file}: no {expected:?}"
+        );
+        // No session, or a token of another key: to the sign-in page, not the report.
+        let anonymous = lambda(reports, &file, &[]).await;
+        assert_eq!(anonymous["statusCode"], 303, "{file}: {anonymous}");
+        let forged = site.idp.token(
+            "n",
+            &NextToken {
+                other_key: true,
+                ..NextToken::default()
+            },
+        );
+        let refused = lambda(reports, &file, &[("SAMPLE-ID-TOKEN", forged.as_str())]).await;
+        assert_eq!(refused["statusCode"], 303, "{file}: {refused}");
+        // The pages function no longer serves them.
+        let pages = lambda(app, &file, &session).await;
+        assert_eq!(pages["statusCode"], 404, "{file}: {pages}");
+    }
+    // Nor does the report-pages function serve the forms.
+    let form = lambda(reports, "get-self-assessment-page.json", &session).await;
+    assert_eq!(form["statusCode"], 404, "{form}");
     let anonymous = lambda(app, "get-self-assessment-page.json", &[]).await;
     assert_eq!(anonymous["statusCode"], 303, "{anonymous}");
 }

@@ -262,6 +262,59 @@ fn the_documents_function_may_only_read_the_table() {
     }
 }
 
+/// The `report-pages` function (the printable reports) only reads: the table and its month
+/// indexes, no write, no other service, no file, no secret; and the pages no longer read those
+/// indexes.
+#[test]
+fn the_report_pages_function_may_only_read_the_table_and_its_month_indexes() {
+    let doc = template();
+    let mut granted = BTreeSet::new();
+    for (owner, s) in statements(&doc) {
+        if owner == "PagesFunction" {
+            let resources = format!("{:?}", s["Resource"]);
+            assert!(
+                !resources.contains("GSI2") && !resources.contains("GSI3"),
+                "the pages print no report: {s:?}"
+            );
+        }
+        if owner != "ReportPagesFunction" {
+            continue;
+        }
+        for a in one_or_many(&s["Action"]) {
+            for r in one_or_many(&s["Resource"]) {
+                let r = match untag(r).as_str() {
+                    Some(r) => r.to_string(),
+                    None => format!("{r:?}"),
+                };
+                granted.insert((untag(a).as_str().unwrap().to_string(), r));
+            }
+        }
+    }
+    let expected: BTreeSet<(String, String)> = [
+        ("dynamodb:DescribeTable", "ComplaintsTable.Arn"),
+        ("dynamodb:Query", "ComplaintsTable.Arn"),
+        ("dynamodb:BatchGetItem", "ComplaintsTable.Arn"),
+        ("dynamodb:Query", "${ComplaintsTable.Arn}/index/GSI2"),
+        ("dynamodb:Query", "${ComplaintsTable.Arn}/index/GSI3"),
+    ]
+    .iter()
+    .map(|(a, r)| (a.to_string(), r.to_string()))
+    .collect();
+    assert_eq!(granted, expected);
+    let vars = &doc["Resources"]["ReportPagesFunction"]["Properties"]["Environment"]["Variables"];
+    assert!(vars.get("OIDC_ISSUER").is_some(), "the session is checked");
+    for absent in [
+        "OIDC_COOKIE_KEY_SECRET_ID",
+        "OIDC_CLIENT_SECRET_ID",
+        "ATTACHMENTS_BUCKET",
+    ] {
+        assert!(
+            vars.get(absent).is_none(),
+            "{absent}: it reads no secret and no file"
+        );
+    }
+}
+
 /// The attachments bucket is private, encrypted and unversioned, forgets uploads never fetched
 /// after a day, takes the presigned POST from the service's own origin, and each function
 /// reaches only the prefixes, with only the S3 actions, its code uses.
@@ -531,7 +584,7 @@ fn every_function_alarms_on_errors_and_throttles_and_a_failed_export_is_reported
         .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
         .map(|(name, _)| name.as_str().unwrap().to_string())
         .collect();
-    assert_eq!(functions.len(), 9);
+    assert_eq!(functions.len(), 10);
     for function in &functions {
         assert!(
             alarmed("AWS/Lambda", "Errors", function),

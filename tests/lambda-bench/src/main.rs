@@ -1104,7 +1104,7 @@ fn zipped_size(bootstrap: &Path) -> Option<u64> {
     }
 }
 
-const FUNCTIONS: [&str; 11] = [
+const FUNCTIONS: [&str; 12] = [
     "bench-hello",
     "bench-sdk-floor",
     "intake",
@@ -1113,6 +1113,7 @@ const FUNCTIONS: [&str; 11] = [
     "stage2",
     "cases",
     "pages",
+    "report-pages",
     "documents",
     "reporting",
     "deadlines",
@@ -1251,6 +1252,22 @@ async fn main() -> Result<(), BoxError> {
                             e
                         })
                         .collect()
+                }
+                // The printable monthly report, for staff whose claims come as an authorizer
+                // passes them on (read as the pages' session would be).
+                "report-pages" => {
+                    let claims =
+                        event("cases/get-case.json", &[])?["requestContext"]["authorizer"].clone();
+                    on(
+                        "report-pages/get-monthly-report-page.json",
+                        vec![Default::default(); 2],
+                    )?
+                    .into_iter()
+                    .map(|mut e| {
+                        e["requestContext"]["authorizer"] = claims.clone();
+                        e
+                    })
+                    .collect()
                 }
                 "reporting" => on(
                     "reporting/monthly-schedule.json",
