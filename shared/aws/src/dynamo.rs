@@ -671,8 +671,19 @@ impl DynamoStore {
     /// each, retrying unprocessed keys; in no particular order, absent items left out.
     async fn batch_get(
         &self,
+        keys: Vec<Item>,
+        attributes: &[&str],
+    ) -> Result<Vec<Item>, StoreError> {
+        self.batch_read(keys, attributes, true).await
+    }
+
+    /// BatchGetItem of at most 100 keys, strongly consistent or not (half the read units),
+    /// with the unprocessed keys tried again.
+    async fn batch_read(
+        &self,
         mut keys: Vec<Item>,
         attributes: &[&str],
+        consistent: bool,
     ) -> Result<Vec<Item>, StoreError> {
         let names: HashMap<String, String> = attributes
             .iter()
@@ -693,7 +704,7 @@ impl DynamoStore {
             }
             let request = KeysAndAttributes::builder()
                 .set_keys(Some(std::mem::take(&mut keys)))
-                .consistent_read(true)
+                .consistent_read(consistent)
                 .projection_expression(&projection)
                 .set_expression_attribute_names(Some(names.clone()))
                 .build()
@@ -1297,6 +1308,27 @@ impl CaseStore for DynamoStore {
             )
             .await?;
         Ok(item.is_some())
+    }
+
+    /// One eventually consistent BatchGetItem per 100 ids (half a read unit each, instead of
+    /// one strongly consistent GetItem each): a write checks every letter and alert already
+    /// due, and the sending checks again with [`CaseStore::alert_sent`].
+    async fn sent_among(&self, alert_ids: &[String]) -> Result<BTreeSet<String>, StoreError> {
+        let mut sent = BTreeSet::new();
+        for chunk in alert_ids.chunks(BATCH_GET_KEYS) {
+            let keys = chunk
+                .iter()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .map(|id| key(format!("ALERT#{id}"), "SENT"))
+                .collect();
+            for item in self.batch_read(keys, &["PK"], false).await? {
+                if let Some(id) = get_s(&item, "PK")?.strip_prefix("ALERT#") {
+                    sent.insert(id.to_string());
+                }
+            }
+        }
+        Ok(sent)
     }
 
     async fn mark_alert_sent(&self, alert_id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {

@@ -176,6 +176,12 @@ async fn alerts_are_marked_sent_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn sent_alerts_are_found_among_many() {
+    contract::sent_alerts_are_found_among_many(dyn_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn cases_that_may_have_closed_are_found_by_their_latest_event() {
     contract::cases_that_may_have_closed_are_found_by_their_latest_event(dyn_store().await).await;
 }
