@@ -8,7 +8,7 @@
 //! | event | `CASE#{reference}` | `EVENT#{sequence:010}` | `at` (RFC 3339, fixed width), `type`, `body` (B: the event record's JSON, deflated; a `received` event's without the complaint's text, which is in the text item) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}` | written with its case in the same transaction, never overwritten; a month's events for the monthly report (Query `GSI2`); a case's history in order (Query `PK`, `SK` begins with `EVENT#`) |
 //! | counter | `COUNTER#case#{year}`, `COUNTER#service_request#{year}` | `COUNTER` | `value` (N) | | the next case reference `CMP-{year}-{n:05}` or service request id `SR-{year}-{n:05}` (UpdateItem `ADD value :one`, `UPDATED_NEW`: atomic, never reused) |
 //! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `reply` (B: the domain's reply as JSON, deflated; an item written before typed replies holds `status` (N), `body` (B) and `content_type` instead), `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
-//! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem; conditional Put) |
+//! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem, strongly consistent; conditional Put); a write's due timers already sent (one eventually consistent BatchGetItem, [`CaseStore::sent_among`]) |
 //! | service request | `SR#{id}` | `SR` | `body` (JSON), `logged_at`, `sr_status` (`open`, `escalated`, `closed`) | `GSI2PK` = `SRMONTH#{YYYY-MM}` (London month of `logged_at`), `GSI2SK` = `{logged_at}#{id}`; `GSI1PK` = `SRSTATUS#{status}`, `GSI1SK` = `{logged_at}#{id}` | load a service request (GetItem); written with its idempotency record in one transaction, an update conditional on the status read; a month's service requests for the monthly report (Query `GSI2`); the review list by status, oldest first (Query `GSI1`, then each by key; see `dynamo_service_requests.rs`) |
 //! | annual record | `YEAR#{year}` | `COMMENTARY#{requirement}`, `GOVERNING_BODY` | `body` (the domain's JSON) | | what the landlord writes per financial year: the self-assessment's commentary, the governing body's response (Query of the year's partition; PutItem; see `dynamo_annual.rs`) |
 //! | rate limit count | `LIMIT#{limit}#{client or reference}` | `WINDOW#{start, epoch seconds}` | `count` (N), `expires_at` (N, the window's end: the table's TTL attribute) | | the resident's routes' limits, shared by every instance (conditional UpdateItem `ADD count :one`; see `limit.rs`) |
@@ -26,6 +26,9 @@
 //! month's service requests (`GSI2`, `SRMONTH#`). A case received longer ago than that and
 //! still open at the month's end would be missed: set the window (`REPORT_MONTHS_BACK`) to
 //! cover the oldest open case.
+//!
+//! Binary attributes are deflated with a preset dictionary compiled in, named by an id in the
+//! blob's first bytes; blobs written before dictionaries still read (see `dynamo_packing.rs`).
 //!
 //! A case write is one `TransactWriteItems`: the case item (conditional on `version`, or on not
 //! existing for a new case), its text item for a new case, each new event (conditional on not existing) and the idempotency

@@ -1,7 +1,16 @@
-# Builds deflate dictionary 1 from the default letter templates (tags stripped) and the JSON
-# shapes of a case snapshot and its events with every value that is a person's or a case's own
-# replaced by a neutral one. Input: a lifecycle's items as JSON (from the bench, synthetic).
-import json, re, glob, sys
+# How deflate dictionary 1 (1.txt) was made, kept for the record: a shipped dictionary is never
+# rebuilt or edited (items written with it must keep reading); a new one gets a new id.
+#
+# It is the default letter templates with their tags removed (as text and as the HTML the
+# letters' JSON holds), then the JSON shapes of a case snapshot and of its events with every
+# value that belongs to a person or a case blanked, most used last (nearest the data).
+# Input: one lifecycle's items as JSON, {"SK|attribute": inflated text}, dumped from a
+# `tests/lambda-bench` run against moto (synthetic data; case CMP-2026-00012 of that run).
+#
+#   python3 build.py items.json 1.txt
+import json, re, glob, os, sys
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "../../../domain/src/letter/templates/*.html")
 items = json.load(open(sys.argv[1]))
 KEEP = {"type","kind","role","delivery","channel","category","outcome","decision","procedure",
         "tenure","through","format","method","source"}
@@ -27,7 +36,7 @@ def strip_tags(t):
     t = re.sub(r"\{%.*?%\}", "", t, flags=re.S)
     return re.sub(r"\{\{.*?\}\}", "", t, flags=re.S)
 parts = []
-tpl = sorted(glob.glob("/work/wt/cost/shared/domain/src/letter/templates/*.html"))
+tpl = sorted(glob.glob(TEMPLATES))
 common = ["footer.html", "acknowledgement.html", "stage_response.html"]
 order = [f for f in tpl if f.rsplit("/",1)[1] not in common] + [f for c in common for f in tpl if f.endswith("/"+c)]
 for f in order:
