@@ -8,7 +8,7 @@
 //! | event | `CASE#{reference}` | `EVENT#{sequence:010}` | `at` (RFC 3339, fixed width), `type`, `body` (B: the event record's JSON, deflated; a `received` event's without the complaint's text, which is in the text item) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}` | written with its case in the same transaction, never overwritten; a month's events for the monthly report (Query `GSI2`); a case's history in order (Query `PK`, `SK` begins with `EVENT#`) |
 //! | counter | `COUNTER#case#{year}`, `COUNTER#service_request#{year}` | `COUNTER` | `value` (N) | | the next case reference `CMP-{year}-{n:05}` or service request id `SR-{year}-{n:05}` (UpdateItem `ADD value :one`, `UPDATED_NEW`: atomic, never reused) |
 //! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `reply` (B: the domain's reply as JSON, deflated; an item written before typed replies holds `status` (N), `body` (B) and `content_type` instead), `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
-//! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem; conditional Put) |
+//! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem, strongly consistent; conditional Put); a write's due timers already sent (one eventually consistent BatchGetItem, [`CaseStore::sent_among`]) |
 //! | service request | `SR#{id}` | `SR` | `body` (JSON), `logged_at`, `sr_status` (`open`, `escalated`, `closed`) | `GSI2PK` = `SRMONTH#{YYYY-MM}` (London month of `logged_at`), `GSI2SK` = `{logged_at}#{id}`; `GSI1PK` = `SRSTATUS#{status}`, `GSI1SK` = `{logged_at}#{id}` | load a service request (GetItem); written with its idempotency record in one transaction, an update conditional on the status read; a month's service requests for the monthly report (Query `GSI2`); the review list by status, oldest first (Query `GSI1`, then each by key; see `dynamo_service_requests.rs`) |
 //! | annual record | `YEAR#{year}` | `COMMENTARY#{requirement}`, `GOVERNING_BODY` | `body` (the domain's JSON) | | what the landlord writes per financial year: the self-assessment's commentary, the governing body's response (Query of the year's partition; PutItem; see `dynamo_annual.rs`) |
 //! | rate limit count | `LIMIT#{limit}#{client or reference}` | `WINDOW#{start, epoch seconds}` | `count` (N), `expires_at` (N, the window's end: the table's TTL attribute) | | the resident's routes' limits, shared by every instance (conditional UpdateItem `ADD count :one`; see `limit.rs`) |
@@ -26,6 +26,9 @@
 //! month's service requests (`GSI2`, `SRMONTH#`). A case received longer ago than that and
 //! still open at the month's end would be missed: set the window (`REPORT_MONTHS_BACK`) to
 //! cover the oldest open case.
+//!
+//! Binary attributes are deflated with a preset dictionary compiled in, named by an id in the
+//! blob's first bytes; blobs written before dictionaries still read (see `dynamo_packing.rs`).
 //!
 //! A case write is one `TransactWriteItems`: the case item (conditional on `version`, or on not
 //! existing for a new case), its text item for a new case, each new event (conditional on not existing) and the idempotency
@@ -81,6 +84,9 @@ mod text_store;
 
 #[path = "dynamo_annual.rs"]
 mod annual_store;
+
+#[path = "dynamo_packing.rs"]
+mod packing;
 
 /// Default number of cases a list returns when the query sets no limit (as the SQLite store).
 pub const DEFAULT_LIST_LIMIT: usize = 500;
@@ -255,34 +261,34 @@ fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T
         .map_err(|e| StoreError::Corrupt(format!("stored {what} is unreadable: {e}")))
 }
 
-/// Large text (a case's snapshot, a stored reply) is kept deflated in a binary attribute:
-/// JSON shrinks to a third or less, and every case write pays for its item's size twice (the
-/// transaction), so this is most of what a complaint costs in DynamoDB.
+/// Large text (a case's snapshot, a stored reply) is kept deflated in a binary attribute,
+/// with a preset dictionary (see `dynamo_packing.rs`): JSON shrinks to a fifth or less, and
+/// every case write pays for its item's size twice (the transaction), so this is most of what
+/// a complaint costs in DynamoDB.
 fn packed(what: &str, text: &str) -> Result<AttributeValue, StoreError> {
-    use std::io::Write;
-    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-    z.write_all(text.as_bytes())
-        .and_then(|()| z.finish())
+    packing::pack(text.as_bytes())
         .map(|bytes| AttributeValue::B(Blob::new(bytes)))
         .map_err(|e| StoreError::Corrupt(format!("cannot compress {what}: {e}")))
 }
 
-/// Reads an attribute written by [`packed`], or a plain string one.
+/// Reads an attribute written by [`packed`] (with any dictionary this build has, or none, as
+/// before dictionaries), or a plain string one.
 fn unpacked(item: &Item, name: &str) -> Result<String, StoreError> {
-    use std::io::Read;
     match item.get(name) {
-        Some(AttributeValue::B(blob)) => {
-            let mut text = String::new();
-            flate2::read::DeflateDecoder::new(blob.as_ref())
-                .read_to_string(&mut text)
-                .map_err(|e| StoreError::Corrupt(format!("item attribute `{name}`: {e}")))?;
-            Ok(text)
-        }
+        Some(AttributeValue::B(blob)) => packing::unpack(blob.as_ref())
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|e| e.to_string()))
+            .map_err(|e| StoreError::Corrupt(format!("item attribute `{name}`: {e}"))),
         Some(AttributeValue::S(text)) => Ok(text.clone()),
         _ => Err(StoreError::Corrupt(format!(
             "item attribute `{name}` is missing or not a string"
         ))),
     }
+}
+
+/// A binary attribute of an item as the store wrote it, inflated (either format, see
+/// `dynamo_packing.rs`): for tests and tools that read the table directly.
+pub fn inflate(blob: &[u8]) -> Result<Vec<u8>, String> {
+    packing::unpack(blob)
 }
 
 /// The reply an idempotency item holds: the domain's reply as JSON in `reply`; an item written
@@ -668,8 +674,19 @@ impl DynamoStore {
     /// each, retrying unprocessed keys; in no particular order, absent items left out.
     async fn batch_get(
         &self,
+        keys: Vec<Item>,
+        attributes: &[&str],
+    ) -> Result<Vec<Item>, StoreError> {
+        self.batch_read(keys, attributes, true).await
+    }
+
+    /// BatchGetItem of at most 100 keys, strongly consistent or not (half the read units),
+    /// with the unprocessed keys tried again.
+    async fn batch_read(
+        &self,
         mut keys: Vec<Item>,
         attributes: &[&str],
+        consistent: bool,
     ) -> Result<Vec<Item>, StoreError> {
         let names: HashMap<String, String> = attributes
             .iter()
@@ -690,7 +707,7 @@ impl DynamoStore {
             }
             let request = KeysAndAttributes::builder()
                 .set_keys(Some(std::mem::take(&mut keys)))
-                .consistent_read(true)
+                .consistent_read(consistent)
                 .projection_expression(&projection)
                 .set_expression_attribute_names(Some(names.clone()))
                 .build()
@@ -1294,6 +1311,27 @@ impl CaseStore for DynamoStore {
             )
             .await?;
         Ok(item.is_some())
+    }
+
+    /// One eventually consistent BatchGetItem per 100 ids (half a read unit each, instead of
+    /// one strongly consistent GetItem each): a write checks every letter and alert already
+    /// due, and the sending checks again with [`CaseStore::alert_sent`].
+    async fn sent_among(&self, alert_ids: &[String]) -> Result<BTreeSet<String>, StoreError> {
+        let mut sent = BTreeSet::new();
+        for chunk in alert_ids.chunks(BATCH_GET_KEYS) {
+            let keys = chunk
+                .iter()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .map(|id| key(format!("ALERT#{id}"), "SENT"))
+                .collect();
+            for item in self.batch_read(keys, &["PK"], false).await? {
+                if let Some(id) = get_s(&item, "PK")?.strip_prefix("ALERT#") {
+                    sent.insert(id.to_string());
+                }
+            }
+        }
+        Ok(sent)
     }
 
     async fn mark_alert_sent(&self, alert_id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {

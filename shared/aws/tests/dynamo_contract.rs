@@ -176,6 +176,12 @@ async fn alerts_are_marked_sent_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn sent_alerts_are_found_among_many() {
+    contract::sent_alerts_are_found_among_many(dyn_store().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn cases_that_may_have_closed_are_found_by_their_latest_event() {
     contract::cases_that_may_have_closed_are_found_by_their_latest_event(dyn_store().await).await;
 }
@@ -255,12 +261,9 @@ async fn items_are_laid_out_as_documented() {
     let Some(AttributeValue::B(packed)) = letter.get("body") else {
         panic!("the body is binary: {:?}", letter.get("body"))
     };
-    let mut json = String::new();
-    std::io::Read::read_to_string(
-        &mut flate2::read::DeflateDecoder::new(packed.as_ref()),
-        &mut json,
-    )
-    .expect("a deflated body");
+    let json =
+        String::from_utf8(p3_aws::dynamo::inflate(packed.as_ref()).expect("a deflated body"))
+            .expect("UTF-8");
     let body: serde_json::Value = serde_json::from_str(&json).expect("the event's JSON");
     assert_eq!(body["type"], "letter_issued");
     assert!(body["letter"]["html"]
@@ -277,12 +280,9 @@ async fn items_are_laid_out_as_documented() {
     let Some(AttributeValue::B(snapshot)) = item.get("snapshot") else {
         panic!("the snapshot is binary")
     };
-    let mut state = String::new();
-    std::io::Read::read_to_string(
-        &mut flate2::read::DeflateDecoder::new(snapshot.as_ref()),
-        &mut state,
-    )
-    .expect("a deflated snapshot");
+    let state =
+        String::from_utf8(p3_aws::dynamo::inflate(snapshot.as_ref()).expect("a deflated snapshot"))
+            .expect("UTF-8");
     let state: serde_json::Value = serde_json::from_str(&state).expect("the case's JSON");
     assert_eq!(state["letters"].as_array().map(Vec::len), Some(1));
     assert!(state["letters"][0].get("text").is_none(), "{state}");

@@ -7,7 +7,7 @@
 mod support;
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Write;
 
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -55,11 +55,7 @@ fn inflate(item: &Item, name: &str) -> String {
     let Some(AttributeValue::B(blob)) = item.get(name) else {
         panic!("{name} is binary: {:?}", item.get(name))
     };
-    let mut text = String::new();
-    flate2::read::DeflateDecoder::new(blob.as_ref())
-        .read_to_string(&mut text)
-        .expect("deflated");
-    text
+    String::from_utf8(p3_aws::dynamo::inflate(blob.as_ref()).expect("deflated")).expect("UTF-8")
 }
 
 fn deflate(text: &str) -> Blob {

@@ -206,6 +206,22 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<(), StoreError>;
     /// True when the alert with this id was already sent.
     async fn alert_sent(&self, alert_id: &str) -> Result<bool, StoreError>;
+    /// Which of these alerts (or letters) were already sent, as far as a read that may be a
+    /// moment stale can tell: only for leaving out work that the sending itself checks again
+    /// with [`CaseStore::alert_sent`] (so a stale answer costs a timer, never a second email).
+    /// A store may answer it with one cheaper read instead of one strong read per id.
+    async fn sent_among(
+        &self,
+        alert_ids: &[String],
+    ) -> Result<std::collections::BTreeSet<String>, StoreError> {
+        let mut sent = std::collections::BTreeSet::new();
+        for id in alert_ids {
+            if self.alert_sent(id).await? {
+                sent.insert(id.clone());
+            }
+        }
+        Ok(sent)
+    }
     /// Records that an alert was sent (after the notifier accepted it).
     async fn mark_alert_sent(&self, alert_id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
     /// Every case whose stored status may be closed

@@ -590,16 +590,22 @@ impl Service {
     /// Drops the timers that fire at once for an alert already sent: a later write to an
     /// overdue case would otherwise hand its breach alert to the scheduler again on every
     /// change. Should the check fail, every timer stays (sending again is harmless: an alert
-    /// goes out once, by its id).
+    /// goes out once, by its id), and so one read, which may be a moment stale
+    /// ([`CaseStore::sent_among`]), asks for all of them.
     async fn unsent(&self, timers: Vec<alert::Timer>, now: DateTime<Utc>) -> Vec<alert::Timer> {
-        let mut out = Vec::with_capacity(timers.len());
-        for t in timers {
-            if t.fire_at <= now && matches!(self.store.alert_sent(&t.alert.id()).await, Ok(true)) {
-                continue;
-            }
-            out.push(t);
+        let due: Vec<String> = timers
+            .iter()
+            .filter(|t| t.fire_at <= now)
+            .map(|t| t.alert.id())
+            .collect();
+        if due.is_empty() {
+            return timers;
         }
-        out
+        let sent = self.store.sent_among(&due).await.unwrap_or_default();
+        timers
+            .into_iter()
+            .filter(|t| !(t.fire_at <= now && sent.contains(&t.alert.id())))
+            .collect()
     }
 
     /// Makes the scheduled alerts of every open case whose next landlord deadline, or next

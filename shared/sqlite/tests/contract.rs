@@ -77,6 +77,12 @@ async fn alerts_are_marked_sent_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sent_alerts_are_found_among_many() {
+    let (store, _, _dir) = store();
+    contract::sent_alerts_are_found_among_many(store).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn cases_that_may_have_closed_are_found_by_their_latest_event() {
     let (store, _, _dir) = store();
     contract::cases_that_may_have_closed_are_found_by_their_latest_event(store).await;

@@ -741,6 +741,19 @@ pub async fn alerts_are_marked_sent_once(store: Arc<dyn CaseStore>) {
         .expect("read"));
 }
 
+/// Among many ids (more than one DynamoDB batch, one of them twice), exactly those marked
+/// sent are found; none asked, none found.
+pub async fn sent_alerts_are_found_among_many(store: Arc<dyn CaseStore>) {
+    let id = |n: usize| format!("CMP-2026-{n:05}:stage1_response:breach:2026-03-20");
+    store.mark_alert_sent(&id(3), t0()).await.expect("mark");
+    store.mark_alert_sent(&id(140), t0()).await.expect("mark");
+    let mut asked: Vec<String> = (1..=150).map(id).collect();
+    asked.push(id(140));
+    let sent = store.sent_among(&asked).await.expect("read");
+    assert_eq!(sent.into_iter().collect::<Vec<_>>(), vec![id(3), id(140)]);
+    assert!(store.sent_among(&[]).await.expect("read").is_empty());
+}
+
 /// The cases that may have closed with an event since a moment are found whole, in reference
 /// order; an open case, or one quiet since then, is not.
 pub async fn cases_that_may_have_closed_are_found_by_their_latest_event(store: Arc<dyn CaseStore>) {

@@ -561,12 +561,20 @@ fn capacity(model: &mut TableModel, op: &str, rq: &Value, rs: &Value) -> (f64, f
             (0.0, if consistent(rq) { units } else { units / 2.0 })
         }
         "BatchGetItem" => {
+            // Each key is priced as a GetItem of its own: a key with no item still costs the
+            // smallest read (a unit, or half of one eventually consistent).
             let mut r = 0.0;
-            if let Some(tables) = rs["Responses"].as_object() {
-                for (t, items) in tables {
-                    let strong = consistent(&rq["RequestItems"][t]);
-                    for item in items.as_array().into_iter().flatten() {
-                        let units = read_units(size_of(item));
+            if let Some(tables) = rq["RequestItems"].as_object() {
+                for (t, asked) in tables {
+                    let strong = consistent(asked);
+                    let count = |v: &Value| v.as_array().map_or(0, Vec::len);
+                    let items = &rs["Responses"][t];
+                    let absent = count(&asked["Keys"])
+                        .saturating_sub(count(items))
+                        .saturating_sub(count(&rs["UnprocessedKeys"][t]["Keys"]));
+                    let sizes = items.as_array().into_iter().flatten().map(size_of);
+                    for size in sizes.chain(std::iter::repeat_n(0, absent)) {
+                        let units = read_units(size);
                         r += if strong { units } else { units / 2.0 };
                     }
                 }
