@@ -771,6 +771,7 @@ async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and
         env.service.clone(),
         &with_bucket,
         p3_aws::files::attachments(&with_bucket, &env.sdk),
+        p3_aws::files::upload_inbox(&with_bucket, &env.sdk),
     );
     let added = env
         .call(
@@ -797,6 +798,7 @@ async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and
                 env.service.clone(),
                 &env.settings,
                 p3_aws::files::attachments(&env.settings, &env.sdk),
+                p3_aws::files::upload_inbox(&env.settings, &env.sdk),
             ),
             event_for(
                 "cases/post-attachment.json",
@@ -1617,7 +1619,7 @@ fn needs_authorizer(path: &str) -> bool {
         || (path.starts_with("/staff/complaints/")
             && (path.ends_with("/evidence")
                 || path.contains("/letters/")
-                || path.contains("/attachments/")))
+                || (path.contains("/attachments/") && !path.ends_with("/attachments/uploads"))))
         // The service requests' review list and review page.
         || (path.starts_with("/staff/service-requests/") && path.ends_with("/review"));
     path.starts_with("/staff/") && !page
