@@ -65,7 +65,7 @@ async fn form_for(s: &Server, c: &reqwest::Client, r: &str, token: &str) -> Valu
     )
     .await;
     assert_eq!(status, 201, "{body}");
-    assert_eq!(headers["cache-control"], "private, no-store");
+    assert_eq!(headers["cache-control"], "no-store, private");
     let forms = body["forms"].as_array().unwrap();
     assert_eq!(forms.len(), 1);
     forms[0].clone()
