@@ -261,8 +261,9 @@ impl AttachmentStore for S3AttachmentStore {
             return Ok(None);
         }
         let mut random = [0u8; 10];
-        getrandom::fill(&mut random)
-            .map_err(|e| StoreError::Unavailable(format!("randomness for a download's key: {e}")))?;
+        getrandom::fill(&mut random).map_err(|e| {
+            StoreError::Unavailable(format!("randomness for a download's key: {e}"))
+        })?;
         // The reference is checked as for the case's own files: it names one folder.
         Self::case_prefix(reference)?;
         let key = format!("{DOWNLOADS_PREFIX}{reference}/{}", new_id(random));

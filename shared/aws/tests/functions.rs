@@ -1793,8 +1793,8 @@ async fn a_staff_file_too_large_for_a_lambda_request_goes_through_the_inbox_and_
         "cases/post-attachment.json",
         &[(SAMPLE_REFERENCE, &reference)],
     );
-    let body = json!({"upload": form.slot, "description": "Mould on the bathroom ceiling"})
-        .to_string();
+    let body =
+        json!({"upload": form.slot, "description": "Mould on the bathroom ceiling"}).to_string();
     add["headers"]["content-type"] = json!("application/json");
     add["headers"]["content-length"] = json!(body.len().to_string());
     add["body"] = Value::String(body);
@@ -1810,7 +1810,11 @@ async fn a_staff_file_too_large_for_a_lambda_request_goes_through_the_inbox_and_
         attachments.get(&reference, &id).await.unwrap().as_deref(),
         Some(png.as_slice())
     );
-    assert_eq!(inbox.fetch(&form.slot).await.unwrap(), None, "the slot is emptied");
+    assert_eq!(
+        inbox.fetch(&form.slot).await.unwrap(),
+        None,
+        "the slot is emptied"
+    );
 
     // The evidence pack's zip is over 4 MB: 303 to a presigned GET of it under downloads/.
     let documents = wiring::http_app(

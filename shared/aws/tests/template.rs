@@ -296,19 +296,16 @@ fn the_attachments_bucket_is_private_and_each_function_reaches_only_its_prefixes
         .unwrap();
     for prefix in ["incoming/", "downloads/"] {
         assert!(
-            rules
-                .iter()
-                .any(|r| r["Prefix"].as_str() == Some(prefix)
-                    && r["ExpirationInDays"].as_u64() == Some(1)
-                    && r["Status"].as_str() == Some("Enabled")),
+            rules.iter().any(|r| r["Prefix"].as_str() == Some(prefix)
+                && r["ExpirationInDays"].as_u64() == Some(1)
+                && r["Status"].as_str() == Some("Enabled")),
             "{prefix} expires after a day"
         );
     }
     assert!(
-        rules.iter().all(|r| matches!(
-            r["Prefix"].as_str(),
-            Some("incoming/") | Some("downloads/")
-        )),
+        rules
+            .iter()
+            .all(|r| matches!(r["Prefix"].as_str(), Some("incoming/") | Some("downloads/"))),
         "the cases' files expire only by the retention rule"
     );
     let cors = &bucket["CorsConfiguration"]["CorsRules"][0];

@@ -170,7 +170,12 @@ async fn a_file_posted_into_the_inbox_is_added_by_naming_its_slot_and_answers_as
     assert_eq!(waiting(&s), Vec::<String>::new());
 
     // On the case, with its description and who added it; downloaded unchanged.
-    let (_, case) = get_json(&c, &s.url(&format!("/staff/complaints/{r}")), Some(&t.auditor)).await;
+    let (_, case) = get_json(
+        &c,
+        &s.url(&format!("/staff/complaints/{r}")),
+        Some(&t.auditor),
+    )
+    .await;
     let attachments = case["attachments"].as_array().unwrap();
     assert_eq!(attachments.len(), 2, "{case}");
     let kept = attachments.iter().find(|a| a["id"] == added["id"]).unwrap();
@@ -219,7 +224,10 @@ async fn a_refused_file_is_not_kept_and_stays_in_its_slot_and_only_staff_who_may
     )
     .await;
     assert_eq!(status, 422, "{problem}");
-    assert!(fields_at_fault(&problem).contains(&"description".to_string()), "{problem}");
+    assert!(
+        fields_at_fault(&problem).contains(&"description".to_string()),
+        "{problem}"
+    );
     assert_eq!(stored_files(dir.path()), Vec::<String>::new());
     assert_eq!(waiting(&s), vec![slot(&f)]);
 

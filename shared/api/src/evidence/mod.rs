@@ -231,9 +231,14 @@ pub(crate) async fn evidence(
     };
     // A zip or PDF too large for the host's answers (on AWS) is fetched from the bucket.
     if format != Format::Html {
-        let large =
-            crate::http::download::generated(&st, &pack.reference, &bytes, content_type, &disposition)
-                .await?;
+        let large = crate::http::download::generated(
+            &st,
+            &pack.reference,
+            &bytes,
+            content_type,
+            &disposition,
+        )
+        .await?;
         if let Some(res) = large {
             return Ok(res);
         }
