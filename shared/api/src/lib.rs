@@ -285,6 +285,10 @@ pub fn casefile_router() -> Router<AppState> {
             // The file's parts are counted as they arrive (`http::multipart`), within 10 MB.
             post(staff::add_attachment).layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route(
+            "/staff/complaints/{reference}/attachments/uploads",
+            post(staff::attachment_upload_forms),
+        )
 }
 
 /// `reporting`: the monthly, quarterly and annual reports and the self-assessment, for staff

@@ -1,10 +1,12 @@
-//! A case's file downloaded through the real router: served by the host itself, or, when the
-//! store gives a short-lived link (on AWS, a file larger than a Lambda answer may carry), a
-//! redirect to it with the file's type and disposition handed to the store.
+//! A case's file, and the evidence pack's zip, downloaded through the real router: served by
+//! the host itself, or, when the store gives a short-lived link (on AWS, a file or a generated
+//! download larger than a Lambda answer may carry), a redirect to it with the type and
+//! disposition handed to the store.
 
 mod support;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -22,6 +24,10 @@ use tower::ServiceExt;
 struct LinkingStore {
     files: Mutex<HashMap<String, Vec<u8>>>,
     asked: Mutex<Vec<ServedAs>>,
+    /// Generated downloads kept for a link: (reference, bytes, how to serve them).
+    generated: Mutex<Vec<(String, Vec<u8>, ServedAs)>>,
+    /// A generated download over this many bytes gets a link (0: none does).
+    generated_over: AtomicU64,
 }
 
 const LINK_OVER: u64 = 64;
@@ -66,6 +72,23 @@ impl AttachmentStore for LinkingStore {
         self.asked.lock().unwrap().push(served_as.clone());
         Ok(Some(format!(
             "https://files.example/{reference}/{id}?signed=1"
+        )))
+    }
+    async fn generated_link(
+        &self,
+        reference: &str,
+        bytes: &[u8],
+        served_as: &ServedAs,
+    ) -> Result<Option<String>, StoreError> {
+        let over = self.generated_over.load(Ordering::SeqCst);
+        if over == 0 || bytes.len() as u64 <= over {
+            return Ok(None);
+        }
+        let mut kept = self.generated.lock().unwrap();
+        kept.push((reference.to_string(), bytes.to_vec(), served_as.clone()));
+        Ok(Some(format!(
+            "https://files.example/downloads/{reference}/{}?signed=1",
+            kept.len()
         )))
     }
 }
@@ -200,4 +223,102 @@ async fn a_file_too_large_for_the_hosts_answers_is_a_redirect_to_the_stores_link
     .await;
     assert_eq!(status, 401);
     assert_eq!(files.asked.lock().unwrap().len(), 1);
+}
+
+/// The names in a zip and the bytes of the entry `named`.
+fn zip_entries(bytes: &[u8], named: &str) -> (Vec<String>, Vec<u8>) {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let mut names: Vec<String> = z.file_names().map(str::to_string).collect();
+    names.sort();
+    let mut entry = Vec::new();
+    std::io::Read::read_to_end(&mut z.by_name(named).expect(named), &mut entry).unwrap();
+    (names, entry)
+}
+
+#[tokio::test]
+async fn an_evidence_zip_too_large_for_the_hosts_answers_is_a_redirect_to_the_same_zip_kept_by_the_store(
+) {
+    let (mut state, _dir) = support::state();
+    let files = Arc::new(LinkingStore::default());
+    state.attachments = files.clone();
+    let app = p3_api::router(state);
+    let r = new_case(&app).await;
+    let survey = "Damp survey, room by room: mould behind the wardrobe.\n".repeat(50);
+    let id = add_file(&app, &r, "survey.txt", survey.as_bytes()).await;
+    let zip = || {
+        Request::get(format!("/staff/complaints/{r}/evidence?format=zip"))
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", token(Role::SeniorManager)),
+            )
+            .body(Body::empty())
+            .unwrap()
+    };
+
+    // Within the host's answers (every zip locally): the zip itself, as before.
+    let (status, headers, inline) = send(&app, zip()).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&inline));
+    assert_eq!(headers[header::CONTENT_TYPE], "application/zip");
+    assert!(files.generated.lock().unwrap().is_empty());
+    let (names, kept) = zip_entries(&inline, &format!("attachments/{id}-survey.txt"));
+    assert_eq!(kept, survey.as_bytes());
+
+    // Beyond: a redirect to the store's link, never the bytes, not cached, no referrer.
+    files
+        .generated_over
+        .store(inline.len() as u64 / 2, Ordering::SeqCst);
+    let (status, headers, body) = send(&app, zip()).await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        headers[header::LOCATION],
+        format!("https://files.example/downloads/{r}/1?signed=1").as_str()
+    );
+    assert_eq!(headers[header::CACHE_CONTROL], "private, no-store");
+    assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+    assert!(body.is_empty());
+    // The store keeps the same zip (the same files, the file unchanged), to be served as a
+    // zip, downloaded under the case's name.
+    let generated = files.generated.lock().unwrap().clone();
+    assert_eq!(generated.len(), 1);
+    let (reference, bytes, served_as) = &generated[0];
+    assert_eq!(reference, &r);
+    let (linked_names, linked_file) = zip_entries(bytes, &format!("attachments/{id}-survey.txt"));
+    assert_eq!(linked_names, names);
+    assert_eq!(linked_file, survey.as_bytes());
+    assert_eq!(served_as.content_type, "application/zip");
+    assert_eq!(
+        served_as.content_disposition,
+        format!("attachment; filename=\"{r}-evidence.zip\"")
+    );
+
+    // The pack as a page is never redirected; an officer gets no link at all.
+    let (status, headers, _) = send(
+        &app,
+        Request::get(format!("/staff/complaints/{r}/evidence"))
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", token(Role::SeniorManager)),
+            )
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let (status, _, _) = send(
+        &app,
+        Request::get(format!("/staff/complaints/{r}/evidence?format=zip"))
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", token(Role::Officer)),
+            )
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(files.generated.lock().unwrap().len(), 1);
 }

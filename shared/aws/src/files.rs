@@ -1,9 +1,10 @@
 //! Which store keeps a function's files: the attachments bucket (`ATTACHMENTS_BUCKET`) when
 //! the template gives the function one, else none (a file is refused with a clear error).
 //! Only the functions that serve files call these, so only their packages link the S3 calls:
-//! `cases` (the JSON API's upload), `pages` (the case page's "Add a file"), `documents` (a
-//! file, and the evidence pack's zip), `intake` and `stage2` (the residents' files, through
-//! the upload inbox), `reporting` (retention deletes a case's files).
+//! `cases` (the JSON API's upload, and staff's files through the upload inbox), `pages` (the
+//! case page's "Add a file"), `documents` (a file, and the evidence pack's zip or a PDF too
+//! large for a Lambda answer, put under `downloads/`), `intake` and `stage2` (the residents'
+//! files, through the upload inbox), `reporting` (retention deletes a case's files).
 
 use std::sync::Arc;
 
@@ -34,7 +35,8 @@ pub fn bucket_store(settings: &AwsSettings, sdk: &SdkConfig) -> Option<S3Attachm
     })
 }
 
-/// The residents' upload inbox in the attachments bucket (presigned POSTs signed with the
+/// The upload inbox in the attachments bucket (residents' files, and staff's too large for a
+/// request to a function) (presigned POSTs signed with the
 /// function's credentials), or none without one. Without a region or credentials to sign with
 /// the inbox refuses forms, and the start-up log says why.
 pub fn upload_inbox(settings: &AwsSettings, sdk: &SdkConfig) -> Arc<dyn UploadInbox> {

@@ -2,17 +2,23 @@
 //! `cases/{reference}/{id}` (the generated id, never the file's own name), encrypted at rest
 //! (SSE-S3) and never public (the bucket blocks public access; staff reach a file only through
 //! the service's routes). Implements the domain's [`AttachmentStore`] port, as the data dir's
-//! folder does locally.
+//! folder does locally. A generated download too large for a Lambda answer is kept for a day
+//! under `downloads/` and fetched through a presigned GET ([`DOWNLOADS_PREFIX`]).
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ServerSideEncryption;
-use p3_domain::attachment::{is_id, AttachmentStore, ServedAs};
+use p3_domain::attachment::{is_id, new_id, AttachmentStore, ServedAs};
 use p3_domain::ports::StoreError;
 
 /// Where the attachments of every case live in the bucket.
 pub const CASES_PREFIX: &str = "cases/";
+
+/// Where generated downloads too large for a Lambda answer (the evidence pack's zip, a PDF)
+/// wait to be fetched, `downloads/{reference}/{random id}`: the bucket's lifecycle rule removes
+/// them after a day.
+pub const DOWNLOADS_PREFIX: &str = "downloads/";
 
 /// The largest file a function serves itself: Lambda caps a response at 6 MB, and a binary
 /// body goes base64-encoded (a third larger). A larger file is downloaded from the bucket
@@ -91,6 +97,27 @@ impl S3AttachmentStore {
             return Err(StoreError::Refused("not a case reference".into()));
         }
         Ok(format!("{CASES_PREFIX}{reference}/"))
+    }
+
+    /// A GET of `key` presigned for [`DOWNLOAD_LINK_SECONDS`], which makes S3 answer with
+    /// `served_as`'s type and disposition and no caching.
+    async fn presigned_get(&self, key: &str, served_as: &ServedAs) -> Result<String, StoreError> {
+        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(
+            std::time::Duration::from_secs(DOWNLOAD_LINK_SECONDS),
+        )
+        .map_err(|e| StoreError::Refused(e.to_string()))?;
+        let presigned = self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_type(&served_as.content_type)
+            .response_content_disposition(&served_as.content_disposition)
+            .response_cache_control("private, no-store")
+            .presigned(config)
+            .await
+            .map_err(|e| unavailable("GetObject (presigned)", key, e))?;
+        Ok(presigned.uri().to_string())
     }
 
     /// The key of one file.
@@ -218,22 +245,39 @@ impl AttachmentStore for S3AttachmentStore {
             return Ok(None);
         }
         let key = Self::key(reference, id)?;
-        let config = aws_sdk_s3::presigning::PresigningConfig::expires_in(
-            std::time::Duration::from_secs(DOWNLOAD_LINK_SECONDS),
-        )
-        .map_err(|e| StoreError::Refused(e.to_string()))?;
-        let presigned = self
-            .s3
-            .get_object()
+        self.presigned_get(&key, served_as).await.map(Some)
+    }
+
+    /// Over [`SERVED_THROUGH_LAMBDA_BYTES`], the bytes are put under
+    /// `downloads/{reference}/{new id}` (encrypted, expired by the bucket's lifecycle rule
+    /// after a day) and a presigned GET of them returned, as for a large file.
+    async fn generated_link(
+        &self,
+        reference: &str,
+        bytes: &[u8],
+        served_as: &ServedAs,
+    ) -> Result<Option<String>, StoreError> {
+        if bytes.len() as u64 <= SERVED_THROUGH_LAMBDA_BYTES {
+            return Ok(None);
+        }
+        let mut random = [0u8; 10];
+        getrandom::fill(&mut random).map_err(|e| {
+            StoreError::Unavailable(format!("randomness for a download's key: {e}"))
+        })?;
+        // The reference is checked as for the case's own files: it names one folder.
+        Self::case_prefix(reference)?;
+        let key = format!("{DOWNLOADS_PREFIX}{reference}/{}", new_id(random));
+        self.s3
+            .put_object()
             .bucket(&self.bucket)
             .key(&key)
-            .response_content_type(&served_as.content_type)
-            .response_content_disposition(&served_as.content_disposition)
-            .response_cache_control("private, no-store")
-            .presigned(config)
+            .content_type(&served_as.content_type)
+            .server_side_encryption(ServerSideEncryption::Aes256)
+            .body(ByteStream::from(bytes.to_vec()))
+            .send()
             .await
-            .map_err(|e| unavailable("GetObject (presigned)", &key, e))?;
-        Ok(Some(presigned.uri().to_string()))
+            .map_err(|e| unavailable("PutObject", &key, e))?;
+        self.presigned_get(&key, served_as).await.map(Some)
     }
 
     async fn delete(&self, reference: &str, id: &str) -> Result<(), StoreError> {

@@ -482,12 +482,20 @@ pub fn http_app(part: Router<AppState>, state: AppState) -> Router {
 /// The `cases` function's app over a service: the staff JSON API (lists, reads, extensions,
 /// withdrawals, refusals, Ombudsman records and the case file), every route behind the HTTP
 /// API's JWT authorizer, whose claims name the caller; the case file's files kept in
-/// `attachments`. The staff pages are the `pages` function's ([`crate::pages`]).
-pub fn cases_app(service: Service, settings: &AwsSettings, attachments: Attachments) -> Router {
+/// `attachments`, a file too large for a request to the function arriving through `inbox`
+/// (the upload inbox, [`crate::files::upload_inbox`]). The staff pages are the `pages`
+/// function's ([`crate::pages`]).
+pub fn cases_app(
+    service: Service,
+    settings: &AwsSettings,
+    attachments: Attachments,
+    inbox: Arc<dyn p3_domain::inbox::UploadInbox>,
+) -> Router {
     http_app(
         p3_api::cases_router().merge(p3_api::casefile_router()),
         AppState {
             attachments,
+            inbox,
             ..app_state_for(service, settings)
         },
     )
@@ -499,7 +507,8 @@ pub async fn cases() -> Result<Router, WiringError> {
     let sdk = aws_config(&settings).await;
     let service = service(&settings, &sdk).await;
     let attachments = crate::files::attachments(&settings, &sdk);
-    Ok(cases_app(service, &settings, attachments))
+    let inbox = crate::files::upload_inbox(&settings, &sdk);
+    Ok(cases_app(service, &settings, attachments, inbox))
 }
 
 /// The jobs the service's own schedules start (the `Input` of an `AWS::Scheduler::Schedule`

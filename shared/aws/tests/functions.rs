@@ -771,6 +771,7 @@ async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and
         env.service.clone(),
         &with_bucket,
         p3_aws::files::attachments(&with_bucket, &env.sdk),
+        p3_aws::files::upload_inbox(&with_bucket, &env.sdk),
     );
     let added = env
         .call(
@@ -797,6 +798,7 @@ async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and
                 env.service.clone(),
                 &env.settings,
                 p3_aws::files::attachments(&env.settings, &env.sdk),
+                p3_aws::files::upload_inbox(&env.settings, &env.sdk),
             ),
             event_for(
                 "cases/post-attachment.json",
@@ -1618,7 +1620,7 @@ fn needs_authorizer(path: &str) -> bool {
         || (path.starts_with("/staff/complaints/")
             && (path.ends_with("/evidence")
                 || path.contains("/letters/")
-                || path.contains("/attachments/")))
+                || (path.contains("/attachments/") && !path.ends_with("/attachments/uploads"))))
         // The service requests' review list and review page.
         || (path.starts_with("/staff/service-requests/") && path.ends_with("/review"));
     path.starts_with("/staff/") && !page
@@ -1725,4 +1727,137 @@ async fn the_landlords_configuration_file_is_what_the_functions_run_on() {
     );
     assert!(answer.text.contains("category"), "{}", answer.text);
     assert!(answer.text.contains("noise"), "{}", answer.text);
+}
+
+/// Noise after a PNG's signature: a file the zip cannot shrink.
+fn noise_png(len: usize) -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    while b.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        b.extend_from_slice(&x.to_le_bytes());
+    }
+    b.truncate(len);
+    b
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_staff_file_too_large_for_a_lambda_request_goes_through_the_inbox_and_a_zip_too_large_for_an_answer_through_a_presigned_get(
+) {
+    let env = Env::new("large-files").await;
+    let intake = env.app(p3_api::intake_router);
+    let answer = env.call(&intake, event("intake/post-complaint.json")).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let reference = answer.body["reference"].as_str().unwrap().to_string();
+    let answer = env.call(&intake, event("intake/post-complaint.json")).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let small_case = answer.body["reference"].as_str().unwrap().to_string();
+    let mut settings = env.settings.clone();
+    settings.attachments_bucket = Some(attachments_bucket(&env).await);
+    let attachments = p3_aws::files::attachments(&settings, &env.sdk);
+    let inbox = p3_aws::files::upload_inbox(&settings, &env.sdk);
+    let cases = wiring::cases_app(
+        env.service.clone(),
+        &settings,
+        attachments.clone(),
+        inbox.clone(),
+    );
+
+    // The `cases` function hands out a presigned POST into the bucket's inbox.
+    let answer = env
+        .call(
+            &cases,
+            event_for(
+                "cases/post-attachment-uploads.json",
+                &[(SAMPLE_REFERENCE, &reference)],
+            ),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let f = &answer.body["forms"][0];
+    let form = UploadForm {
+        slot: f["slot"].as_str().unwrap().into(),
+        url: f["url"].as_str().unwrap().into(),
+        fields: serde_json::from_value(f["fields"].clone()).expect("[name, value] pairs"),
+        expires_at: serde_json::from_value(f["expires_at"].clone()).expect("a time"),
+    };
+    // A 5 MB photo, more than a request to a function may carry, straight to S3.
+    let png = noise_png(5 * 1024 * 1024);
+    let posted = post_as_browser(&form, "bathroom ceiling.png", &png).await;
+    assert!(posted.status().is_success(), "{:?}", posted.text().await);
+
+    // Named in JSON: checked, kept under the case, the same answer as the multipart form.
+    let mut add = event_for(
+        "cases/post-attachment.json",
+        &[(SAMPLE_REFERENCE, &reference)],
+    );
+    let body =
+        json!({"upload": form.slot, "description": "Mould on the bathroom ceiling"}).to_string();
+    add["headers"]["content-type"] = json!("application/json");
+    add["headers"]["content-length"] = json!(body.len().to_string());
+    add["body"] = Value::String(body);
+    add["isBase64Encoded"] = json!(false);
+    let added = env.call(&cases, add).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.text);
+    let sha = p3_domain::attachment::sha256_hex(&png);
+    assert_eq!(added.body["content_type"], "image/png");
+    assert_eq!(added.body["size"], png.len());
+    assert_eq!(added.body["sha256"], sha.as_str());
+    let id = added.body["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        attachments.get(&reference, &id).await.unwrap().as_deref(),
+        Some(png.as_slice())
+    );
+    assert_eq!(
+        inbox.fetch(&form.slot).await.unwrap(),
+        None,
+        "the slot is emptied"
+    );
+
+    // The evidence pack's zip is over 4 MB: 303 to a presigned GET of it under downloads/.
+    let documents = wiring::http_app(
+        p3_api::documents_router(),
+        AppState {
+            attachments: attachments.clone(),
+            ..env.state.clone()
+        },
+    );
+    let request = serde_json::from_value(document_event(
+        "documents/get-evidence.json",
+        &reference,
+        "zip",
+    ))
+    .expect("an HTTP API event");
+    let out = wiring::answer_http(documents.clone(), request)
+        .await
+        .expect("answered");
+    assert_eq!(out["statusCode"], 303, "{}", out["body"]);
+    let location = out["headers"]["location"].as_str().expect("a Location");
+    assert!(
+        location.contains(&format!("/downloads/{reference}/")),
+        "{location}"
+    );
+    assert_eq!(out["headers"]["cache-control"], "private, no-store");
+    let got = reqwest::get(location).await.expect("the emulator answers");
+    assert_eq!(got.status().as_u16(), 200);
+    let zipped = got.bytes().await.unwrap().to_vec();
+    assert!(zipped.len() as u64 > p3_aws::s3_attachments::SERVED_THROUGH_LAMBDA_BYTES);
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(zipped)).expect("a zip");
+    let name = format!("attachments/{id}-bathroom ceiling.png");
+    let mut kept = Vec::new();
+    std::io::Read::read_to_end(&mut z.by_name(&name).expect(&name), &mut kept).unwrap();
+    assert_eq!(kept, png, "the zip holds the photo unchanged");
+
+    // A case whose zip fits in an answer: served by the function itself, as before.
+    let (status, kind, bytes) = documents_answer(
+        &documents,
+        document_event("documents/get-evidence.json", &small_case, "zip"),
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(kind, "application/zip");
+    assert!(zip::ZipArchive::new(std::io::Cursor::new(bytes)).is_ok());
 }

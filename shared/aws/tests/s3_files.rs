@@ -211,6 +211,80 @@ async fn a_file_too_large_for_a_lambda_answer_is_downloaded_from_the_bucket_thro
 
 #[tokio::test]
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_generated_download_too_large_for_a_lambda_answer_is_kept_under_downloads_and_fetched_through_a_presigned_get(
+) {
+    let sdk = sdk().await;
+    let (s3, bucket) = bucket(&sdk, "downloads").await;
+    let store = S3AttachmentStore::new(s3.clone(), &bucket);
+    let served_as = ServedAs {
+        content_type: "application/zip".into(),
+        content_disposition: "attachment; filename=\"P3-2026-000011-evidence.zip\"".into(),
+    };
+    // Within Lambda's answers the function serves it itself: no link, nothing written.
+    let small = b"PK\x03\x04 a small pack".to_vec();
+    assert_eq!(
+        store
+            .generated_link("P3-2026-000011", &small, &served_as)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(keys(&s3, &bucket).await, Vec::<String>::new());
+
+    let mut zip = b"PK\x03\x04 the evidence pack ".to_vec();
+    zip.resize(SERVED_THROUGH_LAMBDA_BYTES as usize + 1, b'z');
+    let link = store
+        .generated_link("P3-2026-000011", &zip, &served_as)
+        .await
+        .unwrap()
+        .expect("a presigned GET");
+    // Kept under downloads/{reference}/{new id}, encrypted, apart from the cases' files.
+    let kept = keys(&s3, &bucket).await;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].starts_with("downloads/P3-2026-000011/"), "{kept:?}");
+    assert!(link.contains(&format!("/{bucket}/{}?", kept[0])), "{link}");
+    let head = s3
+        .head_object()
+        .bucket(&bucket)
+        .key(&kept[0])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        head.server_side_encryption(),
+        Some(&aws_sdk_s3::types::ServerSideEncryption::Aes256)
+    );
+    for part in [
+        "X-Amz-Signature=",
+        "X-Amz-Expires=300",
+        "response-content-type=application%2Fzip",
+        "response-content-disposition=attachment",
+        "response-cache-control=private",
+    ] {
+        assert!(link.contains(part), "{part} in {link}");
+    }
+    let got = reqwest::get(&link).await.expect("the emulator answers");
+    assert_eq!(got.status().as_u16(), 200);
+    assert_eq!(got.bytes().await.unwrap().to_vec(), zip, "the same bytes");
+    // Each download has a key of its own.
+    let again = store
+        .generated_link("P3-2026-000011", &zip, &served_as)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(again, link);
+    assert_eq!(keys(&s3, &bucket).await.len(), 2);
+    // A reference that is not one names no key.
+    assert!(matches!(
+        store
+            .generated_link("../P3-2026-000011", &zip, &served_as)
+            .await,
+        Err(StoreError::Refused(_))
+    ));
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn a_file_posted_through_the_form_is_fetched_with_its_name_then_discarded() {
     let sdk = sdk().await;
     let (s3, bucket) = bucket(&sdk, "inbox").await;

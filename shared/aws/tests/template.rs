@@ -347,15 +347,18 @@ fn the_attachments_bucket_is_private_and_each_function_reaches_only_its_prefixes
     let rules = bucket["LifecycleConfiguration"]["Rules"]
         .as_sequence()
         .unwrap();
-    assert!(rules
-        .iter()
-        .any(|r| r["Prefix"].as_str() == Some("incoming/")
-            && r["ExpirationInDays"].as_u64() == Some(1)
-            && r["Status"].as_str() == Some("Enabled")));
+    for prefix in ["incoming/", "downloads/"] {
+        assert!(
+            rules.iter().any(|r| r["Prefix"].as_str() == Some(prefix)
+                && r["ExpirationInDays"].as_u64() == Some(1)
+                && r["Status"].as_str() == Some("Enabled")),
+            "{prefix} expires after a day"
+        );
+    }
     assert!(
         rules
             .iter()
-            .all(|r| r["Prefix"].as_str() == Some("incoming/")),
+            .all(|r| matches!(r["Prefix"].as_str(), Some("incoming/") | Some("downloads/"))),
         "the cases' files expire only by the retention rule"
     );
     let cors = &bucket["CorsConfiguration"]["CorsRules"][0];
@@ -408,16 +411,20 @@ fn the_attachments_bucket_is_private_and_each_function_reaches_only_its_prefixes
         ("s3:DeleteObject", cases),
     ]);
     let staff_upload = set(&[("s3:PutObject", cases), ("s3:DeleteObject", cases)]);
+    let downloads = "${AttachmentsBucket.Arn}/downloads/*";
     let expected = BTreeMap::from([
         ("IntakeFunction".to_string(), resident.clone()),
-        ("Stage2Function".to_string(), resident),
-        ("CasesFunction".to_string(), staff_upload.clone()),
+        ("Stage2Function".to_string(), resident.clone()),
+        // Staff's JSON API takes files through the inbox as residents do.
+        ("CasesFunction".to_string(), resident),
         ("PagesFunction".to_string(), staff_upload),
         (
             "DocumentsFunction".to_string(),
             set(&[
                 ("s3:GetObject", cases),
                 ("s3:ListBucket", "AttachmentsBucket.Arn prefix cases/*"),
+                ("s3:PutObject", downloads),
+                ("s3:GetObject", downloads),
             ]),
         ),
         (

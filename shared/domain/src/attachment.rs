@@ -528,6 +528,18 @@ pub trait AttachmentStore: Send + Sync {
     ) -> Result<Option<String>, StoreError> {
         Ok(None)
     }
+    /// The same for a download the service generates (the evidence pack's zip, a PDF) for
+    /// case `reference`: when `bytes` are more than the host can pass through its answers, they
+    /// are kept for a short while (on AWS under `downloads/` in the bucket, expired after a
+    /// day) and a short-lived address of them returned; `None` when the host serves them.
+    async fn generated_link(
+        &self,
+        _reference: &str,
+        _bytes: &[u8],
+        _served_as: &ServedAs,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(None)
+    }
 }
 
 /// How a file is served for download: its media type and its `Content-Disposition`.

@@ -15,7 +15,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::attachment::is_id;
 use crate::ports::StoreError;
+use crate::service::ServiceError;
+use crate::validation::ValidationErrors;
 
 /// How long an upload form is accepted after it is handed out.
 pub const FORM_LIFETIME_MINUTES: i64 = 30;
@@ -87,5 +90,55 @@ impl UploadInbox for NoInbox {
     }
     async fn discard(&self, _: &str) -> Result<(), StoreError> {
         Ok(())
+    }
+}
+
+/// What a request is told when a slot it names holds no file.
+const NOT_ARRIVED: &str =
+    "This file has not arrived (its upload may have expired): choose it again";
+
+/// The file in `slot`, for a request that names the slot on `field` (a resident's
+/// `attachments[i]`, staff's `upload`): a slot the service could not have named, or one
+/// nothing arrived in, is a fault added to `errors` on `field`, and `None`.
+pub(crate) async fn arrived(
+    inbox: &dyn UploadInbox,
+    slot: &str,
+    field: &str,
+    errors: &mut ValidationErrors,
+) -> Result<Option<InboxFile>, StoreError> {
+    if !is_id(slot) {
+        errors.add(field, "This is not an upload slot the service handed out");
+        return Ok(None);
+    }
+    let file = inbox.fetch(slot).await?;
+    if file.is_none() {
+        errors.add(field, NOT_ARRIVED);
+    }
+    Ok(file)
+}
+
+/// Forgets the slots once their files are kept with the case (a slot left over is swept by
+/// the inbox within a day, so a failure here only warns).
+pub(crate) async fn discard_all(inbox: &dyn UploadInbox, slots: &[&str]) {
+    for slot in slots {
+        if let Err(e) = inbox.discard(slot).await {
+            tracing::warn!(error = %e, "an upload slot could not be discarded; the inbox sweeps it within a day");
+        }
+    }
+}
+
+/// The file's faults found by [`crate::attachment::check`] (named on `file`) named instead on
+/// the field the request names its file in.
+pub(crate) fn name_file_as(e: ServiceError, field: &str) -> ServiceError {
+    match e {
+        ServiceError::Command(crate::case::CommandError::Invalid(mut errors)) => {
+            for fe in &mut errors.errors {
+                if fe.field == "file" {
+                    fe.field = field.into();
+                }
+            }
+            ServiceError::Command(crate::case::CommandError::Invalid(errors))
+        }
+        other => other,
     }
 }

@@ -41,6 +41,7 @@ pub mod service;
 pub mod service_request;
 pub mod service_request_review;
 pub mod staff_account;
+pub mod staff_files;
 mod stage_request;
 pub mod updates;
 pub mod validation;

@@ -84,12 +84,9 @@ async fn gather(service: &Service, files: &ResidentFiles<'_>) -> Result<Vec<Read
     }
     let mut arrived = Vec::new();
     for (i, slot) in files.slots.iter().enumerate() {
-        match files.inbox.fetch(slot).await? {
-            Some(f) => arrived.push((i, Some(slot.clone()), f)),
-            None => e.add(
-                &format!("{FIELD}[{i}]"),
-                "This file has not arrived (its upload may have expired): choose it again",
-            ),
+        let field = format!("{FIELD}[{i}]");
+        if let Some(f) = crate::inbox::arrived(files.inbox, slot, &field, &mut e).await? {
+            arrived.push((i, Some(slot.clone()), f));
         }
     }
     let first_sent = files.slots.len();
@@ -150,14 +147,10 @@ async fn unkeep(store: &dyn AttachmentStore, reference: &str, ready: &[Ready]) {
     }
 }
 
-/// Forgets the slots once their files are kept with the case (a slot left over is swept by
-/// the inbox within a day, so a failure here only warns).
+/// Forgets the slots once their files are kept with the case.
 async fn discard(inbox: &dyn UploadInbox, ready: &[Ready]) {
-    for slot in ready.iter().filter_map(|r| r.slot.as_deref()) {
-        if let Err(e) = inbox.discard(slot).await {
-            tracing::warn!(error = %e, "an upload slot could not be discarded; the inbox sweeps it within a day");
-        }
-    }
+    let slots: Vec<&str> = ready.iter().filter_map(|r| r.slot.as_deref()).collect();
+    crate::inbox::discard_all(inbox, &slots).await;
 }
 
 fn commands(ready: &[Ready]) -> Vec<Command> {
@@ -173,17 +166,7 @@ fn commands(ready: &[Ready]) -> Vec<Command> {
 /// The resident's limit of files is checked by the command on `file`; the request names them
 /// on `attachments`.
 fn rename_file_field(e: ServiceError) -> ServiceError {
-    match e {
-        ServiceError::Command(CommandError::Invalid(mut errors)) => {
-            for fe in &mut errors.errors {
-                if fe.field == "file" {
-                    fe.field = FIELD.into();
-                }
-            }
-            ServiceError::Command(CommandError::Invalid(errors))
-        }
-        other => other,
-    }
+    crate::inbox::name_file_as(e, FIELD)
 }
 
 impl Service {

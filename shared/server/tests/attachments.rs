@@ -223,8 +223,18 @@ async fn the_type_is_told_from_the_content_and_a_mismatch_is_refused_naming_file
     let (status, problem, _) = upload(&c, &url, Some(&t.officer), empty.into_bytes()).await;
     assert_eq!(status, 422, "{problem}");
     assert_eq!(fields_at_fault(&problem), ["file"]);
+    // JSON names a file in the upload inbox (staff_uploads.rs), in `upload`, never the file.
     let (status, _, _) = post_json(&c, &url, Some(&t.officer), &json!({"file": "x"})).await;
-    assert_eq!(status, 415);
+    assert_eq!(status, 422);
+    let res = c
+        .post(&url)
+        .bearer_auth(&t.officer)
+        .header("content-type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 415);
     assert_eq!(
         stored_files(dir.path()).len(),
         2,

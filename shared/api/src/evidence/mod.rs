@@ -184,7 +184,8 @@ fn format_of(query: Option<&str>, headers: &HeaderMap) -> Result<Format, Problem
 }
 
 /// `GET /staff/complaints/{reference}/evidence[?format=html|zip|pdf]`: senior managers and
-/// auditors.
+/// auditors. A zip or PDF larger than the host's answers may carry (on AWS) is answered `303`
+/// to a short-lived link of it ([`crate::http::download`]).
 pub(crate) async fn evidence(
     State(st): State<AppState>,
     staff: Staff,
@@ -228,6 +229,20 @@ pub(crate) async fn evidence(
             format!("inline; filename=\"{}-evidence.pdf\"", pack.reference),
         ),
     };
+    // A zip or PDF too large for the host's answers (on AWS) is fetched from the bucket.
+    if format != Format::Html {
+        let large = crate::http::download::generated(
+            &st,
+            &pack.reference,
+            &bytes,
+            content_type,
+            &disposition,
+        )
+        .await?;
+        if let Some(res) = large {
+            return Ok(res);
+        }
+    }
     let mut res = (StatusCode::OK, bytes).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -33,6 +33,7 @@ use crate::AppState;
 
 mod attachments;
 mod casefile;
+mod inbox_attachments;
 mod informed;
 mod intake;
 mod reading;
@@ -42,6 +43,7 @@ mod stages;
 
 pub(crate) use attachments::*;
 pub(crate) use casefile::*;
+pub(crate) use inbox_attachments::*;
 pub(crate) use informed::*;
 pub(crate) use intake::*;
 pub(crate) use reading::*;

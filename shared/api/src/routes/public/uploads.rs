@@ -6,22 +6,17 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Extension;
-use chrono::Duration;
 use http::{HeaderMap, StatusCode};
-use p3_domain::attachment::{new_id, MAX_RESIDENT_FILES};
-use p3_domain::inbox::{InboxFile, FORM_LIFETIME_MINUTES};
-use p3_domain::ports::StoreError;
+use p3_domain::attachment::MAX_RESIDENT_FILES;
+use p3_domain::inbox::InboxFile;
 use p3_domain::resident_files::FIELD;
-use p3_domain::service::ServiceError;
 use p3_domain::validation::ValidationErrors;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{client, Result};
 use crate::body::{self, BodyKind};
-use crate::http::cookies::private_page;
 use crate::limit::Allowance;
 use crate::problem::Problem;
 use crate::{AppState, ClientAddr};
@@ -32,7 +27,8 @@ struct FormsRequest {
 }
 
 /// `POST /complaints/uploads` `{"count": n}`: `n` (1 to 5) forms, one a file, each into a new
-/// slot of the inbox and accepted for [`FORM_LIFETIME_MINUTES`] minutes. Limited per client
+/// slot of the inbox and accepted for
+/// [`p3_domain::inbox::FORM_LIFETIME_MINUTES`] minutes. Limited per client
 /// as the complaint form is, counted apart from it.
 pub(crate) async fn forms(
     State(st): State<AppState>,
@@ -65,27 +61,7 @@ pub(crate) async fn forms(
             ))
         }
     };
-    let expires_at = st.service.clock.now() + Duration::minutes(FORM_LIFETIME_MINUTES);
-    let mut forms = Vec::with_capacity(count);
-    for _ in 0..count {
-        let slot = new_id(st.service.random.bytes10());
-        let form = st
-            .inbox
-            .form(&slot, expires_at, None)
-            .await
-            .map_err(refused)?;
-        forms.push(form);
-    }
-    let res = (StatusCode::CREATED, axum::Json(json!({ "forms": forms }))).into_response();
-    Ok(private_page(res))
-}
-
-/// An inbox that takes no files says so (501); any other fault is the store's.
-fn refused(e: StoreError) -> Problem {
-    match e {
-        StoreError::Refused(why) => Problem::new(StatusCode::NOT_IMPLEMENTED, "no-uploads", why),
-        other => Problem::from(ServiceError::from(other)),
-    }
+    crate::http::inbox_forms::hand_out(&st, count).await
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,6 @@
 //! Files on a case: `POST /staff/complaints/{reference}/attachments` (multipart/form-data:
-//! `file`, `description`) adds one, `GET /staff/complaints/{reference}/attachments/{id}` serves
+//! `file`, `description`; or JSON naming a file in the upload inbox, [`super::inbox_attachments`])
+//! adds one, `GET /staff/complaints/{reference}/attachments/{id}` serves
 //! it back as a download. Adding needs a role that may change the case; reading, any staff role
 //! that may read it. The rules (kinds, size, the record) are the domain's
 //! ([`p3_domain::attachment`]).
@@ -20,6 +21,11 @@ pub(crate) async fn add_attachment(
     staff.require(Role::Officer)?;
     // An unknown case is 404 before its body is read.
     load(&st, &reference).await?;
+    // A JSON body names a file already posted into the upload inbox.
+    if body::kind_of(request.headers()) == Some(BodyKind::Json) {
+        let (parts, body) = request.into_parts();
+        return add_attachment_from_inbox(&st, &staff, &reference, &parts.headers, body).await;
+    }
     let form = multipart::read(request, 1).await?;
     let upload = upload_of(&form, "file")?.remove(0);
     let caller = Caller::staff(&staff.email, staff.role);
@@ -105,20 +111,7 @@ pub(crate) async fn serve_file(st: &AppState, reference: &str, a: &Attachment) -
         .await
         .map_err(p3_domain::service::ServiceError::from)?
     {
-        let mut res = StatusCode::SEE_OTHER.into_response();
-        let h = res.headers_mut();
-        if let Ok(v) = HeaderValue::from_str(&link) {
-            h.insert(header::LOCATION, v);
-        }
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("private, no-store"),
-        );
-        h.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
-        return Ok(res);
+        return Ok(crate::http::download::see_other(&link));
     }
     let bytes = st
         .attachments

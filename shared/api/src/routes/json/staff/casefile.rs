@@ -504,6 +504,18 @@ pub(crate) async fn letter_page(
         let bytes = crate::pdf::letter(&case.reference, letter, landlord)?;
         tracing::info!(reference = %case.reference, letter = number, "letter PDF produced");
         let name = crate::pdf::letter_file_name(&case.reference, number);
+        let disposition = format!("inline; filename=\"{name}\"");
+        let large = crate::http::download::generated(
+            &st,
+            &case.reference,
+            &bytes,
+            "application/pdf",
+            &disposition,
+        )
+        .await?;
+        if let Some(res) = large {
+            return Ok(res);
+        }
         return Ok(crate::http::cookies::private_page(crate::pdf::response(
             bytes, &name,
         )));
