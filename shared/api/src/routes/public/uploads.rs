@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::Extension;
 use http::{HeaderMap, StatusCode};
-use p3_domain::attachment::MAX_RESIDENT_FILES;
 use p3_domain::inbox::InboxFile;
 use p3_domain::resident_files::FIELD;
 use p3_domain::validation::ValidationErrors;
@@ -23,6 +22,7 @@ use crate::{AppState, ClientAddr};
 
 #[derive(Deserialize)]
 struct FormsRequest {
+    #[serde(default, deserialize_with = "crate::http::inbox_forms::whole_number")]
     count: Option<i64>,
 }
 
@@ -52,15 +52,7 @@ pub(crate) async fn forms(
     }
     let raw = body::read_limited(&headers, body).await?;
     let asked: FormsRequest = body::parse_json(&raw)?;
-    let count = match asked.count {
-        Some(n) if (1..=MAX_RESIDENT_FILES as i64).contains(&n) => n as usize,
-        _ => {
-            return Err(Problem::field(
-                "count",
-                format!("Ask for 1 to {MAX_RESIDENT_FILES} upload forms"),
-            ))
-        }
-    };
+    let count = crate::http::inbox_forms::count_of(asked.count, None)?;
     crate::http::inbox_forms::hand_out(&st, count).await
 }
 

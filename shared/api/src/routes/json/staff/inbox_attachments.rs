@@ -6,7 +6,6 @@
 //! with `{"upload": "<slot>", "description": "…"}` adds it to the case, answering as the
 //! multipart form does. The rule is the domain's ([`p3_domain::staff_files`]).
 
-use p3_domain::attachment::MAX_RESIDENT_FILES;
 use p3_domain::staff_files;
 
 use super::*;
@@ -14,6 +13,7 @@ use super::*;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FormsRequest {
+    #[serde(default, deserialize_with = "crate::http::inbox_forms::whole_number")]
     count: Option<i64>,
 }
 
@@ -40,16 +40,7 @@ pub(crate) async fn attachment_upload_forms(
                 "Send application/json: {\"count\": 1 to 5}, or no body for one form",
             ));
         }
-        match body::parse_json::<FormsRequest>(&raw)?.count {
-            None => 1,
-            Some(n) if (1..=MAX_RESIDENT_FILES as i64).contains(&n) => n as usize,
-            Some(_) => {
-                return Err(Problem::field(
-                    "count",
-                    format!("Ask for 1 to {MAX_RESIDENT_FILES} upload forms"),
-                ))
-            }
-        }
+        crate::http::inbox_forms::count_of(body::parse_json::<FormsRequest>(&raw)?.count, Some(1))?
     };
     crate::http::inbox_forms::hand_out(&st, count).await
 }
