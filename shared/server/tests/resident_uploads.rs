@@ -7,19 +7,11 @@
 mod support;
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use support::files::*;
 use support::*;
 
 fn pdf() -> Vec<u8> {
     b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n".to_vec()
-}
-
-fn sha(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 fn complaint_body(attachments: &[&str]) -> Value {
@@ -30,15 +22,6 @@ fn complaint_body(attachments: &[&str]) -> Value {
         "category": "repairs",
         "attachments": attachments,
     })
-}
-
-fn fields_at_fault(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["field"].as_str().map(str::to_string))
-        .collect()
 }
 
 /// `n` upload forms from the JSON API.
@@ -94,20 +77,6 @@ async fn send(c: &reqwest::Client, form: &Value, filename: &str, bytes: &[u8]) -
 
 fn slot(form: &Value) -> &str {
     form["slot"].as_str().unwrap()
-}
-
-/// The files waiting in the inbox (ignoring their names' companions).
-fn waiting(s: &Server) -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(s.data_dir.join("incoming"))
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| !n.ends_with(".name"))
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
 }
 
 async fn case_count(s: &Server, c: &reqwest::Client, auditor: &str) -> u64 {

@@ -8,16 +8,8 @@
 mod support;
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use support::files::*;
 use support::*;
-
-fn sha(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// A PDF of about 6 MB: more than a Lambda request may carry, within the 10 MB a file may be.
 fn large_pdf() -> Vec<u8> {
@@ -31,15 +23,6 @@ fn large_pdf() -> Vec<u8> {
     }
     b.extend_from_slice(b"\nendstream\nendobj\n%%EOF\n");
     b
-}
-
-fn fields_at_fault(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["field"].as_str().map(str::to_string))
-        .collect()
 }
 
 async fn new_case(s: &Server, c: &reqwest::Client, officer: &str) -> String {
@@ -89,20 +72,6 @@ async fn post_into(c: &reqwest::Client, form: &Value, filename: &str, bytes: &[u
 
 fn slot(form: &Value) -> String {
     form["slot"].as_str().unwrap().to_string()
-}
-
-/// The slots with a file waiting in the inbox.
-fn waiting(s: &Server) -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(s.data_dir.join("incoming"))
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| !n.ends_with(".name"))
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
-    out
 }
 
 async fn add_from(

@@ -71,3 +71,36 @@ pub fn stored_files(dir: &std::path::Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// The SHA-256 of `bytes`, lowercase hex, as the API gives it.
+pub fn sha(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The fields a problem+json names, in order.
+pub fn fields_at_fault(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["field"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// The slots with a file waiting in the local upload inbox (the data dir's `incoming/`).
+pub fn waiting(s: &super::Server) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(s.data_dir.join("incoming"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.ends_with(".name"))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
