@@ -19,34 +19,27 @@ pub const STYLESHEET: &str = include_str!("../../../assets/app.css");
 /// The landlord's icon for browser tabs (so no browser asks for `/favicon.ico`).
 pub const ICON: &str = include_str!("../../../assets/icon.svg");
 
-/// `GET /assets/icon.svg`.
-pub(crate) async fn icon() -> Response {
-    let mut res = ICON.into_response();
+/// A built-in asset with its type and `Cache-Control` (not personal, so it may be cached).
+fn asset(body: &'static str, content_type: &'static str, cache: &'static str) -> Response {
+    let mut res = body.into_response();
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("image/svg+xml"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }
 
-/// `GET /assets/app.css`: the stylesheet. Not personal, so it may be cached.
+/// `GET /assets/icon.svg`.
+pub(crate) async fn icon() -> Response {
+    asset(ICON, "image/svg+xml", "public, max-age=86400")
+}
+
+/// `GET /assets/app.css`: the stylesheet.
 pub(crate) async fn stylesheet() -> Response {
-    let mut res = STYLESHEET.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    res
+    asset(
+        STYLESHEET,
+        "text/css; charset=utf-8",
+        "public, max-age=3600",
+    )
 }
 
 /// The resident pages' one script: their files straight into the upload inbox (see the file).
@@ -55,17 +48,11 @@ pub const UPLOAD_SCRIPT: &str = include_str!("../../../assets/upload.js");
 /// `GET /assets/upload.js`: the upload script. Not personal, so it may be cached (briefly, so
 /// a new release's script follows its pages).
 pub(crate) async fn upload_script() -> Response {
-    let mut res = UPLOAD_SCRIPT.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    res
+    asset(
+        UPLOAD_SCRIPT,
+        "text/javascript; charset=utf-8",
+        "public, max-age=3600",
+    )
 }
 
 mod asks;
