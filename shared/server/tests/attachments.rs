@@ -28,15 +28,6 @@ async fn complaint(s: &Server, c: &reqwest::Client) -> String {
     created["reference"].as_str().unwrap().to_string()
 }
 
-fn fields_at_fault(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["field"].as_str().map(str::to_string))
-        .collect()
-}
-
 #[tokio::test]
 async fn staff_add_a_file_and_download_it_back_with_safe_headers() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,17 +9,9 @@ mod support;
 
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
+use support::files::fields_at_fault;
 use support::pages::csrf;
 use support::*;
-
-fn fields_at_fault(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["field"].as_str().map(str::to_string))
-        .collect()
-}
 
 fn resident() -> Value {
     json!({

@@ -8,6 +8,7 @@ mod support;
 
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
+use support::files::fields_at_fault;
 use support::pages::{csrf, page};
 use support::*;
 
@@ -33,15 +34,6 @@ async fn complaint(s: &Server, c: &reqwest::Client) -> (String, String) {
         created["reference"].as_str().unwrap().to_string(),
         created["access_code"].as_str().unwrap().to_string(),
     )
-}
-
-fn fields_at_fault(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["field"].as_str().map(str::to_string))
-        .collect()
 }
 
 #[tokio::test]
