@@ -7,7 +7,7 @@
 
 mod support;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use support::files::*;
 use support::*;
 

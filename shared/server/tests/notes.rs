@@ -7,7 +7,7 @@
 mod support;
 
 use chrono::{Duration, Utc};
-use serde_json::{json, Value};
+use serde_json::json;
 use support::files::fields_at_fault;
 use support::pages::{csrf, page};
 use support::*;
