@@ -619,7 +619,10 @@ impl Service {
     /// It also re-syncs the cases that may have closed lately and still have a letter to email
     /// (issued in the last [`LETTER_RETRY_DAYS`]): their final letter is queued again every
     /// pass until it goes, and once it has waited [`LETTER_FLAG_AFTER_MINUTES`] the complaints
-    /// team is told, as for an open case's letters (and as the local timer loop does).
+    /// team is told, as for an open case's letters (and as the local timer loop does). A case
+    /// that may have closed lately and has a reminder (an adjustments' or a restriction's
+    /// review, recorded on it closed or kept from before) is re-synced too: a review's schedule
+    /// lost when the case was last written is back within the hour.
     pub async fn reconcile_alerts(&self) -> Result<Reconciled, ServiceError> {
         let now = self.clock.now();
         let horizon = london_date(now) + chrono::Duration::days(RECONCILE_HORIZON_DAYS);
@@ -662,9 +665,14 @@ impl Service {
         let cases = cases.into_iter().chain(reminded).collect::<Vec<_>>();
         let since = now - chrono::Duration::days(LETTER_RETRY_DAYS + RECONCILE_CLOSED_MARGIN_DAYS);
         let closed = self.store.closed_since(since).await?;
-        let closed = closed
-            .into_iter()
-            .filter(|c| !open.contains(&c.reference) && !letter_timers(c, now).is_empty());
+        // A closed case comes into the pass for a letter still being emailed, or for a
+        // reminder (an adjustments' or a restriction's review outlives the complaint): a case
+        // written lately whose schedules were not all made gets them back.
+        let closed = closed.into_iter().filter(|c| {
+            !open.contains(&c.reference)
+                && (!letter_timers(c, now).is_empty()
+                    || !alert::reminders(c, &self.rules).is_empty())
+        });
         let mut done = Reconciled::default();
         for case in cases.into_iter().chain(closed) {
             let timers = self.timers(&case, now)?;
