@@ -186,6 +186,18 @@ impl World {
             .expect("the adjustments' review is planned");
         p3_aws::scheduler::schedule_name(&reminder.alert)
     }
+
+    /// The case's adjustments' review is scheduled; every schedule is lost; eight days on, the
+    /// hourly job has put the review's back.
+    async fn review_lost_and_restored(&self, reference: &str) {
+        let review = self.adjustments_review(reference, t0()).await;
+        assert!(self.schedules().await.contains(&review));
+        self.lose_every_schedule().await;
+        self.clock.set(t0() + chrono::Duration::days(8));
+        self.reconcile().await;
+        let restored = self.schedules().await;
+        assert!(restored.contains(&review), "{restored:?}");
+    }
 }
 
 /// Files the sample complaint (`events/intake`); its reference.
@@ -247,16 +259,9 @@ async fn a_lost_schedule_of_a_review_reminder_is_restored_though_no_deadline_is_
     assert!(status.is_success(), "{status} {body}");
     record_needs(&w, &reference, "2026-06-19").await;
 
-    let review = w.adjustments_review(&reference, t0()).await;
-    assert!(w.schedules().await.contains(&review));
-    w.lose_every_schedule().await;
-
     // Eight days on (its letters' emails are no longer retried, so nothing else brings the
     // case into the pass), the hourly job puts the review's reminder back.
-    w.clock.set(t0() + chrono::Duration::days(8));
-    w.reconcile().await;
-    let restored = w.schedules().await;
-    assert!(restored.contains(&review), "{restored:?}");
+    w.review_lost_and_restored(&reference).await;
 }
 
 /// A withdrawn complaint is closed, but the review of the resident's adjustments recorded on it
@@ -281,13 +286,7 @@ async fn a_lost_review_reminder_of_a_withdrawn_complaint_is_restored() {
     // Recorded after the withdrawal, reviewed in two months: far beyond the three weeks the
     // reconciliation looks ahead for open cases.
     record_needs(&w, &reference, "2026-08-03").await;
-    let review = w.adjustments_review(&reference, t0()).await;
-    assert!(w.schedules().await.contains(&review));
-    w.lose_every_schedule().await;
-
-    // Eight days on: the withdrawal's letter is no longer retried.
-    w.clock.set(t0() + chrono::Duration::days(8));
-    w.reconcile().await;
-    let restored = w.schedules().await;
-    assert!(restored.contains(&review), "{restored:?}");
+    // Eight days on (the withdrawal's letter is no longer retried), the hourly job puts the
+    // review's reminder back.
+    w.review_lost_and_restored(&reference).await;
 }
