@@ -253,7 +253,7 @@ pub async fn service_with_clock(
 }
 
 /// The `deadlines` function's service: as [`service_with_clock`], and, with the feature `pdf`,
-/// each letter's email copy carries the letter as a PDF ([`p3_api::pdf::AttachLetterPdfs`]).
+/// each letter's email copy carries the letter as a PDF ([`p3_api::pdf::with_letter_pdfs`]).
 /// Only this function sends letters, so only its package links the PDF writer for them.
 pub async fn deadlines_service(settings: &AwsSettings, sdk: &SdkConfig) -> Service {
     deadlines_service_with_clock(settings, sdk, Arc::new(SystemClock)).await
@@ -265,15 +265,11 @@ pub async fn deadlines_service_with_clock(
     sdk: &SdkConfig,
     clock: Arc<dyn Clock>,
 ) -> Service {
-    #[allow(unused_mut)]
     let mut service = service_with_clock(settings, sdk, clock).await;
-    #[cfg(feature = "pdf")]
-    {
-        service.notifier = Arc::new(p3_api::pdf::AttachLetterPdfs::new(
-            service.notifier.clone(),
-            service.rules.letters.landlord.clone(),
-        ));
-    }
+    service.notifier = p3_api::pdf::with_letter_pdfs(
+        service.notifier.clone(),
+        service.rules.letters.landlord.clone(),
+    );
     service
 }
 

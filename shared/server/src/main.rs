@@ -545,10 +545,10 @@ fn service_of(
         config.settings.host_settings(base_url),
     );
     // Each letter's email copy carries the letter as a PDF, laid out as on the letter route.
-    service.notifier = Arc::new(p3_api::pdf::AttachLetterPdfs::new(
+    service.notifier = p3_api::pdf::with_letter_pdfs(
         service.notifier.clone(),
         service.rules.letters.landlord.clone(),
-    ));
+    );
     service
 }
 

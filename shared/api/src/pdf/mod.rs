@@ -38,6 +38,25 @@ mod email;
 #[cfg(feature = "pdf")]
 pub use email::AttachLetterPdfs;
 
+/// `notifier`, with each letter's email copy carrying the letter as a PDF where this build
+/// writes PDFs ([`AttachLetterPdfs`]); `notifier` itself where it does not. A host that emails
+/// letters wraps its notifier in this: the choice follows this crate's feature, so a test of a
+/// host that turns the feature on gets the PDFs its emails would carry.
+pub fn with_letter_pdfs(
+    notifier: std::sync::Arc<dyn p3_domain::ports::Notifier>,
+    landlord: p3_domain::letter::Landlord,
+) -> std::sync::Arc<dyn p3_domain::ports::Notifier> {
+    #[cfg(feature = "pdf")]
+    {
+        std::sync::Arc::new(AttachLetterPdfs::new(notifier, landlord))
+    }
+    #[cfg(not(feature = "pdf"))]
+    {
+        let _ = landlord;
+        notifier
+    }
+}
+
 /// The file name of a letter's PDF: as the letter route serves it and as it is attached to the
 /// letter's emails.
 pub fn letter_file_name(reference: &str, number: u16) -> String {
