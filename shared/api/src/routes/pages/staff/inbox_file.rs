@@ -290,7 +290,7 @@ async fn render(
         csrf: &who.csrf,
         errors: shown.errors,
         rows,
-        form: file_fault.is_none().then(|| DescribeForm {
+        form: file_fault.is_none().then_some(DescribeForm {
             slot: shown.slot,
             description: shown.description,
             error: description_error,
