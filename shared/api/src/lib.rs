@@ -360,10 +360,23 @@ pub fn pages_router() -> Router<AppState> {
             "/staff/cases/{reference}/{action}",
             post(pages::case_action),
         )
+}
+
+/// `case-files`: the staff pages' routes that read the upload inbox or keep a file (the case
+/// page's "Add a file": its confirm page, where the inbox sends the browser once the file is
+/// in, and the multipart form of hosts without an inbox), signed in as for any page. A router
+/// of their own so that the `pages` function links no S3 client (it only signs the inbox's
+/// forms).
+pub fn case_files_router() -> Router<AppState> {
+    Router::new()
         .route(
             "/staff/cases/{reference}/attachments",
             // The case page's file form: parts counted as they arrive, within 10 MB.
             post(pages::upload::add_file).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/staff/cases/{reference}/attachments/new",
+            get(pages::confirm_page).post(pages::confirm),
         )
 }
 
@@ -418,6 +431,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cases_router())
         .merge(casefile_router())
         .merge(pages_router())
+        .merge(case_files_router())
         .merge(report_pages_router())
         .merge(documents_router())
         .merge(reporting_router());

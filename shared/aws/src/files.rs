@@ -1,8 +1,9 @@
 //! Which store keeps a function's files: the attachments bucket (`ATTACHMENTS_BUCKET`) when
 //! the template gives the function one, else none (a file is refused with a clear error).
 //! Only the functions that serve files call these, so only their packages link the S3 calls:
-//! `cases` (the JSON API's upload, and staff's files through the upload inbox), `pages` (the
-//! case page's "Add a file"), `documents` (a file, and the evidence pack's zip or a PDF too
+//! `cases` (the JSON API's upload, and staff's files through the upload inbox), `case-files`
+//! (the case page's "Add a file", through the upload inbox; `pages` only signs its forms,
+//! [`upload_forms`], which needs no S3 client), `documents` (a file, and the evidence pack's zip or a PDF too
 //! large for a Lambda answer, put under `downloads/`), `intake` and `stage2` (the residents'
 //! files, through the upload inbox), `reporting` (retention deletes a case's files).
 
@@ -13,6 +14,7 @@ use p3_domain::attachment::{AttachmentStore, NoAttachments};
 use p3_domain::inbox::{NoInbox, UploadInbox};
 
 use crate::s3_attachments::{s3_client, S3AttachmentStore};
+use crate::s3_forms::S3PostForms;
 use crate::s3_inbox::S3UploadInbox;
 use crate::wiring::AwsSettings;
 
@@ -48,6 +50,22 @@ pub fn upload_inbox(settings: &AwsSettings, sdk: &SdkConfig) -> Arc<dyn UploadIn
         Ok(inbox) => Arc::new(inbox),
         Err(e) => {
             tracing::error!(error = %e, "the upload inbox cannot sign forms");
+            Arc::new(NoInbox)
+        }
+    }
+}
+
+/// The upload inbox's forms only (presigned POSTs into the attachments bucket, signed with the
+/// function's credentials and SigV4, without an S3 client), or none without a bucket: what
+/// the `pages` function needs for the case page's "Add a file".
+pub fn upload_forms(settings: &AwsSettings, sdk: &SdkConfig) -> Arc<dyn UploadInbox> {
+    let Some(bucket) = &settings.attachments_bucket else {
+        return Arc::new(NoInbox);
+    };
+    match S3PostForms::new(sdk, bucket, settings.endpoint_url.as_deref()) {
+        Ok(forms) => Arc::new(forms),
+        Err(e) => {
+            tracing::error!(error = %e, "the case page's upload forms cannot be signed");
             Arc::new(NoInbox)
         }
     }

@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod case_files;
 pub mod documents;
 #[doc(hidden)]
 pub mod dynamo;
@@ -15,6 +16,7 @@ pub mod report_pages;
 pub mod reporting;
 pub mod retention;
 pub mod s3_attachments;
+pub mod s3_forms;
 pub mod s3_inbox;
 pub mod scheduler;
 pub mod sdk;

@@ -1,5 +1,7 @@
 //! The `pages` function's wiring: the staff pages (sign in and out, the case list, a case and
-//! its action forms, the annual cycle's forms). The printable reports the pages link to are
+//! its action forms, the annual cycle's forms). The case page's "Add a file" posts straight
+//! into the bucket's upload inbox; what reads the inbox and keeps the file is the
+//! `case-files` function's ([`crate::case_files`]), so this package links no S3 client. The printable reports the pages link to are
 //! the `report-pages` function's ([`crate::report_pages`]). Their routes have no JWT authorizer (a browser
 //! following links sends no Authorization header): staff sign in through the identity provider
 //! and the session cookie is checked here on each request ([`crate::oidc`]). The pages apply
@@ -12,6 +14,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use p3_api::AppState;
+use p3_domain::inbox::UploadInbox;
 use p3_domain::service::Service;
 
 use crate::files::Attachments;
@@ -29,7 +32,25 @@ pub fn pages_app(
     settings: &AwsSettings,
     attachments: Attachments,
 ) -> Result<Router, WiringError> {
-    let (app, provider) = signed_in_app(p3_api::pages_router(), service, settings, attachments)?;
+    let no_inbox = Arc::new(p3_domain::inbox::NoInbox);
+    pages_app_with_forms(service, settings, attachments, no_inbox)
+}
+
+/// As [`pages_app`], the case page's "Add a file" an upload form from `forms` (on AWS a
+/// presigned POST into the bucket, [`crate::files::upload_forms`]).
+pub fn pages_app_with_forms(
+    service: Service,
+    settings: &AwsSettings,
+    attachments: Attachments,
+    forms: Arc<dyn UploadInbox>,
+) -> Result<Router, WiringError> {
+    let (app, provider) = signed_in_app_with_inbox(
+        p3_api::pages_router(),
+        service,
+        settings,
+        attachments,
+        forms,
+    )?;
     Ok(app.layer(axum::Extension(p3_api::sign_in::StaffSignIn(provider))))
 }
 
@@ -42,12 +63,25 @@ pub(crate) fn signed_in_app(
     settings: &AwsSettings,
     attachments: Attachments,
 ) -> Result<(Router, Arc<OidcProvider>), WiringError> {
+    let no_inbox = Arc::new(p3_domain::inbox::NoInbox);
+    signed_in_app_with_inbox(part, service, settings, attachments, no_inbox)
+}
+
+/// As [`signed_in_app`], the upload inbox's forms (or the inbox itself) from `inbox`.
+pub(crate) fn signed_in_app_with_inbox(
+    part: Router<AppState>,
+    service: Service,
+    settings: &AwsSettings,
+    attachments: Attachments,
+    inbox: Arc<dyn UploadInbox>,
+) -> Result<(Router, Arc<OidcProvider>), WiringError> {
     let oidc = settings
         .staff_sign_in
         .as_ref()
         .ok_or(WiringError::Missing("OIDC_ISSUER"))?;
     let mut state = app_state_for(service, settings);
     state.attachments = attachments;
+    state.inbox = inbox;
     let provider = Arc::new(OidcProvider::new(oidc.clone())?);
     state.auth = Arc::new(OidcAuthenticator::new(&provider));
     let app = http_app(part, state).layer(axum::middleware::from_fn_with_state(
@@ -58,7 +92,7 @@ pub(crate) fn signed_in_app(
 }
 
 /// The settings of a function that only checks the pages' session (`documents`,
-/// `report-pages`) through `get` (its environment): as every function's, with a key of this
+/// `report-pages`, `case-files`) through `get` (its environment): as every function's, with a key of this
 /// instance's own standing for the sign-in's cookie key, which only signs sign-in attempts,
 /// none of which such a function starts or completes. It reads no secret.
 pub fn session_only_settings(
@@ -79,9 +113,15 @@ pub async fn pages() -> Result<Router, WiringError> {
     let service = service_sending_no_email(&settings, &sdk).await;
     // The annual cycle's forms read and write the year's records in the table.
     let reporting = reports_from(&settings, &sdk, &service);
-    // The case page's "Add a file" keeps the file in the attachments bucket.
-    let attachments = crate::files::attachments(&settings, &sdk);
-    Ok(pages_app(service, &settings, attachments)?.layer(axum::Extension(reporting)))
+    // The case page's "Add a file" is a presigned POST into the bucket's inbox, signed here
+    // without an S3 client; the confirm page it leads to, which reads the inbox and keeps the
+    // file, is the case-files function's ([`crate::case_files`]). The pages keep no file.
+    let forms = crate::files::upload_forms(&settings, &sdk);
+    let no_files = Arc::new(p3_domain::attachment::NoAttachments);
+    Ok(
+        pages_app_with_forms(service, &settings, no_files, forms)?
+            .layer(axum::Extension(reporting)),
+    )
 }
 
 /// Before a request the function checks itself (no JWT authorizer claims) with a session

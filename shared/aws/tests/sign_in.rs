@@ -306,6 +306,8 @@ struct Site {
     documents: Router,
     /// The `report-pages` function over the same store, as it starts (its own settings).
     report_pages: Router,
+    /// The `case-files` function over the same store, as it starts (its own settings).
+    case_files: Router,
     _dir: tempfile::TempDir,
 }
 
@@ -362,6 +364,15 @@ async fn site() -> Site {
         reporting.clone(),
     )
     .expect("the report-pages app");
+    let case_files_settings = p3_aws::case_files::case_files_settings(|k| vars.get(k).cloned())
+        .expect("the case-files function needs no cookie key");
+    let case_files = p3_aws::case_files::case_files_app(
+        service.clone(),
+        &case_files_settings,
+        Arc::new(NoAttachments),
+        Arc::new(p3_domain::inbox::NoInbox),
+    )
+    .expect("the case-files app");
     // As `pages::pages` does on AWS: the annual cycle's forms read and write the store.
     let app = pages_app(service, &settings, Arc::new(NoAttachments))
         .expect("the pages app")
@@ -373,6 +384,7 @@ async fn site() -> Site {
         app,
         documents,
         report_pages,
+        case_files,
         _dir: dir,
     }
 }
@@ -1096,6 +1108,63 @@ async fn the_documents_function_checks_the_pages_session() {
     )
     .await;
     assert_eq!(pack["statusCode"], 404, "{pack}");
+}
+
+/// The case page's files, served by the `case-files` function: the same session as the pages
+/// (a token of the provider in the session cookie), the officer role to add a file; no session
+/// or a forged one is sent to sign in, and the pages do not serve these routes.
+#[tokio::test]
+async fn the_case_files_function_checks_the_pages_session() {
+    let site = site().await;
+    let app = &site.case_files;
+    let as_role = |role: &str| {
+        site.idp.token(
+            "n",
+            &NextToken {
+                claims: json!({"custom:role": role}),
+                ..NextToken::default()
+            },
+        )
+    };
+    let confirm = "../case-files/get-attachment-confirm.json";
+    // Signed in as an officer: the confirm page itself (here no file has arrived in the slot).
+    let officer = as_role("officer");
+    let page = lambda(app, confirm, &[("SAMPLE-ID-TOKEN", officer.as_str())]).await;
+    assert_eq!(page["statusCode"], 422, "{page}");
+    let body = page["body"].as_str().unwrap();
+    assert!(body.contains("has not arrived"), "{body}");
+    assert!(body.contains("Add a file to complaint"), "{body}");
+    // An auditor may not add files.
+    let auditor = as_role("auditor");
+    let refused = lambda(app, confirm, &[("SAMPLE-ID-TOKEN", auditor.as_str())]).await;
+    assert_eq!(refused["statusCode"], 403, "{refused}");
+    // No session, or a token of another key: sent to sign in (the pages' sign-in).
+    let forged = site.idp.token(
+        "n",
+        &NextToken {
+            other_key: true,
+            ..NextToken::default()
+        },
+    );
+    for subs in [vec![], vec![("SAMPLE-ID-TOKEN", forged.as_str())]] {
+        let out = lambda(app, confirm, &subs).await;
+        assert_eq!(out["statusCode"], 303, "{out}");
+        let to = out["headers"]["location"].as_str().unwrap();
+        assert!(to.starts_with("/staff/sign-in"), "{to}");
+        let post = lambda(app, "../case-files/post-attachment-confirm.json", &subs).await;
+        assert_eq!(post["statusCode"], 303, "{post}");
+        assert_eq!(post["headers"]["location"], "/staff/sign-in");
+    }
+    // The pages are not this function's, nor these routes the pages'.
+    let page = lambda(
+        app,
+        "get-cases-page.json",
+        &[("SAMPLE-ID-TOKEN", officer.as_str())],
+    )
+    .await;
+    assert_eq!(page["statusCode"], 404, "{page}");
+    let here = lambda(&site.app, confirm, &[("SAMPLE-ID-TOKEN", officer.as_str())]).await;
+    assert_eq!(here["statusCode"], 404, "{here}");
 }
 
 #[test]

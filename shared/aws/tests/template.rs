@@ -178,6 +178,7 @@ fn every_action_a_function_is_granted_is_one_the_code_calls() {
         "Stage2Function",
         "CasesFunction",
         "PagesFunction",
+        "CaseFilesFunction",
     ] {
         let actions = &granted[function];
         for needed in [
@@ -315,6 +316,58 @@ fn the_report_pages_function_may_only_read_the_table_and_its_month_indexes() {
     }
 }
 
+/// The `case-files` function (the case page's files) writes cases as the other write functions
+/// do but lists none and takes no reference, reads no secret, and checks the pages' session;
+/// the pages no longer keep files.
+#[test]
+fn the_case_files_function_checks_the_session_and_reads_no_secret() {
+    let doc = template();
+    let mut table = BTreeSet::new();
+    for (owner, s) in statements(&doc) {
+        if owner != "CaseFilesFunction" {
+            continue;
+        }
+        for a in one_or_many(&s["Action"]) {
+            let a = untag(a).as_str().unwrap().to_string();
+            assert!(!a.starts_with("secretsmanager:"), "no secret: {a}");
+            if a.starts_with("dynamodb:") {
+                for r in one_or_many(&s["Resource"]) {
+                    table.insert((a.clone(), format!("{:?}", untag(r))));
+                }
+            }
+        }
+    }
+    assert!(table.iter().all(|(_, r)| !r.contains("index")), "{table:?}");
+    assert!(!table.iter().any(|(a, _)| a == "dynamodb:UpdateItem"));
+    let props = &doc["Resources"]["CaseFilesFunction"]["Properties"];
+    let vars = &props["Environment"]["Variables"];
+    assert!(vars.get("OIDC_ISSUER").is_some(), "the session is checked");
+    for absent in ["OIDC_COOKIE_KEY_SECRET_ID", "OIDC_CLIENT_SECRET_ID"] {
+        assert!(vars.get(absent).is_none(), "{absent}: it reads no secret");
+    }
+    let routes: BTreeSet<(String, String)> = props["Events"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .map(|e| {
+            let p = &e["Properties"];
+            (
+                p["Method"].as_str().unwrap().to_string(),
+                untag(&p["Path"]).as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = [
+        ("POST", "/staff/cases/{reference}/attachments"),
+        ("GET", "/staff/cases/{reference}/attachments/new"),
+        ("POST", "/staff/cases/{reference}/attachments/new"),
+    ]
+    .iter()
+    .map(|(m, p)| (m.to_string(), p.to_string()))
+    .collect();
+    assert_eq!(routes, expected);
+}
+
 /// The attachments bucket is private, encrypted and unversioned, forgets uploads never fetched
 /// after a day, takes the presigned POST from the service's own origin, and each function
 /// reaches only the prefixes, with only the S3 actions, its code uses.
@@ -410,14 +463,17 @@ fn the_attachments_bucket_is_private_and_each_function_reaches_only_its_prefixes
         ("s3:PutObject", cases),
         ("s3:DeleteObject", cases),
     ]);
-    let staff_upload = set(&[("s3:PutObject", cases), ("s3:DeleteObject", cases)]);
+    // The pages only sign the case page's presigned POST into the inbox (S3 authorises it as
+    // their PutObject); the case-files function reads the slot and keeps the file.
+    let forms_only = set(&[("s3:PutObject", incoming)]);
     let downloads = "${AttachmentsBucket.Arn}/downloads/*";
     let expected = BTreeMap::from([
         ("IntakeFunction".to_string(), resident.clone()),
         ("Stage2Function".to_string(), resident.clone()),
         // Staff's JSON API takes files through the inbox as residents do.
-        ("CasesFunction".to_string(), resident),
-        ("PagesFunction".to_string(), staff_upload),
+        ("CasesFunction".to_string(), resident.clone()),
+        ("CaseFilesFunction".to_string(), resident),
+        ("PagesFunction".to_string(), forms_only),
         (
             "DocumentsFunction".to_string(),
             set(&[
@@ -591,7 +647,7 @@ fn every_function_alarms_on_errors_and_throttles_and_a_failed_export_is_reported
         .filter(|(_, r)| r["Type"].as_str() == Some("AWS::Serverless::Function"))
         .map(|(name, _)| name.as_str().unwrap().to_string())
         .collect();
-    assert_eq!(functions.len(), 10);
+    assert_eq!(functions.len(), 11);
     for function in &functions {
         assert!(
             alarmed("AWS/Lambda", "Errors", function),

@@ -212,7 +212,12 @@ impl UploadInbox for FolderInbox {
     ) -> Result<UploadForm, StoreError> {
         self.data(slot)?;
         let redirect = redirect.unwrap_or("");
-        if !redirect.is_empty() && !is_local_path(redirect) {
+        // A path of the service, or a URL of it under its base URL (what S3's forms need, so
+        // the pages build one redirect for both hosts).
+        let own_url = redirect
+            .strip_prefix(self.base_url.as_str())
+            .is_some_and(is_local_path);
+        if !redirect.is_empty() && !is_local_path(redirect) && !own_url {
             return Err(StoreError::Refused(
                 "an upload form redirects only to a page of the service".into(),
             ));

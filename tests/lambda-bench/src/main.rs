@@ -1112,7 +1112,7 @@ fn zipped_size(bootstrap: &Path) -> Option<u64> {
     }
 }
 
-const FUNCTIONS: [&str; 12] = [
+const FUNCTIONS: [&str; 13] = [
     "bench-hello",
     "bench-sdk-floor",
     "intake",
@@ -1122,6 +1122,7 @@ const FUNCTIONS: [&str; 12] = [
     "cases",
     "pages",
     "report-pages",
+    "case-files",
     "documents",
     "reporting",
     "deadlines",
@@ -1269,6 +1270,23 @@ async fn main() -> Result<(), BoxError> {
                     on(
                         "report-pages/get-monthly-report-page.json",
                         vec![Default::default(); 2],
+                    )?
+                    .into_iter()
+                    .map(|mut e| {
+                        e["requestContext"]["authorizer"] = claims.clone();
+                        e
+                    })
+                    .collect()
+                }
+                // The confirm page of the case page's "Add a file", for staff whose claims come
+                // as an authorizer passes them on (read as the pages' session would be); no
+                // bucket here, so it says the file has not arrived.
+                "case-files" => {
+                    let claims =
+                        event("cases/get-case.json", &[])?["requestContext"]["authorizer"].clone();
+                    on(
+                        "case-files/get-attachment-confirm.json",
+                        vec![for_read.clone(); 2],
                     )?
                     .into_iter()
                     .map(|mut e| {

@@ -38,6 +38,27 @@ pub fn upload_page_policy(inbox_origin: Option<&str>) -> String {
     format!("{BASE}; script-src 'self'; connect-src {connect}")
 }
 
+/// The policy of a page whose form posts a file straight into the upload inbox at
+/// `inbox_origin` without a script (the staff case page's "Add a file"): the strict policy
+/// with that origin, and only it, added to `form-action`.
+pub fn inbox_form_policy(inbox_origin: &str) -> String {
+    match origin_of(inbox_origin) {
+        Some(o) => BASE.replace("form-action 'self'", &format!("form-action 'self' {o}")),
+        None => BASE.to_string(),
+    }
+}
+
+/// Sets [`inbox_form_policy`] on `res`, unless a handler set a policy of its own.
+pub(crate) fn allow_form_posts_to(mut res: Response, inbox_origin: &str) -> Response {
+    if res.headers().contains_key(header::CONTENT_SECURITY_POLICY) {
+        return res;
+    }
+    if let Ok(v) = HeaderValue::from_str(&inbox_form_policy(inbox_origin)) {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    res
+}
+
 /// Sets the upload pages' policy on `res` (the security headers then leave it as it is).
 pub(crate) fn allow_upload_script(mut res: Response, inbox: &dyn UploadInbox) -> Response {
     let policy = upload_page_policy(inbox.origin().as_deref());
@@ -62,6 +83,14 @@ mod tests {
             origin_of("http://127.0.0.1:5000/bucket/x?y"),
             Some("http://127.0.0.1:5000".into())
         );
+    }
+
+    #[test]
+    fn a_page_posting_into_the_bucket_may_post_forms_there_and_nowhere_else() {
+        let p = inbox_form_policy("https://files-1.s3.eu-west-2.amazonaws.com/");
+        assert!(p.contains("form-action 'self' https://files-1.s3.eu-west-2.amazonaws.com;"));
+        assert!(!p.contains("script-src"));
+        assert_eq!(inbox_form_policy("javascript:x"), BASE);
     }
 
     #[test]

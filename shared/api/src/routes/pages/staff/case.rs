@@ -195,7 +195,16 @@ pub(super) async fn render_case(
     let marker = |d: &p3_domain::deadline::Deadline| urgency(calendar, today, d.due, d.status);
     let actions = actions_section(st, who, &view, attempt);
     let casefile = casefile::sections(who, &view, attempt);
-    let record = record::section(who, &view, attempt);
+    let mut record = record::section(who, &view, attempt);
+    // "Add a file" posts straight into the upload inbox where the host's inbox hands out
+    // forms; the page may then post a form there, and only there.
+    let mut inbox_origin = None;
+    if record.takes_files() {
+        if let Some(form) = inbox_file::inbox_form(st, reference).await {
+            record.post_into_inbox(form);
+            inbox_origin = st.inbox.origin();
+        }
+    }
     let informed = informed::section(who, &view, attempt);
     let page = CasePage {
         chrome: chrome(st, who, &title),
@@ -218,5 +227,9 @@ pub(super) async fn render_case(
         attempt,
         done,
     };
-    respond(status, &page)
+    let res = respond(status, &page);
+    match inbox_origin {
+        Some(origin) => crate::http::csp::allow_form_posts_to(res, &origin),
+        None => res,
+    }
 }

@@ -67,6 +67,35 @@ struct AttachmentForm {
     hint: String,
     file_error: Option<String>,
     description: Input,
+    /// The upload inbox's form, when the host's inbox hands them out: the file then goes
+    /// straight into the inbox ([`super::inbox_file`]).
+    inbox: Option<InboxPost>,
+}
+
+/// Where the "Add a file" form posts the file straight into the upload inbox.
+struct InboxPost {
+    url: String,
+    fields: Vec<(String, String)>,
+    /// How long the form lasts, and what to do when it has expired.
+    lasts: String,
+}
+
+impl RecordSection<'_> {
+    /// True when the page offers the "Add a file" form (the role may add files).
+    pub(super) fn takes_files(&self) -> bool {
+        self.attachment_form.is_some()
+    }
+
+    /// Makes the "Add a file" form post straight into the upload inbox with `form`.
+    pub(super) fn post_into_inbox(&mut self, form: p3_domain::inbox::UploadForm) {
+        if let Some(f) = &mut self.attachment_form {
+            f.inbox = Some(InboxPost {
+                url: form.url,
+                fields: form.fields,
+                lasts: super::inbox_file::lifetime_hint(),
+            });
+        }
+    }
 }
 
 /// A file kept with the case, as the Attachments table shows it.
@@ -328,6 +357,7 @@ pub(super) fn section<'a>(
                 "For example: photo of the damp in the back bedroom, taken by the resident. Up to 1,000 characters.",
                 Ctl::TextArea(2),
             ),
+            inbox: None,
         }),
     }
 }
