@@ -765,7 +765,9 @@ fn with_query(mut ev: Value, query: &str) -> Value {
 
 /// The value of the attribute `attr` of the element starting at `marker`.
 fn attr_of(html: &str, marker: &str, attr: &str) -> String {
-    let at = html.find(marker).unwrap_or_else(|| panic!("{marker} in {html}"));
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {html}"));
     let key = format!("{attr}=\"");
     let start = at + html[at..].find(&key).unwrap() + key.len();
     html[start..start + html[start..].find('"').unwrap()]
@@ -776,7 +778,8 @@ fn attr_of(html: &str, marker: &str, attr: &str) -> String {
 
 #[tokio::test]
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
-async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucket_and_is_sent_back() {
+async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucket_and_is_sent_back()
+{
     let env = Env::new("files-step").await;
     let mut settings = env.settings.clone();
     settings.attachments_bucket = Some(attachments_bucket(&env).await);
@@ -793,7 +796,10 @@ async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucke
     assert_eq!(out["statusCode"], 200, "{}", out["body"]);
     let csp = out["headers"]["content-security-policy"].as_str().unwrap();
     let origin = p3_api::http::csp::origin_of(&env.endpoint).unwrap();
-    assert!(csp.contains(&format!("form-action 'self' {origin};")), "{csp}");
+    assert!(
+        csp.contains(&format!("form-action 'self' {origin};")),
+        "{csp}"
+    );
     assert!(!csp.contains("script-src"), "{csp}");
     assert_eq!(out["headers"]["referrer-policy"], "no-referrer");
     let html = out["body"].as_str().unwrap();
@@ -804,7 +810,10 @@ async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucke
     let form_html = &form_html[..form_html.find("</form>").unwrap()];
     let mut fields = Vec::new();
     for input in form_html.split("<input type=\"hidden\"").skip(1) {
-        fields.push((attr_of(input, "name", "name"), attr_of(input, "value", "value")));
+        fields.push((
+            attr_of(input, "name", "name"),
+            attr_of(input, "value", "value"),
+        ));
     }
     let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
     let redirect = get("success_action_redirect").expect("a redirect");
@@ -812,13 +821,15 @@ async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucke
         .strip_prefix("https://complaints.p3housing.example/complaints/files?attachments=")
         .unwrap_or_else(|| panic!("{redirect}"))
         .to_string();
-    assert_eq!(get("key").unwrap(), format!("incoming/{slot}/${{filename}}"));
+    assert_eq!(
+        get("key").unwrap(),
+        format!("incoming/{slot}/${{filename}}")
+    );
     // The policy S3 checks names the same redirect and expires FORM_LIFETIME_MINUTES after the
     // form was handed out (the functions' clock; moto does not enforce it).
-    let policy: Value = serde_json::from_slice(
-        &aws_smithy_types::base64::decode(get("policy").unwrap()).unwrap(),
-    )
-    .unwrap();
+    let policy: Value =
+        serde_json::from_slice(&aws_smithy_types::base64::decode(get("policy").unwrap()).unwrap())
+            .unwrap();
     assert!(policy["conditions"]
         .as_array()
         .unwrap()
@@ -848,13 +859,20 @@ async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucke
     assert!(back.starts_with(&redirect), "{back}");
     assert!(back.contains("key="), "moto adds the key: {back}");
     let query = back.split_once('?').unwrap().1;
-    let out = lambda_answer(&intake, with_query(event("intake/get-files-step.json"), query)).await;
+    let out = lambda_answer(
+        &intake,
+        with_query(event("intake/get-files-step.json"), query),
+    )
+    .await;
     assert_eq!(out["statusCode"], 303, "{}", out["body"]);
     let clean = out["headers"]["location"].as_str().unwrap();
     assert_eq!(clean, format!("/complaints/files?attachments={slot}"));
     let out = lambda_answer(
         &intake,
-        with_query(event("intake/get-files-step.json"), clean.split_once('?').unwrap().1),
+        with_query(
+            event("intake/get-files-step.json"),
+            clean.split_once('?').unwrap().1,
+        ),
     )
     .await;
     assert_eq!(out["statusCode"], 200);
@@ -869,11 +887,17 @@ async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucke
     // The form carries the slot; the complaint sent as text names it and the file is kept.
     let out = lambda_answer(
         &intake,
-        with_query(event("intake/get-form.json"), &format!("attachments={slot}")),
+        with_query(
+            event("intake/get-form.json"),
+            &format!("attachments={slot}"),
+        ),
     )
     .await;
     let html = out["body"].as_str().unwrap();
-    assert!(html.contains(&format!("name=\"attachments\" value=\"{slot}\"")), "{html}");
+    assert!(
+        html.contains(&format!("name=\"attachments\" value=\"{slot}\"")),
+        "{html}"
+    );
     let mut complaint = event("intake/post-complaint.json");
     let mut body: Value = serde_json::from_str(complaint["body"].as_str().unwrap()).unwrap();
     body["attachments"] = json!([slot]);
@@ -929,7 +953,10 @@ async fn a_resident_downloads_their_own_file_and_one_over_4_mb_through_a_presign
     let reference = answer.body["reference"].as_str().unwrap().to_string();
     let code = answer.body["access_code"].as_str().unwrap().to_string();
     let case = env.service.store.load(&reference).await.unwrap().unwrap();
-    let (big_id, small_id) = (case.attachments[0].id.clone(), case.attachments[1].id.clone());
+    let (big_id, small_id) = (
+        case.attachments[0].id.clone(),
+        case.attachments[1].id.clone(),
+    );
     let download = |id: &str, code: &str| {
         event_for(
             "intake/get-resident-file.json",
@@ -946,7 +973,10 @@ async fn a_resident_downloads_their_own_file_and_one_over_4_mb_through_a_presign
     assert_eq!(out["statusCode"], 303, "{}", out["body"]);
     assert_eq!(out["headers"]["referrer-policy"], "no-referrer");
     let location = out["headers"]["location"].as_str().unwrap();
-    assert!(location.contains(&format!("/cases/{reference}/{big_id}")), "{location}");
+    assert!(
+        location.contains(&format!("/cases/{reference}/{big_id}")),
+        "{location}"
+    );
     let got = reqwest::get(location).await.unwrap();
     assert_eq!(got.status().as_u16(), 200);
     assert!(got.headers()["content-disposition"]

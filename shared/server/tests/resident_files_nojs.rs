@@ -88,7 +88,9 @@ fn upload_form(html: &str) -> (String, Vec<(String, String)>) {
         rest = &rest[at + 1..];
     }
     // The file input comes after every field, and is named `file`.
-    let file_at = form.find("name=\"file\" type=\"file\"").expect("a file input");
+    let file_at = form
+        .find("name=\"file\" type=\"file\"")
+        .expect("a file input");
     assert!(form.rfind("type=\"hidden\"").unwrap() < file_at);
     (action, fields)
 }
@@ -194,7 +196,11 @@ async fn through_the_step(
     for (name, _) in files {
         assert!(p.html.contains(name), "{name} is listed: {}", p.html);
     }
-    assert!(p.html.contains("6.0 MB") || p.html.contains("6.5 MB"), "{}", p.html);
+    assert!(
+        p.html.contains("6.0 MB") || p.html.contains("6.5 MB"),
+        "{}",
+        p.html
+    );
     attr_after(&p.html, "<a class=\"button\"", "href").expect("Continue")
 }
 
@@ -222,7 +228,12 @@ fn text_only_form(fields: &[(&str, &str)], html: &str) -> Vec<u8> {
     b
 }
 
-async fn post_page(c: &reqwest::Client, url: &str, cookie: &str, body: Vec<u8>) -> (u16, String, String) {
+async fn post_page(
+    c: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+    body: Vec<u8>,
+) -> (u16, String, String) {
     let res = c
         .post(url)
         .header("cookie", cookie)
@@ -263,7 +274,11 @@ async fn without_javascript_two_six_megabyte_files_go_through_the_inbox_with_the
 
     // The form offers the files step before anything is typed.
     let form = page(&c, &s.url("/")).await;
-    assert!(form.html.contains("href=\"/complaints/files\""), "{}", form.html);
+    assert!(
+        form.html.contains("href=\"/complaints/files\""),
+        "{}",
+        form.html
+    );
 
     let (png, pdf) = (big_png(), big_pdf());
     let next = through_the_step(
@@ -281,7 +296,10 @@ async fn without_javascript_two_six_megabyte_files_go_through_the_inbox_with_the
     assert_eq!(form.status, 200);
     assert!(form.html.contains("Files you are sending"), "{}", form.html);
     assert!(form.html.contains("bathroom.png (6.0 MB)"), "{}", form.html);
-    assert_eq!(form.html.matches("name=\"attachments\" value=\"").count(), 2);
+    assert_eq!(
+        form.html.matches("name=\"attachments\" value=\"").count(),
+        2
+    );
     let cookie = form.cookie.clone().unwrap();
     let csrf = attr_after(&form.html, "name=\"csrf_token\"", "value").unwrap();
     let key = attr_after(&form.html, "name=\"idempotency_key\"", "value").unwrap();
@@ -298,7 +316,11 @@ async fn without_javascript_two_six_megabyte_files_go_through_the_inbox_with_the
     assert_eq!(status, 422, "{again}");
     assert!(again.contains("href=\"#email\""), "{again}");
     assert!(again.contains("Mould in the bathroom."));
-    assert_eq!(again.matches("name=\"attachments\" value=\"").count(), 2, "{again}");
+    assert_eq!(
+        again.matches("name=\"attachments\" value=\"").count(),
+        2,
+        "{again}"
+    );
 
     let fields = [
         ("csrf_token", csrf.as_str()),
@@ -306,8 +328,13 @@ async fn without_javascript_two_six_megabyte_files_go_through_the_inbox_with_the
         ("description", "Mould in the bathroom."),
         ("email", "ada@example.org"),
     ];
-    let (status, location, body) =
-        post_page(&c, &s.url("/complaints"), &cookie, text_only_form(&fields, &again)).await;
+    let (status, location, body) = post_page(
+        &c,
+        &s.url("/complaints"),
+        &cookie,
+        text_only_form(&fields, &again),
+    )
+    .await;
     assert_eq!(status, 303, "{body}");
     assert_eq!(waiting(&s), 0, "the inbox gave up both files");
     let r = location
@@ -316,7 +343,12 @@ async fn without_javascript_two_six_megabyte_files_go_through_the_inbox_with_the
         .next()
         .unwrap()
         .to_string();
-    let (_, case) = get_json(&c, &s.url(&format!("/staff/complaints/{r}")), Some(&t.auditor)).await;
+    let (_, case) = get_json(
+        &c,
+        &s.url(&format!("/staff/complaints/{r}")),
+        Some(&t.auditor),
+    )
+    .await;
     let files = case["attachments"].as_array().unwrap();
     assert_eq!(files.len(), 2, "{case}");
     assert_eq!(files[0]["filename"], "bathroom.png");
@@ -340,10 +372,17 @@ async fn the_files_step_lists_drops_and_refuses_what_it_should() {
         &s,
         &c,
         "/complaints/files",
-        &[("notes.pdf", big_pdf()), ("program.pdf", b"MZ\x90\0 not a pdf".to_vec())],
+        &[
+            ("notes.pdf", big_pdf()),
+            ("program.pdf", b"MZ\x90\0 not a pdf".to_vec()),
+        ],
     )
     .await;
-    let slots: Vec<&str> = next.split("attachments=").skip(1).map(|s| s.trim_end_matches('&')).collect();
+    let slots: Vec<&str> = next
+        .split("attachments=")
+        .skip(1)
+        .map(|s| s.trim_end_matches('&'))
+        .collect();
     assert_eq!(slots.len(), 2);
 
     // A slot never handed out, and the same slot twice, are dropped from the list; "Remove"
@@ -372,7 +411,10 @@ async fn the_files_step_lists_drops_and_refuses_what_it_should() {
     )
     .await;
     assert_eq!(p.status, 303);
-    assert_eq!(header(&p, "location"), format!("/complaints/files?attachments={}", slots[0]));
+    assert_eq!(
+        header(&p, "location"),
+        format!("/complaints/files?attachments={}", slots[0])
+    );
 
     // The file whose content is not what its name says is refused when the form is sent,
     // named on the file input ("File 2"); the other stays carried, nothing is written.
@@ -384,8 +426,13 @@ async fn the_files_step_lists_drops_and_refuses_what_it_should() {
         ("description", "Damp."),
         ("email", "ada@example.org"),
     ];
-    let (status, _, again) =
-        post_page(&c, &s.url("/complaints"), &cookie, text_only_form(&fields, &form.html)).await;
+    let (status, _, again) = post_page(
+        &c,
+        &s.url("/complaints"),
+        &cookie,
+        text_only_form(&fields, &form.html),
+    )
+    .await;
     assert_eq!(status, 422, "{again}");
     assert!(again.contains("id=\"attachments-error\""), "{again}");
     assert!(again.contains("File 2: "), "{again}");
@@ -396,8 +443,14 @@ async fn the_files_step_lists_drops_and_refuses_what_it_should() {
     // A file over 10 MB is refused by the inbox itself (413, named on `file`).
     let p = page(&c, &s.url("/complaints/files")).await;
     let (action, fields) = upload_form(&p.html);
-    let (status, _, body) =
-        post_upload(&c, &action, &fields, "huge.pdf", &vec![b'a'; 10 * 1024 * 1024 + 1]).await;
+    let (status, _, body) = post_upload(
+        &c,
+        &action,
+        &fields,
+        "huge.pdf",
+        &vec![b'a'; 10 * 1024 * 1024 + 1],
+    )
+    .await;
     assert_eq!(status, 413, "{body}");
 }
 
@@ -449,16 +502,31 @@ async fn without_javascript_a_six_megabyte_file_goes_with_a_stage2_request_and_t
     // The request form links to its files step; a wrong code opens neither.
     let own = page(&c, &s.url(&format!("/complaints/{r}/stage2?code={code}"))).await;
     let step = format!("/complaints/{r}/stage2/files?code={code}");
-    assert!(own.html.contains(&step.replace('&', "&amp;")) || own.html.contains(&step), "{}", own.html);
-    let wrong = page(&c, &s.url(&format!("/complaints/{r}/stage2/files?code=WRONG-CODE"))).await;
+    assert!(
+        own.html.contains(&step.replace('&', "&amp;")) || own.html.contains(&step),
+        "{}",
+        own.html
+    );
+    let wrong = page(
+        &c,
+        &s.url(&format!("/complaints/{r}/stage2/files?code=WRONG-CODE")),
+    )
+    .await;
     assert_eq!(wrong.status, 404);
 
     let photo = big_png();
     let next = through_the_step(&s, &c, &step, &[("window.png", photo.clone())]).await;
     let next = unescape(&next);
-    assert!(next.starts_with(&format!("/complaints/{r}/stage2?code={code}&attachments=")), "{next}");
+    assert!(
+        next.starts_with(&format!("/complaints/{r}/stage2?code={code}&attachments=")),
+        "{next}"
+    );
     let request = page(&c, &s.url(&next)).await;
-    assert!(request.html.contains("window.png (6.0 MB)"), "{}", request.html);
+    assert!(
+        request.html.contains("window.png (6.0 MB)"),
+        "{}",
+        request.html
+    );
     let cookie = request.cookie.clone().unwrap();
     let csrf = attr_after(&request.html, "name=\"csrf_token\"", "value").unwrap();
     let fields = [("csrf_token", csrf.as_str()), ("reason", "Still damp.")];
@@ -487,21 +555,35 @@ async fn without_javascript_a_six_megabyte_file_goes_with_a_stage2_request_and_t
     assert!(case_page.html.contains("window.png"));
     assert!(!case_page.html.contains("inspection.png"));
     let link = unescape(&attr_after(&case_page.html, "Files you sent us", "href").unwrap());
-    assert!(link.starts_with(&format!("/complaints/{r}/files/")), "{link}");
+    assert!(
+        link.starts_with(&format!("/complaints/{r}/files/")),
+        "{link}"
+    );
     let res = c.get(s.url(&link)).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let h = res.headers().clone();
     assert_eq!(h["content-type"], "image/png");
-    assert!(h["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"window.png\""));
+    assert!(h["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"window.png\""));
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "no-referrer");
     assert!(h["cache-control"].to_str().unwrap().contains("no-store"));
     assert_eq!(res.bytes().await.unwrap().as_ref(), photo.as_slice());
 
     // A wrong code cannot download it; staff's file is not the resident's, whatever the code.
-    let id = link.split("/files/").nth(1).unwrap().split('?').next().unwrap();
+    let id = link
+        .split("/files/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap();
     let res = c
-        .get(s.url(&format!("/complaints/{r}/files/{id}?code=AAAA-BBBB-CCCC-DDDD")))
+        .get(s.url(&format!(
+            "/complaints/{r}/files/{id}?code=AAAA-BBBB-CCCC-DDDD"
+        )))
         .send()
         .await
         .unwrap();
@@ -523,7 +605,10 @@ async fn without_javascript_a_six_megabyte_file_goes_with_a_stage2_request_and_t
     // Once the review is asked for, the step sends the browser to the request page, which says why.
     let p = page(&c, &s.url(&step)).await;
     assert_eq!(p.status, 303);
-    assert_eq!(unescape(&header(&p, "location")), format!("/complaints/{r}/stage2?code={code}"));
+    assert_eq!(
+        unescape(&header(&p, "location")),
+        format!("/complaints/{r}/stage2?code={code}")
+    );
 }
 
 #[tokio::test]
@@ -534,13 +619,29 @@ async fn an_upload_form_past_its_expiry_is_refused_with_a_clear_error() {
     let c = client();
     let p = page(&c, &s.url("/complaints/files")).await;
     let (action, fields) = upload_form(&p.html);
-    let expires: i64 = fields.iter().find(|(k, _)| k == "expires").unwrap().1.parse().unwrap();
-    let at = chrono::DateTime::parse_from_rfc3339(handed_out).unwrap().timestamp();
-    assert_eq!(expires - at, 30 * 60, "FORM_LIFETIME_MINUTES after it was handed out");
+    let expires: i64 = fields
+        .iter()
+        .find(|(k, _)| k == "expires")
+        .unwrap()
+        .1
+        .parse()
+        .unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(handed_out)
+        .unwrap()
+        .timestamp();
+    assert_eq!(
+        expires - at,
+        30 * 60,
+        "FORM_LIFETIME_MINUTES after it was handed out"
+    );
     s.stop();
 
     // The same data dir (and signing key), 31 minutes later.
-    let s = Server::start_args(dir.path(), None, &["--port", "0", "--now", "2026-06-01T10:31:00Z"]);
+    let s = Server::start_args(
+        dir.path(),
+        None,
+        &["--port", "0", "--now", "2026-06-01T10:31:00Z"],
+    );
     let slot_path = action.split("/uploads/").nth(1).unwrap();
     let (status, _, body) = post_upload(
         &c,
@@ -556,7 +657,11 @@ async fn an_upload_form_past_its_expiry_is_refused_with_a_clear_error() {
 
     // Within its lifetime the same form is taken.
     s.stop();
-    let s = Server::start_args(dir.path(), None, &["--port", "0", "--now", "2026-06-01T10:29:00Z"]);
+    let s = Server::start_args(
+        dir.path(),
+        None,
+        &["--port", "0", "--now", "2026-06-01T10:29:00Z"],
+    );
     let (status, location, body) = post_upload(
         &c,
         &s.url(&format!("/uploads/{slot_path}")),

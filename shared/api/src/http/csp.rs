@@ -77,7 +77,10 @@ mod tests {
             p.contains("form-action 'self' https://files-1.s3.eu-west-2.amazonaws.com;"),
             "{p}"
         );
-        assert!(!p.contains("script-src") && !p.contains("connect-src"), "{p}");
+        assert!(
+            !p.contains("script-src") && !p.contains("connect-src"),
+            "{p}"
+        );
         assert!(inbox_form_page_policy(Some("javascript:x")).contains("form-action 'self';"));
     }
 

@@ -40,9 +40,9 @@ mod pages;
 mod stage_request;
 pub(crate) mod uploads;
 
-use pages::{case_problem_page, form_page_for, next_stage_timescales, too_many_page, Limited};
 pub(crate) use downloads::resident_file;
 pub(crate) use file_step::{complaint_files, stage2_files, stage3_files};
+use pages::{case_problem_page, form_page_for, next_stage_timescales, too_many_page, Limited};
 pub(crate) use stage_request::{request_stage2, request_stage3, stage2_page, stage3_page};
 
 type Result<T> = std::result::Result<T, Problem>;
