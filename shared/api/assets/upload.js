@@ -115,8 +115,10 @@
     });
   }
 
+  // Only the slots this script added: those the page itself carries (files added one at a
+  // time on the files step, without this script) stay with the form.
   function removeSlots(form) {
-    var old = form.querySelectorAll('input[type="hidden"][name="attachments"]');
+    var old = form.querySelectorAll('input[type="hidden"][name="attachments"][data-upload-script]');
     Array.prototype.forEach.call(old, function (el) { el.parentNode.removeChild(el); });
   }
 
@@ -191,6 +193,7 @@
           hidden.type = 'hidden';
           hidden.name = 'attachments';
           hidden.value = slot;
+          hidden.setAttribute('data-upload-script', '');
           form.appendChild(hidden);
         });
         // The files are in the inbox: the form carries their slots, not their bytes.

@@ -120,7 +120,12 @@ pub fn intake_router() -> Router<AppState> {
             post(public::submit).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/complaints/uploads", post(public::uploads::forms))
+        .route("/complaints/files", get(public::complaint_files))
         .route("/complaints/{reference}", get(public::resident_view))
+        .route(
+            "/complaints/{reference}/files/{id}",
+            get(public::resident_file),
+        )
         .route(
             "/complaints/{reference}/confirmation",
             get(public::confirmation),
@@ -173,6 +178,14 @@ pub fn stage2_router() -> Router<AppState> {
         .route(
             "/complaints/{reference}/stage3",
             get(public::stage3_page).post(public::request_stage3),
+        )
+        .route(
+            "/complaints/{reference}/stage2/files",
+            get(public::stage2_files),
+        )
+        .route(
+            "/complaints/{reference}/stage3/files",
+            get(public::stage3_files),
         )
         .route(
             "/staff/complaints/{reference}/stage3",

@@ -13,7 +13,7 @@ use aws_config::SdkConfig;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use chrono::{DateTime, Utc};
 use p3_domain::attachment::{is_id, MAX_FILE_BYTES};
-use p3_domain::inbox::{InboxFile, UploadForm, UploadInbox};
+use p3_domain::inbox::{Arrived, InboxFile, UploadForm, UploadInbox};
 use p3_domain::ports::StoreError;
 use serde_json::{json, Value};
 
@@ -214,6 +214,20 @@ impl UploadInbox for S3UploadInbox {
             filename: key[prefix.len()..].to_string(),
             bytes,
         }))
+    }
+
+    async fn describe(&self, slot: &str) -> Result<Option<Arrived>, StoreError> {
+        // The listing names the object (its key ends with the browser's file name) and gives
+        // its size: nothing is read.
+        let prefix = Self::slot_prefix(slot)?;
+        Ok(keys_under(&self.s3, &self.bucket, &prefix)
+            .await?
+            .into_iter()
+            .next()
+            .map(|(key, size)| Arrived {
+                filename: key[prefix.len()..].to_string(),
+                size: u64::try_from(size).unwrap_or(0),
+            }))
     }
 
     async fn discard(&self, slot: &str) -> Result<(), StoreError> {

@@ -739,6 +739,267 @@ async fn a_residents_file_goes_straight_to_the_bucket_and_is_kept_with_their_com
     assert!(refused.text.contains("attachments[0]"), "{}", refused.text);
 }
 
+/// An HTTP API event answered as Lambda answers it: status, headers and body (JSON).
+async fn lambda_answer(app: &Router, event: Value) -> Value {
+    let request = serde_json::from_value(event).expect("an HTTP API event");
+    wiring::answer_http(app.clone(), request)
+        .await
+        .expect("answered")
+}
+
+/// A sample event with its query string replaced by `query` (its pairs repeated as API Gateway
+/// gives them, joined by commas).
+fn with_query(mut ev: Value, query: &str) -> Value {
+    let mut params = serde_json::Map::new();
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        let joined = match params.get(k.as_ref()).and_then(Value::as_str) {
+            Some(before) => format!("{before},{v}"),
+            None => v.into_owned(),
+        };
+        params.insert(k.into_owned(), Value::String(joined));
+    }
+    ev["rawQueryString"] = Value::String(query.to_string());
+    ev["queryStringParameters"] = Value::Object(params);
+    ev
+}
+
+/// The value of the attribute `attr` of the element starting at `marker`.
+fn attr_of(html: &str, marker: &str, attr: &str) -> String {
+    let at = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {html}"));
+    let key = format!("{attr}=\"");
+    let start = at + html[at..].find(&key).unwrap() + key.len();
+    html[start..start + html[start..].find('"').unwrap()]
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucket_and_is_sent_back()
+{
+    let env = Env::new("files-step").await;
+    let mut settings = env.settings.clone();
+    settings.attachments_bucket = Some(attachments_bucket(&env).await);
+    let state = AppState {
+        attachments: p3_aws::files::attachments(&settings, &env.sdk),
+        inbox: p3_aws::files::upload_inbox(&settings, &env.sdk),
+        ..env.state.clone()
+    };
+    let intake = wiring::http_app(p3_api::intake_router(), state);
+
+    // The step's form is an S3 presigned POST: its policy redirects the browser back to the
+    // step with the new slot; the page may post forms to the bucket and nowhere else.
+    let out = lambda_answer(&intake, with_query(event("intake/get-files-step.json"), "")).await;
+    assert_eq!(out["statusCode"], 200, "{}", out["body"]);
+    let csp = out["headers"]["content-security-policy"].as_str().unwrap();
+    let origin = p3_api::http::csp::origin_of(&env.endpoint).unwrap();
+    assert!(
+        csp.contains(&format!("form-action 'self' {origin};")),
+        "{csp}"
+    );
+    assert!(!csp.contains("script-src"), "{csp}");
+    assert_eq!(out["headers"]["referrer-policy"], "no-referrer");
+    let html = out["body"].as_str().unwrap();
+    let bucket = settings.attachments_bucket.clone().unwrap();
+    let url = attr_of(html, "<form method=\"post\"", "action");
+    assert!(url.ends_with(&format!("/{bucket}")), "{url}");
+    let form_html = &html[html.find("<form method=\"post\"").unwrap()..];
+    let form_html = &form_html[..form_html.find("</form>").unwrap()];
+    let mut fields = Vec::new();
+    for input in form_html.split("<input type=\"hidden\"").skip(1) {
+        fields.push((
+            attr_of(input, "name", "name"),
+            attr_of(input, "value", "value"),
+        ));
+    }
+    let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+    let redirect = get("success_action_redirect").expect("a redirect");
+    let slot = redirect
+        .strip_prefix("https://complaints.p3housing.example/complaints/files?attachments=")
+        .unwrap_or_else(|| panic!("{redirect}"))
+        .to_string();
+    assert_eq!(
+        get("key").unwrap(),
+        format!("incoming/{slot}/${{filename}}")
+    );
+    // The policy S3 checks names the same redirect and expires FORM_LIFETIME_MINUTES after the
+    // form was handed out (the functions' clock; moto does not enforce it).
+    let policy: Value =
+        serde_json::from_slice(&aws_smithy_types::base64::decode(get("policy").unwrap()).unwrap())
+            .unwrap();
+    assert!(policy["conditions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"success_action_redirect": redirect})));
+    let handed_out = env.service.clock.now();
+    let lifetime = Duration::minutes(p3_domain::inbox::FORM_LIFETIME_MINUTES);
+    assert_eq!(
+        policy["expiration"],
+        (handed_out + lifetime)
+            .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+            .to_string()
+    );
+    let form = UploadForm {
+        slot: slot.clone(),
+        url,
+        fields,
+        expires_at: env.service.clock.now(),
+    };
+
+    // The browser posts a 6 MB photo straight to the bucket, which sends it back (303) to the
+    // step with the object's bucket and key added; the step drops them (the key ends with the
+    // file's name) and lists the file.
+    let photo = noise_png(6 * 1024 * 1024);
+    let posted = post_as_browser(&form, "damp wall.png", &photo).await;
+    assert_eq!(posted.status().as_u16(), 303, "{:?}", posted.text().await);
+    let back = posted.headers()["location"].to_str().unwrap().to_string();
+    assert!(back.starts_with(&redirect), "{back}");
+    assert!(back.contains("key="), "moto adds the key: {back}");
+    let query = back.split_once('?').unwrap().1;
+    let out = lambda_answer(
+        &intake,
+        with_query(event("intake/get-files-step.json"), query),
+    )
+    .await;
+    assert_eq!(out["statusCode"], 303, "{}", out["body"]);
+    let clean = out["headers"]["location"].as_str().unwrap();
+    assert_eq!(clean, format!("/complaints/files?attachments={slot}"));
+    let out = lambda_answer(
+        &intake,
+        with_query(
+            event("intake/get-files-step.json"),
+            clean.split_once('?').unwrap().1,
+        ),
+    )
+    .await;
+    assert_eq!(out["statusCode"], 200);
+    let html = out["body"].as_str().unwrap();
+    assert!(html.contains("damp wall.png"), "{html}");
+    assert!(html.contains("6.0 MB"), "{html}");
+    assert_eq!(
+        attr_of(html, "<a class=\"button\"", "href"),
+        format!("/?attachments={slot}")
+    );
+
+    // The form carries the slot; the complaint sent as text names it and the file is kept.
+    let out = lambda_answer(
+        &intake,
+        with_query(
+            event("intake/get-form.json"),
+            &format!("attachments={slot}"),
+        ),
+    )
+    .await;
+    let html = out["body"].as_str().unwrap();
+    assert!(
+        html.contains(&format!("name=\"attachments\" value=\"{slot}\"")),
+        "{html}"
+    );
+    let mut complaint = event("intake/post-complaint.json");
+    let mut body: Value = serde_json::from_str(complaint["body"].as_str().unwrap()).unwrap();
+    body["attachments"] = json!([slot]);
+    complaint["body"] = Value::String(body.to_string());
+    complaint["headers"]["content-length"] = Value::String(body.to_string().len().to_string());
+    let answer = env.call(&intake, complaint).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    assert_eq!(answer.body["files"][0]["filename"], "damp wall.png");
+    assert_eq!(answer.body["files"][0]["size"], photo.len());
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_resident_downloads_their_own_file_and_one_over_4_mb_through_a_presigned_get() {
+    let env = Env::new("resident-download").await;
+    let mut settings = env.settings.clone();
+    settings.attachments_bucket = Some(attachments_bucket(&env).await);
+    let state = AppState {
+        attachments: p3_aws::files::attachments(&settings, &env.sdk),
+        inbox: p3_aws::files::upload_inbox(&settings, &env.sdk),
+        ..env.state.clone()
+    };
+    let intake = wiring::http_app(p3_api::intake_router(), state.clone());
+    let bucket = settings.attachments_bucket.clone().unwrap();
+    let s3 = p3_aws::s3_attachments::s3_client(&env.sdk, true);
+
+    // Two files in the inbox (as the browser leaves them), sent with the complaint.
+    let big = noise_png(5 * 1024 * 1024);
+    let small = b"%PDF-1.7\n a small letter\n%%EOF\n".to_vec();
+    let slots = [
+        "00112233445566778899".to_string(),
+        "99887766554433221100".to_string(),
+    ];
+    for (slot, name, bytes) in [
+        (&slots[0], "big photo.png", big.clone()),
+        (&slots[1], "letter.pdf", small.clone()),
+    ] {
+        s3.put_object()
+            .bucket(&bucket)
+            .key(format!("incoming/{slot}/{name}"))
+            .body(bytes.into())
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut complaint = event("intake/post-complaint.json");
+    let mut body: Value = serde_json::from_str(complaint["body"].as_str().unwrap()).unwrap();
+    body["attachments"] = json!(slots);
+    complaint["body"] = Value::String(body.to_string());
+    complaint["headers"]["content-length"] = Value::String(body.to_string().len().to_string());
+    let answer = env.call(&intake, complaint).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let reference = answer.body["reference"].as_str().unwrap().to_string();
+    let code = answer.body["access_code"].as_str().unwrap().to_string();
+    let case = env.service.store.load(&reference).await.unwrap().unwrap();
+    let (big_id, small_id) = (
+        case.attachments[0].id.clone(),
+        case.attachments[1].id.clone(),
+    );
+    let download = |id: &str, code: &str| {
+        event_for(
+            "intake/get-resident-file.json",
+            &[
+                (SAMPLE_REFERENCE, reference.as_str()),
+                (SAMPLE_CODE, code),
+                ("0123456789abcdef0123", id),
+            ],
+        )
+    };
+
+    // Over 4 MB: 303 to a presigned GET, which S3 answers as a download.
+    let out = lambda_answer(&intake, download(&big_id, &code)).await;
+    assert_eq!(out["statusCode"], 303, "{}", out["body"]);
+    assert_eq!(out["headers"]["referrer-policy"], "no-referrer");
+    let location = out["headers"]["location"].as_str().unwrap();
+    assert!(
+        location.contains(&format!("/cases/{reference}/{big_id}")),
+        "{location}"
+    );
+    let got = reqwest::get(location).await.unwrap();
+    assert_eq!(got.status().as_u16(), 200);
+    assert!(got.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"big photo.png\""));
+    assert_eq!(got.bytes().await.unwrap().to_vec(), big);
+
+    // Within 4 MB: served by the function, as a download.
+    let out = lambda_answer(&intake, download(&small_id, &code)).await;
+    assert_eq!(out["statusCode"], 200, "{}", out["body"]);
+    assert_eq!(out["headers"]["content-type"], "application/pdf");
+    assert_eq!(out["headers"]["x-content-type-options"], "nosniff");
+    assert!(out["headers"]["content-disposition"]
+        .as_str()
+        .unwrap()
+        .starts_with("attachment;"));
+
+    // A wrong code: the same 404 as no such file.
+    let out = lambda_answer(&intake, download(&big_id, "AAAA-BBBB-CCCC-DDDD")).await;
+    assert_eq!(out["statusCode"], 404, "{}", out["body"]);
+}
+
 #[tokio::test]
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn the_documents_function_serves_a_letter_and_the_evidence_pack_as_pdf_and_html() {

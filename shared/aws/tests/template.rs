@@ -467,8 +467,11 @@ fn the_attachments_bucket_is_private_and_each_function_reaches_only_its_prefixes
     // their PutObject); the case-files function reads the slot and keeps the file.
     let forms_only = set(&[("s3:PutObject", incoming)]);
     let downloads = "${AttachmentsBucket.Arn}/downloads/*";
+    // Intake also serves a resident the files they sent (GET /complaints/{reference}/files/{id}).
+    let mut intake = resident.clone();
+    intake.insert(("s3:GetObject".to_string(), cases.to_string()));
     let expected = BTreeMap::from([
-        ("IntakeFunction".to_string(), resident.clone()),
+        ("IntakeFunction".to_string(), intake),
         ("Stage2Function".to_string(), resident.clone()),
         // Staff's JSON API takes files through the inbox as residents do.
         ("CasesFunction".to_string(), resident.clone()),

@@ -45,6 +45,32 @@ pub struct InboxFile {
     pub bytes: Vec<u8>,
 }
 
+/// What arrived in a slot, as a page lists it before the request that names it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrived {
+    /// The name the browser gave it (only ever shown, never a path, never in a URL or a log).
+    pub filename: String,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
+/// The slots a page carries from one step to the next (a query's `attachments`): those the
+/// service could have named, each once, at most [`crate::attachment::MAX_RESIDENT_FILES`];
+/// anything else is dropped, never an error, since a URL may have been cut or edited.
+pub fn carried_slots<'a>(slots: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut kept: Vec<String> = Vec::new();
+    for slot in slots {
+        let slot = slot.trim();
+        if is_id(slot) && !kept.iter().any(|k| k == slot) {
+            kept.push(slot.to_string());
+        }
+        if kept.len() == crate::attachment::MAX_RESIDENT_FILES {
+            break;
+        }
+    }
+    kept
+}
+
 /// The inbox port: S3 on AWS, a folder of the data dir locally.
 #[async_trait]
 pub trait UploadInbox: Send + Sync {
@@ -62,6 +88,15 @@ pub trait UploadInbox: Send + Sync {
     /// Forgets what arrived in `slot` (nothing if it is empty); slots never fetched are
     /// discarded by the inbox itself within a day.
     async fn discard(&self, slot: &str) -> Result<(), StoreError>;
+    /// The name and size of the file in `slot`, if one arrived, for a page that lists what
+    /// arrived without JavaScript; by default read through [`UploadInbox::fetch`], which an
+    /// inbox overrides to look without reading the file.
+    async fn describe(&self, slot: &str) -> Result<Option<Arrived>, StoreError> {
+        Ok(self.fetch(slot).await?.map(|f| Arrived {
+            filename: f.filename,
+            size: f.bytes.len() as u64,
+        }))
+    }
     /// The origin (`scheme://host[:port]`) the forms post to, so the pages' script may be
     /// allowed to post there and nowhere else; `None` when the inbox hands out no forms.
     fn origin(&self) -> Option<String> {

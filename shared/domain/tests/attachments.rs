@@ -183,3 +183,22 @@ fn a_resident_sends_at_most_five_files_and_staff_add_more() {
     // The same id twice is refused: a stored file is never replaced.
     assert!(add(&case, "officer@p3.example", 99).is_err());
 }
+
+#[test]
+fn an_address_carries_only_slots_the_service_could_have_named_each_once_and_at_most_five() {
+    use p3_domain::inbox::carried_slots;
+    let slot = |n: u8| p3_domain::attachment::new_id([n; 10]);
+    let (a, b) = (slot(1), slot(2));
+    let carried = carried_slots([
+        a.as_str(),
+        "../../etc/passwd",
+        a.as_str(),
+        " ",
+        b.as_str(),
+        "ABCDEF0123456789ABCD",
+    ]);
+    assert_eq!(carried, vec![a.clone(), b]);
+    let many: Vec<String> = (0..8).map(slot).collect();
+    let carried = carried_slots(many.iter().map(String::as_str));
+    assert_eq!(carried, many[..5].to_vec());
+}

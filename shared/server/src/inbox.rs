@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use p3_domain::attachment::is_id;
-use p3_domain::inbox::{InboxFile, UploadForm, UploadInbox};
+use p3_domain::inbox::{Arrived, InboxFile, UploadForm, UploadInbox};
 use p3_domain::ports::StoreError;
 use sha2::Sha256;
 
@@ -211,13 +211,15 @@ impl UploadInbox for FolderInbox {
         redirect: Option<&str>,
     ) -> Result<UploadForm, StoreError> {
         self.data(slot)?;
-        let redirect = redirect.unwrap_or("");
-        // A path of the service, or a URL of it under its base URL (what S3's forms need, so
-        // the pages build one redirect for both hosts).
-        let own_url = redirect
-            .strip_prefix(self.base_url.as_str())
-            .is_some_and(is_local_path);
-        if !redirect.is_empty() && !is_local_path(redirect) && !own_url {
+        // A page of this service named by its full address is named by its path.
+        let redirect = redirect
+            .map(|r| {
+                r.strip_prefix(self.base_url.as_str())
+                    .filter(|path| path.starts_with('/'))
+                    .unwrap_or(r)
+            })
+            .unwrap_or("");
+        if !redirect.is_empty() && !is_local_path(redirect) {
             return Err(StoreError::Refused(
                 "an upload form redirects only to a page of the service".into(),
             ));
@@ -250,6 +252,23 @@ impl UploadInbox for FolderInbox {
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_default();
             Ok(Some(InboxFile { filename, bytes }))
+        })
+        .await
+    }
+
+    async fn describe(&self, slot: &str) -> Result<Option<Arrived>, StoreError> {
+        let data = self.data(slot)?;
+        let name = self.name(slot)?;
+        blocking(move || {
+            let size = match std::fs::metadata(&data) {
+                Ok(m) => m.len(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(unavailable(e)),
+            };
+            let filename = std::fs::read(&name)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default();
+            Ok(Some(Arrived { filename, size }))
         })
         .await
     }

@@ -68,8 +68,43 @@ pub(crate) fn allow_upload_script(mut res: Response, inbox: &dyn UploadInbox) ->
     res
 }
 
+/// The policy of a page whose forms post a file straight into the upload inbox, without
+/// JavaScript (the files step, `routes/public/file_step.rs`): the strict policy, no script,
+/// with `form-action` allowing the inbox's origin (the attachments bucket on AWS) and only it.
+pub fn inbox_form_page_policy(inbox_origin: Option<&str>) -> String {
+    let mut action = "form-action 'self'".to_string();
+    if let Some(o) = inbox_origin.and_then(origin_of) {
+        action.push(' ');
+        action.push_str(&o);
+    }
+    BASE.replace("form-action 'self'", &action)
+}
+
+/// Sets the files step's policy on `res` (the security headers then leave it as it is).
+pub(crate) fn allow_inbox_forms(mut res: Response, inbox: &dyn UploadInbox) -> Response {
+    let policy = inbox_form_page_policy(inbox.origin().as_deref());
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    res
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_files_step_may_post_forms_to_the_bucket_and_nowhere_else_and_runs_no_script() {
+        let p = inbox_form_page_policy(Some("https://files-1.s3.eu-west-2.amazonaws.com/"));
+        assert!(
+            p.contains("form-action 'self' https://files-1.s3.eu-west-2.amazonaws.com;"),
+            "{p}"
+        );
+        assert!(
+            !p.contains("script-src") && !p.contains("connect-src"),
+            "{p}"
+        );
+        assert!(inbox_form_page_policy(Some("javascript:x")).contains("form-action 'self';"));
+    }
+
     use super::*;
 
     #[test]

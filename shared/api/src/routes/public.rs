@@ -34,10 +34,14 @@ use crate::problem::Problem;
 use crate::views::ResidentCase;
 use crate::{views, AppState, ClientAddr};
 
+mod downloads;
+pub(crate) mod file_step;
 mod pages;
 mod stage_request;
 pub(crate) mod uploads;
 
+pub(crate) use downloads::resident_file;
+pub(crate) use file_step::{complaint_files, stage2_files, stage3_files};
 use pages::{case_problem_page, form_page_for, next_stage_timescales, too_many_page, Limited};
 pub(crate) use stage_request::{request_stage2, request_stage3, stage2_page, stage3_page};
 
@@ -56,22 +60,32 @@ fn wants_html(headers: &HeaderMap) -> bool {
     accept.contains("text/html")
 }
 
-/// `GET /`: the complaint form, whatever the Accept header.
-pub(crate) async fn form(State(st): State<AppState>, headers: HeaderMap) -> Response {
+/// `GET /?attachments=`: the complaint form, whatever the Accept header, with the files the
+/// files step carried to it (`file_step`).
+pub(crate) async fn form(
+    State(st): State<AppState>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+    headers: HeaderMap,
+) -> Result<Response> {
     let csrf = csrf_of(&headers);
-    let page = form_page_for(
+    let mut page = form_page_for(
         &st,
         csrf.clone(),
         random_hex(16),
         Default::default(),
         Default::default(),
     );
+    let slots = file_step::slots_in(&file_step::query_pairs(q.as_deref()));
+    page.files = file_step::carried_files(st.inbox.as_ref(), &slots).await?;
     let mut res = allow_upload_script(
         html::form_response(StatusCode::OK, &page),
         st.inbox.as_ref(),
     );
+    if !page.files.is_empty() {
+        res = private_page(res);
+    }
     set_csrf_cookie(&st, &headers, &mut res, &csrf);
-    res
+    Ok(res)
 }
 
 fn form_field(fields: &[(String, String)], name: &str) -> Option<String> {
@@ -212,6 +226,7 @@ pub(crate) async fn submit(
                 errors,
             );
             page.asks = asked;
+            page.files = file_step::carried_files(st.inbox.as_ref(), &slots).await?;
             return Ok(allow_upload_script(
                 html::form_response(StatusCode::UNPROCESSABLE_ENTITY, &page),
                 st.inbox.as_ref(),
@@ -261,6 +276,7 @@ pub(crate) async fn submit(
             StoredReply::Created(replay::view(&c.reference, None, &v))
         }
     };
+    let slots_sent = slots.clone();
     let files = ResidentFiles {
         inbox: st.inbox.as_ref(),
         store: st.attachments.as_ref(),
@@ -274,6 +290,7 @@ pub(crate) async fn submit(
     let w = match result {
         Ok(w) => w,
         Err(ServiceError::Command(CommandError::Invalid(errors))) if is_form => {
+            let kept = file_step::kept_after(&slots_sent, &errors);
             let mut page = form_page_for(
                 &st,
                 csrf.unwrap_or_default(),
@@ -282,6 +299,7 @@ pub(crate) async fn submit(
                 uploads::on_the_page(errors),
             );
             page.asks = asked_again;
+            page.files = file_step::carried_files(st.inbox.as_ref(), &kept).await?;
             return Ok(allow_upload_script(
                 html::form_response(StatusCode::UNPROCESSABLE_ENTITY, &page),
                 st.inbox.as_ref(),

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 pub mod files;
+pub mod nojs;
 pub mod pages;
 
 pub struct Server {

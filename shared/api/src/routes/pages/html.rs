@@ -57,12 +57,15 @@ pub(crate) async fn upload_script() -> Response {
 
 mod asks;
 mod components;
+mod files;
 mod form;
 mod resident;
 mod words;
 
 pub(crate) use asks::*;
 pub(crate) use components::*;
+pub use files::CarriedFile;
+pub(crate) use files::*;
 pub use form::*;
 pub use resident::*;
 pub use words::*;

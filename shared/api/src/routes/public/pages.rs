@@ -85,6 +85,7 @@ pub(super) fn form_page_for(
         acknowledge_by,
         respond_by,
         asks: Default::default(),
+        files: Vec::new(),
     }
 }
 

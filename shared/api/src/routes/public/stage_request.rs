@@ -11,9 +11,10 @@ pub(crate) async fn stage2_page(
     addr: Option<Extension<ClientAddr>>,
     reference: Path<String>,
     q: Query<CodeQuery>,
+    raw: axum::extract::RawQuery,
     headers: HeaderMap,
 ) -> Result<Response> {
-    stage_page(st, addr, reference, q, headers, Wanted::Next).await
+    stage_page(st, addr, reference, q, raw, headers, Wanted::Next).await
 }
 
 /// `GET /complaints/{reference}/stage3?code=`: the page for asking for Stage 3 (the
@@ -23,9 +24,10 @@ pub(crate) async fn stage3_page(
     addr: Option<Extension<ClientAddr>>,
     reference: Path<String>,
     q: Query<CodeQuery>,
+    raw: axum::extract::RawQuery,
     headers: HeaderMap,
 ) -> Result<Response> {
-    stage_page(st, addr, reference, q, headers, Wanted::Stage(3)).await
+    stage_page(st, addr, reference, q, raw, headers, Wanted::Stage(3)).await
 }
 
 /// Which stage a resident's request route asks for: `/stage2` the next one, whatever it is (as
@@ -59,11 +61,13 @@ impl Wanted {
     }
 }
 
+/// The request page, with the files the files step carried to it (`?attachments=`).
 async fn stage_page(
     State(st): State<AppState>,
     addr: Option<Extension<ClientAddr>>,
     Path(reference): Path<String>,
     Query(q): Query<CodeQuery>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
     headers: HeaderMap,
     wanted: Wanted,
 ) -> Result<Response> {
@@ -75,6 +79,8 @@ async fn stage_page(
     };
     let view = ResidentCase::of(&case, &st.service.rules, st.service.clock.now());
     let csrf = csrf_of(&headers);
+    let slots = super::file_step::slots_in(&super::file_step::query_pairs(raw.as_deref()));
+    let carried = super::file_step::carried_files(st.inbox.as_ref(), &slots).await?;
     let form = html::Stage2Form {
         code: q.code.as_deref().unwrap_or(""),
         csrf: &csrf,
@@ -82,6 +88,7 @@ async fn stage_page(
         errors: &ValidationErrors::new(),
         timescales: &next_stage_timescales(&st, &case),
         stage: wanted.stage(&case),
+        files: &carried,
     };
     let res = html::stage2_response(StatusCode::OK, &view, &form, &st.service.settings.landlord);
     let mut res = with_form_script(&st, &view, form.stage, res);
@@ -229,6 +236,7 @@ async fn request_stage(
         }
     };
     let cmd = wanted.command(reason);
+    let slots_sent = slots.clone();
     let files = ResidentFiles {
         inbox: st.inbox.as_ref(),
         store: st.attachments.as_ref(),
@@ -250,6 +258,8 @@ async fn request_stage(
             for fe in &problem.errors {
                 errors.add(&fe.field, fe.message.clone());
             }
+            let kept = super::file_step::kept_after(&slots_sent, &errors);
+            let carried = super::file_step::carried_files(st.inbox.as_ref(), &kept).await?;
             let mut errors = uploads::on_the_page(errors);
             if errors.is_empty() {
                 errors.add(
@@ -269,6 +279,7 @@ async fn request_stage(
                 errors: &errors,
                 timescales: &next_stage_timescales(&st, &case),
                 stage: wanted.stage(&case),
+                files: &carried,
             };
             let res = html::stage2_response(status, &view, &form, &st.service.settings.landlord);
             let mut res = with_form_script(&st, &view, form.stage, res);

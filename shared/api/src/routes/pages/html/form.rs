@@ -28,6 +28,8 @@ pub struct FormPage {
     pub respond_by: Option<(NaiveDate, u32)>,
     /// The optional questions' answers to keep after an error.
     pub asks: p3_domain::resident_asks::AsksForm,
+    /// The files added on the files step (or sent before an error), carried as slots.
+    pub files: Vec<CarriedFile>,
 }
 
 /// The order the form's own fields appear in (the optional questions follow them), so the
@@ -218,6 +220,22 @@ impl<'a> FormTemplate<'a> {
             },
             asks: AsksFields::new(&page.asks, e),
         }
+    }
+}
+
+impl FormTemplate<'_> {
+    /// The files step for this form, carrying the files it already has.
+    fn files_step(&self) -> String {
+        with_slots(
+            "/complaints/files",
+            self.page.files.iter().map(|f| f.slot.as_str()),
+        )
+    }
+
+    /// Whether to offer the files step: not once the resident has typed (only a form sent
+    /// back with its errors has), which following the link would lose.
+    fn offer_files_step(&self) -> bool {
+        self.page.errors.is_empty()
     }
 }
 

@@ -180,6 +180,27 @@ struct CasePage<'a> {
     stage2_action: String,
     reason: Field<'a>,
     files: Field<'a>,
+    /// The case page carries no files from the files step (its review form links to it).
+    carried: Vec<CarriedFile>,
+    files_step: String,
+    code: &'a str,
+}
+
+impl CasePage<'_> {
+    /// Where the resident downloads a file they sent.
+    fn download(&self, id: &str) -> String {
+        resident_file_link(self.view.reference, self.code, id)
+    }
+}
+
+/// Where a resident downloads a file they sent: `/complaints/{reference}/files/{id}?code=`.
+pub(crate) fn resident_file_link(reference: &str, code: &str, id: &str) -> String {
+    format!(
+        "/complaints/{}/files/{}?code={}",
+        urlencode(reference),
+        urlencode(id),
+        urlencode(code)
+    )
 }
 
 /// The resident's case page of `view`, opened with `code`, its Stage 2 form carrying `csrf`,
@@ -199,6 +220,9 @@ fn with_case_page<R>(
         stage2_action: stage_action(view.reference, code, view.stage + 1),
         reason: reason_field("", None),
         files: files_field(None),
+        carried: Vec::new(),
+        files_step: request_files_step(view.reference, code, view.stage + 1, &[]),
+        code,
     })
 }
 
@@ -243,6 +267,11 @@ struct Stage2Page<'a> {
     back: String,
     /// The stage the page asks for.
     stage: u8,
+    /// The files added on the files step (or sent before an error), carried as slots.
+    carried: &'a [CarriedFile],
+    files_step: String,
+    /// Whether to link to the files step (not once the resident typed a reason).
+    offer_files_step: bool,
 }
 
 impl Stage2Page<'_> {
@@ -280,6 +309,8 @@ pub(crate) struct Stage2Form<'a> {
     pub timescales: &'a str,
     /// The stage the page asks for (2 or 3).
     pub stage: u8,
+    /// The files carried from the files step.
+    pub files: &'a [CarriedFile],
 }
 
 /// The Stage 2 request page of `view` as an answer with `status`.
@@ -311,6 +342,9 @@ pub(crate) fn stage2_response(
             files: files_field(errors.message_for("attachments")),
             back: case_link(view.reference, form.code),
             stage: form.stage,
+            carried: form.files,
+            files_step: request_files_step(view.reference, form.code, form.stage, form.files),
+            offer_files_step: errors.is_empty() && form.reason.is_empty(),
         },
     )
 }
