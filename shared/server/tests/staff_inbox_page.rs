@@ -89,6 +89,13 @@ async fn send_file(
         .get("location")
         .map(|l| l.to_str().unwrap().to_string())
         .unwrap_or_default();
+    // The local inbox sends the browser to the page by its path, S3 by its full address: the
+    // address the browser follows, on the inbox's origin.
+    let origin = &action[..action.find("/uploads/").expect("the inbox's address")];
+    let location = match location.strip_prefix('/') {
+        Some(path) => format!("{origin}/{path}"),
+        None => location,
+    };
     (status, location)
 }
 
