@@ -62,7 +62,6 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use p3_domain::case::Case;
 use p3_domain::earlier_reply;
-use p3_domain::event::EventRecord;
 use p3_domain::london::{london_date, Month};
 use p3_domain::ports::{
     CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, MonthRecords, ReportSource,
@@ -87,6 +86,9 @@ mod annual_store;
 
 #[path = "dynamo_packing.rs"]
 mod packing;
+
+#[path = "dynamo_events.rs"]
+mod events;
 
 /// Default number of cases a list returns when the query sets no limit (as the SQLite store).
 pub const DEFAULT_LIST_LIMIT: usize = 500;
@@ -236,10 +238,6 @@ fn key(pk: String, sk: &str) -> Item {
 
 fn case_pk(reference: &str) -> String {
     format!("CASE#{reference}")
-}
-
-fn event_sk(sequence: u64) -> String {
-    format!("EVENT#{sequence:010}")
 }
 
 fn idem_pk(key: &str) -> String {
@@ -622,8 +620,8 @@ impl DynamoStore {
                 case = Some(case_of(item)?);
             } else if sk == text_store::TEXT_SK {
                 text = Some(item);
-            } else if sk.starts_with("EVENT#") {
-                history.push(from_json::<EventRecord>("event", &unpacked(item, "body")?)?);
+            } else if sk.starts_with(events::EVENT_PREFIX) {
+                history.extend(events::events_of(item)?);
             }
         }
         let Some(mut case) = case else {
@@ -643,9 +641,11 @@ impl DynamoStore {
     pub fn seed_items(&self, write: &CaseWrite) -> Result<Vec<Item>, StoreError> {
         let mut puts = vec![self.case_put(write)?];
         puts.extend(self.text_put(write)?);
-        for e in &write.new_events {
-            puts.push(self.event_put(&write.case.reference, e)?);
-        }
+        puts.extend(self.event_puts(
+            &write.case.reference,
+            &write.case.history,
+            &write.new_events,
+        )?);
         Ok(puts.into_iter().map(|p| p.item().clone()).collect())
     }
 
@@ -965,36 +965,6 @@ impl DynamoStore {
         }
     }
 
-    fn event_put(&self, reference: &str, e: &EventRecord) -> Result<Put, StoreError> {
-        let item = self.event_item(reference, e)?;
-        self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])
-    }
-
-    /// An event item, as [`CaseStore::save`] writes it.
-    fn event_item(&self, reference: &str, e: &EventRecord) -> Result<Item, StoreError> {
-        let at = ts(e.at);
-        let mut item = key(case_pk(reference), &event_sk(e.sequence));
-        // `at` and `type` let a reader of the table see what happened when; everything else
-        // (who, when recorded, the details) is in the deflated body, since the event is paid
-        // for twice (the transaction) and again in `GSI2`.
-        item.insert("at".into(), s(&at));
-        item.insert("type".into(), s(e.event.name()));
-        let stored = text_store::event_without_text(e);
-        item.insert(
-            "body".into(),
-            packed("event", &to_json("event", stored.as_ref())?)?,
-        );
-        item.insert(
-            "GSI2PK".into(),
-            s(format!("MONTH#{}", Month::of(london_date(e.at)))),
-        );
-        item.insert(
-            "GSI2SK".into(),
-            s(format!("{at}#{reference}#{:010}", e.sequence)),
-        );
-        Ok(item)
-    }
-
     fn idempotency_put(&self, rec: &IdempotencyRecord) -> Result<Put, StoreError> {
         let expires = rec.created_at + Duration::hours(IDEMPOTENCY_TTL_HOURS);
         let mut item = key(idem_pk(&rec.key), "IDEM");
@@ -1161,8 +1131,8 @@ impl CaseStore for DynamoStore {
         if let Some(text) = self.text_put(&write)? {
             items.push((text, Role::Change));
         }
-        for e in &write.new_events {
-            items.push((self.event_put(reference, e)?, Role::Change));
+        for put in self.event_puts(reference, &write.case.history, &write.new_events)? {
+            items.push((put, Role::Change));
         }
         if let Some(rec) = &write.idempotency {
             items.push((self.idempotency_put(rec)?, Role::Idempotency));
