@@ -5,7 +5,7 @@
 //! |---|---|---|---|---|---|
 //! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (B: the case's JSON without its history and without the complaint's text, deflated), `text` = `TEXT` (its text is in the text item; absent on items written before, whose snapshot holds the text), `owner`, `handler` (lower-case emails, for the list filters), `open_until`; `redacting` while a long retention rewrite is under way | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}`; `GSI3PK` = `SPAN#{YYYY-MM}` (London month of its first event, the receipt), `GSI3SK` = `{London date its last open stage ended, or 9999-12-31 while one is open}#{reference}`; while its stored status may be closed (`responded`, `closed`, `withdrawn`, `refused`) and it is not anonymised, `GSI2PK` = `RETENTION`, `GSI2SK` = `{at of its latest event}#{reference}` | load a case with its history (one strongly consistent Query on `PK`: the case item, its text item and its event items); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status; the index projects only `owner`, `handler` and `open_until`, for the filters, and the cases are then read by key with BatchGetItem); the cases with a stage open at a month's end (Query `GSI3`, one per receipt month, `GSI3SK >= {first day of the next month}`); the cases the retention run may anonymise (Query `GSI2`, `RETENTION`, `GSI2SK` before the cutoff; see `dynamo_retention.rs`) |
 //! | complaint text | `CASE#{reference}` | `TEXT` | `body` (B: the description and desired outcome as JSON, deflated) | | written with the case's first transaction, rewritten only by the retention run (see `dynamo_text.rs`); read with the case (the same Query), and by key with the case items of a list |
-//! | event | `CASE#{reference}` | `EVENT#{sequence:010}` | `at` (RFC 3339, fixed width), `type`, `body` (B: the event record's JSON, deflated; a `received` event's without the complaint's text, which is in the text item) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}` | written with its case in the same transaction, never overwritten; a month's events for the monthly report (Query `GSI2`); a case's history in order (Query `PK`, `SK` begins with `EVENT#`) |
+//! | event | `CASE#{reference}` | `EVENT#{sequence of its first event:010}` | the events one write added in one London month: `at` (its first event's, RFC 3339, fixed width), `type` (its events' types, comma-separated), `body` (B: the event record's JSON, or a list of them when it holds several, deflated; a `received` event's without the complaint's text, which is in the text item), `last` (N: its last event's sequence, only when it holds several; items written before 5 December 2026 hold one event each) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}`: only on a case's first event item of each London month | written with its case in the same transaction, never overwritten but by the retention run; a month's cases for the monthly report (Query `GSI2`: one entry per case and month); a case's history in order (Query `PK`, `SK` begins with `EVENT#`); see `dynamo_events.rs` |
 //! | counter | `COUNTER#case#{year}`, `COUNTER#service_request#{year}` | `COUNTER` | `value` (N) | | the next case reference `CMP-{year}-{n:05}` or service request id `SR-{year}-{n:05}` (UpdateItem `ADD value :one`, `UPDATED_NEW`: atomic, never reused) |
 //! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `reply` (B: the domain's reply as JSON, deflated; an item written before typed replies holds `status` (N), `body` (B) and `content_type` instead), `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
 //! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem, strongly consistent; conditional Put); a write's due timers already sent (one eventually consistent BatchGetItem, [`CaseStore::sent_among`]) |
@@ -31,7 +31,7 @@
 //! blob's first bytes; blobs written before dictionaries still read (see `dynamo_packing.rs`).
 //!
 //! A case write is one `TransactWriteItems`: the case item (conditional on `version`, or on not
-//! existing for a new case), its text item for a new case, each new event (conditional on not existing) and the idempotency
+//! existing for a new case), its text item for a new case, its new event items (a write's events of one London month in one item, conditional on not existing) and the idempotency
 //! record (conditional on not existing, or having expired); a case item marked `redacting` (a
 //! retention rewrite under way, see `dynamo_retention.rs`) takes no other change. A concurrent
 //! update therefore gets [`StoreError::VersionConflict`], never a lost update, and a used idempotency key
@@ -62,7 +62,6 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use p3_domain::case::Case;
 use p3_domain::earlier_reply;
-use p3_domain::event::EventRecord;
 use p3_domain::london::{london_date, Month};
 use p3_domain::ports::{
     CaseQuery, CaseStore, CaseWrite, Clock, IdempotencyRecord, MonthRecords, ReportSource,
@@ -87,6 +86,9 @@ mod annual_store;
 
 #[path = "dynamo_packing.rs"]
 mod packing;
+
+#[path = "dynamo_events.rs"]
+mod events;
 
 /// Default number of cases a list returns when the query sets no limit (as the SQLite store).
 pub const DEFAULT_LIST_LIMIT: usize = 500;
@@ -236,10 +238,6 @@ fn key(pk: String, sk: &str) -> Item {
 
 fn case_pk(reference: &str) -> String {
     format!("CASE#{reference}")
-}
-
-fn event_sk(sequence: u64) -> String {
-    format!("EVENT#{sequence:010}")
 }
 
 fn idem_pk(key: &str) -> String {
@@ -622,8 +620,8 @@ impl DynamoStore {
                 case = Some(case_of(item)?);
             } else if sk == text_store::TEXT_SK {
                 text = Some(item);
-            } else if sk.starts_with("EVENT#") {
-                history.push(from_json::<EventRecord>("event", &unpacked(item, "body")?)?);
+            } else if sk.starts_with(events::EVENT_PREFIX) {
+                history.extend(events::events_of(item)?);
             }
         }
         let Some(mut case) = case else {
@@ -643,9 +641,11 @@ impl DynamoStore {
     pub fn seed_items(&self, write: &CaseWrite) -> Result<Vec<Item>, StoreError> {
         let mut puts = vec![self.case_put(write)?];
         puts.extend(self.text_put(write)?);
-        for e in &write.new_events {
-            puts.push(self.event_put(&write.case.reference, e)?);
-        }
+        puts.extend(self.event_puts(
+            &write.case.reference,
+            &write.case.history,
+            &write.new_events,
+        )?);
         Ok(puts.into_iter().map(|p| p.item().clone()).collect())
     }
 
@@ -965,36 +965,6 @@ impl DynamoStore {
         }
     }
 
-    fn event_put(&self, reference: &str, e: &EventRecord) -> Result<Put, StoreError> {
-        let item = self.event_item(reference, e)?;
-        self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])
-    }
-
-    /// An event item, as [`CaseStore::save`] writes it.
-    fn event_item(&self, reference: &str, e: &EventRecord) -> Result<Item, StoreError> {
-        let at = ts(e.at);
-        let mut item = key(case_pk(reference), &event_sk(e.sequence));
-        // `at` and `type` let a reader of the table see what happened when; everything else
-        // (who, when recorded, the details) is in the deflated body, since the event is paid
-        // for twice (the transaction) and again in `GSI2`.
-        item.insert("at".into(), s(&at));
-        item.insert("type".into(), s(e.event.name()));
-        let stored = text_store::event_without_text(e);
-        item.insert(
-            "body".into(),
-            packed("event", &to_json("event", stored.as_ref())?)?,
-        );
-        item.insert(
-            "GSI2PK".into(),
-            s(format!("MONTH#{}", Month::of(london_date(e.at)))),
-        );
-        item.insert(
-            "GSI2SK".into(),
-            s(format!("{at}#{reference}#{:010}", e.sequence)),
-        );
-        Ok(item)
-    }
-
     fn idempotency_put(&self, rec: &IdempotencyRecord) -> Result<Put, StoreError> {
         let expires = rec.created_at + Duration::hours(IDEMPOTENCY_TTL_HOURS);
         let mut item = key(idem_pk(&rec.key), "IDEM");
@@ -1161,8 +1131,8 @@ impl CaseStore for DynamoStore {
         if let Some(text) = self.text_put(&write)? {
             items.push((text, Role::Change));
         }
-        for e in &write.new_events {
-            items.push((self.event_put(reference, e)?, Role::Change));
+        for put in self.event_puts(reference, &write.case.history, &write.new_events)? {
+            items.push((put, Role::Change));
         }
         if let Some(rec) = &write.idempotency {
             items.push((self.idempotency_put(rec)?, Role::Idempotency));

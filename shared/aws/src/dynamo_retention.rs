@@ -9,7 +9,7 @@
 //!
 //! The rewrite: the case item (conditional on the version read), the complaint's text item
 //! (see `dynamo_text.rs`), every event item rewritten
-//! in place (same keys, so `GSI2`'s copies follow), the new `anonymised` event and the linked
+//! in place with the events it holds (its keys and layout read first, see `dynamo_events.rs`), the new `anonymised` event and the linked
 //! service request, in one `TransactWriteItems` when they fit in one (100 items). A longer
 //! history is rewritten in several: first the case item is marked [`REDACTING`] (conditional
 //! on the version read), which makes every other save of the case a version conflict; then
@@ -99,19 +99,37 @@ impl RetentionStore for DynamoStore {
             )?,
             Role::Change,
         ));
+        // Every event item as stored (one event each, or a write's events together), each
+        // rewritten in place with exactly the events it holds: no copy of a removed text left.
+        let (stored, added): (Vec<_>, Vec<_>) = case
+            .history
+            .iter()
+            .cloned()
+            .partition(|e| e.sequence <= expected_version);
         let mut rewritten = Vec::new();
-        for e in &case.history {
-            if e.sequence <= expected_version {
-                let item = self.event_item(reference, e)?;
-                rewritten.push(self.put(
-                    item,
-                    "attribute_exists(#pk)",
-                    &[("#pk", "PK")],
-                    vec![],
-                )?);
-            } else {
-                last.push((self.event_put(reference, e)?, Role::Change));
+        let mut covered = 0;
+        for slot in self.event_layout(reference).await? {
+            let group: Vec<_> = stored
+                .iter()
+                .filter(|e| (slot.first..=slot.last).contains(&e.sequence))
+                .cloned()
+                .collect();
+            if group.is_empty() {
+                continue;
             }
+            covered += group.len();
+            let item = self.event_item(reference, &case.history, &group)?;
+            rewritten.push(self.put(item, "attribute_exists(#pk)", &[("#pk", "PK")], vec![])?);
+        }
+        if covered != stored.len() {
+            return Err(StoreError::Corrupt(format!(
+                "{reference}: {} of its {} events are in no event item",
+                stored.len() - covered,
+                stored.len()
+            )));
+        }
+        for put in self.event_puts(reference, &case.history, &added)? {
+            last.push((put, Role::Change));
         }
         if let Some(request) = service_request {
             let item = service_request_item(request)?;

@@ -246,26 +246,48 @@ async fn items_are_laid_out_as_documented() {
     assert_eq!(text(&item, "GSI1PK"), "STATUS#acknowledged");
     assert_eq!(text(&item, "GSI1SK"), "9999-12-31#CMP-2026-00001");
 
-    let event = raw_item(&client, &table, "CASE#CMP-2026-00001", "EVENT#0000000002").await;
-    assert_eq!(text(&event, "type"), "acknowledged");
-    assert_eq!(text(&event, "GSI2PK"), "MONTH#2026-03");
-    assert_eq!(
-        text(&event, "GSI2SK"),
-        "2026-03-02T10:00:00.000000000Z#CMP-2026-00001#0000000002"
+    // The receipt: the case's first event in March carries the month's `GSI2` entry.
+    let received = raw_item(&client, &table, "CASE#CMP-2026-00001", "EVENT#0000000001").await;
+    assert_eq!(text(&received, "type"), "received");
+    assert_eq!(text(&received, "GSI2PK"), "MONTH#2026-03");
+    assert!(
+        text(&received, "GSI2SK").ends_with("#CMP-2026-00001#0000000001"),
+        "{received:?}"
     );
+    assert!(!received.contains_key("last"), "one event: {received:?}");
 
-    // The letter is an event like any other, its body (the whole letter) deflated.
-    let letter = raw_item(&client, &table, "CASE#CMP-2026-00001", "EVENT#0000000003").await;
-    assert_eq!(text(&letter, "type"), "letter_issued");
-    assert_eq!(text(&letter, "GSI2PK"), "MONTH#2026-03");
-    let Some(AttributeValue::B(packed)) = letter.get("body") else {
-        panic!("the body is binary: {:?}", letter.get("body"))
+    // The acknowledgement and its letter, written by one command, share one item (under the
+    // first one's sequence); the case has a March event already, so it has no month entry.
+    let event = raw_item(&client, &table, "CASE#CMP-2026-00001", "EVENT#0000000002").await;
+    assert_eq!(text(&event, "type"), "acknowledged,letter_issued");
+    assert_eq!(text(&event, "at"), "2026-03-02T10:00:00.000000000Z");
+    assert_eq!(text(&event, "last"), "3");
+    assert!(!event.contains_key("GSI2PK"), "{event:?}");
+    assert!(!event.contains_key("GSI2SK"), "{event:?}");
+    let none = client
+        .get_item()
+        .table_name(&table)
+        .key("PK", AttributeValue::S("CASE#CMP-2026-00001".into()))
+        .key("SK", AttributeValue::S("EVENT#0000000003".into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get item");
+    assert!(none.item().is_none(), "the letter has no item of its own");
+
+    // Its body is the list of the two events, the letter's whole text included, deflated.
+    let Some(AttributeValue::B(packed)) = event.get("body") else {
+        panic!("the body is binary: {:?}", event.get("body"))
     };
     let json =
         String::from_utf8(p3_aws::dynamo::inflate(packed.as_ref()).expect("a deflated body"))
             .expect("UTF-8");
-    let body: serde_json::Value = serde_json::from_str(&json).expect("the event's JSON");
+    let events: serde_json::Value = serde_json::from_str(&json).expect("the events' JSON");
+    assert_eq!(events[0]["type"], "acknowledged");
+    assert_eq!(events[0]["sequence"], 2);
+    let body = &events[1];
     assert_eq!(body["type"], "letter_issued");
+    assert_eq!(body["sequence"], 3);
     assert!(body["letter"]["html"]
         .as_str()
         .expect("the letter's HTML")
@@ -329,14 +351,14 @@ async fn a_months_events_are_read_through_the_index_and_nothing_else() {
 
     let (cases, read) = store.month_events(month("2026-03")).await.expect("march");
     assert_eq!(refs(&cases), ["CMP-2026-00001", "CMP-2026-00002"]);
-    // A's acknowledgement and its letter, B's receipt.
-    assert_eq!(read, 3, "only March's three event items are read");
+    // A's acknowledgement (its first March event, one item with its letter), B's receipt.
+    assert_eq!(read, 2, "only March's two month entries are read");
     assert_eq!(cases[0].version, 3, "the whole current case is loaded");
 
     let (cases, read) = store.month_events(month("2026-04")).await.expect("april");
     assert_eq!(refs(&cases), ["CMP-2026-00002", "CMP-2026-00003"]);
-    // B's acknowledgement (April in London) and its letter, C's receipt.
-    assert_eq!(read, 3);
+    // B's acknowledgement (April in London) with its letter, C's receipt.
+    assert_eq!(read, 2);
 
     let (cases, read) = store
         .month_events(month("2026-02"))

@@ -48,11 +48,12 @@ for f in order:
 evs = sorted(k for k in items if k.startswith("EVENT#"))
 seen = set()
 for k in evs:
-    e = json.loads(items[k])
-    if e.get("type") == "letter_issued":
-        e["letter"]["html"] = ""; e["letter"]["text"] = ""
-    s = compact(neutral(e))
-    if s not in seen: seen.add(s); parts.append(s)
+    v = json.loads(items[k])
+    for e in (v if isinstance(v, list) else [v]):  # an item may hold a write's events
+        if e.get("type") == "letter_issued":
+            e["letter"]["html"] = ""; e["letter"]["text"] = ""
+        s = compact(neutral(e))
+        if s not in seen: seen.add(s); parts.append(s)
 parts.append(compact(neutral(json.loads(items["CASE|snapshot"]))))
 d = "\n".join(parts).encode()
 print(len(d), file=sys.stderr)
