@@ -134,8 +134,13 @@ pub fn big_png() -> Vec<u8> {
 
 /// A 6.5 MB PDF.
 pub fn big_pdf() -> Vec<u8> {
+    pdf_of(6 * 1024 * 1024 + 512 * 1024)
+}
+
+/// A PDF of about `size` bytes (a few more: its end marker).
+pub fn pdf_of(size: usize) -> Vec<u8> {
     let mut b = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n".to_vec();
-    b.resize(6 * 1024 * 1024 + 512 * 1024, b' ');
+    b.resize(size, b' ');
     b.extend(b"\n%%EOF\n");
     b
 }
