@@ -177,7 +177,9 @@ pub fn stage2_router() -> Router<AppState> {
         )
         .route(
             "/complaints/{reference}/stage3",
-            get(public::stage3_page).post(public::request_stage3),
+            get(public::stage3_page)
+                .post(public::request_stage3)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(
             "/complaints/{reference}/stage2/files",
