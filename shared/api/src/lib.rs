@@ -177,7 +177,9 @@ pub fn stage2_router() -> Router<AppState> {
         )
         .route(
             "/complaints/{reference}/stage3",
-            get(public::stage3_page).post(public::request_stage3),
+            get(public::stage3_page)
+                .post(public::request_stage3)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(
             "/complaints/{reference}/stage2/files",
@@ -468,7 +470,9 @@ pub fn serve_part(part: Router<AppState>, state: AppState) -> Router {
     .with_state(state)
 }
 
-async fn security_headers(
+/// The headers every answer carries (no sniffing, no referrer, a strict policy, no caching
+/// unless the handler says otherwise); a host's own routes layer it too.
+pub async fn security_headers(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {

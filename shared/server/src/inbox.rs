@@ -56,7 +56,7 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
 }
 
 /// A redirect the forms may carry: a path of this service, never another site.
-fn is_local_path(redirect: &str) -> bool {
+pub(crate) fn is_local_path(redirect: &str) -> bool {
     redirect.starts_with('/')
         && !redirect.starts_with("//")
         && !redirect.contains('\\')

@@ -370,6 +370,7 @@ async fn serve(
     let uploads = upload_route::Uploads {
         inbox,
         clock: service.clock.clone(),
+        landlord: service.settings.landlord.clone(),
     };
     let mut app = p3_api::router(state).merge(upload_route::router(uploads));
     if let Some(p) = provider {

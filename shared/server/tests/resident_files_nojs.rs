@@ -5,7 +5,8 @@
 //! form or the review request form, which then post only text and slot names. Files of 6 MB
 //! go through, more than the service takes in a request on AWS. Then the resident downloads
 //! the files they sent from their case page, by their access code only, never staff's files;
-//! and an upload form past its expiry is refused.
+//! and an upload form past its expiry is refused. A refusal is a page with a way back for a
+//! browser, problem+json for an API client.
 
 mod support;
 
@@ -13,6 +14,18 @@ use serde_json::json;
 use support::files::*;
 use support::nojs::*;
 use support::*;
+
+/// What a browser sends as `Accept` when it posts a form.
+const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+/// The answer as an API client gets it: problem+json with `status` and a detail saying `what`.
+fn refusal_problem(p: &Page, status: u16, what: &str) {
+    assert_eq!(p.status, status, "{}", p.html);
+    assert_eq!(header(p, "content-type"), "application/problem+json");
+    let problem: serde_json::Value = serde_json::from_str(&p.html).unwrap();
+    assert_eq!(problem["status"], status);
+    assert!(p.html.contains(what), "{}", p.html);
+}
 
 #[tokio::test]
 async fn without_javascript_two_six_megabyte_files_go_through_the_inbox_with_the_complaint() {
@@ -189,18 +202,26 @@ async fn the_files_step_lists_drops_and_refuses_what_it_should() {
     assert!(again.contains(slots[0]) && !again.contains(slots[1]));
     assert_eq!(stored_files(dir.path()), Vec::<String>::new());
 
-    // A file over 10 MB is refused by the inbox itself (413, named on `file`).
+    // A file over 10 MB is refused by the inbox itself (413): a browser, once it has sent it
+    // all, gets a page linking back to the step the form came from (its `redirect`); an API
+    // client problem+json. Nothing is kept; an empty file is refused too.
     let p = page(&c, &s.url("/complaints/files")).await;
     let (action, fields) = upload_form(&p.html);
-    let (status, _, body) = post_upload(
-        &c,
-        &action,
-        &fields,
-        "huge.pdf",
-        &vec![b'a'; 10 * 1024 * 1024 + 1],
-    )
-    .await;
-    assert_eq!(status, 413, "{body}");
+    let back = &fields.iter().find(|(k, _)| k == "redirect").unwrap().1;
+    let huge = vec![b'a'; 11 * 1024 * 1024];
+    let refused = send_upload(&c, &action, &fields, "huge.pdf", &huge, Some(BROWSER)).await;
+    refusal_page(&refused, 413, "Your file is too large", back);
+    assert!(
+        refused.html.contains("10 MB or smaller"),
+        "{}",
+        refused.html
+    );
+    let over = &huge[..10 * 1024 * 1024 + 1];
+    let refused = send_upload(&c, &action, &fields, "huge.pdf", over, None).await;
+    refusal_problem(&refused, 413, "10 MB or smaller");
+    let refused = send_upload(&c, &action, &fields, "empty.pdf", b"", Some(BROWSER)).await;
+    refusal_page(&refused, 422, "The file you chose is empty", back);
+    assert!(waiting(&s).len() == 2, "only the two files sent before");
 }
 
 async fn answered_stage1(s: &Server, c: &reqwest::Client, t: &Staffs) -> (String, String) {
@@ -392,17 +413,36 @@ async fn an_upload_form_past_its_expiry_is_refused_with_a_clear_error() {
         &["--port", "0", "--now", "2026-06-01T10:31:00Z"],
     );
     let slot_path = action.split("/uploads/").nth(1).unwrap();
-    let (status, _, body) = post_upload(
-        &c,
-        &s.url(&format!("/uploads/{slot_path}")),
-        &fields,
-        "late.png",
-        &png(),
-    )
-    .await;
-    assert_eq!(status, 403, "{body}");
-    assert!(body.contains("This upload form has expired"), "{body}");
+    let inbox = s.url(&format!("/uploads/{slot_path}"));
+    // A browser gets a page saying so, with a link back to the files step the form came from
+    // (its `redirect`); an API client gets problem+json.
+    let back = &fields.iter().find(|(k, _)| k == "redirect").unwrap().1;
+    assert!(back.starts_with("/complaints/files?attachments="), "{back}");
+    let late = send_upload(&c, &inbox, &fields, "late.png", &png(), Some(BROWSER)).await;
+    refusal_page(&late, 403, "This upload form has expired", back);
+    assert!(late.html.contains("30 minutes"), "{}", late.html);
+    let late = send_upload(&c, &inbox, &fields, "late.png", &png(), None).await;
+    refusal_problem(&late, 403, "This upload form has expired");
     assert_eq!(waiting(&s).len(), 0, "nothing was kept");
+
+    // A form whose `redirect` was changed to another site is refused as forged, and its page
+    // never links there: only to the start.
+    for elsewhere in [
+        "https://evil.example/files",
+        "//evil.example/files",
+        "/\\evil.example",
+    ] {
+        let forged: Vec<(String, String)> = fields
+            .iter()
+            .map(|(k, v)| match k.as_str() {
+                "redirect" => (k.clone(), elsewhere.to_string()),
+                _ => (k.clone(), v.clone()),
+            })
+            .collect();
+        let p = send_upload(&c, &inbox, &forged, "late.png", &png(), Some(BROWSER)).await;
+        refusal_page(&p, 403, "This upload form cannot be used", "/");
+        assert!(!p.html.contains("evil.example"), "{}", p.html);
+    }
 
     // Within its lifetime the same form is taken.
     s.stop();
@@ -411,14 +451,8 @@ async fn an_upload_form_past_its_expiry_is_refused_with_a_clear_error() {
         None,
         &["--port", "0", "--now", "2026-06-01T10:29:00Z"],
     );
-    let (status, location, body) = post_upload(
-        &c,
-        &s.url(&format!("/uploads/{slot_path}")),
-        &fields,
-        "late.png",
-        &png(),
-    )
-    .await;
-    assert_eq!(status, 303, "{body}");
-    assert!(location.starts_with("/complaints/files?attachments="));
+    let inbox = s.url(&format!("/uploads/{slot_path}"));
+    let taken = send_upload(&c, &inbox, &fields, "late.png", &png(), Some(BROWSER)).await;
+    assert_eq!(taken.status, 303, "{}", taken.html);
+    assert!(header(&taken, "location").starts_with("/complaints/files?attachments="));
 }

@@ -429,24 +429,6 @@ async fn an_expired_form_is_refused() {
     assert_eq!(waiting(&later), Vec::<String>::new());
 }
 
-/// The page's form, without JavaScript: its fields and files in one multipart post.
-fn page_body(fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let mut b = Vec::new();
-    for (k, v) in fields {
-        b.extend(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (name, bytes) in files {
-        b.extend(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
-        b.extend_from_slice(bytes);
-        b.extend(b"\r\n");
-    }
-    b.extend(format!("--{BOUNDARY}--\r\n").as_bytes());
-    b
-}
-
 #[tokio::test]
 async fn the_complaint_page_takes_files_without_javascript_and_shows_them_on_the_case_page() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,6 +6,8 @@
 mod support;
 
 use serde_json::{json, Value};
+use support::files::*;
+use support::nojs::{attr_after, page, pdf_of, post_page};
 use support::*;
 
 fn complaint(procedure: &str, category: &str) -> Value {
@@ -36,6 +38,20 @@ impl Api<'_> {
         (status, v)
     }
 
+    /// Posts `body` to `path` as `token`, which must succeed (200): the answer.
+    async fn ok(&self, token: &str, path: &str, body: Value) -> Value {
+        let (status, v) = self.post(token, path, body).await;
+        assert_eq!(status, 200, "{path}: {v}");
+        v
+    }
+
+    /// Reads `path` as `token`, which must succeed (200): the answer.
+    async fn read(&self, token: &str, path: &str) -> Value {
+        let (status, v) = get_json(&self.c, &self.s.url(path), Some(token)).await;
+        assert_eq!(status, 200, "{path}: {v}");
+        v
+    }
+
     /// Opens a case, acknowledges and answers Stage 1: answers its reference and access code.
     async fn answered_at_stage1(
         &self,
@@ -53,20 +69,29 @@ impl Api<'_> {
         assert_eq!(status, 201, "{v}");
         let r = v["reference"].as_str().unwrap().to_string();
         let code = v["access_code"].as_str().unwrap().to_string();
-        let (status, v) = self
-            .post(&t.officer, &format!("/staff/complaints/{r}/acknowledgement"),
-                json!({"investigating_manager": "ian@p3.example", "complaint_points": ["Missed visits"]}))
+        let points = json!({"investigating_manager": "ian@p3.example", "complaint_points": ["Missed visits"]});
+        let path = format!("/staff/complaints/{r}");
+        self.ok(&t.officer, &format!("{path}/acknowledgement"), points)
             .await;
-        assert_eq!(status, 200, "{v}");
-        let (status, v) = self
-            .post(
-                &t.im,
-                &format!("/staff/complaints/{r}/stage1-response"),
-                response("Missed visits", "not_upheld"),
-            )
+        let answer = response("Missed visits", "not_upheld");
+        self.ok(&t.im, &format!("{path}/stage1-response"), answer)
             .await;
-        assert_eq!(status, 200, "{v}");
         (r, code)
+    }
+
+    /// Takes the case `r`, answered at Stage 1, through Stage 2 to its response: answers the
+    /// response's view.
+    async fn answered_at_stage2(&self, t: &Staffs, r: &str) -> Value {
+        let path = format!("/staff/complaints/{r}");
+        self.ok(&t.officer, &format!("{path}/stage2"), json!({}))
+            .await;
+        let points =
+            json!({"reviewer": "hannah@p3.example", "complaint_points": ["Visits still missed"]});
+        self.ok(&t.officer, &format!("{path}/acknowledgement"), points)
+            .await;
+        let answer = response("Visits still missed", "partly_upheld");
+        self.ok(&t.senior, &format!("{path}/stage2-response"), answer)
+            .await
     }
 }
 
@@ -129,30 +154,7 @@ async fn a_support_services_complaint_goes_through_stage_3_and_a_housing_one_nev
         .await;
     assert_eq!(status, 409, "{p}");
     assert!(p["detail"].as_str().unwrap().contains("at Stage 1"), "{p}");
-    let (status, v) = api
-        .post(
-            &t.officer,
-            &format!("/staff/complaints/{r}/stage2"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{v}");
-    let (status, v) = api
-        .post(
-            &t.officer,
-            &format!("/staff/complaints/{r}/acknowledgement"),
-            json!({"reviewer": "hannah@p3.example", "complaint_points": ["Visits still missed"]}),
-        )
-        .await;
-    assert_eq!(status, 200, "{v}");
-    let (status, v) = api
-        .post(
-            &t.senior,
-            &format!("/staff/complaints/{r}/stage2-response"),
-            response("Visits still missed", "partly_upheld"),
-        )
-        .await;
-    assert_eq!(status, 200, "{v}");
+    let v = api.answered_at_stage2(&t, &r).await;
     assert_eq!(
         v["status"], "responded",
         "a support complaint stays open for Stage 3: {v}"
@@ -253,13 +255,9 @@ async fn a_support_services_complaint_goes_through_stage_3_and_a_housing_one_nev
     // The reports count it in their support-services section, never in the housing figures or
     // the TSMs.
     let month = chrono::Utc::now().format("%Y-%m").to_string();
-    let (status, report) = get_json(
-        &api.c,
-        &s.url(&format!("/staff/reports/monthly?month={month}")),
-        Some(&t.auditor),
-    )
-    .await;
-    assert_eq!(status, 200, "{report}");
+    let report = api
+        .read(&t.auditor, &format!("/staff/reports/monthly?month={month}"))
+        .await;
     let ss = &report["support_services"];
     assert_eq!(ss["stage1"]["received"], 1, "{ss}");
     assert_eq!(ss["stage2"]["received"], 1, "{ss}");
@@ -282,4 +280,52 @@ async fn a_support_services_complaint_goes_through_stage_3_and_a_housing_one_nev
         .unwrap();
     assert!(html.contains("<h2>Support services</h2>"), "{html}");
     assert!(html.contains("<th class=\"n\">Stage 3</th>"), "{html}");
+}
+
+#[tokio::test]
+async fn without_javascript_a_three_megabyte_pdf_goes_with_the_stage3_request_and_is_on_the_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let t = staffs(&s);
+    let api = Api { s: &s, c: client() };
+    let (r, code) = api
+        .answered_at_stage1(&t, "support_services", "support_services")
+        .await;
+    api.answered_at_stage2(&t, &r).await;
+
+    // The Stage 3 page's form, as a browser without JavaScript sends it: the reason and a file
+    // over axum's 2 MB default body limit (well within the 10 MB a file may be), in one post.
+    let url = s.url(&format!("/complaints/{r}/stage3?code={code}"));
+    let form = page(&api.c, &url).await;
+    assert_eq!(form.status, 200, "{}", form.html);
+    assert!(form.html.contains("enctype=\"multipart/form-data\""));
+    let csrf = attr_after(&form.html, "name=\"csrf_token\"", "value").unwrap();
+    let fields = [
+        ("csrf_token", csrf.as_str()),
+        ("reason", "The visits are still being missed."),
+    ];
+    let pdf = pdf_of(3 * 1024 * 1024);
+    let (status, location, body) = post_page(
+        &api.c,
+        &url,
+        form.cookie.as_deref().unwrap(),
+        page_body(&fields, &[("visit log.pdf", pdf.clone())]),
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    assert!(
+        location.starts_with(&format!("/complaints/{r}")),
+        "{location}"
+    );
+
+    // The request is made and the file is on the case, unchanged.
+    let case = api
+        .read(&t.officer, &format!("/staff/complaints/{r}"))
+        .await;
+    assert_eq!(case["status"], "stage3_requested", "{case}");
+    let files = case["attachments"].as_array().expect("attachments");
+    assert_eq!(files.len(), 1, "{case}");
+    assert_eq!(files[0]["filename"], "visit log.pdf");
+    assert_eq!(files[0]["size"], pdf.len());
+    assert_eq!(files[0]["sha256"], sha(&pdf));
 }

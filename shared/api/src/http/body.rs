@@ -33,6 +33,15 @@ pub fn kind_of(headers: &HeaderMap) -> Option<BodyKind> {
     }
 }
 
+/// Whether the client asks for HTML (`Accept` naming `text/html`, as a browser does when it
+/// posts a form or opens a page): it gets a page, an API client problem+json.
+pub fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
 /// The error a host's request body gives when the client took too long to send it (a slow
 /// client holding the connection): the read is answered 408 and the connection closed.
 #[derive(Debug, Clone, Copy, thiserror::Error)]

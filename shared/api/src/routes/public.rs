@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use http::{header, HeaderMap, StatusCode};
+use http::{HeaderMap, StatusCode};
 use p3_domain::access;
 use p3_domain::attachment::MAX_RESIDENT_FILES;
 use p3_domain::case::CommandError;
@@ -21,7 +21,7 @@ use p3_domain::validation::{self, ValidationErrors};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::body::{self, BodyKind};
+use crate::body::{self, wants_html, BodyKind};
 use crate::extract::{Path, Query};
 use crate::html;
 use crate::http::cookies::private_page;
@@ -50,14 +50,6 @@ type Result<T> = std::result::Result<T, Problem>;
 fn client(addr: Option<Extension<ClientAddr>>) -> String {
     addr.map(|Extension(a)| crate::limit::client_key(&a.0))
         .unwrap_or_else(|| "unknown".into())
-}
-
-fn wants_html(headers: &HeaderMap) -> bool {
-    let accept = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    accept.contains("text/html")
 }
 
 /// `GET /?attachments=`: the complaint form, whatever the Accept header, with the files the

@@ -23,6 +23,24 @@ pub fn form(filename: &str, bytes: &[u8], description: &str) -> Vec<u8> {
     b
 }
 
+/// The page's form, without JavaScript: its fields and files in one multipart post.
+pub fn page_body(fields: &[(&str, &str)], files: &[(&str, Vec<u8>)]) -> Vec<u8> {
+    let mut b = Vec::new();
+    for (k, v) in fields {
+        b.extend(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        b.extend(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
+        b.extend_from_slice(bytes);
+        b.extend(b"\r\n");
+    }
+    b.extend(format!("--{BOUNDARY}--\r\n").as_bytes());
+    b
+}
+
 pub async fn upload(
     c: &reqwest::Client,
     url: &str,

@@ -87,14 +87,16 @@ pub fn upload_form(html: &str) -> (String, Vec<(String, String)>) {
     (action, fields)
 }
 
-/// Posts `bytes` as `name` with the step's form as a browser does: the fields, then the file.
-pub async fn post_upload(
+/// Posts `bytes` as `name` with an upload form's fields, the file last, as a browser does
+/// (`accept`: its `text/html`) or an API client (`None`): the answer as a [`Page`].
+pub async fn send_upload(
     c: &reqwest::Client,
     action: &str,
     fields: &[(String, String)],
     name: &str,
     bytes: &[u8],
-) -> (u16, String, String) {
+    accept: Option<&str>,
+) -> Page {
     let mut b = Vec::new();
     for (k, v) in fields {
         b.extend(
@@ -105,24 +107,45 @@ pub async fn post_upload(
     b.extend(format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
     b.extend_from_slice(bytes);
     b.extend(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-    let res = c
-        .post(action)
-        .header("accept", "text/html")
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(b)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (status, location, res.text().await.unwrap())
+    let mut req = c.post(action).header(
+        "content-type",
+        format!("multipart/form-data; boundary={BOUNDARY}"),
+    );
+    if let Some(a) = accept {
+        req = req.header("accept", a);
+    }
+    let res = req.body(b).send().await.unwrap();
+    Page {
+        status: res.status().as_u16(),
+        headers: res.headers().clone(),
+        cookie: None,
+        html: res.text().await.unwrap(),
+    }
+}
+
+/// A refusal as a browser's form post gets it: an HTML page with `status`, its heading, and
+/// one way on, to `back`; the service's page style and policy, as every page.
+pub fn refusal_page(p: &Page, status: u16, heading: &str, back: &str) {
+    assert_eq!(p.status, status, "{}", p.html);
+    assert!(
+        header(p, "content-type").starts_with("text/html"),
+        "{:?}",
+        p.headers
+    );
+    assert!(p.html.starts_with("<!DOCTYPE html>"), "{}", p.html);
+    assert!(p.html.contains("<html lang=\"en"), "{}", p.html);
+    assert!(
+        p.html
+            .contains(&format!("<h1 class=\"heading-xl\">{heading}</h1>")),
+        "{}",
+        p.html
+    );
+    assert!(p.html.contains("href=\"/assets/app.css\""), "{}", p.html);
+    let html = unescape(&p.html);
+    assert!(html.contains(&format!("<a href=\"{back}\">")), "{html}");
+    assert!(header(p, "content-security-policy").contains("default-src 'none'"));
+    assert_eq!(header(p, "x-content-type-options"), "nosniff");
+    assert!(header(p, "cache-control").contains("no-store"));
 }
 
 /// A 6 MB photo: PNG by its content.
@@ -134,8 +157,13 @@ pub fn big_png() -> Vec<u8> {
 
 /// A 6.5 MB PDF.
 pub fn big_pdf() -> Vec<u8> {
+    pdf_of(6 * 1024 * 1024 + 512 * 1024)
+}
+
+/// A PDF of about `size` bytes (a few more: its end marker).
+pub fn pdf_of(size: usize) -> Vec<u8> {
     let mut b = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n".to_vec();
-    b.resize(6 * 1024 * 1024 + 512 * 1024, b' ');
+    b.resize(size, b' ');
     b.extend(b"\n%%EOF\n");
     b
 }
@@ -173,8 +201,9 @@ pub async fn through_the_step(
         posts_only_to_the_inbox(&p, &s.base);
         let (action, fields) = upload_form(&p.html);
         assert!(action.starts_with(&s.url("/uploads/")), "{action}");
-        let (status, location, body) = post_upload(c, &action, &fields, name, bytes).await;
-        assert_eq!(status, 303, "{body}");
+        let sent = send_upload(c, &action, &fields, name, bytes, Some("text/html")).await;
+        assert_eq!(sent.status, 303, "{}", sent.html);
+        let location = header(&sent, "location");
         assert!(!location.contains(name), "no file name in an address");
         assert_eq!(
             location.matches("attachments=").count(),

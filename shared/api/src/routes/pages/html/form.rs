@@ -288,7 +288,7 @@ struct MessagePage<'a> {
 }
 
 /// A page with a heading, a message and a link, for a landlord, as an answer with `status`.
-pub(crate) fn message_response(
+pub fn message_response(
     status: StatusCode,
     title: &str,
     message: &str,
