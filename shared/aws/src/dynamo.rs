@@ -3,9 +3,9 @@
 //!
 //! | item | `PK` | `SK` | attributes | index keys | access pattern it serves |
 //! |---|---|---|---|---|---|
-//! | case | `CASE#{reference}` | `CASE` | `version` (N), `snapshot` (B: the case's JSON without its history and without the complaint's text, deflated), `text` = `TEXT` (its text is in the text item; absent on items written before, whose snapshot holds the text), `owner`, `handler` (lower-case emails, for the list filters), `open_until`; `redacting` while a long retention rewrite is under way | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}`; `GSI3PK` = `SPAN#{YYYY-MM}` (London month of its first event, the receipt), `GSI3SK` = `{London date its last open stage ended, or 9999-12-31 while one is open}#{reference}`; while its stored status may be closed (`responded`, `closed`, `withdrawn`, `refused`) and it is not anonymised, `GSI2PK` = `RETENTION`, `GSI2SK` = `{at of its latest event}#{reference}` | load a case with its history (one strongly consistent Query on `PK`: the case item, its text item and its event items); update it only if `version` is still the one read (conditional Put in a transaction); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status; the index projects only `owner`, `handler` and `open_until`, for the filters, and the cases are then read by key with BatchGetItem); the cases with a stage open at a month's end (Query `GSI3`, one per receipt month, `GSI3SK >= {first day of the next month}`); the cases the retention run may anonymise (Query `GSI2`, `RETENTION`, `GSI2SK` before the cutoff; see `dynamo_retention.rs`) |
+//! | case | `CASE#{reference}` | `CASE` | `version` (N), `head` (the `SK` of the last staged event item it commits, see the event item), `snapshot` (B: the case's JSON without its history and without the complaint's text, deflated), `text` = `TEXT` (its text is in the text item; absent on items written before, whose snapshot holds the text), `owner`, `handler` (lower-case emails, for the list filters), `open_until`; `redacting` while a long retention rewrite is under way | `GSI1PK` = `STATUS#{status}`, `GSI1SK` = `{next_due or 9999-12-31}#{reference}`; `GSI3PK` = `SPAN#{YYYY-MM}` (London month of its first event, the receipt), `GSI3SK` = `{London date its last open stage ended, or 9999-12-31 while one is open}#{reference}`; while its stored status may be closed (`responded`, `closed`, `withdrawn`, `refused`) and it is not anonymised, `GSI2PK` = `RETENTION`, `GSI2SK` = `{at of its latest event}#{reference}` | load a case with its history (one strongly consistent Query on `PK`: the case item, its text item and its event items); update it only if `version` is still the one read (a conditional Put, in a transaction when the change keeps an idempotency record); list cases by status, next deadline first, filtered by owner or overdue (Query `GSI1`, one per status; the index projects only `owner`, `handler` and `open_until`, for the filters, and the cases are then read by key with BatchGetItem); the cases with a stage open at a month's end (Query `GSI3`, one per receipt month, `GSI3SK >= {first day of the next month}`); the cases the retention run may anonymise (Query `GSI2`, `RETENTION`, `GSI2SK` before the cutoff; see `dynamo_retention.rs`) |
 //! | complaint text | `CASE#{reference}` | `TEXT` | `body` (B: the description and desired outcome as JSON, deflated) | | written with the case's first transaction, rewritten only by the retention run (see `dynamo_text.rs`); read with the case (the same Query), and by key with the case items of a list |
-//! | event | `CASE#{reference}` | `EVENT#{sequence of its first event:010}` | the events one write added in one London month: `at` (its first event's, RFC 3339, fixed width), `type` (its events' types, comma-separated), `body` (B: the event record's JSON, or a list of them when it holds several, deflated; a `received` event's without the complaint's text, which is in the text item), `last` (N: its last event's sequence, only when it holds several; items written before 5 December 2026 hold one event each) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}`: only on a case's first event item of each London month | written with its case in the same transaction, never overwritten but by the retention run; a month's cases for the monthly report (Query `GSI2`: one entry per case and month); a case's history in order (Query `PK`, `SK` begins with `EVENT#`); see `dynamo_events.rs` |
+//! | event | `CASE#{reference}` | `EVENT#{sequence of its first event:010}`, or `EVENT#{sequence:010}#{token}` when staged (written before its case item, outside a transaction) | the events one write added in one London month: `prev` (a staged item's link to the staged item before it), `at` (its first event's, RFC 3339, fixed width), `type` (its events' types, comma-separated), `body` (B: the event record's JSON, or a list of them when it holds several, deflated; a `received` event's without the complaint's text, which is in the text item), `last` (N: its last event's sequence, only when it holds several; items written before 5 December 2026 hold one event each) | `GSI2PK` = `MONTH#{YYYY-MM}` (Europe/London month of `at`), `GSI2SK` = `{at}#{reference}#{sequence:010}`: only on a case's first event item of each London month | written with its case in the same transaction, or staged before its case item and read only when the case item's `head` leads to it; never overwritten but by the retention run; a month's cases for the monthly report (Query `GSI2`: one entry per case and month); a case's history in order (Query `PK`, `SK` begins with `EVENT#`); see `dynamo_events.rs` |
 //! | counter | `COUNTER#case#{year}`, `COUNTER#service_request#{year}` | `COUNTER` | `value` (N) | | the next case reference `CMP-{year}-{n:05}` or service request id `SR-{year}-{n:05}` (UpdateItem `ADD value :one`, `UPDATED_NEW`: atomic, never reused) |
 //! | idempotency record | `IDEM#{key}` | `IDEM` | `fingerprint`, `reply` (B: the domain's reply as JSON, deflated; an item written before typed replies holds `status` (N), `body` (B) and `content_type` instead), `created_at`, `expires_at` (N, epoch seconds, the table's TTL attribute: created + 24 h) | | replay a retried request (GetItem, strongly consistent; a record past its day counts as absent before TTL deletes it); written in the same transaction as the change it answers |
 //! | sent alert | `ALERT#{alert_id}` | `SENT` | `sent_at` | | send each alert once (GetItem, strongly consistent; conditional Put); a write's due timers already sent (one eventually consistent BatchGetItem, [`CaseStore::sent_among`]) |
@@ -30,12 +30,17 @@
 //! Binary attributes are deflated with a preset dictionary compiled in, named by an id in the
 //! blob's first bytes; blobs written before dictionaries still read (see `dynamo_packing.rs`).
 //!
-//! A case write is one `TransactWriteItems`: the case item (conditional on `version`, or on not
-//! existing for a new case), its text item for a new case, its new event items (a write's events of one London month in one item, conditional on not existing) and the idempotency
-//! record (conditional on not existing, or having expired); a case item marked `redacting` (a
-//! retention rewrite under way, see `dynamo_retention.rs`) takes no other change. A concurrent
-//! update therefore gets [`StoreError::VersionConflict`], never a lost update, and a used idempotency key
-//! [`StoreError::DuplicateKey`]; either leaves nothing written. Alert timers are not kept here:
+//! A new case, or a change with an idempotency record to keep, is one `TransactWriteItems`: the
+//! case item (conditional on `version`, or on not existing for a new case), its text item for
+//! a new case, its new event items (a write's events of one London month in one item,
+//! conditional on not existing) and the idempotency record (conditional on not existing, or
+//! having expired). Any other change stages its event items first and then puts the case item
+//! alone, conditional on `version`: the case item is the commit, and a reader takes only the
+//! staged items its `head` leads to (see `dynamo_events.rs`), so each item is paid for once,
+//! not twice. A case item marked `redacting` (a retention rewrite under way, see
+//! `dynamo_retention.rs`) takes no other change. A concurrent update therefore gets
+//! [`StoreError::VersionConflict`], never a lost update, and a used idempotency key
+//! [`StoreError::DuplicateKey`]; either leaves nothing a reader sees. Alert timers are not kept here:
 //! on AWS, EventBridge Scheduler holds them.
 //!
 //! The table itself is defined once, in `infra/template.yaml` (resource `ComplaintsTable`);
@@ -176,6 +181,9 @@ pub struct CapacityUsed {
     pub write_units: f64,
 }
 
+/// The case item's `head` by (reference, version): see [`DynamoStore`]'s `heads`.
+type Heads = HashMap<(String, u64), Option<String>>;
+
 /// The DynamoDB store: implements [`CaseStore`] over one table. Cheap to clone.
 #[derive(Clone)]
 pub struct DynamoStore {
@@ -186,6 +194,9 @@ pub struct DynamoStore {
     report_months_back: u32,
     /// Cases loaded with their text still in their snapshot (see `dynamo_text.rs`).
     inline_text: Arc<Mutex<BTreeSet<String>>>,
+    /// The case item's `head` at each version this store loaded or wrote (see
+    /// `dynamo_events.rs`), so the next write links to it without reading it again.
+    heads: Arc<Mutex<Heads>>,
 }
 
 impl std::fmt::Debug for DynamoStore {
@@ -424,6 +435,7 @@ impl DynamoStore {
             used: Arc::new(Mutex::new(CapacityUsed::default())),
             report_months_back: DEFAULT_REPORT_MONTHS_BACK,
             inline_text: Arc::new(Mutex::new(BTreeSet::new())),
+            heads: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
@@ -611,23 +623,32 @@ impl DynamoStore {
             )
             .await?;
         let mut case: Option<Case> = None;
+        let mut head = None;
         let mut text = None;
-        let mut history = Vec::new();
+        let mut event_items = Vec::new();
         for item in &items {
             let sk = get_s(item, "SK")?;
             if sk == "CASE" {
                 self.note_text_inline(reference, !text_store::has_text_item(item));
+                head = events::head_of(item);
                 case = Some(case_of(item)?);
             } else if sk == text_store::TEXT_SK {
                 text = Some(item);
             } else if sk.starts_with(events::EVENT_PREFIX) {
-                history.extend(events::events_of(item)?);
+                event_items.push(item);
             }
         }
         let Some(mut case) = case else {
             return Ok(None);
         };
-        // Items come in sort key order, so the events are already in sequence order.
+        // Only what the case item commits: staged items of a write that never finished are
+        // left out. Items come in sort key order, so the events are in sequence order.
+        let (committed, _) = events::sort_out(&event_items, head.as_deref())?;
+        let mut history = Vec::new();
+        for item in committed {
+            history.extend(events::events_of(item)?);
+        }
+        self.note_head(reference, case.version, head);
         case.history = history;
         if let Some(text) = text {
             text_store::restore_text(&mut case, text)?;
@@ -639,7 +660,7 @@ impl DynamoStore {
     /// writes them, for bulk seeding with BatchWriteItem (benchmarks): no conditions, no
     /// transaction.
     pub fn seed_items(&self, write: &CaseWrite) -> Result<Vec<Item>, StoreError> {
-        let mut puts = vec![self.case_put(write)?];
+        let mut puts = vec![self.case_put(write, None)?];
         puts.extend(self.text_put(write)?);
         puts.extend(self.event_puts(
             &write.case.reference,
@@ -883,12 +904,16 @@ impl DynamoStore {
             .map_err(build_error)
     }
 
-    /// The case item of a write, exactly as [`CaseStore::save`] puts it.
-    fn case_item(&self, w: &CaseWrite) -> Result<Item, StoreError> {
+    /// The case item of a write, exactly as [`CaseStore::save`] puts it; `head` is the last
+    /// staged event item it commits (see `dynamo_events.rs`).
+    fn case_item(&self, w: &CaseWrite, head: Option<&str>) -> Result<Item, StoreError> {
         let reference = &w.case.reference;
         let ix = &w.index;
         let mut item = key(case_pk(reference), "CASE");
         item.insert("version".into(), n(w.case.version));
+        if let Some(head) = head {
+            item.insert(events::HEAD.into(), s(head));
+        }
         // The history lives in the event items beside it and the complaint's own text in its
         // text item: the case item stays small however long the case runs or the complaint
         // is, and each change pays for the case's state, not its past or the resident's words.
@@ -940,8 +965,8 @@ impl DynamoStore {
     /// [`REDACTING`]), and its text already in its text item unless this store loaded it
     /// with the text in its snapshot (then [`DynamoStore::text_put`] moves it in the same
     /// transaction).
-    fn case_put(&self, w: &CaseWrite) -> Result<Put, StoreError> {
-        let item = self.case_item(w)?;
+    fn case_put(&self, w: &CaseWrite, head: Option<&str>) -> Result<Put, StoreError> {
+        let item = self.case_item(w, head)?;
         if w.expected_version == 0 {
             self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])
         } else if self.text_inline(&w.case.reference) {
@@ -1127,7 +1152,20 @@ impl CaseStore for DynamoStore {
 
     async fn save(&self, write: CaseWrite) -> Result<(), StoreError> {
         let reference = &write.case.reference;
-        let mut items = vec![(self.case_put(&write)?, Role::Change)];
+        let head = if write.expected_version == 0 {
+            None
+        } else {
+            self.head_at(reference, write.expected_version).await?
+        };
+        // A change with no reply to keep, whose text is in its own item already: its events
+        // staged first, then the case item alone commits them (paid for once, not twice).
+        if write.expected_version != 0
+            && write.idempotency.is_none()
+            && !self.text_inline(reference)
+        {
+            return self.save_staged(&write, head).await;
+        }
+        let mut items = vec![(self.case_put(&write, head.as_deref())?, Role::Change)];
         if let Some(text) = self.text_put(&write)? {
             items.push((text, Role::Change));
         }
@@ -1139,6 +1177,7 @@ impl CaseStore for DynamoStore {
         }
         self.transact("TransactWriteItems (case)", items).await?;
         self.note_text_inline(reference, false);
+        self.note_head(reference, write.case.version, head);
         Ok(())
     }
 
@@ -1307,30 +1346,11 @@ impl CaseStore for DynamoStore {
     async fn mark_alert_sent(&self, alert_id: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         let mut item = key(format!("ALERT#{alert_id}"), "SENT");
         item.insert("sent_at".into(), s(ts(at)));
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", "PK")
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await;
-        match result {
-            Ok(out) => {
-                self.record_use(true, out.consumed_capacity());
-                Ok(())
-            }
+        let put = self.put(item, "attribute_not_exists(#pk)", &[("#pk", "PK")], vec![])?;
+        match self.put_one("PutItem (sent alert)", put).await {
             // Marked before: the first time it was sent stands.
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                self.record_use(true, []);
-                Ok(())
-            }
-            Err(e) => Err(sdk_error("PutItem (sent alert)", e)),
+            Ok(()) | Err(StoreError::VersionConflict) => Ok(()),
+            Err(e) => Err(e),
         }
     }
 }

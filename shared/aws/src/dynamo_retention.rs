@@ -17,6 +17,9 @@
 //! mark. A run stopped half-way leaves the case marked and still a candidate, and the next
 //! run finishes it; no other change can come between.
 //!
+//! Staged event items that no case item commits (a write that crashed or lost a race, see
+//! `dynamo_events.rs`) and can no longer be committed are deleted after the rewrite.
+//!
 //! Nothing else keeps a copy: items are replaced, not versioned; idempotency records expire
 //! within a day (their TTL), years before a case is due. Point-in-time recovery keeps the
 //! table's earlier state for its window (35 days), which `docs/aws.md` states.
@@ -29,8 +32,8 @@ use p3_domain::retention::RetentionStore;
 use p3_domain::service_request::ServiceRequest;
 
 use super::{
-    case_pk, key, n, s, sdk_error, service_request_item, ts, DynamoStore, Put,
-    ReturnConsumedCapacity, Role, GSI2, MAX_TRANSACT_ITEMS, REDACTING, RETENTION_PARTITION,
+    n, s, service_request_item, ts, DynamoStore, Put, Role, GSI2, MAX_TRANSACT_ITEMS, REDACTING,
+    RETENTION_PARTITION,
 };
 
 #[async_trait]
@@ -78,10 +81,13 @@ impl RetentionStore for DynamoStore {
             timers: Vec::new(),
             idempotency: None,
         };
+        // The partition as stored: the committed event items (rewritten in place, each under
+        // its own key and link) and the case item's `head`, which the new case item keeps.
+        let layout = self.event_layout(reference).await?;
         // Replaces the item whatever its mark: this write is the one the mark waits for.
         let mut last = vec![(
             self.put(
-                self.case_item(&write)?,
+                self.case_item(&write, layout.head.as_deref())?,
                 "#version = :expected",
                 &[("#version", "version")],
                 vec![(":expected", n(expected_version))],
@@ -108,7 +114,7 @@ impl RetentionStore for DynamoStore {
             .partition(|e| e.sequence <= expected_version);
         let mut rewritten = Vec::new();
         let mut covered = 0;
-        for slot in self.event_layout(reference).await? {
+        for slot in &layout.committed {
             let group: Vec<_> = stored
                 .iter()
                 .filter(|e| (slot.first..=slot.last).contains(&e.sequence))
@@ -118,7 +124,13 @@ impl RetentionStore for DynamoStore {
                 continue;
             }
             covered += group.len();
-            let item = self.event_item(reference, &case.history, &group)?;
+            let item = self.event_item_at(
+                reference,
+                &case.history,
+                &group,
+                &slot.sk,
+                slot.prev.as_deref(),
+            )?;
             rewritten.push(self.put(item, "attribute_exists(#pk)", &[("#pk", "PK")], vec![])?);
         }
         if covered != stored.len() {
@@ -151,6 +163,19 @@ impl RetentionStore for DynamoStore {
         self.transact("TransactWriteItems (retention)", last)
             .await?;
         self.note_text_inline(reference, false);
+        self.note_head(reference, case.version, layout.head);
+        // Staged items of writes that never finished hold what the resident wrote too: those
+        // that can no longer be committed (their first event at or below the case's version
+        // now) go, read again after the rewrite so one staged meanwhile goes as well.
+        let dead: Vec<String> = self
+            .event_layout(reference)
+            .await?
+            .orphans
+            .into_iter()
+            .filter(|o| o.first <= case.version)
+            .map(|o| o.sk)
+            .collect();
+        self.delete_staged(reference, &dead).await;
         Ok(())
     }
 
@@ -169,45 +194,16 @@ impl DynamoStore {
         reference: &str,
         expected_version: u64,
     ) -> Result<(), StoreError> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(case_pk(reference), "CASE")))
-            .consistent_read(true)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await
-            .map_err(|e| sdk_error("GetItem (case)", e))?;
-        self.record_use(false, out.consumed_capacity());
-        let Some(mut item) = out.item().filter(|i| !i.is_empty()).cloned() else {
+        let Some(mut item) = self.stored_case_item(reference).await? else {
             return Err(StoreError::VersionConflict);
         };
         item.insert(REDACTING.into(), s(ts(self.clock.now())));
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression("#version = :expected")
-            .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":expected", n(expected_version))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
-            .send()
-            .await;
-        match result {
-            Ok(out) => {
-                self.record_use(true, out.consumed_capacity());
-                Ok(())
-            }
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-            {
-                self.record_use(true, []);
-                Err(StoreError::VersionConflict)
-            }
-            Err(e) => Err(sdk_error("PutItem (retention mark)", e)),
-        }
+        let put = self.put(
+            item,
+            "#version = :expected",
+            &[("#version", "version")],
+            vec![(":expected", n(expected_version))],
+        )?;
+        self.put_one("PutItem (retention mark)", put).await
     }
 }

@@ -18,7 +18,7 @@ use p3_aws::dynamo::{DynamoStore, TableDefinition, GSI1, GSI2, GSI3};
 use p3_domain::london::Month;
 use p3_domain::ports::{CaseStore, IdempotencyRecord, StoredReply};
 use p3_store_contract as contract;
-use support::dynamo::{client, definition, store, unique_table};
+use support::dynamo::{client, definition, event_item, store, unique_table};
 
 async fn dyn_store() -> Arc<dyn CaseStore> {
     Arc::new(store().await.0)
@@ -198,17 +198,8 @@ async fn raw_item(
     pk: &str,
     sk: &str,
 ) -> HashMap<String, AttributeValue> {
-    client
-        .get_item()
-        .table_name(table)
-        .key("PK", AttributeValue::S(pk.into()))
-        .key("SK", AttributeValue::S(sk.into()))
-        .consistent_read(true)
-        .send()
+    support::dynamo::item(client, table, pk, sk)
         .await
-        .expect("get item")
-        .item()
-        .cloned()
         .unwrap_or_else(|| panic!("no item {pk} / {sk}"))
 }
 
@@ -258,22 +249,20 @@ async fn items_are_laid_out_as_documented() {
 
     // The acknowledgement and its letter, written by one command, share one item (under the
     // first one's sequence); the case has a March event already, so it has no month entry.
-    let event = raw_item(&client, &table, "CASE#CMP-2026-00001", "EVENT#0000000002").await;
+    let event = event_item(&client, &table, "CASE#CMP-2026-00001", 2)
+        .await
+        .expect("the acknowledgement's item");
     assert_eq!(text(&event, "type"), "acknowledged,letter_issued");
     assert_eq!(text(&event, "at"), "2026-03-02T10:00:00.000000000Z");
     assert_eq!(text(&event, "last"), "3");
     assert!(!event.contains_key("GSI2PK"), "{event:?}");
     assert!(!event.contains_key("GSI2SK"), "{event:?}");
-    let none = client
-        .get_item()
-        .table_name(&table)
-        .key("PK", AttributeValue::S("CASE#CMP-2026-00001".into()))
-        .key("SK", AttributeValue::S("EVENT#0000000003".into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("get item");
-    assert!(none.item().is_none(), "the letter has no item of its own");
+    assert!(
+        event_item(&client, &table, "CASE#CMP-2026-00001", 3)
+            .await
+            .is_none(),
+        "the letter has no item of its own"
+    );
 
     // Its body is the list of the two events, the letter's whole text included, deflated.
     let Some(AttributeValue::B(packed)) = event.get("body") else {
@@ -318,9 +307,10 @@ async fn items_are_laid_out_as_documented() {
     let counter = raw_item(&client, &table, "COUNTER#case#2026", "COUNTER").await;
     assert_eq!(text(&counter, "value"), "1");
 
-    // Two transactions and one update: what the cost figures count.
+    // A transaction (the new case, with its idempotency record), the acknowledgement's two
+    // puts (its staged events, then the case item) and one update: what the cost figures count.
     let used = store.capacity_used();
-    assert_eq!(used.requests, 3, "{used:?}");
+    assert_eq!(used.requests, 4, "{used:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -18,7 +18,7 @@ use p3_domain::london::Month;
 use p3_domain::ports::{CaseStore, CaseWrite};
 use p3_domain::retention::RetentionStore;
 use p3_store_contract as contract;
-use support::dynamo::store;
+use support::dynamo::{event_item, event_items, store};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -39,17 +39,7 @@ async fn get(client: &Client, table: &str, sk: &str) -> Option<Item> {
 }
 
 async fn get_of(client: &Client, table: &str, pk: &str, sk: &str) -> Option<Item> {
-    client
-        .get_item()
-        .table_name(table)
-        .key("PK", AttributeValue::S(pk.into()))
-        .key("SK", AttributeValue::S(sk.into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("get item")
-        .item()
-        .cloned()
+    support::dynamo::item(client, table, pk, sk).await
 }
 
 fn text<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
@@ -104,15 +94,11 @@ async fn only_a_cases_first_event_of_each_london_month_has_that_months_entry() {
         .await
         .expect("item");
     assert_eq!(text(&received, "GSI2PK"), Some("MONTH#2026-02"));
-    let ack = get(&client, &table, "EVENT#0000000002")
-        .await
-        .expect("item");
+    let ack = event_item(&client, &table, PK, 2).await.expect("item");
     assert_eq!(text(&ack, "type"), Some("acknowledged"));
     assert_eq!(text(&ack, "last"), None, "one event: {ack:?}");
     assert_eq!(text(&ack, "GSI2PK"), None, "February has its entry already");
-    let letter = get(&client, &table, "EVENT#0000000003")
-        .await
-        .expect("item");
+    let letter = event_item(&client, &table, PK, 3).await.expect("item");
     assert_eq!(text(&letter, "type"), Some("letter_issued"));
     assert_eq!(text(&letter, "GSI2PK"), Some("MONTH#2026-03"));
     assert_eq!(
@@ -148,16 +134,28 @@ async fn only_a_cases_first_event_of_each_london_month_has_that_months_entry() {
 }
 
 /// Items as a build before 5 December 2026 wrote them: one event each, each with its
-/// month's `GSI2` entry.
+/// month's `GSI2` entry, written in a transaction (no token, no `head` on the case item).
 async fn write_one_event_per_item(client: &Client, table: &str, case: &Case) {
+    for item in event_items(client, table, PK, 2).await {
+        client
+            .delete_item()
+            .table_name(table)
+            .key("PK", item["PK"].clone())
+            .key("SK", item["SK"].clone())
+            .send()
+            .await
+            .expect("delete the shared item");
+    }
     client
-        .delete_item()
+        .update_item()
         .table_name(table)
         .key("PK", AttributeValue::S(PK.into()))
-        .key("SK", AttributeValue::S("EVENT#0000000002".into()))
+        .key("SK", AttributeValue::S("CASE".into()))
+        .update_expression("REMOVE #head")
+        .expression_attribute_names("#head", "head")
         .send()
         .await
-        .expect("delete the shared item");
+        .expect("the case item as written then");
     for e in &case.history[1..] {
         let at = e.at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
         let json = serde_json::to_string(e).expect("the event's JSON");
@@ -182,13 +180,7 @@ async fn write_one_event_per_item(client: &Client, table: &str, case: &Case) {
                 AttributeValue::S(format!("{at}#CMP-2026-00001#{:010}", e.sequence)),
             ),
         ]);
-        client
-            .put_item()
-            .table_name(table)
-            .set_item(Some(item))
-            .send()
-            .await
-            .expect("put an earlier event item");
+        support::dynamo::put_raw(client, table, item).await;
     }
 }
 
@@ -202,7 +194,7 @@ async fn items_of_one_event_each_still_load_and_are_rewritten_in_place() {
     let (acked, write) = contract::acknowledge_at(&case, contract::t0());
     store.save(write).await.expect("save");
     write_one_event_per_item(&client, &table, &acked).await;
-    assert!(get(&client, &table, "EVENT#0000000003").await.is_some());
+    assert!(event_item(&client, &table, PK, 3).await.is_some());
 
     let loaded = store.load("CMP-2026-00001").await.expect("load");
     assert_eq!(
@@ -224,14 +216,10 @@ async fn items_of_one_event_each_still_load_and_are_rewritten_in_place() {
         .rewrite_anonymised(&redacted, &write.index, acked.version, None)
         .await
         .expect("rewrite");
-    let ack = get(&client, &table, "EVENT#0000000002")
-        .await
-        .expect("item");
+    let ack = event_item(&client, &table, PK, 2).await.expect("item");
     assert_eq!(text(&ack, "type"), Some("acknowledged"));
     assert_eq!(text(&ack, "last"), None, "still one event: {ack:?}");
-    let letter = get(&client, &table, "EVENT#0000000003")
-        .await
-        .expect("item");
+    let letter = event_item(&client, &table, PK, 3).await.expect("item");
     assert_eq!(text(&letter, "type"), Some("letter_issued"));
     let body: serde_json::Value = serde_json::from_str(&inflate(&letter)).expect("an event");
     assert_eq!(body["letter"]["html"], "[removed]", "{body}");
@@ -258,16 +246,12 @@ async fn items_of_one_event_each_still_load_and_are_rewritten_in_place() {
         .await
         .expect("rewrite");
     let pk = "CASE#CMP-2026-00002";
-    let both = get_of(&client, &table, pk, "EVENT#0000000002")
-        .await
-        .expect("item");
+    let both = event_item(&client, &table, pk, 2).await.expect("item");
     assert_eq!(text(&both, "last"), Some("3"));
     let events: serde_json::Value = serde_json::from_str(&inflate(&both)).expect("a list");
     assert_eq!(events[1]["letter"]["html"], "[removed]", "{events}");
     assert_eq!(events[1]["letter"]["text"], "[removed]", "{events}");
-    assert!(get_of(&client, &table, pk, "EVENT#0000000003")
-        .await
-        .is_none());
+    assert!(event_item(&client, &table, pk, 3).await.is_none());
     let loaded = store.load("CMP-2026-00002").await.expect("load");
     assert_eq!(loaded.as_ref(), Some(&redacted));
 }

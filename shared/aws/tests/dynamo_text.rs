@@ -38,17 +38,7 @@ fn with_text(reference: &str) -> Case {
 }
 
 async fn get(client: &Client, table: &str, pk: &str, sk: &str) -> Option<Item> {
-    client
-        .get_item()
-        .table_name(table)
-        .key("PK", AttributeValue::S(pk.into()))
-        .key("SK", AttributeValue::S(sk.into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .expect("get item")
-        .item()
-        .cloned()
+    support::dynamo::item(client, table, pk, sk).await
 }
 
 fn inflate(item: &Item, name: &str) -> String {
@@ -144,13 +134,7 @@ async fn write_earlier_shape(client: &Client, table: &str, case: &Case) {
     .expect("the received event's item");
     let json = serde_json::to_string(received).expect("the event's JSON");
     event.insert("body".into(), AttributeValue::B(deflate(&json)));
-    client
-        .put_item()
-        .table_name(table)
-        .set_item(Some(event))
-        .send()
-        .await
-        .expect("put the earlier event item");
+    support::dynamo::put_raw(client, table, event).await;
     let mut item = get(client, table, &format!("CASE#{}", case.reference), "CASE")
         .await
         .expect("the case item");
@@ -161,13 +145,7 @@ async fn write_earlier_shape(client: &Client, table: &str, case: &Case) {
     };
     let json = serde_json::to_string(&state).expect("the case's JSON");
     item.insert("snapshot".into(), AttributeValue::B(deflate(&json)));
-    client
-        .put_item()
-        .table_name(table)
-        .set_item(Some(item))
-        .send()
-        .await
-        .expect("put the earlier item");
+    support::dynamo::put_raw(client, table, item).await;
     client
         .delete_item()
         .table_name(table)

@@ -208,7 +208,8 @@ pub trait CaseStore: Send + Sync {
     async fn alert_sent(&self, alert_id: &str) -> Result<bool, StoreError>;
     /// Which of these alerts (or letters) were already sent, as far as a read that may be a
     /// moment stale can tell: only for leaving out work that the sending itself checks again
-    /// with [`CaseStore::alert_sent`] (so a stale answer costs a timer, never a second email).
+    /// with [`CaseStore::alert_sent`] (so a stale answer costs a timer, never a second email),
+    /// or for showing which letters' emails have gone.
     /// A store may answer it with one cheaper read instead of one strong read per id.
     async fn sent_among(
         &self,

@@ -8,7 +8,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use p3_domain::alert::{Alert, AlertKind, Timer};
-use p3_domain::case::{Actor, Case, Command, NewCase, Rules};
+use p3_domain::case::{Actor, Case, NewCase, Rules};
 use p3_domain::complaint::{Channel, ComplaintDetails, Resident, Tenure};
 use p3_domain::deadline::{DeadlineKind, DeadlineStep};
 use p3_domain::ports::{
@@ -94,39 +94,11 @@ fn create(case: &Case) -> CaseWrite {
 }
 
 fn acknowledge(case: &Case) -> (Case, CaseWrite) {
-    let cmd = Command::Acknowledge {
-        responsible_for: None,
-        not_responsible_for: None,
-        investigating_manager: Some("im@p3housing.invalid".into()),
-        reviewer: None,
-        complaint_points: vec!["The boiler".into()],
-    };
-    let (next, events) = case.execute(cmd, &actor(), &Rules::default()).unwrap();
-    let mut ix = index("acknowledged");
-    ix.owner = Some("im@p3housing.invalid".into());
-    ix.handler = ix.owner.clone();
-    let write = CaseWrite {
-        case: next.clone(),
-        index: ix,
-        new_events: events,
-        expected_version: case.version,
-        timers: Vec::new(),
-        idempotency: None,
-    };
-    (next, write)
+    p3_store_contract::acknowledge_at(case, t0())
 }
 
 fn idem(key: &str, body: &str) -> IdempotencyRecord {
-    IdempotencyRecord {
-        key: key.into(),
-        fingerprint: format!("fp-{key}"),
-        reply: StoredReply::Created(ReplyView {
-            reference: "CMP-2026-00001".into(),
-            version: Some(1),
-            body: body.into(),
-        }),
-        created_at: t0(),
-    }
+    p3_store_contract::idem(key, body)
 }
 
 fn timer(reference: &str, kind: AlertKind, fire_at: DateTime<Utc>) -> Timer {

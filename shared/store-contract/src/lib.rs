@@ -125,18 +125,12 @@ pub fn create(case: &Case) -> CaseWrite {
     }
 }
 
-/// Acknowledges Stage 1 of `case` at `at`: the case after it and the write that stores it.
-pub fn acknowledge_at(case: &Case, at: DateTime<Utc>) -> (Case, CaseWrite) {
-    let cmd = Command::Acknowledge {
-        responsible_for: None,
-        not_responsible_for: None,
-        investigating_manager: Some("im@p3housing.invalid".into()),
-        reviewer: None,
-        complaint_points: vec!["The boiler".into()],
-    };
+/// `cmd` made on `case` at `at` by an officer: the case after it and the write that stores it
+/// (indexed as acknowledged, the investigating manager its owner).
+fn changed_at(case: &Case, at: DateTime<Utc>, cmd: Command) -> (Case, CaseWrite) {
     let (next, events) = case
         .execute(cmd, &actor_at(at), &Rules::default())
-        .expect("a received case can be acknowledged");
+        .expect("the change can be made");
     let mut ix = index("acknowledged");
     ix.owner = Some("im@p3housing.invalid".into());
     ix.handler = ix.owner.clone();
@@ -149,6 +143,28 @@ pub fn acknowledge_at(case: &Case, at: DateTime<Utc>) -> (Case, CaseWrite) {
         idempotency: None,
     };
     (next, write)
+}
+
+/// Acknowledges Stage 1 of `case` at `at`: the case after it and the write that stores it.
+pub fn acknowledge_at(case: &Case, at: DateTime<Utc>) -> (Case, CaseWrite) {
+    let cmd = Command::Acknowledge {
+        responsible_for: None,
+        not_responsible_for: None,
+        investigating_manager: Some("im@p3housing.invalid".into()),
+        reviewer: None,
+        complaint_points: vec!["The boiler".into()],
+    };
+    changed_at(case, at, cmd)
+}
+
+/// Adds an internal note to `case` at `at`: the case after it and the write that stores it
+/// (one event; a change that can be made again and again).
+pub fn note_at(case: &Case, at: DateTime<Utc>, text: &str) -> (Case, CaseWrite) {
+    let cmd = Command::AddNote {
+        text: text.into(),
+        corrects: None,
+    };
+    changed_at(case, at, cmd)
 }
 
 fn acknowledge(case: &Case) -> (Case, CaseWrite) {
@@ -172,7 +188,8 @@ pub fn body_of(reply: StoredReply) -> Option<String> {
     }
 }
 
-pub(crate) fn idem(key: &str, body: &str) -> IdempotencyRecord {
+/// An idempotency record answering `key` with a creation whose body is `body`.
+pub fn idem(key: &str, body: &str) -> IdempotencyRecord {
     IdempotencyRecord {
         key: key.into(),
         fingerprint: format!("fp-{key}"),

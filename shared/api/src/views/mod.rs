@@ -48,24 +48,33 @@ pub(crate) fn limit_of(
 }
 
 /// The email deliveries of a case's letters that have gone (their ids, see
-/// [`p3_domain::letter::LetterRecord::delivery_id`]), as the store records them.
+/// [`p3_domain::letter::LetterRecord::delivery_id`]), as the store records them: one read of
+/// them all that may be a moment stale ([`CaseStore::sent_among`]), since the mark is only
+/// shown; a store it cannot reach marks none.
+///
+/// [`CaseStore::sent_among`]: p3_domain::ports::CaseStore::sent_among
 pub async fn sent_letter_copies(
     store: &dyn p3_domain::ports::CaseStore,
     case: &Case,
 ) -> HashSet<String> {
-    let mut sent = HashSet::new();
-    for l in &case.letters {
-        for (i, a) in l.to.iter().enumerate() {
-            if a.delivery != Delivery::Email {
-                continue;
-            }
-            let id = l.delivery_id(&case.reference, i);
-            if matches!(store.alert_sent(&id).await, Ok(true)) {
-                sent.insert(id);
-            }
-        }
+    let ids: Vec<String> = case
+        .letters
+        .iter()
+        .flat_map(|l| {
+            l.to.iter()
+                .enumerate()
+                .filter(|(_, a)| a.delivery == Delivery::Email)
+                .map(|(i, _)| l.delivery_id(&case.reference, i))
+        })
+        .collect();
+    if ids.is_empty() {
+        return HashSet::new();
     }
-    sent
+    store
+        .sent_among(&ids)
+        .await
+        .map(|sent| sent.into_iter().collect())
+        .unwrap_or_default()
 }
 
 /// The whole case for staff, with no emailed letter marked sent (see [`staff_case_with`]).

@@ -115,3 +115,67 @@ pub async fn store() -> (DynamoStore, Arc<TestClock>, Client) {
     let store = DynamoStore::new(client.clone(), table).with_clock(clock.clone());
     (store, clock, client)
 }
+
+/// A DynamoDB item.
+pub type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
+/// One item by its keys, strongly consistent.
+pub async fn item(client: &Client, table: &str, pk: &str, sk: &str) -> Option<Item> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    client
+        .get_item()
+        .table_name(table)
+        .key("PK", AttributeValue::S(pk.into()))
+        .key("SK", AttributeValue::S(sk.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get item")
+        .item()
+        .cloned()
+}
+
+/// Puts `item` as it is (no condition): an item as an earlier build, or a writer that
+/// stopped half-way, left it.
+pub async fn put_raw(client: &Client, table: &str, item: Item) {
+    client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .send()
+        .await
+        .expect("put an item as it is");
+}
+
+/// Every item of partition `pk` whose `SK` begins with `prefix`, strongly consistent.
+pub async fn items_under(client: &Client, table: &str, pk: &str, prefix: &str) -> Vec<Item> {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    client
+        .query()
+        .table_name(table)
+        .consistent_read(true)
+        .key_condition_expression("#pk = :pk AND begins_with(#sk, :sk)")
+        .expression_attribute_names("#pk", "PK")
+        .expression_attribute_names("#sk", "SK")
+        .expression_attribute_values(":pk", AttributeValue::S(pk.into()))
+        .expression_attribute_values(":sk", AttributeValue::S(prefix.into()))
+        .send()
+        .await
+        .expect("query the partition")
+        .items()
+        .to_vec()
+}
+
+/// Every event item of a case's partition (`pk`) whose first event has `sequence`, whichever
+/// way it was written: in a transaction (`EVENT#{sequence:010}`) or staged before its case
+/// item (the write's token after it).
+pub async fn event_items(client: &Client, table: &str, pk: &str, sequence: u64) -> Vec<Item> {
+    items_under(client, table, pk, &format!("EVENT#{sequence:010}")).await
+}
+
+/// The one event item whose first event has `sequence` (see [`event_items`]), if any.
+pub async fn event_item(client: &Client, table: &str, pk: &str, sequence: u64) -> Option<Item> {
+    let mut items = event_items(client, table, pk, sequence).await;
+    assert!(items.len() <= 1, "one item at {sequence}: {items:?}");
+    items.pop()
+}
