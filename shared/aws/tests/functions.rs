@@ -647,18 +647,24 @@ async fn attachments_bucket(env: &Env) -> String {
     bucket
 }
 
-#[tokio::test]
-#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
-async fn a_residents_file_goes_straight_to_the_bucket_and_is_kept_with_their_complaint() {
-    let env = Env::new("resident-files").await;
+/// The functions' settings and state with the test's attachments bucket, as
+/// `resident_app_state` builds them: the bucket's store and its upload inbox.
+async fn with_attachments_bucket(env: &Env) -> (AwsSettings, AppState) {
     let mut settings = env.settings.clone();
-    settings.attachments_bucket = Some(attachments_bucket(&env).await);
-    // The intake function as `resident_app_state` builds it: the bucket's store and its inbox.
+    settings.attachments_bucket = Some(attachments_bucket(env).await);
     let state = AppState {
         attachments: p3_aws::files::attachments(&settings, &env.sdk),
         inbox: p3_aws::files::upload_inbox(&settings, &env.sdk),
         ..env.state.clone()
     };
+    (settings, state)
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn a_residents_file_goes_straight_to_the_bucket_and_is_kept_with_their_complaint() {
+    let env = Env::new("resident-files").await;
+    let (settings, state) = with_attachments_bucket(&env).await;
     let intake = wiring::http_app(p3_api::intake_router(), state);
 
     // The sample asks for two forms: presigned POSTs to the bucket, one slot each.
@@ -776,23 +782,23 @@ fn attr_of(html: &str, marker: &str, attr: &str) -> String {
         .replace("&amp;", "&")
 }
 
-#[tokio::test]
-#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
-async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucket_and_is_sent_back()
-{
-    let env = Env::new("files-step").await;
-    let mut settings = env.settings.clone();
-    settings.attachments_bucket = Some(attachments_bucket(&env).await);
-    let state = AppState {
-        attachments: p3_aws::files::attachments(&settings, &env.sdk),
-        inbox: p3_aws::files::upload_inbox(&settings, &env.sdk),
-        ..env.state.clone()
-    };
-    let intake = wiring::http_app(p3_api::intake_router(), state);
-
-    // The step's form is an S3 presigned POST: its policy redirects the browser back to the
-    // step with the new slot; the page may post forms to the bucket and nowhere else.
-    let out = lambda_answer(&intake, with_query(event("intake/get-files-step.json"), "")).await;
+/// A files step without JavaScript, as a browser goes through it. The step's form is an S3
+/// presigned POST (the page may post forms to the bucket and nowhere else) whose policy sends
+/// the browser back to the step (`back_to`: the step's address up to the new slot) and expires
+/// FORM_LIFETIME_MINUTES after the form was handed out (the functions' clock; moto does not
+/// enforce it). The file goes straight to the bucket, which sends the browser back (303) with
+/// the object's bucket and key added; the step drops them (the key ends with the file's name)
+/// and lists the file. `step` is the step's event for a query string, `query` the first one.
+/// Answers the slot and the step's page listing the file.
+async fn through_the_files_step(
+    env: &Env,
+    app: &Router,
+    step: impl Fn(&str) -> Value,
+    query: &str,
+    back_to: &str,
+    (filename, bytes): (&str, &[u8]),
+) -> (String, String) {
+    let out = lambda_answer(app, step(query)).await;
     assert_eq!(out["statusCode"], 200, "{}", out["body"]);
     let csp = out["headers"]["content-security-policy"].as_str().unwrap();
     let origin = p3_api::http::csp::origin_of(&env.endpoint).unwrap();
@@ -803,30 +809,31 @@ async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucke
     assert!(!csp.contains("script-src"), "{csp}");
     assert_eq!(out["headers"]["referrer-policy"], "no-referrer");
     let html = out["body"].as_str().unwrap();
-    let bucket = settings.attachments_bucket.clone().unwrap();
+    let bucket = format!("{}-files", env.settings.table_name);
     let url = attr_of(html, "<form method=\"post\"", "action");
     assert!(url.ends_with(&format!("/{bucket}")), "{url}");
     let form_html = &html[html.find("<form method=\"post\"").unwrap()..];
     let form_html = &form_html[..form_html.find("</form>").unwrap()];
-    let mut fields = Vec::new();
-    for input in form_html.split("<input type=\"hidden\"").skip(1) {
-        fields.push((
-            attr_of(input, "name", "name"),
-            attr_of(input, "value", "value"),
-        ));
-    }
+    let fields: Vec<(String, String)> = form_html
+        .split("<input type=\"hidden\"")
+        .skip(1)
+        .map(|input| {
+            (
+                attr_of(input, "name", "name"),
+                attr_of(input, "value", "value"),
+            )
+        })
+        .collect();
     let get = |n: &str| fields.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
     let redirect = get("success_action_redirect").expect("a redirect");
     let slot = redirect
-        .strip_prefix("https://complaints.p3housing.example/complaints/files?attachments=")
+        .strip_prefix(&format!("https://complaints.p3housing.example{back_to}"))
         .unwrap_or_else(|| panic!("{redirect}"))
         .to_string();
     assert_eq!(
         get("key").unwrap(),
         format!("incoming/{slot}/${{filename}}")
     );
-    // The policy S3 checks names the same redirect and expires FORM_LIFETIME_MINUTES after the
-    // form was handed out (the functions' clock; moto does not enforce it).
     let policy: Value =
         serde_json::from_slice(&aws_smithy_types::base64::decode(get("policy").unwrap()).unwrap())
             .unwrap();
@@ -834,11 +841,10 @@ async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucke
         .as_array()
         .unwrap()
         .contains(&json!({"success_action_redirect": redirect})));
-    let handed_out = env.service.clock.now();
     let lifetime = Duration::minutes(p3_domain::inbox::FORM_LIFETIME_MINUTES);
     assert_eq!(
         policy["expiration"],
-        (handed_out + lifetime)
+        (env.service.clock.now() + lifetime)
             .format("%Y-%m-%dT%H:%M:%S%.3fZ")
             .to_string()
     );
@@ -849,38 +855,44 @@ async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucke
         expires_at: env.service.clock.now(),
     };
 
-    // The browser posts a 6 MB photo straight to the bucket, which sends it back (303) to the
-    // step with the object's bucket and key added; the step drops them (the key ends with the
-    // file's name) and lists the file.
-    let photo = noise_png(6 * 1024 * 1024);
-    let posted = post_as_browser(&form, "damp wall.png", &photo).await;
+    let posted = post_as_browser(&form, filename, bytes).await;
     assert_eq!(posted.status().as_u16(), 303, "{:?}", posted.text().await);
     let back = posted.headers()["location"].to_str().unwrap().to_string();
     assert!(back.starts_with(&redirect), "{back}");
     assert!(back.contains("key="), "moto adds the key: {back}");
-    let query = back.split_once('?').unwrap().1;
-    let out = lambda_answer(
-        &intake,
-        with_query(event("intake/get-files-step.json"), query),
-    )
-    .await;
+    let out = lambda_answer(app, step(back.split_once('?').unwrap().1)).await;
     assert_eq!(out["statusCode"], 303, "{}", out["body"]);
     let clean = out["headers"]["location"].as_str().unwrap();
-    assert_eq!(clean, format!("/complaints/files?attachments={slot}"));
-    let out = lambda_answer(
+    assert_eq!(clean, format!("{back_to}{slot}"));
+    let out = lambda_answer(app, step(clean.split_once('?').unwrap().1)).await;
+    assert_eq!(out["statusCode"], 200, "{}", out["body"]);
+    let html = out["body"].as_str().unwrap();
+    assert!(html.contains(filename), "{html}");
+    (slot, html.to_string())
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucket_and_is_sent_back()
+{
+    let env = Env::new("files-step").await;
+    let (_, state) = with_attachments_bucket(&env).await;
+    let intake = wiring::http_app(p3_api::intake_router(), state);
+
+    // A 6 MB photo through the step, straight to the bucket.
+    let photo = noise_png(6 * 1024 * 1024);
+    let (slot, html) = through_the_files_step(
+        &env,
         &intake,
-        with_query(
-            event("intake/get-files-step.json"),
-            clean.split_once('?').unwrap().1,
-        ),
+        |q: &str| with_query(event("intake/get-files-step.json"), q),
+        "",
+        "/complaints/files?attachments=",
+        ("damp wall.png", &photo[..]),
     )
     .await;
-    assert_eq!(out["statusCode"], 200);
-    let html = out["body"].as_str().unwrap();
-    assert!(html.contains("damp wall.png"), "{html}");
     assert!(html.contains("6.0 MB"), "{html}");
     assert_eq!(
-        attr_of(html, "<a class=\"button\"", "href"),
+        attr_of(&html, "<a class=\"button\"", "href"),
         format!("/?attachments={slot}")
     );
 
@@ -911,15 +923,144 @@ async fn without_javascript_the_files_step_posts_each_file_straight_to_the_bucke
 
 #[tokio::test]
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
+async fn without_javascript_the_stage2_files_step_posts_a_file_straight_to_the_bucket_and_the_request_keeps_it(
+) {
+    let env = Env::new("stage2-files").await;
+    let (settings, state) = with_attachments_bucket(&env).await;
+    let app = |part: fn() -> Router<AppState>| wiring::http_app(part(), state.clone());
+    let (intake, acknowledgement, stage1, stage2, cases) = (
+        app(p3_api::intake_router),
+        app(p3_api::acknowledgement_router),
+        app(p3_api::stage1_response_router),
+        app(p3_api::stage2_router),
+        app(p3_api::cases_router),
+    );
+
+    // A complaint answered at Stage 1, as in `every_sample_http_event_is_served_by_its_function`.
+    let a = env.call(&intake, event("intake/post-complaint.json")).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let reference = a.body["reference"].as_str().unwrap().to_string();
+    let code = a.body["access_code"].as_str().unwrap().to_string();
+    let resident = [
+        (SAMPLE_REFERENCE, reference.as_str()),
+        (SAMPLE_CODE, code.as_str()),
+    ];
+    let on_case = [(SAMPLE_REFERENCE, reference.as_str())];
+    for (app, file) in [
+        (
+            &acknowledgement,
+            "acknowledgement/post-acknowledgement-stage1.json",
+        ),
+        (&stage1, "stage1-response/post-stage1-response.json"),
+    ] {
+        env.advance(Duration::minutes(10));
+        let a = env.call(app, event_for(file, &on_case)).await;
+        assert_eq!(a.status, StatusCode::OK, "{file}: {}", a.text);
+        if file.starts_with("stage1-response") {
+            assert_eq!(a.body["status"], "responded", "{}", a.text);
+        }
+    }
+    env.advance(Duration::minutes(10));
+
+    // The stage2 function serves the step; a 6 MB photo, more than a Lambda request takes,
+    // goes through it straight to the bucket.
+    let photo = noise_png(6 * 1024 * 1024);
+    let (slot, html) = through_the_files_step(
+        &env,
+        &stage2,
+        |q: &str| with_query(event_for("stage2/get-stage2-files-step.json", &resident), q),
+        &format!("code={code}"),
+        &format!("/complaints/{reference}/stage2/files?code={code}&attachments="),
+        ("ceiling.png", &photo[..]),
+    )
+    .await;
+    assert!(html.contains("6.0 MB"), "{html}");
+    let next = attr_of(&html, "<a class=\"button\"", "href");
+    assert_eq!(
+        next,
+        format!("/complaints/{reference}/stage2?code={code}&attachments={slot}")
+    );
+
+    // The request page carries the slot in its form; the form, posted as a browser posts it
+    // (text only, with its CSRF token and cookie), names the slot and the file is kept.
+    let out = lambda_answer(
+        &stage2,
+        with_query(
+            event_for("stage2/get-stage2-page.json", &resident),
+            next.split_once('?').unwrap().1,
+        ),
+    )
+    .await;
+    assert_eq!(out["statusCode"], 200, "{}", out["body"]);
+    let html = out["body"].as_str().unwrap();
+    assert!(
+        html.contains(&format!("name=\"attachments\" value=\"{slot}\"")),
+        "{html}"
+    );
+    assert!(html.contains("ceiling.png (6.0 MB)"), "{html}");
+    let csrf = attr_of(html, "name=\"csrf_token\"", "value");
+    let cookie = out["cookies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .find(|c| c.starts_with("p3_csrf="))
+        .unwrap_or_else(|| panic!("a CSRF cookie: {out}"))
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("csrf_token", &csrf)
+        .append_pair("reason", "The ceiling is still damaged.")
+        .append_pair("attachments", &slot)
+        .finish();
+    let mut request = event_for("stage2/post-resident-stage2.json", &resident);
+    request["headers"]["accept"] = json!("text/html");
+    request["headers"]["content-type"] = json!("application/x-www-form-urlencoded");
+    request["headers"]["content-length"] = json!(body.len().to_string());
+    request["cookies"] = json!([cookie]);
+    request["body"] = Value::String(body);
+    let out = lambda_answer(&stage2, request).await;
+    assert_eq!(out["statusCode"], 303, "{}", out["body"]);
+    let location = out["headers"]["location"].as_str().unwrap();
+    assert!(
+        location.starts_with(&format!("/complaints/{reference}?code=")),
+        "{location}"
+    );
+
+    // On the case: the staff view lists the file with its size and SHA-256, the bytes are in
+    // the bucket under the case, and the inbox slot is emptied.
+    let a = env
+        .call(&cases, event_for("cases/get-case.json", &on_case))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["status"], "stage2_requested", "{}", a.text);
+    let files = a.body["attachments"].as_array().expect("the case's files");
+    assert_eq!(files.len(), 1, "{}", a.text);
+    assert_eq!(files[0]["filename"], "ceiling.png");
+    assert_eq!(files[0]["content_type"], "image/png");
+    assert_eq!(files[0]["size"], photo.len());
+    assert_eq!(
+        files[0]["sha256"],
+        p3_domain::attachment::sha256_hex(&photo)
+    );
+    let id = files[0]["id"].as_str().unwrap();
+    let kept = p3_aws::files::attachments(&settings, &env.sdk)
+        .get(&reference, id)
+        .await
+        .unwrap()
+        .expect("kept in the bucket");
+    assert!(kept == photo, "the same bytes");
+    let inbox = p3_aws::files::upload_inbox(&settings, &env.sdk);
+    assert_eq!(inbox.fetch(&slot).await.unwrap(), None);
+}
+
+#[tokio::test]
+#[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn a_resident_downloads_their_own_file_and_one_over_4_mb_through_a_presigned_get() {
     let env = Env::new("resident-download").await;
-    let mut settings = env.settings.clone();
-    settings.attachments_bucket = Some(attachments_bucket(&env).await);
-    let state = AppState {
-        attachments: p3_aws::files::attachments(&settings, &env.sdk),
-        inbox: p3_aws::files::upload_inbox(&settings, &env.sdk),
-        ..env.state.clone()
-    };
+    let (settings, state) = with_attachments_bucket(&env).await;
     let intake = wiring::http_app(p3_api::intake_router(), state.clone());
     let bucket = settings.attachments_bucket.clone().unwrap();
     let s3 = p3_aws::s3_attachments::s3_client(&env.sdk, true);
