@@ -38,7 +38,7 @@ impl std::fmt::Debug for S3PostForms {
 impl S3PostForms {
     /// Forms into `bucket`, signed with the SDK configuration's credentials and region, posted
     /// to the bucket's regional address (or to `emulator/bucket`), as
-    /// [`crate::s3_inbox::S3UploadInbox::new`] gives them.
+    /// [`crate::s3_inbox::S3UploadInbox`] posts its own.
     pub fn new(
         sdk: &SdkConfig,
         bucket: impl Into<String>,
@@ -62,6 +62,13 @@ impl S3PostForms {
             region,
             credentials,
         })
+    }
+}
+
+impl S3PostForms {
+    /// The bucket the forms post into.
+    pub(crate) fn bucket(&self) -> &str {
+        &self.bucket
     }
 }
 

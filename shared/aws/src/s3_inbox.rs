@@ -10,7 +10,6 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use chrono::{DateTime, Utc};
 use p3_domain::attachment::{is_id, MAX_FILE_BYTES};
 use p3_domain::inbox::{Arrived, InboxFile, UploadForm, UploadInbox};
@@ -18,6 +17,7 @@ use p3_domain::ports::StoreError;
 use serde_json::{json, Value};
 
 use crate::s3_attachments::{delete_key, keys_under, unavailable};
+use crate::s3_forms::S3PostForms;
 
 /// Where the residents' files wait in the bucket until their request is sent.
 pub const INCOMING_PREFIX: &str = "incoming/";
@@ -25,24 +25,12 @@ pub const INCOMING_PREFIX: &str = "incoming/";
 /// What S3 replaces with the name of the file the browser sends, in a POST's `key`.
 const FILENAME: &str = "${filename}";
 
-/// The inbox in the attachments bucket.
-#[derive(Clone)]
+/// The inbox in the attachments bucket: its forms signed as [`S3PostForms`] signs them, its
+/// files read and removed with the S3 client.
+#[derive(Clone, Debug)]
 pub struct S3UploadInbox {
     s3: aws_sdk_s3::Client,
-    bucket: String,
-    /// Where browsers post the forms: the bucket's own address.
-    post_url: String,
-    region: String,
-    credentials: SharedCredentialsProvider,
-}
-
-impl std::fmt::Debug for S3UploadInbox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3UploadInbox")
-            .field("bucket", &self.bucket)
-            .field("post_url", &self.post_url)
-            .finish_non_exhaustive()
-    }
+    forms: S3PostForms,
 }
 
 impl S3UploadInbox {
@@ -55,25 +43,14 @@ impl S3UploadInbox {
         bucket: impl Into<String>,
         emulator: Option<&str>,
     ) -> Result<S3UploadInbox, StoreError> {
-        let bucket = bucket.into();
-        let region = sdk
-            .region()
-            .map(|r| r.to_string())
-            .ok_or_else(|| StoreError::Refused("no AWS region to sign upload forms in".into()))?;
-        let credentials = sdk
-            .credentials_provider()
-            .ok_or_else(|| StoreError::Refused("no credentials to sign upload forms".into()))?;
-        let post_url = match emulator {
-            Some(endpoint) => format!("{}/{bucket}", endpoint.trim_end_matches('/')),
-            None => format!("https://{bucket}.s3.{region}.amazonaws.com/"),
-        };
         Ok(S3UploadInbox {
             s3,
-            bucket,
-            post_url,
-            region,
-            credentials,
+            forms: S3PostForms::new(sdk, bucket, emulator)?,
         })
+    }
+
+    fn bucket(&self) -> &str {
+        self.forms.bucket()
     }
 
     /// The prefix of a slot's file; refused unless the slot is one the service names.
@@ -148,34 +125,12 @@ impl UploadInbox for S3UploadInbox {
         expires_at: DateTime<Utc>,
         redirect: Option<&str>,
     ) -> Result<UploadForm, StoreError> {
-        let prefix = Self::slot_prefix(slot)?;
-        let credentials = self
-            .credentials
-            .provide_credentials()
-            .await
-            .map_err(|e| StoreError::Unavailable(format!("credentials to sign a form: {e}")))?;
-        let fields = post_fields(
-            &self.bucket,
-            &prefix,
-            redirect,
-            expires_at,
-            SystemTime::now(),
-            &self.region,
-            credentials.access_key_id(),
-            credentials.secret_access_key(),
-            credentials.session_token(),
-        );
-        Ok(UploadForm {
-            slot: slot.to_string(),
-            url: self.post_url.clone(),
-            fields,
-            expires_at,
-        })
+        self.forms.form(slot, expires_at, redirect).await
     }
 
     async fn fetch(&self, slot: &str) -> Result<Option<InboxFile>, StoreError> {
         let prefix = Self::slot_prefix(slot)?;
-        let Some((key, _)) = keys_under(&self.s3, &self.bucket, &prefix)
+        let Some((key, _)) = keys_under(&self.s3, self.bucket(), &prefix)
             .await?
             .into_iter()
             .next()
@@ -187,7 +142,7 @@ impl UploadInbox for S3UploadInbox {
         let object = match self
             .s3
             .get_object()
-            .bucket(&self.bucket)
+            .bucket(self.bucket())
             .key(&key)
             .range(format!("bytes=0-{MAX_FILE_BYTES}"))
             .send()
@@ -220,7 +175,7 @@ impl UploadInbox for S3UploadInbox {
         // The listing names the object (its key ends with the browser's file name) and gives
         // its size: nothing is read.
         let prefix = Self::slot_prefix(slot)?;
-        Ok(keys_under(&self.s3, &self.bucket, &prefix)
+        Ok(keys_under(&self.s3, self.bucket(), &prefix)
             .await?
             .into_iter()
             .next()
@@ -232,14 +187,14 @@ impl UploadInbox for S3UploadInbox {
 
     async fn discard(&self, slot: &str) -> Result<(), StoreError> {
         let prefix = Self::slot_prefix(slot)?;
-        for (key, _) in keys_under(&self.s3, &self.bucket, &prefix).await? {
-            delete_key(&self.s3, &self.bucket, &key).await?;
+        for (key, _) in keys_under(&self.s3, self.bucket(), &prefix).await? {
+            delete_key(&self.s3, self.bucket(), &key).await?;
         }
         Ok(())
     }
 
     fn origin(&self) -> Option<String> {
         // The bucket's own address (or the emulator's): the pages' script posts the files there.
-        p3_api::http::csp::origin_of(&self.post_url)
+        self.forms.origin()
     }
 }

@@ -11,8 +11,7 @@ mod support;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_dynamodb::config::Credentials;
+use aws_config::SdkConfig;
 use base64::Engine;
 use chrono::Utc;
 use p3_aws::dynamo::{create_table, DynamoStore};
@@ -155,13 +154,7 @@ async fn keys(s3: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Vec<String
 
 async fn setup() -> (SdkConfig, AwsSettings, String, DynamoStore) {
     let endpoint = endpoint();
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .region(Region::new("eu-west-2"))
-        .http_client(p3_aws::sdk::https_client())
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-        .load()
-        .await;
+    let sdk = support::moto_sdk(&endpoint).await;
     let table = dynamo::unique_table();
     let client = aws_sdk_dynamodb::Client::new(&sdk);
     create_table(&client, &table, &dynamo::definition())

@@ -26,9 +26,8 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use aws_sdk_dynamodb::config::Credentials;
 use axum::Router;
 use chrono::{Duration, Utc};
 use http::StatusCode;
@@ -296,13 +295,7 @@ impl Env {
 
 /// The SDK configuration for the emulator's placeholder credentials at `url`.
 async fn sdk_at(url: &str) -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(url)
-        .region(Region::new("eu-west-2"))
-        .http_client(p3_aws::sdk::https_client())
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-        .load()
-        .await
+    support::moto_sdk(url).await
 }
 
 async fn verify(sdk: &SdkConfig, domain: &str) {

@@ -16,9 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use aws_sdk_dynamodb::config::Credentials;
 use aws_sdk_scheduler::types::{ActionAfterCompletion, FlexibleTimeWindowMode};
 use axum::Router;
 use chrono::{Duration, TimeZone, Utc};
@@ -95,13 +94,7 @@ impl Env {
             NEXT.fetch_add(1, Ordering::Relaxed),
             Utc::now().timestamp_micros() % 1_000_000_000
         );
-        let sdk = aws_config::defaults(BehaviorVersion::latest())
-            .endpoint_url(&endpoint)
-            .region(Region::new("eu-west-2"))
-            .http_client(p3_aws::sdk::https_client())
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-            .load()
-            .await;
+        let sdk = support::moto_sdk(&endpoint).await;
 
         let definition = TableDefinition::from_template_file(&repo().join("infra/template.yaml"))
             .expect("the template defines the table");

@@ -11,9 +11,7 @@ mod support;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use aws_config::{BehaviorVersion, Region};
 use aws_lambda_events::event::sqs::SqsEvent;
-use aws_sdk_dynamodb::config::Credentials;
 use axum::Router;
 use chrono::Utc;
 use http::StatusCode;
@@ -76,13 +74,7 @@ impl World {
             NEXT.fetch_add(1, Ordering::Relaxed),
             Utc::now().timestamp_micros() % 1_000_000_000
         );
-        let sdk = aws_config::defaults(BehaviorVersion::latest())
-            .endpoint_url(&endpoint)
-            .region(Region::new("eu-west-2"))
-            .http_client(p3_aws::sdk::https_client())
-            .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-            .load()
-            .await;
+        let sdk = support::moto_sdk(&endpoint).await;
         let definition = TableDefinition::from_template_file(&repo().join("infra/template.yaml"))
             .expect("the template defines the table");
         create_table(&aws_sdk_dynamodb::Client::new(&sdk), &unique, &definition)

@@ -8,8 +8,6 @@ mod support;
 
 use std::collections::HashMap;
 
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_dynamodb::config::Credentials;
 use p3_aws::dynamo::{create_table, DynamoStore};
 use p3_aws::wiring;
 use p3_domain::ports::CaseStore;
@@ -60,13 +58,7 @@ async fn answer(app: &axum::Router, event: Value) -> (i64, String, String) {
 #[ignore = "needs the moto AWS emulator (P3_MOTO_ENDPOINT); run by ./scripts/test"]
 async fn the_report_pages_function_serves_each_printable_report_from_the_table() {
     let endpoint = endpoint();
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .endpoint_url(&endpoint)
-        .region(Region::new("eu-west-2"))
-        .http_client(p3_aws::sdk::https_client())
-        .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
-        .load()
-        .await;
+    let sdk = support::moto_sdk(&endpoint).await;
     let table = dynamo::unique_table();
     let client = aws_sdk_dynamodb::Client::new(&sdk);
     create_table(&client, &table, &dynamo::definition())

@@ -30,6 +30,20 @@ pub fn endpoint() -> String {
     })
 }
 
+/// The SDK configuration the functions would load, pointed at the emulator at `endpoint`
+/// (moto's placeholder credentials, the project's HTTPS client).
+pub async fn moto_sdk(endpoint: impl Into<String>) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new("eu-west-2"))
+        .http_client(p3_aws::sdk::https_client())
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "testing", "testing", None, None, "moto",
+        ))
+        .load()
+        .await
+}
+
 /// A queue (with a redrive policy, and a visibility timeout in seconds, when given): its URL
 /// and ARN.
 pub async fn create_queue(

@@ -154,7 +154,8 @@ struct NotFound<'a> {
     chrome: Chrome<'a>,
 }
 
-fn chrome<'a>(st: &'a AppState, who: &'a SignedIn, title: &'a str) -> Chrome<'a> {
+/// The staff pages' frame for a case's pages: the header with the cases tab current.
+pub(super) fn chrome<'a>(st: &'a AppState, who: &'a SignedIn, title: &'a str) -> Chrome<'a> {
     Chrome::new(
         title,
         &st.service.settings.landlord,

@@ -16,6 +16,7 @@ use p3_domain::inbox::{UploadForm, FORM_LIFETIME_MINUTES};
 use p3_domain::role::Caller;
 use p3_domain::staff_files;
 
+use super::case::chrome;
 use super::*;
 use crate::routes::json::staff::attachment_reply;
 use crate::routes::pages::layout::{respond, Chrome};
@@ -195,19 +196,6 @@ fn refused_role(st: &AppState, who: &SignedIn, reference: &str, p: Problem) -> R
         form: None,
     };
     respond(StatusCode::FORBIDDEN, &page)
-}
-
-fn chrome<'a>(st: &'a AppState, who: &'a SignedIn, title: &'a str) -> Chrome<'a> {
-    Chrome::new(
-        title,
-        &st.service.settings.landlord,
-        &Header::Staff(Some(StaffHeader {
-            name: &who.staff.name,
-            role: who.staff.role.as_str(),
-            csrf: &who.csrf,
-            current: "cases",
-        })),
-    )
 }
 
 /// The confirm page for the file in `shown.slot`, read from the inbox and checked as it
