@@ -801,3 +801,40 @@ async fn an_alert_links_to_the_case_page_staff_read_not_its_json() {
         assert!(!text.contains("/staff/complaints/"), "{name}: {text}");
     }
 }
+
+/// An `Idempotency-Key` that is sent empty (or blank, or over 200 characters) is refused
+/// naming it, on the public form's JSON post as on the staff routes, and nothing is written:
+/// found by the API fuzzer, which had the public route take it as no key at all.
+#[tokio::test]
+async fn an_empty_idempotency_key_is_refused_naming_it_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = Server::start(dir.path());
+    let auditor = staffs(&s).auditor;
+    let c = client();
+    for key in ["", "   ", &"k".repeat(201)] {
+        let res = c
+            .post(s.url("/complaints"))
+            .header("idempotency-key", key)
+            .json(&resident())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 422, "key {key:?}");
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(
+            problem["errors"][0]["field"], "Idempotency-Key",
+            "{problem}"
+        );
+    }
+    let (_, list) = get_json(&c, &s.url("/staff/complaints"), Some(&auditor)).await;
+    assert_eq!(list["count"], 0, "nothing was written: {list}");
+    // A key of 1 to 200 characters is taken, as before.
+    let res = c
+        .post(s.url("/complaints"))
+        .header("idempotency-key", "k-1")
+        .json(&resident())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 201);
+}

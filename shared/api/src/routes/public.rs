@@ -148,10 +148,7 @@ pub(crate) async fn submit(
             let f: ComplaintForm = body::parse_json(&raw)?;
             let a: AsksForm = body::parse_json(&raw)?;
             let slots = uploads::slots_of(&raw)?;
-            let key = headers
-                .get("idempotency-key")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
+            let key = crate::routes::json::staff::idempotency_header(&headers)?;
             (f, a, key, false, None, slots)
         }
         BodyKind::Form => {
@@ -170,10 +167,7 @@ pub(crate) async fn submit(
                 tenure: get("tenure"),
             };
             let a = asks_of_form(&get);
-            let key = headers
-                .get("idempotency-key")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
+            let key = crate::routes::json::staff::idempotency_header(&headers)?
                 .or_else(|| get("idempotency_key"));
             let csrf = Some(get("csrf_token").unwrap_or_default());
             (f, a, key, true, csrf, uploads::slots_posted(&fields))

@@ -79,6 +79,12 @@ pub(crate) fn idempotency(
     path: &str,
     body: &[u8],
 ) -> Result<Option<IdempotencyKey>> {
+    Ok(idempotency_header(headers)?.map(|key| idempotency_key(caller, path, &key, body)))
+}
+
+/// The client's `Idempotency-Key` header: none when absent; when sent, 1 to 200 printable
+/// characters (trimmed), or a 422 naming it. Every route that takes the header reads it here.
+pub(crate) fn idempotency_header(headers: &HeaderMap) -> Result<Option<String>> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -92,7 +98,7 @@ pub(crate) fn idempotency(
             "must be 1 to 200 characters",
         ));
     }
-    Ok(Some(idempotency_key(caller, path, key, body)))
+    Ok(Some(key.to_string()))
 }
 
 /// The idempotency key of `caller`'s POST of `body` to `path` with the client's `key`.

@@ -212,13 +212,10 @@ async fn request_stage(
     } else {
         String::new()
     };
-    let idem = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|k| IdempotencyKey {
-            key: format!("resident POST /complaints/{reference}/{route} {k}"),
-            fingerprint: body::fingerprint("POST", &route, &raw),
-        });
+    let idem = crate::routes::json::staff::idempotency_header(&headers)?.map(|k| IdempotencyKey {
+        key: format!("resident POST /complaints/{reference}/{route} {k}"),
+        fingerprint: body::fingerprint("POST", &route, &raw),
+    });
     let rules = st.service.rules.clone();
     let clock = st.service.clock.clone();
     let code = q.code.clone().unwrap_or_default();
