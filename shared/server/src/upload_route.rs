@@ -15,6 +15,7 @@ use axum::routing::post;
 use axum::Router;
 use http::{header, StatusCode};
 use p3_api::body::wants_html;
+use p3_api::http::multipart::{drain, DRAIN_BYTES};
 use p3_domain::attachment::{is_id, MAX_FILE_BYTES};
 use p3_domain::ports::Clock;
 
@@ -48,10 +49,10 @@ pub fn router(uploads: Uploads) -> Router {
 }
 
 /// A post to the inbox: its file kept, or refused as problem+json, or as a page when a browser
-/// posted the form (`Accept: text/html`), linking back to the form's `redirect`. A browser
-/// shows an answer only once it has sent its whole body, so for a browser the rest of a
-/// refused body is read and dropped first (up to [`DRAIN_BYTES`], for [`DRAIN_SECONDS`]);
-/// an API client's is refused unread, the connection then closed.
+/// posted the form (`Accept: text/html`), linking back to the form's `redirect`. A client
+/// shows an answer only once it has sent its whole body, so the rest of a refused body is
+/// read and dropped first ([`drain`]); a body declaring more than [`DRAIN_BYTES`] is refused
+/// unread, the connection then closed.
 async fn receive(
     State(up): State<Uploads>,
     Path(slot): Path<String>,
@@ -66,7 +67,7 @@ async fn receive(
     let over = declared.is_some_and(|n| n > MAX_FILE_BYTES + MAX_FIELDS_BYTES);
     let refused_unread = if !is_id(&slot) {
         Some(Refusal::NoSuchSlot)
-    } else if over && (!browser || declared.is_some_and(|n| n > DRAIN_BYTES)) {
+    } else if declared.is_some_and(|n| n > DRAIN_BYTES) {
         Some(Refusal::TooLarge)
     } else {
         None
@@ -79,9 +80,7 @@ async fn receive(
             Ok(mut multipart) => match take(&up, &slot, &mut multipart, over, &mut back).await {
                 Ok(res) => return res,
                 Err(r) => {
-                    if browser {
-                        drain(&mut multipart).await;
-                    }
+                    drain(&mut multipart).await;
                     r
                 }
             },
@@ -92,29 +91,6 @@ async fn receive(
     } else {
         refusal.problem().into_response()
     }
-}
-
-/// The most of a refused body read (and dropped) for a browser to show the refusal.
-const DRAIN_BYTES: usize = 64 * 1024 * 1024;
-
-/// How long a refused body is read for, at the most.
-const DRAIN_SECONDS: u64 = 30;
-
-/// Reads what is left of a refused form and drops it, within [`DRAIN_BYTES`] and
-/// [`DRAIN_SECONDS`].
-async fn drain(multipart: &mut Multipart) {
-    let all = async {
-        let mut read = 0usize;
-        while let Ok(Some(mut part)) = multipart.next_field().await {
-            while let Ok(Some(chunk)) = part.chunk().await {
-                read += chunk.len();
-                if read > DRAIN_BYTES {
-                    return;
-                }
-            }
-        }
-    };
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(DRAIN_SECONDS), all).await;
 }
 
 /// Reads the form's fields, then checks them and keeps the file (`over`: its declared length

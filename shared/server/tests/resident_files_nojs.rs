@@ -219,6 +219,10 @@ async fn the_files_step_lists_drops_and_refuses_what_it_should() {
     let over = &huge[..10 * 1024 * 1024 + 1];
     let refused = send_upload(&c, &action, &fields, "huge.pdf", over, None).await;
     refusal_problem(&refused, 413, "10 MB or smaller");
+    // A body declaring far more is read to its end too, so the client sees the 413.
+    let far_over = vec![b'a'; 30 * 1024 * 1024];
+    let refused = send_upload(&c, &action, &fields, "huge.pdf", &far_over, None).await;
+    refusal_problem(&refused, 413, "10 MB or smaller");
     let refused = send_upload(&c, &action, &fields, "empty.pdf", b"", Some(BROWSER)).await;
     refusal_page(&refused, 422, "The file you chose is empty", back);
     assert!(waiting(&s).len() == 2, "only the two files sent before");

@@ -10,7 +10,7 @@ pub(crate) mod download;
 pub mod extract;
 pub(crate) mod inbox_forms;
 pub mod limit;
-pub(crate) mod multipart;
+pub mod multipart;
 pub mod problem;
 pub(crate) mod random;
 pub(crate) mod replay;

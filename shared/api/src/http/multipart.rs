@@ -1,7 +1,13 @@
 //! Reading `multipart/form-data` bodies (files with their form fields) within limits: a body
-//! that says it is larger than the files and fields allowed is refused before any of it is
-//! read, and a part that grows past its limit while arriving is refused at that point (413),
-//! so no unbounded body is ever held in memory.
+//! that says it is larger than the files and fields allowed, or a part that grows past its
+//! limit while arriving, is refused (413) without being kept, so no unbounded body is ever
+//! held in memory.
+//!
+//! A client (a browser, or an HTTP library writing its body before it reads the answer) sees
+//! an answer only once it has sent its whole body: if the server closed the connection
+//! first, the client reports a broken connection instead of the refusal. So the rest of a
+//! refused body is read and dropped before answering ([`drain`]), up to [`DRAIN_BYTES`] and
+//! for [`DRAIN_SECONDS`]; a body that declares more than that is refused unread.
 
 use axum::extract::{FromRequest, Multipart, Request};
 use http::{header, StatusCode};
@@ -79,6 +85,9 @@ pub(crate) async fn read(request: Request, max_files: usize) -> Result<Multipart
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > body_limit(max_files)) {
+        if declared.is_some_and(|n| n <= DRAIN_BYTES) {
+            drain_body(request.into_body()).await;
+        }
         return Err(file_too_large());
     }
     // The parts are counted here as they arrive: the routes that take files lift axum's own
@@ -87,6 +96,55 @@ pub(crate) async fn read(request: Request, max_files: usize) -> Result<Multipart
     let mut multipart = Multipart::from_request(request, &())
         .await
         .map_err(|e| Problem::malformed(e.body_text()))?;
+    let read = read_parts(&mut multipart, max_files).await;
+    if read.is_err() {
+        drain(&mut multipart).await;
+    }
+    read
+}
+
+/// The most of a refused body read (and dropped) for its client to see the refusal.
+pub const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+
+/// How long a refused body is read for, at the most.
+pub const DRAIN_SECONDS: u64 = 30;
+
+/// Reads what is left of a refused multipart form and drops it, within [`DRAIN_BYTES`] and
+/// [`DRAIN_SECONDS`]; a body that stops being well-formed multipart stops the reading.
+pub async fn drain(multipart: &mut Multipart) {
+    let all = async {
+        let mut read = 0usize;
+        while let Ok(Some(mut part)) = multipart.next_field().await {
+            while let Ok(Some(chunk)) = part.chunk().await {
+                read += chunk.len();
+                if read > DRAIN_BYTES {
+                    return;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(DRAIN_SECONDS), all).await;
+}
+
+/// Reads a refused body that has not been parsed and drops it, within [`DRAIN_BYTES`] and
+/// [`DRAIN_SECONDS`].
+async fn drain_body(body: axum::body::Body) {
+    use http_body_util::BodyExt;
+    let all = async {
+        let mut body = body;
+        let mut read = 0usize;
+        while let Some(Ok(frame)) = body.frame().await {
+            read += frame.data_ref().map_or(0, |d| d.len());
+            if read > DRAIN_BYTES {
+                return;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(DRAIN_SECONDS), all).await;
+}
+
+/// Reads the parts of a form within the limits of [`read`].
+async fn read_parts(multipart: &mut Multipart, max_files: usize) -> Result<MultipartForm, Problem> {
     let mut form = MultipartForm::default();
     let mut text_bytes = 0usize;
     let malformed = |e: axum::extract::multipart::MultipartError| {
