@@ -6,7 +6,7 @@
 //! schedule sends nothing; schedules are still deleted when their notice leaves the plan, to
 //! keep the group tidy.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -137,16 +137,22 @@ impl EventBridgeScheduler {
         }
     }
 
-    /// Names of the schedules that exist for a case in the group.
-    pub async fn existing(&self, reference: &str) -> Result<HashSet<String>, StoreError> {
-        let mut names = HashSet::new();
+    /// Names of every schedule in the group, a page (up to 100) a call.
+    pub async fn all_names(&self) -> Result<BTreeSet<String>, StoreError> {
+        self.names(None).await
+    }
+
+    /// Names of the schedules in the group, those starting with `prefix` if given.
+    async fn names(&self, prefix: Option<String>) -> Result<BTreeSet<String>, StoreError> {
+        let mut names = BTreeSet::new();
         let mut token: Option<String> = None;
         loop {
             let page = self
                 .scheduler
                 .list_schedules()
                 .group_name(&self.target.group)
-                .name_prefix(case_prefix(reference))
+                .set_name_prefix(prefix.clone())
+                .max_results(100)
                 .set_next_token(token.take())
                 .send()
                 .await
@@ -162,6 +168,59 @@ impl EventBridgeScheduler {
             }
         }
         Ok(names)
+    }
+
+    /// Makes a case's schedules match `timers`, given the names of those that exist for it:
+    /// deletes the ones no longer planned, creates the missing ones, and sends the due ones
+    /// straight to the queue.
+    async fn apply(
+        &self,
+        reference: &str,
+        timers: &[Timer],
+        existing: HashSet<String>,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let soon = now + chrono::Duration::seconds(SEND_NOW_WITHIN_SECONDS);
+        let (due, later): (Vec<&Timer>, Vec<&Timer>) =
+            timers.iter().partition(|t| t.fire_at <= soon);
+        let wanted: HashSet<String> = later.iter().map(|t| schedule_name(&t.alert)).collect();
+
+        let mut jobs = tokio::task::JoinSet::new();
+        for name in existing.difference(&wanted) {
+            let (me, name) = (self.clone(), name.clone());
+            jobs.spawn(async move { me.delete(&name).await });
+        }
+        for timer in later {
+            if !existing.contains(&schedule_name(&timer.alert)) {
+                let (me, timer) = (self.clone(), timer.clone());
+                jobs.spawn(async move { me.create(&timer).await });
+            }
+        }
+        // Sending an already-due alert again on a later write is harmless: the consumer sends
+        // each alert once, by its id.
+        let due: Vec<Timer> = due.into_iter().cloned().collect();
+        for batch in due.chunks(SEND_BATCH) {
+            let (me, batch) = (self.clone(), batch.to_vec());
+            jobs.spawn(async move { me.send_now(&batch, now).await });
+        }
+        let mut first_error = None;
+        while let Some(done) = jobs.join_next().await {
+            let result = done.unwrap_or_else(|e| Err(StoreError::Unavailable(e.to_string())));
+            if let Err(e) = result {
+                tracing::warn!(reference, error = %e, "schedule sync step failed");
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Names of the schedules that exist for a case in the group.
+    pub async fn existing(&self, reference: &str) -> Result<HashSet<String>, StoreError> {
+        Ok(self
+            .names(Some(case_prefix(reference)))
+            .await?
+            .into_iter()
+            .collect())
     }
 
     async fn create(&self, timer: &Timer) -> Result<(), StoreError> {
@@ -276,41 +335,38 @@ impl EventBridgeScheduler {
 #[async_trait]
 impl AlertScheduler for EventBridgeScheduler {
     async fn sync(&self, reference: &str, timers: &[Timer]) -> Result<(), StoreError> {
-        let now = self.clock.now();
-        let soon = now + chrono::Duration::seconds(SEND_NOW_WITHIN_SECONDS);
-        let (due, later): (Vec<&Timer>, Vec<&Timer>) =
-            timers.iter().partition(|t| t.fire_at <= soon);
-        let wanted: HashSet<String> = later.iter().map(|t| schedule_name(&t.alert)).collect();
         let existing = self.existing(reference).await?;
-
-        let mut jobs = tokio::task::JoinSet::new();
-        for name in existing.difference(&wanted) {
-            let (me, name) = (self.clone(), name.clone());
-            jobs.spawn(async move { me.delete(&name).await });
-        }
-        for timer in later {
-            if !existing.contains(&schedule_name(&timer.alert)) {
-                let (me, timer) = (self.clone(), timer.clone());
-                jobs.spawn(async move { me.create(&timer).await });
-            }
-        }
-        // Sending an already-due alert again on a later write is harmless: the consumer sends
-        // each alert once, by its id.
-        let due: Vec<Timer> = due.into_iter().cloned().collect();
-        for batch in due.chunks(SEND_BATCH) {
-            let (me, batch) = (self.clone(), batch.to_vec());
-            jobs.spawn(async move { me.send_now(&batch, now).await });
-        }
-        let mut first_error = None;
-        while let Some(done) = jobs.join_next().await {
-            let result = done.unwrap_or_else(|e| Err(StoreError::Unavailable(e.to_string())));
-            if let Err(e) = result {
-                tracing::warn!(reference, error = %e, "schedule sync step failed");
-                first_error.get_or_insert(e);
-            }
-        }
-        first_error.map_or(Ok(()), Err)
+        self.apply(reference, timers, existing).await
     }
+
+    /// Lists the whole group once and takes each case's schedules from that listing: a pass
+    /// over thousands of cases makes a call per hundred schedules, and one only for each
+    /// schedule missing or no longer planned, instead of a listing per case.
+    async fn sync_all(&self, cases: &[(String, Vec<Timer>)]) -> Vec<(String, StoreError)> {
+        let all = match self.all_names().await {
+            Ok(all) => all,
+            Err(e) => return cases.iter().map(|(r, _)| (r.clone(), e.clone())).collect(),
+        };
+        let mut failed = Vec::new();
+        for (reference, timers) in cases {
+            if let Err(e) = self
+                .apply(reference, timers, of_case(&all, reference))
+                .await
+            {
+                failed.push((reference.clone(), e));
+            }
+        }
+        failed
+    }
+}
+
+/// The names among `all` that are a case's schedules (they start with its [`case_prefix`]).
+pub fn of_case(all: &BTreeSet<String>, reference: &str) -> HashSet<String> {
+    let prefix = case_prefix(reference);
+    all.range(prefix.clone()..)
+        .take_while(|name| name.starts_with(&prefix))
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
@@ -339,6 +395,39 @@ mod tests {
         );
         assert!(name.starts_with(&case_prefix("CMP-2026-00042")));
         assert!(name.len() <= 64);
+    }
+
+    #[test]
+    fn one_listing_of_the_group_is_split_into_each_case_s_schedules() {
+        let name = |reference: &str, kind| schedule_name(&alert(reference, kind).into());
+        let long = "CMP-2026-0000000000000000000042";
+        let all: BTreeSet<String> = [
+            name("CMP-2026-00001", AlertKind::Reminder),
+            name("CMP-2026-00001", AlertKind::Breach),
+            // A reference that starts with another's is not that case's.
+            name("CMP-2026-000010", AlertKind::Reminder),
+            name("CMP-2026-00002", AlertKind::DueToday),
+            name(long, AlertKind::Breach),
+        ]
+        .into_iter()
+        .collect();
+        let expect = |names: &[String]| names.iter().cloned().collect::<HashSet<String>>();
+        assert_eq!(
+            of_case(&all, "CMP-2026-00001"),
+            expect(&[
+                name("CMP-2026-00001", AlertKind::Reminder),
+                name("CMP-2026-00001", AlertKind::Breach)
+            ])
+        );
+        assert_eq!(
+            of_case(&all, "CMP-2026-000010"),
+            expect(&[name("CMP-2026-000010", AlertKind::Reminder)])
+        );
+        assert_eq!(
+            of_case(&all, long),
+            expect(&[name(long, AlertKind::Breach)])
+        );
+        assert!(of_case(&all, "CMP-2026-00003").is_empty());
     }
 
     #[test]

@@ -1412,8 +1412,25 @@ async fn schedules_lost_after_their_case_was_saved_are_restored_by_the_hourly_re
     };
     let planned = names().await;
     assert!(!planned.is_empty());
+    // A second complaint, whose schedules are as planned. The pass lists the whole group once
+    // and takes each case's schedules from it: this case's must be left as they are.
+    env.advance(Duration::minutes(1));
+    let answer = env.call(&intake, event("intake/post-complaint.json")).await;
+    assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text);
+    let other = answer.body["reference"].as_str().unwrap().to_string();
+    let both = names().await;
+    let others: BTreeSet<String> = both.difference(&planned).cloned().collect();
+    assert!(!others.is_empty() && others.iter().all(|n| n.starts_with(&other)));
 
-    // The sync was cut short after the case was saved: its schedules are gone.
+    // The sync was cut short after the first case was saved: its schedules are gone, and one
+    // it no longer plans is left over (as when a write's deletes failed).
+    let kept = scheduler
+        .get_schedule()
+        .group_name(&group)
+        .name(planned.iter().next().unwrap())
+        .send()
+        .await
+        .unwrap();
     for name in &planned {
         scheduler
             .delete_schedule()
@@ -1423,13 +1440,33 @@ async fn schedules_lost_after_their_case_was_saved_are_restored_by_the_hourly_re
             .await
             .unwrap();
     }
-    assert!(names().await.is_empty());
+    let stray = format!("{}.stage1_response.20991231.reminder", reference);
+    let target = kept.target().unwrap().clone();
+    scheduler
+        .create_schedule()
+        .group_name(&group)
+        .name(&stray)
+        .schedule_expression("at(2099-12-30T09:00:00)")
+        .flexible_time_window(kept.flexible_time_window().unwrap().clone())
+        .target(target)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        names().await,
+        others
+            .iter()
+            .cloned()
+            .chain([stray])
+            .collect::<BTreeSet<String>>()
+    );
 
-    // The hourly job, as the queue delivers it, puts every one back, at its time.
+    // The hourly job, as the queue delivers it, puts every one back, at its time, takes the
+    // left-over one away and leaves the other case's alone.
     let job: SqsEvent = serde_json::from_value(event("deadlines/sqs-reconcile.json")).unwrap();
     let response = handle_batch(&env.service, job.clone()).await;
     assert!(failures(&response).is_empty());
-    assert_eq!(names().await, planned);
+    assert_eq!(names().await, both);
     let case = env.service.store.load(&reference).await.unwrap().unwrap();
     for timer in env.service.timers(&case, t0()).unwrap() {
         let input: Notice = serde_json::from_str(&env.schedule_input(&timer.alert).await).unwrap();

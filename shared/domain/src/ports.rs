@@ -238,6 +238,21 @@ pub trait CaseStore: Send + Sync {
 pub trait AlertScheduler: Send + Sync {
     /// Makes the scheduled alerts of a case match `timers`.
     async fn sync(&self, reference: &str, timers: &[Timer]) -> Result<(), StoreError>;
+
+    /// Makes the scheduled alerts of many cases match their timers in one pass (the hourly
+    /// reconciliation, [`crate::service::Service::reconcile_alerts`]); answers the cases whose
+    /// sync failed, with why. By default one [`AlertScheduler::sync`] after another; a
+    /// scheduler that can read all its schedules at once does so, so that a pass costs a call
+    /// per page of schedules rather than one per case.
+    async fn sync_all(&self, cases: &[(String, Vec<Timer>)]) -> Vec<(String, StoreError)> {
+        let mut failed = Vec::new();
+        for (reference, timers) in cases {
+            if let Err(e) = self.sync(reference, timers).await {
+                failed.push((reference.clone(), e));
+            }
+        }
+        failed
+    }
 }
 
 /// A timer that has come due, as held by a local timer queue.

@@ -625,44 +625,38 @@ impl Service {
     /// lost when the case was last written is back within the hour.
     pub async fn reconcile_alerts(&self) -> Result<Reconciled, ServiceError> {
         let now = self.clock.now();
-        let horizon = london_date(now) + chrono::Duration::days(RECONCILE_HORIZON_DAYS);
+        let today = london_date(now);
+        let horizon = today + chrono::Duration::days(RECONCILE_HORIZON_DAYS);
+        // Every open case, read once: those whose next landlord deadline falls before the
+        // horizon (the list's "overdue" filter asked as of the horizon's date, worked out here
+        // on the case as read), or which has a reminder due by then (the next update owed to
+        // the resident, the review of its adjustments or of a restriction: not landlord
+        // deadlines, so a case whose next deadline is far off, or which has none, may still
+        // have one).
         let cases = self
-            .store
-            // Every open case whose next landlord deadline falls before the horizon: the
-            // list's "overdue" filter, asked as of the horizon's date.
-            .list(&CaseQuery {
-                status: None,
-                owner: None,
-                overdue: true,
-                today: Some(horizon),
-                limit: RECONCILE_MAX_CASES,
-            })
-            .await?;
-        let mut open: std::collections::BTreeSet<String> =
-            cases.iter().map(|c| c.reference.clone()).collect();
-        // An open case's reminders (the next update owed to the resident, the review of its
-        // adjustments or of a restriction) are not landlord deadlines: a case whose next
-        // deadline is far off, or which has none, may still have one due within the horizon.
-        let reminded = self
             .store
             .list(&CaseQuery {
                 status: None,
                 owner: None,
                 overdue: false,
-                today: Some(london_date(now)),
+                today: Some(today),
                 limit: RECONCILE_MAX_CASES,
             })
             .await?
             .into_iter()
             .filter(|c| {
-                !open.contains(&c.reference)
-                    && alert::reminders(c, &self.rules)
+                // A case whose index cannot be worked out is kept: the pass reports it.
+                let due_soon = self
+                    .index(c, now)
+                    .map_or(true, |i| i.next_due.is_some_and(|d| d < horizon));
+                due_soon
+                    || alert::reminders(c, &self.rules)
                         .iter()
                         .any(|a| london_date(a.at) <= horizon)
             })
             .collect::<Vec<_>>();
-        open.extend(reminded.iter().map(|c| c.reference.clone()));
-        let cases = cases.into_iter().chain(reminded).collect::<Vec<_>>();
+        let open: std::collections::BTreeSet<String> =
+            cases.iter().map(|c| c.reference.clone()).collect();
         let since = now - chrono::Duration::days(LETTER_RETRY_DAYS + RECONCILE_CLOSED_MARGIN_DAYS);
         let closed = self.store.closed_since(since).await?;
         // A closed case comes into the pass for a letter still being emailed, or for a
@@ -673,19 +667,20 @@ impl Service {
                 && (!letter_timers(c, now).is_empty()
                     || !alert::reminders(c, &self.rules).is_empty())
         });
-        let mut done = Reconciled::default();
+        let mut plans = Vec::new();
         for case in cases.into_iter().chain(closed) {
             let timers = self.timers(&case, now)?;
             let timers = self.unsent(timers, now).await;
-            match self.scheduler.sync(&case.reference, &timers).await {
-                Ok(()) => done.cases += 1,
-                Err(e) => {
-                    tracing::warn!(reference = %case.reference, error = %e, "alert reconciliation failed for a case");
-                    done.failed.push(case.reference.clone());
-                }
-            }
+            plans.push((case.reference, timers));
         }
-        Ok(done)
+        let failed = self.scheduler.sync_all(&plans).await;
+        for (reference, e) in &failed {
+            tracing::warn!(%reference, error = %e, "alert reconciliation failed for a case");
+        }
+        Ok(Reconciled {
+            cases: plans.len() - failed.len(),
+            failed: failed.into_iter().map(|(reference, _)| reference).collect(),
+        })
     }
 
     /// Handles a fired timer: a deadline alert or a letter's email. Errors mean "try again later".
