@@ -1278,12 +1278,14 @@ async fn main() -> Result<(), BoxError> {
                     })
                     .collect()
                 }
-                // The confirm page of the case page's "Add a file", for staff whose claims come
-                // as an authorizer passes them on (read as the pages' session would be); no
-                // bucket here, so it says the file has not arrived.
+                // The confirm page of the case page's "Add a file", for an officer whose claims
+                // come as an authorizer passes them on (read as the pages' session would be; the
+                // sample claims are an auditor's, whom the page refuses); no bucket here, so it
+                // says the file has not arrived.
                 "case-files" => {
-                    let claims =
+                    let mut claims =
                         event("cases/get-case.json", &[])?["requestContext"]["authorizer"].clone();
+                    claims["jwt"]["claims"]["custom:role"] = json!("officer");
                     on(
                         "case-files/get-attachment-confirm.json",
                         vec![for_read.clone(); 2],
