@@ -964,5 +964,48 @@ fn a_template_that_cannot_render_is_refused_when_loaded_naming_it() {
 
 #[test]
 fn the_built_in_templates_pass_their_own_checks() {
-    Templates::load(Vec::new(), &Landlord::default()).unwrap();
+    // Loading checks only a landlord's own templates; the built-in ones are checked here, for
+    // a landlord with none of the optional details and one with all of them.
+    let full = Landlord {
+        name: "Riverside Homes".into(),
+        phone: Some("0300 123 4567".into()),
+        email: Some("complaints@riverside.example".into()),
+        address: Some("1 High Street\nLeeds\nLS1 1AA".into()),
+        public_url: Some("https://complaints.riverside.example".into()),
+    };
+    for landlord in [Landlord::default(), full] {
+        let templates = Templates::load(Vec::new(), &landlord).unwrap();
+        templates.check(&landlord).unwrap();
+        assert_eq!(templates, Templates::default());
+    }
+}
+
+#[test]
+fn a_replaced_footer_is_checked_in_every_letter_and_a_broken_one_refused() {
+    let landlord = Landlord::default();
+    let e = Templates::load(
+        [(
+            "footer".to_string(),
+            "<p>{{ no_such_value }}</p>".to_string(),
+        )],
+        &landlord,
+    )
+    .unwrap_err();
+    assert_eq!(e.template, "footer");
+    // A footer that only fails in one kind of letter (a refusal carries `refusal`; the other
+    // letters do not) is refused too: the footer is rendered with every kind.
+    let e = Templates::load(
+        [(
+            "footer".to_string(),
+            "<p>{% if refusal %}{{ refusal.no_such_part }}{% endif %}Yours</p>".to_string(),
+        )],
+        &landlord,
+    )
+    .unwrap_err();
+    assert_eq!(e.template, "footer");
+    assert!(Templates::load(
+        [("footer".to_string(), "<p>Yours sincerely</p>".to_string())],
+        &landlord
+    )
+    .is_ok());
 }
