@@ -983,29 +983,13 @@ fn the_built_in_templates_pass_their_own_checks() {
 #[test]
 fn a_replaced_footer_is_checked_in_every_letter_and_a_broken_one_refused() {
     let landlord = Landlord::default();
-    let e = Templates::load(
-        [(
-            "footer".to_string(),
-            "<p>{{ no_such_value }}</p>".to_string(),
-        )],
-        &landlord,
-    )
-    .unwrap_err();
+    let footer = |src: &str| Templates::load([("footer".to_string(), src.to_string())], &landlord);
+    let e = footer("<p>{{ no_such_value }}</p>").unwrap_err();
     assert_eq!(e.template, "footer");
     // A footer that only fails in one kind of letter (a refusal carries `refusal`; the other
     // letters do not) is refused too: the footer is rendered with every kind.
-    let e = Templates::load(
-        [(
-            "footer".to_string(),
-            "<p>{% if refusal %}{{ refusal.no_such_part }}{% endif %}Yours</p>".to_string(),
-        )],
-        &landlord,
-    )
-    .unwrap_err();
+    let e =
+        footer("<p>{% if refusal %}{{ refusal.no_such_part }}{% endif %}Yours</p>").unwrap_err();
     assert_eq!(e.template, "footer");
-    assert!(Templates::load(
-        [("footer".to_string(), "<p>Yours sincerely</p>".to_string())],
-        &landlord
-    )
-    .is_ok());
+    assert!(footer("<p>Yours sincerely</p>").is_ok());
 }
