@@ -15,7 +15,8 @@ use p3_oidc::ClaimNames;
 pub struct ClaimsAuthenticator {
     /// The claim holding the email (`email`).
     pub email_claim: String,
-    /// The claim holding the role (`custom:role` on Cognito, `roles` on Microsoft Entra ID).
+    /// The claim holding the role (`cognito:groups` on Cognito, the default; `roles` on
+    /// Microsoft Entra ID).
     pub role_claim: String,
     /// The claim holding the display name (`name`); the email when absent.
     pub name_claim: String,
@@ -39,7 +40,7 @@ impl From<ClaimNames> for ClaimsAuthenticator {
 
 impl ClaimsAuthenticator {
     /// Claim names from `EMAIL_CLAIM`, `ROLE_CLAIM` and `NAME_CLAIM`, defaulting to `email`,
-    /// `custom:role` and `name`.
+    /// `cognito:groups` and `name`.
     pub fn from_env() -> ClaimsAuthenticator {
         ClaimsAuthenticator::from_lookup(|k| std::env::var(k).ok())
     }

@@ -40,7 +40,7 @@ fn sample(file: &str) -> Value {
 fn as_staff(file: &str, role: &str) -> Value {
     let mut e = sample(file);
     let mut claims = sample("cases/get-case.json")["requestContext"]["authorizer"].clone();
-    claims["jwt"]["claims"]["custom:role"] = Value::from(role);
+    claims["jwt"]["claims"]["cognito:groups"] = Value::from(format!("[{role}]"));
     claims["jwt"]["claims"]["email"] = Value::from(format!("{role}@p3.example"));
     e["requestContext"]["authorizer"] = claims;
     e

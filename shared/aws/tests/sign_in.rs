@@ -107,7 +107,7 @@ impl Idp {
         let mut claims = json!({
             "iss": self.issuer, "aud": CLIENT_ID, "sub": "0f6c2b8e",
             "email": "olive@p3.example", "name": "Olive Officer",
-            "custom:role": ["complaints", "Officer"],
+            "cognito:groups": ["complaints", "Officer"],
             "iat": now, "exp": now + 3600, "token_use": "id", "nonce": nonce,
         });
         if let Value::Object(changes) = &changes.claims {
@@ -262,7 +262,7 @@ fn environment(issuer: &str, base_url: &str) -> HashMap<&'static str, String> {
         ("EXPORT_BUCKET", "p3-exports".into()),
         ("BASE_URL", base_url.into()),
         ("LANDLORD", "P3 Housing".into()),
-        ("ROLE_CLAIM", "custom:role".into()),
+        ("ROLE_CLAIM", "cognito:groups".into()),
         ("OIDC_ISSUER", issuer.into()),
         ("OIDC_CLIENT_ID", CLIENT_ID.into()),
         ("OIDC_COOKIE_KEY", "k".repeat(40)),
@@ -752,13 +752,13 @@ async fn tokens_of_another_key_issuer_or_audience_expired_or_without_a_role_are_
         ),
         (
             "no known role",
-            json!({"custom:role": "tenant"}),
+            json!({"cognito:groups": ["tenant"]}),
             false,
             StatusCode::FORBIDDEN,
         ),
         (
             "no role",
-            json!({"custom:role": null}),
+            json!({"cognito:groups": null}),
             false,
             StatusCode::FORBIDDEN,
         ),
@@ -814,7 +814,7 @@ async fn tokens_of_another_key_issuer_or_audience_expired_or_without_a_role_are_
 async fn an_auditor_signed_in_reads_the_cases_and_cannot_act_on_them() {
     let site = site().await;
     *site.idp.next_token.lock().unwrap() = NextToken {
-        claims: json!({"custom:role": "auditor", "name": "Audrey Auditor", "email": "audrey@p3.example"}),
+        claims: json!({"cognito:groups": ["auditor"], "name": "Audrey Auditor", "email": "audrey@p3.example"}),
         other_key: false,
     };
     let browser = Browser::new();
@@ -925,7 +925,7 @@ async fn the_annual_cycle_pages_are_written_through_the_pages_and_printed_by_rep
         site.idp.token(
             "n",
             &NextToken {
-                claims: json!({"custom:role": role}),
+                claims: json!({"cognito:groups": [role]}),
                 ..NextToken::default()
             },
         )
@@ -1038,7 +1038,7 @@ async fn the_documents_function_checks_the_pages_session() {
         site.idp.token(
             "n",
             &NextToken {
-                claims: json!({"custom:role": role}),
+                claims: json!({"cognito:groups": [role]}),
                 ..NextToken::default()
             },
         )
@@ -1121,7 +1121,7 @@ async fn the_case_files_function_checks_the_pages_session() {
         site.idp.token(
             "n",
             &NextToken {
-                claims: json!({"custom:role": role}),
+                claims: json!({"cognito:groups": [role]}),
                 ..NextToken::default()
             },
         )
@@ -1202,7 +1202,7 @@ fn the_provider_settings_are_checked_at_start_up() {
         s.signed_out_url(),
         "https://complaints.example/staff/sign-in?signed_out=1"
     );
-    assert_eq!(s.claims.role_claim, "custom:role");
+    assert_eq!(s.claims.role_claim, "cognito:groups");
     assert!(!format!("{s:?}").contains("kkkk"), "the key is not in logs");
 
     let without = |k: &str| {

@@ -1,5 +1,5 @@
 //! Who a provider's token names: the staff member's email, role and name, read from claims
-//! whose names the deployment chooses (Cognito's `custom:role`, Entra ID's `roles`, ...).
+//! whose names the deployment chooses (Cognito's `cognito:groups`, Entra ID's `roles`, ...).
 
 use p3_api::auth::{AuthError, Role, Staff};
 use serde_json::Value;
@@ -9,7 +9,8 @@ use serde_json::Value;
 pub struct ClaimNames {
     /// The claim holding the email (`email`).
     pub email_claim: String,
-    /// The claim holding the role (`custom:role` on Cognito, `roles` on Microsoft Entra ID).
+    /// The claim holding the role: one staff cannot edit themselves (`cognito:groups` on
+    /// Cognito, the default; `roles`, app roles, on Microsoft Entra ID).
     pub role_claim: String,
     /// The claim holding the display name (`name`); the email when absent.
     pub name_claim: String,
@@ -19,7 +20,7 @@ impl Default for ClaimNames {
     fn default() -> Self {
         ClaimNames {
             email_claim: "email".into(),
-            role_claim: "custom:role".into(),
+            role_claim: "cognito:groups".into(),
             name_claim: "name".into(),
         }
     }
@@ -27,7 +28,7 @@ impl Default for ClaimNames {
 
 impl ClaimNames {
     /// Claim names from `EMAIL_CLAIM`, `ROLE_CLAIM` and `NAME_CLAIM` through `get` (the
-    /// environment, a map in tests), defaulting to `email`, `custom:role` and `name`.
+    /// environment, a map in tests), defaulting to `email`, `cognito:groups` and `name`.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> ClaimNames {
         let d = ClaimNames::default();
         let var = |k: &str, default: String| {
@@ -152,5 +153,35 @@ mod tests {
         assert_eq!(role_from_claim("Senior-Manager"), Some(Role::SeniorManager));
         assert_eq!(role_from_claim("admin"), None);
         assert_eq!(role_from_claim(""), None);
+    }
+
+    #[test]
+    fn unless_told_otherwise_the_role_comes_from_groups_not_from_an_attribute_users_can_write() {
+        // A Cognito app client can write a custom attribute such as `custom:role` unless it is
+        // made read-only; a deployment that leaves the claim unset must not trust one.
+        let names = ClaimNames::from_lookup(|_| None);
+        let read = |claims: &[(&str, &str)]| {
+            names.staff_from(|name| {
+                claims
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            })
+        };
+        let email = ("email", "olive@p3.example");
+        assert_eq!(
+            read(&[email, ("custom:role", "senior_manager")]).unwrap_err(),
+            AuthError::Missing
+        );
+        let staff = read(&[
+            email,
+            ("custom:role", "senior_manager"),
+            ("cognito:groups", "[officer]"),
+        ])
+        .unwrap();
+        assert_eq!(staff.role, Role::Officer);
+        // Set explicitly, another claim is read (Entra ID's app roles).
+        let entra = ClaimNames::from_lookup(|k| (k == "ROLE_CLAIM").then(|| "roles".to_string()));
+        assert_eq!(entra.role_claim, "roles");
     }
 }

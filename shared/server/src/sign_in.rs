@@ -37,7 +37,7 @@ pub struct SignInConfig {
     pub scopes: Option<String>,
     /// The claim holding the email (default `email`).
     pub email_claim: Option<String>,
-    /// The claim holding the role (default `custom:role`; `roles` on Microsoft Entra ID).
+    /// The claim holding the role (default `cognito:groups`; `roles` on Microsoft Entra ID).
     pub role_claim: Option<String>,
     /// The claim holding the display name (default `name`).
     pub name_claim: Option<String>,

@@ -1203,7 +1203,7 @@ fn events_for(function: &str, rep: usize, prepared: &Prepared) -> Result<Vec<Val
         "case-files" => {
             let mut claims =
                 event("cases/get-case.json", &[])?["requestContext"]["authorizer"].clone();
-            claims["jwt"]["claims"]["custom:role"] = json!("officer");
+            claims["jwt"]["claims"]["cognito:groups"] = json!("[officer]");
             on(
                 "case-files/get-attachment-confirm.json",
                 vec![for_read.clone(); 2],
