@@ -107,17 +107,21 @@ pub fn claim_text(value: &Value) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn staff_of(claims: &[(&str, &str)]) -> Result<Staff, AuthError> {
-        let names = ClaimNames {
-            role_claim: "cognito:groups".into(),
-            ..ClaimNames::default()
-        };
+    fn staff_with(names: &ClaimNames, claims: &[(&str, &str)]) -> Result<Staff, AuthError> {
         names.staff_from(|name| {
             claims
                 .iter()
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.to_string())
         })
+    }
+
+    fn staff_of(claims: &[(&str, &str)]) -> Result<Staff, AuthError> {
+        let names = ClaimNames {
+            role_claim: "cognito:groups".into(),
+            ..ClaimNames::default()
+        };
+        staff_with(&names, claims)
     }
 
     #[test]
@@ -160,14 +164,7 @@ mod tests {
         // A Cognito app client can write a custom attribute such as `custom:role` unless it is
         // made read-only; a deployment that leaves the claim unset must not trust one.
         let names = ClaimNames::from_lookup(|_| None);
-        let read = |claims: &[(&str, &str)]| {
-            names.staff_from(|name| {
-                claims
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| v.to_string())
-            })
-        };
+        let read = |claims: &[(&str, &str)]| staff_with(&names, claims);
         let email = ("email", "olive@p3.example");
         assert_eq!(
             read(&[email, ("custom:role", "senior_manager")]).unwrap_err(),
